@@ -1,0 +1,1 @@
+"""Portal: a self-hostable console for a platform's customers and developers."""

@@ -1,0 +1,1 @@
+"""The /v1 REST API: thin FastAPI routes over the services."""

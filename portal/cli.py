@@ -1,0 +1,216 @@
+"""`python -m portal ...`: the operator's commands.
+
+    migrate       bring the database schema up to date (alembic upgrade head)
+    seed-demo     create the demo person, account and workspaces if they are missing
+    create-user   create a person and their first account (optionally a platform admin)
+    worker        run housekeeping (purge ended sessions, old sign-in attempts) periodically
+
+The database is the one DATABASE_URL names (portal.config). Nothing here imports Reflex.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import make_url
+
+from portal.config import ROOT, get_settings
+from portal.db import transaction
+from portal.domain.errors import Invalid
+from portal.services import auth, demo
+from portal.workers import housekeeping as housekeeping_worker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+log = logging.getLogger("portal.cli")
+
+ALEMBIC_INI = ROOT / "alembic.ini"
+
+
+# --- migrations ----------------------------------------------------------------------------
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """Alembic's Config for Portal's alembic.ini; `url` overrides DATABASE_URL."""
+    from alembic.config import Config  # imported when needed: half the CLI's start-up time
+
+    config = Config(str(ALEMBIC_INI))
+    # Logging belongs to whoever called us (this CLI, pytest), not to alembic.ini.
+    config.attributes["configure_logger"] = False
+    if url:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    """A fresh checkout has no data/ folder; SQLite would refuse to create the file."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def upgrade(revision: str = "head", *, url: str | None = None) -> None:
+    """Apply migrations up to `revision`: what `python -m portal migrate` runs."""
+    from alembic import command
+
+    _ensure_sqlite_folder(url or get_settings().database_url)
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(revision: str, *, url: str | None = None) -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(url), revision)
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+def _redact(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    url = get_settings().database_url
+    print(f"Migrating {_redact(url)} to {args.revision} ...")
+    upgrade(args.revision)
+    print("Database is up to date.")
+    return 0
+
+
+def cmd_seed_demo(_args: argparse.Namespace) -> int:
+    with transaction() as session:
+        created = demo.seed_demo(session=session)
+    if created:
+        print(f"Created demo data: 1 user, 1 account, {len(demo.DEMO_WORKSPACES)} workspaces.")
+    else:
+        print("Demo data already present; nothing created.")
+    print(f"Sign in as {demo.DEMO_EMAIL} with password {demo.DEMO_PASSWORD}")
+    return 0
+
+
+def _prompt_password() -> str | None:
+    first = getpass.getpass("Password: ")
+    second = getpass.getpass("Password (again): ")
+    if first != second:
+        return None
+    return first
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    password = args.password
+    if password is None:
+        password = _prompt_password()
+        if password is None:
+            print("error: the two passwords differ; nothing was created.", file=sys.stderr)
+            return 1
+    try:
+        with transaction() as session:
+            user = auth.create_user(
+                session=session,
+                email=args.email,
+                name=args.name,
+                password=password,
+                account_name=args.account_name or "",
+                is_platform_admin=args.platform_admin,
+            )
+    except Invalid as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        print(f"error{where}: {exc.message}", file=sys.stderr)
+        return 1
+    role = " (platform admin)" if user.is_platform_admin else ""
+    print(f"Created user {user.email}{role} with id {user.id}.")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    if args.once:
+        housekeeping_worker.run_once()
+        return 0
+
+    stop = threading.Event()
+
+    def _on_sigterm(signum, _frame):
+        log.info("received signal %s; stopping", signum)
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        housekeeping_worker.run_until(stop, args.interval)
+    except KeyboardInterrupt:
+        log.info("interrupted; stopping")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+# --- parser --------------------------------------------------------------------------------
+
+
+def _positive_seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {raw!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m portal",
+        description="Portal's operator commands. The database is the one DATABASE_URL names.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    migrate = sub.add_parser("migrate", help="apply database migrations (alembic upgrade)")
+    migrate.add_argument(
+        "--revision", default="head", help="migrate up to this revision (default: head)"
+    )
+    migrate.set_defaults(handler=cmd_migrate)
+
+    seed = sub.add_parser("seed-demo", help="create the demo user, account and workspaces")
+    seed.set_defaults(handler=cmd_seed_demo)
+
+    create = sub.add_parser("create-user", help="create a user and their first account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--password", help="the password (prompted twice when left out, which is safer)"
+    )
+    create.add_argument(
+        "--platform-admin", action="store_true", help="may review distribution requests"
+    )
+    create.add_argument("--account-name", help="name of the user's first account")
+    create.set_defaults(handler=cmd_create_user)
+
+    worker = sub.add_parser("worker", help="run housekeeping until stopped")
+    worker.add_argument("--once", action="store_true", help="run one round and exit")
+    worker.add_argument(
+        "--interval",
+        type=_positive_seconds,
+        default=300.0,
+        metavar="SECONDS",
+        help="seconds between rounds (default: 300)",
+    )
+    worker.set_defaults(handler=cmd_worker)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    return args.handler(args)

@@ -1,0 +1,63 @@
+"""Form fields with a label, a hint and an error shown where the person can fix it."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex.vars import Var
+
+
+def field_error(errors: Var, name: str) -> rx.Component:
+    return rx.cond(
+        errors.contains(name),
+        rx.text(errors[name], size="2", color_scheme="red", id=f"{name}-error"),
+    )
+
+
+def form_field(
+    label: str,
+    name: str,
+    errors: Var,
+    *,
+    type: str = "text",
+    placeholder: str = "",
+    hint: str = "",
+    autocomplete: str = "off",
+    default_value: str | Var | None = None,
+    required: bool = True,
+    disabled: bool = False,
+) -> rx.Component:
+    extra = {} if default_value is None else {"default_value": default_value}
+    return rx.vstack(
+        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=name),
+        rx.input(
+            id=name,
+            name=name,
+            type=type,
+            placeholder=placeholder,
+            auto_complete=autocomplete,
+            required=required,
+            disabled=disabled,
+            size="3",
+            width="100%",
+            **extra,
+        ),
+        rx.text(hint, size="1", color_scheme="gray") if hint else rx.fragment(),
+        field_error(errors, name),
+        spacing="1",
+        width="100%",
+        align="stretch",
+    )
+
+
+def form_message(message: Var, *, color: str = "red", icon: str = "circle-alert") -> rx.Component:
+    """A callout above the form when `message` is not empty."""
+    return rx.cond(
+        message != "",
+        rx.callout(
+            message,
+            icon=icon,
+            color_scheme=color,
+            role="alert" if color == "red" else "status",
+            width="100%",
+        ),
+    )

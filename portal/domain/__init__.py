@@ -1,0 +1,1 @@
+"""Plain types the rest of Portal trades in: DTOs, enums and errors."""

@@ -1,0 +1,20 @@
+"""SQLModel tables, one module per aggregate. Importing this package registers them all."""
+
+from portal.models.account import Account, PermissionGrant
+from portal.models.auth import PasswordReset, SignInAttempt, UserSession
+from portal.models.developer_terms import DeveloperTermsAcceptance
+from portal.models.email import SentEmail
+from portal.models.user import User
+from portal.models.workspace import Workspace
+
+__all__ = [
+    "Account",
+    "DeveloperTermsAcceptance",
+    "PasswordReset",
+    "PermissionGrant",
+    "SentEmail",
+    "SignInAttempt",
+    "User",
+    "UserSession",
+    "Workspace",
+]

@@ -1,0 +1,51 @@
+"""Server-side sign-in state: sessions, sign-in attempts and password resets."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from portal.models._base import EXTEND, utcnow
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. Only the SHA-256 of its token is stored."""
+
+    __tablename__ = "sessions"
+    __table_args__ = EXTEND
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime  # absolute expiry; idle expiry is computed from last_seen_at
+    revoked_at: datetime | None = None
+    ip_address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=512)
+
+
+class SignInAttempt(SQLModel, table=True):
+    """One sign-in try, kept for the throttle (per email and per client address)."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = EXTEND
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, index=True)
+    ip_address: str = Field(default="", max_length=64, index=True)
+    succeeded: bool = False
+    attempted_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A password-reset link. Only the SHA-256 of its token is stored; it works once."""
+
+    __tablename__ = "password_resets"
+    __table_args__ = EXTEND
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None

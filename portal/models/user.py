@@ -1,0 +1,20 @@
+"""People who sign in to Portal."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from portal.models._base import EXTEND, utcnow
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = EXTEND
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, index=True)  # stored lowercased
+    name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=255)
+    is_platform_admin: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+    password_changed_at: datetime = Field(default_factory=utcnow)

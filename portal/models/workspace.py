@@ -1,0 +1,22 @@
+"""Workspaces: the tenant boundary under an account."""
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from portal.models._base import EXTEND, utcnow
+
+
+class Workspace(SQLModel, table=True):
+    __tablename__ = "workspaces"
+    __table_args__ = EXTEND
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=120)
+    slug: str = Field(max_length=140, unique=True, index=True)
+    tenancy_model: str = Field(default="shared", max_length=16)
+    region: str = Field(default="eu-central", max_length=32)
+    status: str = Field(default="provisioning", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)

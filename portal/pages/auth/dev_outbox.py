@@ -1,0 +1,102 @@
+"""The dev outbox: mail Portal would have sent, when no SMTP server is configured."""
+
+from __future__ import annotations
+
+import re
+
+import reflex as rx
+
+from portal import routes
+from portal.components.empty_state import empty_state
+from portal.db import transaction
+from portal.domain.errors import NotFound
+from portal.layout import page
+from portal.services import mailer
+from portal.state.session import SessionState
+
+_LINK = re.compile(r"https?://\S+")
+
+
+class DevOutboxState(SessionState):
+    enabled: bool = True
+    emails: list[dict[str, str]] = []
+
+    @rx.event
+    def load(self):
+        try:
+            with transaction() as session:
+                listed = mailer.list_outbox(session=session)
+        except NotFound:
+            self.enabled = False
+            self.emails = []
+            return
+        self.enabled = True
+        self.emails = [
+            {
+                "id": str(mail.id),
+                "to": mail.to_address,
+                "subject": mail.subject,
+                "body": mail.body,
+                "sent_at": mail.sent_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                "link": (_LINK.findall(mail.body) or [""])[0],
+            }
+            for mail in listed
+        ]
+
+
+def _mail(mail) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(mail["subject"], weight="bold"),
+                rx.spacer(),
+                rx.text(mail["sent_at"], size="1", color_scheme="gray"),
+                width="100%",
+            ),
+            rx.text("To: ", mail["to"], size="2", color_scheme="gray"),
+            rx.text(mail["body"], size="2", white_space="pre-wrap", word_break="break-all"),
+            rx.cond(
+                mail["link"] != "",
+                rx.link(rx.button("Open link", variant="soft", size="1"), href=mail["link"]),
+            ),
+            spacing="2",
+            align="start",
+            width="100%",
+        ),
+        width="100%",
+        class_name="outbox-mail",
+    )
+
+
+@page(routes.DEV_OUTBOX, on_load=[DevOutboxState.load])
+def dev_outbox() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Dev outbox", size="6", as_="h1"),
+        rx.cond(
+            DevOutboxState.enabled,
+            rx.vstack(
+                rx.text(
+                    "No SMTP server is configured, so Portal keeps outgoing mail here, newest "
+                    "first. Set SMTP_HOST to send real mail; this page then turns off.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                rx.cond(
+                    DevOutboxState.emails.length() > 0,
+                    rx.foreach(DevOutboxState.emails, _mail),
+                    empty_state("inbox", "No mail yet", "Sign up or reset a password to see one."),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            rx.callout(
+                "The dev outbox is off: mail goes to the configured SMTP server.",
+                icon="info",
+            ),
+        ),
+        rx.link("Back to sign in", href=routes.SIGN_IN, size="2"),
+        spacing="4",
+        width="100%",
+        max_width="760px",
+        margin_top="var(--space-4)",
+    )

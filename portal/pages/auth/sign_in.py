@@ -1,0 +1,98 @@
+"""Sign in."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal import routes
+from portal.components.forms import form_field, form_message
+from portal.db import transaction
+from portal.domain.errors import AuthenticationFailed, Invalid, Throttled
+from portal.layout import page
+from portal.services import auth
+from portal.state.session import SessionState
+
+_NOTICES = {
+    "expired": "Your session expired. Sign in again.",
+    "signed_up": "If that email was new, your account is ready: sign in with it. "
+    "We also sent you an email.",
+    "reset": "Your password was changed and every session signed out. Sign in with the new one.",
+}
+
+
+class SignInState(SessionState):
+    error: str = ""
+    notice: str = ""
+    field_errors: dict[str, str] = {}
+
+    @rx.event
+    def load(self):
+        self.error = ""
+        self.field_errors = {}
+        self.notice = _NOTICES.get(self.router.url.query_parameters.get("reason", ""), "")
+
+    @rx.event
+    def sign_in(self, form: dict):
+        self.error = ""
+        self.field_errors = {}
+        try:
+            with transaction() as session:
+                signed_in = auth.sign_in(
+                    session=session,
+                    email=str(form.get("email", "")),
+                    password=str(form.get("password", "")),
+                    client=self._client(),
+                )
+        except (AuthenticationFailed, Throttled) as exc:
+            self.error = exc.message
+            return None
+        except Invalid as exc:
+            self.field_errors = {exc.field or "email": exc.message}
+            return None
+        self.session_token = signed_in.token
+        self.notice = ""
+        return rx.redirect(
+            routes.safe_next(self.router.url.query_parameters.get("next")), replace=True
+        )
+
+
+@page(routes.SIGN_IN, on_load=[SignInState.load])
+def sign_in() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Sign in to Portal", size="6", as_="h1"),
+                form_message(SignInState.notice, color="blue", icon="info"),
+                form_message(SignInState.error),
+                form_field(
+                    "Email",
+                    "email",
+                    SignInState.field_errors,
+                    type="email",
+                    placeholder="you@example.com",
+                    autocomplete="email",
+                ),
+                form_field(
+                    "Password",
+                    "password",
+                    SignInState.field_errors,
+                    type="password",
+                    autocomplete="current-password",
+                ),
+                rx.button("Sign in", type="submit", size="3", width="100%"),
+                rx.hstack(
+                    rx.link("Forgot your password?", href=routes.RESET_PASSWORD, size="2"),
+                    rx.spacer(),
+                    rx.link("Create an account", href=routes.SIGN_UP, size="2"),
+                    width="100%",
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            on_submit=SignInState.sign_in,
+        ),
+        size="4",
+        width="100%",
+        max_width="420px",
+        margin_top="10vh",
+    )

@@ -1,0 +1,147 @@
+"""The developer terms: read and accept the current version before building apps."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal import routes
+from portal.config import get_settings
+from portal.domain.errors import Invalid
+from portal.layout import page
+from portal.services import developer_terms
+from portal.state.session import SessionState
+
+TERMS = (
+    (
+        "Your apps",
+        "You are responsible for the apps you publish, their manifests, and what they "
+        "do with the data of the workspaces that install them.",
+    ),
+    (
+        "Scopes and data",
+        "Request only the scopes, event categories and data types your app "
+        "needs, and use workspace data only to provide your app's features.",
+    ),
+    (
+        "Credentials",
+        "Keep client secrets and tokens confidential, rotate them when exposed, and "
+        "never embed them in code that runs on end users' devices.",
+    ),
+    (
+        "Distribution",
+        "Private and unlisted apps are installed only by the workspaces you invite. "
+        "Public listing needs a review by platform staff, who may reject or withdraw it.",
+    ),
+    (
+        "Changes",
+        "These terms are versioned. When a new version is published you accept it "
+        "before you create, publish or share install links again.",
+    ),
+)
+
+
+class DeveloperTermsState(SessionState):
+    current_version: str = ""
+    accepted_version: str = ""
+    accepted_at: str = ""
+    error: str = ""
+
+    @rx.event
+    def load(self):
+        with self._acting() as (session, actor):
+            status = developer_terms.status(session=session, actor=actor)
+        self.current_version = status.current_version
+        self.accepted_version = status.accepted_version or ""
+        self.accepted_at = status.accepted_at.strftime("%Y-%m-%d") if status.accepted_at else ""
+        self.error = ""
+
+    @rx.event
+    def accept(self, form: dict):
+        if form.get("agree") != "on":
+            self.error = "Tick the box to confirm you have read the terms."
+            return None
+        try:
+            with self._acting() as (session, actor):
+                status = developer_terms.accept(
+                    session=session, actor=actor, version=str(form.get("version", ""))
+                )
+        except Invalid as exc:
+            self.error = exc.message
+            return DeveloperTermsState.load
+        self.terms_accepted = True
+        self.accepted_version = status.accepted_version or ""
+        return rx.redirect(
+            routes.safe_next(self.router.url.query_parameters.get("next"), routes.DEVELOPER)
+        )
+
+
+@page(routes.DEVELOPER_TERMS, on_load=[DeveloperTermsState.load])
+def developer_terms_page() -> rx.Component:
+    accepted = DeveloperTermsState.accepted_version == DeveloperTermsState.current_version
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.badge("Version ", DeveloperTermsState.current_version, variant="soft"),
+                rx.cond(
+                    accepted,
+                    rx.badge(
+                        rx.icon("check", size=12),
+                        "Accepted ",
+                        DeveloperTermsState.accepted_at,
+                        color_scheme="green",
+                        variant="soft",
+                    ),
+                    rx.badge("Not accepted yet", color_scheme="amber", variant="soft"),
+                ),
+                spacing="2",
+            ),
+            rx.text(
+                "Creating developer apps, publishing versions and generating install links "
+                "need the current developer terms. Read them once; it keeps developer-only "
+                "flows deliberate.",
+                size="2",
+                color_scheme="gray",
+            ),
+            *[
+                rx.vstack(
+                    rx.text(heading, weight="bold", size="3"),
+                    rx.text(body, size="2"),
+                    spacing="1",
+                )
+                for heading, body in TERMS
+            ],
+            rx.cond(
+                accepted,
+                rx.link(rx.button("Open the developer portal"), href=routes.DEVELOPER),
+                rx.form(
+                    rx.vstack(
+                        rx.cond(
+                            DeveloperTermsState.error != "",
+                            rx.callout(
+                                DeveloperTermsState.error,
+                                icon="circle-alert",
+                                color_scheme="red",
+                                role="alert",
+                            ),
+                        ),
+                        rx.el.input(
+                            type="hidden", name="version", value=DeveloperTermsState.current_version
+                        ),
+                        rx.checkbox(
+                            f"I have read and accept the developer terms "
+                            f"(version {get_settings().developer_terms_version}).",
+                            name="agree",
+                            id="agree",
+                        ),
+                        rx.button("Accept developer terms", type="submit"),
+                        spacing="3",
+                    ),
+                    on_submit=DeveloperTermsState.accept,
+                ),
+            ),
+            spacing="4",
+            align="start",
+        ),
+        size="3",
+        max_width="760px",
+    )

@@ -1,0 +1,31 @@
+"""Builds the Reflex app: registers every page with its guard and mounts the /v1 API."""
+
+import reflex as rx
+
+from portal import layout
+from portal.api.app import create_api
+from portal.config import get_settings
+from portal.pages import overview, settings  # noqa: F401 - importing registers the pages
+from portal.pages.auth import dev_outbox, reset_password, sign_in, sign_up  # noqa: F401
+from portal.pages.developer import portal_home, terms  # noqa: F401
+from portal.pages.platform import reviews  # noqa: F401
+from portal.state.errors import handle_backend_exception
+from portal.state.session import SessionState
+from portal.workers import housekeeping
+
+app = rx.App(
+    api_transformer=create_api(),
+    backend_exception_handler=handle_backend_exception,
+)
+
+for registered in layout.REGISTERED:
+    app.add_page(
+        registered.component,
+        route=registered.route,
+        title=registered.title,
+        on_load=[SessionState.guard],
+    )
+
+# Housekeeping runs inside the app unless a separate `python -m portal worker` does it.
+if get_settings().embedded_workers:
+    app.register_lifespan_task(housekeeping.run_in_app)

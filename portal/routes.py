@@ -1,0 +1,100 @@
+"""Route constants, URL builders and the nav registry with each page's requirement.
+
+The requirement here is what the page guard enforces; services enforce it again on every call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from portal.domain.access import Requirement
+
+SIGN_IN = "/sign-in"
+SIGN_UP = "/sign-up"
+RESET_PASSWORD = "/reset-password"  # noqa: S105 - a route, not a secret
+DEV_OUTBOX = "/dev/outbox"
+DASHBOARD = "/"
+WORKSPACES = "/workspaces"
+APPS = "/apps"
+DEVELOPER = "/developer"
+DEVELOPER_TERMS = "/developer/terms"
+SETTINGS = "/settings"
+PLATFORM_REVIEWS = "/platform/reviews"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    route: str
+    title: str
+    requirement: Requirement
+
+
+PAGES: dict[str, PageSpec] = {
+    spec.route: spec
+    for spec in (
+        PageSpec(SIGN_IN, "Sign in", Requirement.PUBLIC),
+        PageSpec(SIGN_UP, "Sign up", Requirement.PUBLIC),
+        PageSpec(RESET_PASSWORD, "Reset password", Requirement.PUBLIC),
+        PageSpec(DEV_OUTBOX, "Dev outbox", Requirement.PUBLIC),
+        PageSpec(DASHBOARD, "Dashboard", Requirement.SIGNED_IN),
+        PageSpec(WORKSPACES, "Workspaces", Requirement.SIGNED_IN),
+        PageSpec(APPS, "Apps", Requirement.SIGNED_IN),
+        PageSpec(DEVELOPER, "Developer portal", Requirement.DEVELOPER_TERMS),
+        PageSpec(DEVELOPER_TERMS, "Developer terms", Requirement.SIGNED_IN),
+        PageSpec(SETTINGS, "Account settings", Requirement.SIGNED_IN),
+        PageSpec(PLATFORM_REVIEWS, "Distribution reviews", Requirement.PLATFORM_ADMIN),
+    )
+}
+
+# Pages for people who are signed out; a signed-in visitor is sent to the dashboard.
+SIGNED_OUT_ONLY = frozenset({SIGN_IN, SIGN_UP})
+
+
+def requirement_for(route: str) -> Requirement:
+    """Unknown routes need a session: authenticated by default, public only where declared."""
+    spec = PAGES.get(route)
+    return spec.requirement if spec else Requirement.SIGNED_IN
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    route: str
+    icon: str
+    section: str = ""
+    platform_admin_only: bool = False
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("Dashboard", DASHBOARD, "layout-dashboard", section="Overview"),
+    NavItem("Workspaces", WORKSPACES, "boxes", section="Overview"),
+    NavItem("Apps", APPS, "app-window"),
+    NavItem("Developer portal", DEVELOPER, "code-xml"),
+    NavItem("Settings", SETTINGS, "settings"),
+    NavItem("Distribution reviews", PLATFORM_REVIEWS, "shield-check", platform_admin_only=True),
+)
+
+
+def safe_next(target: str | None, default: str = DASHBOARD) -> str:
+    """A post-sign-in destination from the URL, kept on this site (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if target.split("?")[0] in SIGNED_OUT_ONLY:
+        return default
+    return target
+
+
+def sign_in_url(*, next_path: str | None = None, reason: str | None = None) -> str:
+    params = {}
+    if next_path and safe_next(next_path, default=""):
+        params["next"] = next_path
+    if reason:
+        params["reason"] = reason
+    return f"{SIGN_IN}?{urlencode(params)}" if params else SIGN_IN
+
+
+def developer_terms_url(*, next_path: str | None = None) -> str:
+    if next_path and safe_next(next_path, default=""):
+        return f"{DEVELOPER_TERMS}?{urlencode({'next': next_path})}"
+    return DEVELOPER_TERMS

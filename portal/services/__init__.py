@@ -1,0 +1,1 @@
+"""Use cases. One public function = one transaction; permission decided in permissions.py."""

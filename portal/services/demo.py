@@ -1,0 +1,44 @@
+"""Demo data for `make run`: one demo person, their account and a few workspaces. Idempotent."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from portal.models import PermissionGrant, User, Workspace
+from portal.services import auth
+
+DEMO_EMAIL = "demo@portal.localhost"
+DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - published demo credential
+DEMO_WORKSPACES = (
+    ("Acme Production", "acme-production", "dedicated", "eu-central"),
+    ("Acme Staging", "acme-staging", "shared", "eu-central"),
+    ("Acme Sandbox", "acme-sandbox", "shared", "us-east"),
+)
+
+
+def seed_demo(*, session: Session) -> bool:
+    """Create the demo data if it is missing; returns whether anything was created."""
+    if session.exec(select(User).where(User.email == DEMO_EMAIL)).first() is not None:
+        return False
+    user = auth.create_user(
+        session=session,
+        email=DEMO_EMAIL,
+        name="Dana Demo",
+        password=DEMO_PASSWORD,
+        account_name="Acme Inc.",
+    )
+    account_id = session.exec(
+        select(PermissionGrant.account_id).where(PermissionGrant.user_id == user.id)
+    ).one()
+    for name, slug, tenancy, region in DEMO_WORKSPACES:
+        session.add(
+            Workspace(
+                account_id=account_id,
+                name=name,
+                slug=slug,
+                tenancy_model=tenancy,
+                region=region,
+                status="active",
+            )
+        )
+    return True

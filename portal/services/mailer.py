@@ -1,0 +1,39 @@
+"""Outgoing email: SMTP when configured, else the dev outbox (a table the outbox page lists)."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+from sqlmodel import Session, col, select
+
+from portal.config import get_settings
+from portal.domain.dto import EmailPublic
+from portal.domain.errors import NotFound
+from portal.models import SentEmail
+
+
+def send(*, session: Session, to: str, subject: str, body: str) -> None:
+    settings = get_settings()
+    if settings.dev_outbox_enabled:
+        session.add(SentEmail(to_address=to, subject=subject, body=body))
+        return
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_username:
+            smtp.login(settings.smtp_username, settings.smtp_password or "")
+        smtp.send_message(message)
+
+
+def list_outbox(*, session: Session, limit: int = 50) -> list[EmailPublic]:
+    """The dev outbox, newest first. Refused when a real SMTP server is configured."""
+    if not get_settings().dev_outbox_enabled:
+        raise NotFound("The dev outbox is off: mail goes to the configured SMTP server.")
+    rows = session.exec(select(SentEmail).order_by(col(SentEmail.id).desc()).limit(limit)).all()
+    return [EmailPublic.model_validate(row) for row in rows]

@@ -1,0 +1,143 @@
+"""Server-side sessions: issue, resolve to an Actor, list and revoke."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from portal.config import get_settings
+from portal.domain.access import Actor, ClientInfo
+from portal.domain.dto import SessionPublic
+from portal.domain.errors import NotFound, Unauthenticated
+from portal.models import User, UserSession
+from portal.models._base import utcnow
+from portal.services.tokens import new_token, token_hash
+
+# last_seen_at is written at most this often, so a busy page is not a write per event.
+_TOUCH_EVERY = timedelta(seconds=60)
+
+
+def issue(*, session: Session, user: User, client: ClientInfo) -> str:
+    """A new session (and a new token) for a user who just proved who they are."""
+    token = new_token()
+    now = utcnow()
+    session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=get_settings().session_absolute_hours),
+            ip_address=client.ip_address[:64],
+            user_agent=client.user_agent[:512],
+        )
+    )
+    return token
+
+
+def _is_live(row: UserSession, now: datetime) -> bool:
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
+    return row.revoked_at is None and now < row.expires_at and now < row.last_seen_at + idle
+
+
+def resolve_actor(*, session: Session, token: str | None) -> Actor:
+    """The Actor behind a browser's session token, or Unauthenticated.
+
+    Every event handler and page guard comes through here: the token is the only thing the
+    client supplies, and everything else is read from the server's rows.
+    """
+    if not token:
+        raise Unauthenticated()
+    row = session.exec(
+        select(UserSession).where(UserSession.token_hash == token_hash(token))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        raise Unauthenticated()
+    now = utcnow()
+    if not _is_live(row, now):
+        raise Unauthenticated("Your session expired. Sign in again.", expired=True)
+    user = session.get(User, row.user_id)
+    if user is None:
+        raise Unauthenticated()
+    if now - row.last_seen_at >= _TOUCH_EVERY:
+        row.last_seen_at = now
+        session.add(row)
+    return Actor(
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        is_platform_admin=user.is_platform_admin,
+        session_id=row.id,
+    )
+
+
+def revoke_token(*, session: Session, token: str | None) -> None:
+    """Sign-out: the server forgets the session, whatever the browser keeps."""
+    if not token:
+        return
+    row = session.exec(
+        select(UserSession).where(UserSession.token_hash == token_hash(token))
+    ).first()
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+
+
+def list_active(*, session: Session, actor: Actor) -> list[SessionPublic]:
+    now = utcnow()
+    rows = session.exec(
+        select(UserSession)
+        .where(UserSession.user_id == actor.user_id, col(UserSession.revoked_at).is_(None))
+        .order_by(col(UserSession.last_seen_at).desc())
+    ).all()
+    return [
+        SessionPublic.model_validate(row).model_copy(
+            update={"is_current": row.id == actor.session_id}
+        )
+        for row in rows
+        if _is_live(row, now)
+    ]
+
+
+def revoke(*, session: Session, actor: Actor, session_id: int) -> None:
+    """Revoke one of the actor's own sessions. Another user's session is simply not found."""
+    row = session.get(UserSession, session_id)
+    if row is None or row.user_id != actor.user_id or row.revoked_at is not None:
+        raise NotFound("That session is not active.")
+    row.revoked_at = utcnow()
+    session.add(row)
+
+
+def revoke_all_for_user(
+    *, session: Session, user_id: int, keep_session_id: int | None = None
+) -> int:
+    rows = session.exec(
+        select(UserSession).where(
+            UserSession.user_id == user_id, col(UserSession.revoked_at).is_(None)
+        )
+    ).all()
+    now = utcnow()
+    count = 0
+    for row in rows:
+        if row.id != keep_session_id:
+            row.revoked_at = now
+            session.add(row)
+            count += 1
+    return count
+
+
+def purge_stale(*, session: Session, older_than: timedelta = timedelta(days=7)) -> int:
+    """Delete sessions that ended more than `older_than` ago (the worker's housekeeping)."""
+    cutoff = utcnow() - older_than
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
+    rows = session.exec(
+        select(UserSession).where(
+            (col(UserSession.expires_at) < cutoff)
+            | (col(UserSession.revoked_at) < cutoff)
+            | (col(UserSession.last_seen_at) < cutoff - idle)
+        )
+    ).all()
+    for row in rows:
+        session.delete(row)
+    return len(rows)

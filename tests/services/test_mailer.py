@@ -1,0 +1,102 @@
+"""Outgoing mail: the dev outbox, or SMTP when a host is configured."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from portal.config import get_settings
+from portal.domain.errors import NotFound
+from portal.models import SentEmail
+from portal.services import mailer
+
+
+class FakeSMTP:
+    """Stands in for smtplib.SMTP and remembers what it was asked to do."""
+
+    instances: list[FakeSMTP] = []
+
+    def __init__(self, host, port, timeout=None):
+        self.host, self.port, self.timeout = host, port, timeout
+        self.calls: list[str] = []
+        self.login_args = None
+        self.messages = []
+        FakeSMTP.instances.append(self)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.calls.append("quit")
+        return False
+
+    def starttls(self):
+        self.calls.append("starttls")
+
+    def login(self, username, password):
+        self.calls.append("login")
+        self.login_args = (username, password)
+
+    def send_message(self, message):
+        self.calls.append("send_message")
+        self.messages.append(message)
+
+
+@pytest.fixture
+def smtp(monkeypatch, database):
+    FakeSMTP.instances = []
+    monkeypatch.setattr(mailer.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setenv("SMTP_HOST", "smtp.example.com")
+    monkeypatch.setenv("SMTP_PORT", "2525")
+    monkeypatch.setenv("PORTAL_MAIL_FROM", "Portal <portal@example.com>")
+    get_settings.cache_clear()
+    return FakeSMTP
+
+
+def test_dev_outbox_keeps_mail_and_lists_newest_first(db):
+    for n in range(3):
+        mailer.send(session=db, to=f"person{n}@example.com", subject=f"Mail {n}", body=f"Body {n}")
+    db.commit()
+
+    outbox = mailer.list_outbox(session=db)
+
+    assert [m.subject for m in outbox] == ["Mail 2", "Mail 1", "Mail 0"]
+    assert outbox[0].to_address == "person2@example.com"
+    assert outbox[0].body == "Body 2"
+    assert outbox[0].sent_at.tzinfo is not None
+    assert [m.subject for m in mailer.list_outbox(session=db, limit=2)] == ["Mail 2", "Mail 1"]
+
+
+def test_smtp_is_used_when_a_host_is_set(db, smtp):
+    mailer.send(session=db, to="ada@example.com", subject="Hello", body="Hello, Ada.")
+
+    (server,) = smtp.instances
+    assert (server.host, server.port, server.timeout) == ("smtp.example.com", 2525, 10)
+    assert server.calls == ["starttls", "send_message", "quit"]
+    (message,) = server.messages
+    assert message["From"] == "Portal <portal@example.com>"
+    assert message["To"] == "ada@example.com"
+    assert message["Subject"] == "Hello"
+    assert message.get_content().strip() == "Hello, Ada."
+    db.commit()
+    assert db.exec(select(func.count()).select_from(SentEmail)).one() == 0
+
+
+def test_smtp_logs_in_when_credentials_are_set(db, smtp, monkeypatch):
+    monkeypatch.setenv("SMTP_USERNAME", "portal")
+    monkeypatch.setenv("SMTP_PASSWORD", "s3cret")
+    monkeypatch.setenv("SMTP_STARTTLS", "0")
+    get_settings.cache_clear()
+
+    mailer.send(session=db, to="ada@example.com", subject="Hello", body="Hello, Ada.")
+
+    (server,) = smtp.instances
+    assert server.calls == ["login", "send_message", "quit"]
+    assert server.login_args == ("portal", "s3cret")
+
+
+def test_the_outbox_is_refused_when_smtp_is_configured(db, smtp):
+    with pytest.raises(NotFound) as caught:
+        mailer.list_outbox(session=db)
+    assert "SMTP" in caught.value.message

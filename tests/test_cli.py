@@ -1,0 +1,242 @@
+"""`python -m portal ...` as an operator runs it, on a temporary SQLite database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, create_engine, select
+
+from portal import cli
+from portal.config import ROOT
+from portal.models import Account, User, Workspace
+from portal.services import demo
+from tests.conftest import sqlite_url
+
+
+def _env(url: str) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "SMTP_", "DATABASE_"))
+    }
+    env["DATABASE_URL"] = url
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def portal(url: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "portal", *args],
+        cwd=ROOT,
+        env=_env(url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _count(url: str, model) -> int:
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            return session.exec(select(func.count()).select_from(model)).one()
+    finally:
+        engine.dispose()
+
+
+def test_help_lists_the_commands(tmp_path):
+    result = portal(sqlite_url(tmp_path / "unused.db"), "--help")
+    assert result.returncode == 0, result.stderr
+    for command in ("migrate", "seed-demo", "create-user", "worker"):
+        assert command in result.stdout
+    assert not (tmp_path / "unused.db").exists()
+
+
+def test_migrate_seed_and_create_user(tmp_path):
+    path = tmp_path / "new-folder" / "portal.db"  # the folder does not exist yet
+    url = sqlite_url(path)
+
+    migrated = portal(url, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "Database is up to date." in migrated.stdout
+    assert "Running upgrade  -> 0001" in migrated.stderr
+    assert path.exists()
+    again = portal(url, "migrate")
+    assert again.returncode == 0, again.stderr
+    assert "Running upgrade" not in again.stderr
+
+    first = portal(url, "seed-demo")
+    assert first.returncode == 0, first.stderr
+    assert "Created demo data" in first.stdout
+    assert demo.DEMO_EMAIL in first.stdout and demo.DEMO_PASSWORD in first.stdout
+    second = portal(url, "seed-demo")
+    assert second.returncode == 0, second.stderr
+    assert "already present" in second.stdout
+    assert demo.DEMO_EMAIL in second.stdout
+    assert (_count(url, User), _count(url, Workspace)) == (1, 3)
+
+    created = portal(
+        url,
+        "create-user",
+        "--email",
+        "Admin@Example.com",
+        "--name",
+        "Ada Admin",
+        "--password",
+        "a long admin password",
+        "--platform-admin",
+        "--account-name",
+        "Platform",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Created user admin@example.com (platform admin)" in created.stdout
+
+    engine = create_engine(url)
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.email == "admin@example.com")).one()
+        assert user.is_platform_admin
+        assert user.password_hash.startswith("$argon2id$")
+        assert "Platform" in session.exec(select(Account.name)).all()
+    engine.dispose()
+
+    duplicate = portal(
+        url, "create-user", "--email", "admin@example.com", "--name", "X", "--password", "x" * 12
+    )
+    assert duplicate.returncode == 1
+    assert "error (email): A user with that email already exists." in duplicate.stderr
+    assert "Traceback" not in duplicate.stderr
+    assert _count(url, User) == 2
+
+
+def test_worker_once_runs_housekeeping(tmp_path):
+    url = sqlite_url(tmp_path / "portal.db")
+    cli.upgrade(url=url)
+    result = portal(url, "worker", "--once")
+    assert result.returncode == 0, result.stderr
+    assert "sessions_purged=0" in result.stderr
+    assert "sign_in_attempts_purged=0" in result.stderr
+
+
+def test_worker_stops_cleanly_on_sigterm(tmp_path):
+    url = sqlite_url(tmp_path / "portal.db")
+    cli.upgrade(url=url)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "portal", "worker", "--interval", "3600"],
+        cwd=ROOT,
+        env=_env(url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            lines.append(line)
+            if "housekeeping:" in line or not line:
+                break
+        assert any("housekeeping:" in line for line in lines), lines
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0
+    assert "worker stopped" in output
+
+
+# In-process: argument errors, and the password prompt (a subprocess has no terminal).
+
+
+def test_no_command_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as caught:
+        cli.main([])
+    assert caught.value.code == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("interval", ["0", "-5", "soon"])
+def test_worker_interval_must_be_a_positive_number(capsys, interval):
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["worker", "--interval", interval])
+    assert caught.value.code == 2
+    assert "--interval" in capsys.readouterr().err
+
+
+def test_worker_once_in_process_reports_the_counts(db, caplog):
+    from datetime import timedelta
+
+    from portal.models import SignInAttempt
+    from portal.models._base import utcnow
+
+    db.add(SignInAttempt(email="old@example.com", attempted_at=utcnow() - timedelta(hours=1)))
+    db.commit()
+    caplog.set_level("INFO", logger="portal.cli")
+
+    assert cli.main(["worker", "--once"]) == 0
+
+    assert "sign_in_attempts_purged=1" in caplog.text
+    assert db.exec(select(func.count()).select_from(SignInAttempt)).one() == 0
+
+
+def _answers(monkeypatch, *answers: str) -> list[str]:
+    prompts: list[str] = []
+    queue = list(answers)
+
+    def fake_getpass(prompt: str = "Password: ") -> str:
+        prompts.append(prompt)
+        return queue.pop(0)
+
+    monkeypatch.setattr(cli.getpass, "getpass", fake_getpass)
+    return prompts
+
+
+def test_create_user_prompts_twice_for_the_password(db, monkeypatch, capsys):
+    prompts = _answers(monkeypatch, "a prompted password", "a prompted password")
+
+    code = cli.main(["create-user", "--email", "ada@example.com", "--name", "Ada"])
+
+    assert code == 0
+    assert len(prompts) == 2
+    assert "Created user ada@example.com with id" in capsys.readouterr().out
+    user = db.exec(select(User)).one()
+    assert not user.is_platform_admin
+    assert user.email == "ada@example.com"
+
+
+def test_create_user_refuses_passwords_that_differ(db, monkeypatch, capsys):
+    _answers(monkeypatch, "a prompted password", "a different password")
+
+    code = cli.main(["create-user", "--email", "ada@example.com", "--name", "Ada"])
+
+    assert code == 1
+    assert "differ" in capsys.readouterr().err
+    assert db.exec(select(func.count()).select_from(User)).one() == 0
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "password", "message"),
+    [
+        ("not-an-email", "Ada", "x" * 12, "error (email): Enter an email address"),
+        ("ada@example.com", " ", "x" * 12, "error (name): Enter your name."),
+        ("ada@example.com", "Ada", "short", "error (password): Use at least 10"),
+    ],
+)
+def test_create_user_reports_invalid_input(db, capsys, email, name, password, message):
+    args = ["create-user", "--email", email, "--name", name, "--password", password]
+    assert cli.main(args) == 1
+    assert message in capsys.readouterr().err
+    assert db.exec(select(func.count()).select_from(User)).one() == 0
+
+
+def test_upgrade_creates_the_folder_of_a_sqlite_file(tmp_path):
+    path: Path = tmp_path / "a" / "b" / "portal.db"
+    cli.upgrade(url=sqlite_url(path))
+    assert path.exists()
