@@ -51,9 +51,15 @@ PAGES: dict[str, PageSpec] = {
 SIGNED_OUT_ONLY = frozenset({SIGN_IN, SIGN_UP})
 
 
+def page_key(route_id: str) -> str:
+    """Reflex's route id ("index", "/settings", "developer/terms/") as a PAGES key."""
+    stripped = (route_id or "").strip("/")
+    return "/" if stripped in ("", "index") else f"/{stripped}"
+
+
 def requirement_for(route: str) -> Requirement:
     """Unknown routes need a session: authenticated by default, public only where declared."""
-    spec = PAGES.get(route)
+    spec = PAGES.get(page_key(route))
     return spec.requirement if spec else Requirement.SIGNED_IN
 
 

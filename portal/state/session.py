@@ -75,7 +75,7 @@ class SessionState(rx.State):
     @rx.event
     def guard(self):
         """on_load of every page: check the page's requirement (from routes.PAGES) and redirect."""
-        route = self.router.route_id
+        route = routes.page_key(self.router.route_id)
         requirement = routes.requirement_for(route)
         try:
             with transaction() as session:

@@ -16,12 +16,17 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, pool, text
+from sqlmodel import Session
+
+from portal.config import get_settings
+from portal.db import engine_for, transaction
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -83,6 +88,23 @@ class Server:
         finally:
             engine.dispose()
 
+    @contextmanager
+    def db(self) -> Iterator[Session]:
+        """A transaction on the server's database, through Portal's own models and services."""
+        previous = os.environ.get("DATABASE_URL")
+        os.environ["DATABASE_URL"] = self.database_url
+        get_settings.cache_clear()
+        try:
+            with transaction() as session:
+                yield session
+        finally:
+            engine_for(self.database_url).dispose()
+            if previous is None:
+                os.environ.pop("DATABASE_URL", None)
+            else:
+                os.environ["DATABASE_URL"] = previous
+            get_settings.cache_clear()
+
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-m", "portal", *args],
@@ -137,6 +159,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         REFLEX_USE_NPM="1",
         REFLEX_PERF_MODE="raise",
     )
+    if os.environ.get("PORTAL_TEST_REDIS_URL"):
+        env["REDIS_URL"] = os.environ["PORTAL_TEST_REDIS_URL"]  # the Redis state manager
     subprocess.run(
         [sys.executable, "-m", "portal", "migrate"],
         cwd=ROOT,

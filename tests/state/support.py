@@ -1,0 +1,128 @@
+"""Drive Portal's Reflex states in-process: a state tree per "browser", no server, no socket.
+
+Reflex 0.10 builds the whole tree when the root is created with `_reflex_internal_init=True`
+(the flag its own state manager passes), so `Browser.state(SettingsState)` is the instance an
+event would reach. Handlers are called through the instance (`state.revoke_session(5)`): the
+EventHandler descriptor binds the plain function to the state that owns it, an ancestor for an
+inherited handler (`settings.guard` runs on the SessionState instance), as the server does.
+
+What a handler returns is turned into wire events with `Event.from_event_type`, the same step
+the event processor takes, so `redirect_path` and `toasts` read what the browser would get.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from typing import Any, TypeVar
+
+import reflex as rx
+from reflex.event import Event
+from reflex.istate.data import RouterData
+from reflex.utils.format import format_event_handler
+from reflex_base.constants import RouteVar
+
+import portal.portal  # noqa: F401 - registers every page, page state and page loader
+from portal.state.session import SessionState
+
+ORIGIN = "http://localhost:3000"
+CLIENT_IP = "198.51.100.7"
+USER_AGENT = "pytest-state"
+
+S = TypeVar("S", bound=rx.State)
+
+
+class Browser:
+    """One connected client: its own state tree, its cookie, and the page it is on."""
+
+    def __init__(self, route: str = "/", *, query: str = "", token: str = "") -> None:
+        self.root = rx.State(_reflex_internal_init=True)
+        self.visit(route, query=query)
+        self.token = token
+
+    def visit(self, route: str, *, query: str = "", path: str | None = None) -> None:
+        """Navigate: `route` is the registered route (route_id), `path` what the URL shows."""
+        shown = (path or route) + (f"?{query}" if query else "")
+        self.root.router = RouterData.from_router_data(
+            {
+                RouteVar.PATH: route,
+                RouteVar.ORIGIN: shown,
+                RouteVar.CLIENT_IP: CLIENT_IP,
+                RouteVar.HEADERS: {"origin": ORIGIN, "user-agent": USER_AGENT},
+            }
+        )
+
+    def state(self, cls: type[S]) -> S:
+        return self.root.get_substate(cls.get_full_name().split("."))
+
+    @property
+    def session(self) -> SessionState:
+        return self.state(SessionState)
+
+    @property
+    def token(self) -> str:
+        """The portal_session cookie as the server holds it."""
+        return self.session.session_token
+
+    @token.setter
+    def token(self, value: str) -> None:
+        self.session.session_token = value
+
+
+def run(bound_handler, *args: Any) -> list[Event]:
+    """Call a bound handler like the event processor does and return the events it emits.
+
+    A generator handler is run to the end: what it yields and what it returns both count.
+    """
+    result = bound_handler(*args)
+    emitted: list[Any] = []
+    if inspect.isgenerator(result):
+        try:
+            while True:
+                emitted.append(next(result))
+        except StopIteration as stop:
+            emitted.append(stop.value)
+    else:
+        emitted.append(result)
+    events: list[Event] = []
+    for item in emitted:
+        events.extend(Event.from_event_type(item))
+    return events
+
+
+def redirects(events: list[Event]) -> list[str]:
+    return [event.payload["path"] for event in events if event.name == "_redirect"]
+
+
+def redirect_path(events: list[Event]) -> str | None:
+    """The one redirect among `events` (None when there is none; two is an error)."""
+    paths = redirects(events)
+    assert len(paths) <= 1, f"more than one redirect: {paths}"
+    return paths[0] if paths else None
+
+
+# rx.toast.<level>("message", {...}) compiles to a call on the toaster ref.
+_TOAST = re.compile(r"""refs\['__toast'\]\?\.\["(\w+)"\]\(("(?:[^"\\]|\\.)*")""")
+
+
+def toasts(events: list[Event]) -> list[tuple[str, str]]:
+    """(level, message) of each toast among `events`."""
+    found = []
+    for event in events:
+        if event.name != "_call_function":
+            continue
+        match = _TOAST.search(str(event.payload.get("function", "")))
+        if match:
+            found.append((match.group(1), json.loads(match.group(2))))
+    return found
+
+
+def names(events: list[Event]) -> list[str]:
+    """Backend events (page loaders, chained handlers) by their full handler name."""
+    return [event.name for event in events if not event.name.startswith("_")]
+
+
+def name_of(*handlers) -> list[str]:
+    """What `names` reports for these EventHandlers."""
+    return [format_event_handler(handler) for handler in handlers]
