@@ -39,9 +39,12 @@ class Settings:
     # `python -m portal worker` runs them.
     embedded_workers: bool
 
+    # Show unsent mail on the public /dev/outbox page (it holds password-reset links).
+    dev_outbox: bool
+
     @property
     def dev_outbox_enabled(self) -> bool:
-        return not self.smtp_host
+        return self.dev_outbox and not self.smtp_host
 
     @property
     def is_sqlite(self) -> bool:
@@ -68,4 +71,8 @@ def get_settings() -> Settings:
         mail_from=env("PORTAL_MAIL_FROM") or "Portal <no-reply@portal.localhost>",
         developer_terms_version=env("PORTAL_DEVELOPER_TERMS_VERSION") or "2026-11",
         embedded_workers=(env("PORTAL_EMBEDDED_WORKERS") or "1") != "0",
+        # On by default in development; a production server (`reflex run --env prod`) needs
+        # PORTAL_DEV_OUTBOX=1 to publish mail that anyone could read.
+        dev_outbox=(env("PORTAL_DEV_OUTBOX") or ("0" if env("REFLEX_ENV_MODE") == "prod" else "1"))
+        == "1",
     )

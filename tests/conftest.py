@@ -18,6 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# An oversized Reflex state fails loudly in tests (ARCHITECTURE.md, Reflex specifics).
+os.environ.setdefault("REFLEX_PERF_MODE", "raise")
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 

@@ -30,9 +30,11 @@ _STATUS: list[tuple[type[PortalError], int, str, str]] = [
 ]
 
 
-def problem(status: int, slug: str, title: str, detail: str, **extra) -> JSONResponse:
+def problem(
+    status: int, slug: str, title: str, detail: str, *, headers: dict | None = None, **extra
+) -> JSONResponse:
     body = {"type": _BASE + slug, "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -41,7 +43,12 @@ def install(app: FastAPI) -> None:
         for cls, status, slug, title in _STATUS:
             if isinstance(exc, cls):
                 extra = {"field": exc.field} if isinstance(exc, Invalid) and exc.field else {}
-                return problem(status, slug, title, exc.message, **extra)
+                headers = (
+                    {"Retry-After": str(exc.retry_after_seconds)}
+                    if isinstance(exc, Throttled)
+                    else None
+                )
+                return problem(status, slug, title, exc.message, headers=headers, **extra)
         return problem(400, "bad-request", "Bad request", exc.message)
 
     @app.exception_handler(HTTPException)

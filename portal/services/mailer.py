@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import smtplib
 from email.message import EmailMessage
 
@@ -12,11 +13,16 @@ from portal.domain.dto import EmailPublic
 from portal.domain.errors import NotFound
 from portal.models import SentEmail
 
+log = logging.getLogger("portal.mail")
+
 
 def send(*, session: Session, to: str, subject: str, body: str) -> None:
     settings = get_settings()
-    if settings.dev_outbox_enabled:
+    if not settings.smtp_host:
+        # Kept in sent_emails; shown on /dev/outbox only where that page is enabled.
         session.add(SentEmail(to_address=to, subject=subject, body=body))
+        if not settings.dev_outbox_enabled:
+            log.warning("No SMTP_HOST configured: mail to %s kept in sent_emails, not sent", to)
         return
     message = EmailMessage()
     message["From"] = settings.mail_from
@@ -32,8 +38,8 @@ def send(*, session: Session, to: str, subject: str, body: str) -> None:
 
 
 def list_outbox(*, session: Session, limit: int = 50) -> list[EmailPublic]:
-    """The dev outbox, newest first. Refused when a real SMTP server is configured."""
+    """The dev outbox, newest first. Refused when SMTP is configured or the page is off."""
     if not get_settings().dev_outbox_enabled:
-        raise NotFound("The dev outbox is off: mail goes to the configured SMTP server.")
+        raise NotFound("The dev outbox is off.")
     rows = session.exec(select(SentEmail).order_by(col(SentEmail.id).desc()).limit(limit)).all()
     return [EmailPublic.model_validate(row) for row in rows]

@@ -158,6 +158,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         REFLEX_USE_NPM="1",
         REFLEX_PERF_MODE="raise",
+        PORTAL_DEV_OUTBOX="1",  # the reset test reads its link there; prod mode hides it
     )
     if os.environ.get("PORTAL_TEST_REDIS_URL"):
         env["REDIS_URL"] = os.environ["PORTAL_TEST_REDIS_URL"]  # the Redis state manager

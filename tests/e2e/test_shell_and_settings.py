@@ -6,7 +6,6 @@ import re
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-
 from sqlmodel import select
 
 from portal.models import User
@@ -20,8 +19,17 @@ def test_workspace_picker_lists_readable_workspaces_and_keeps_the_choice(
     page: Page, server, shot
 ) -> None:
     email = unique_email("picker")
-    server.cli("create-user", "--email", email, "--name", "Pia Picker", "--password", PASSWORD,
-               "--account-name", "Picker Co")
+    server.cli(
+        "create-user",
+        "--email",
+        email,
+        "--name",
+        "Pia Picker",
+        "--password",
+        PASSWORD,
+        "--account-name",
+        "Picker Co",
+    )
     with server.db() as session:
         user_id = session.exec(select(User.id).where(User.email == email)).one()
         account_id = account_of(session, user_id)
@@ -84,8 +92,16 @@ def test_platform_admin_page_is_only_for_platform_staff(page: Page, server) -> N
     expect(page.get_by_role("heading", name="Distribution reviews")).to_have_count(0)
 
     staff = unique_email("staff")
-    server.cli("create-user", "--email", staff, "--name", "Stella Staff", "--password", PASSWORD,
-               "--platform-admin")
+    server.cli(
+        "create-user",
+        "--email",
+        staff,
+        "--name",
+        "Stella Staff",
+        "--password",
+        PASSWORD,
+        "--platform-admin",
+    )
     page.locator("#user-menu").click()
     page.get_by_role("menuitem", name="Sign out").click()
     sign_in(page, email=staff)

@@ -90,7 +90,8 @@ def dev_outbox() -> rx.Component:
                 width="100%",
             ),
             rx.callout(
-                "The dev outbox is off: mail goes to the configured SMTP server.",
+                "The dev outbox is off: mail goes to the configured SMTP server (on a "
+                "production server without one, set PORTAL_DEV_OUTBOX=1 to see it here).",
                 icon="info",
             ),
         ),
