@@ -178,7 +178,7 @@ def test_worker_once_in_process_reports_the_counts(db, caplog):
 
     db.add(SignInAttempt(email="old@example.com", attempted_at=utcnow() - timedelta(hours=1)))
     db.commit()
-    caplog.set_level("INFO", logger="portal.cli")
+    caplog.set_level("INFO", logger="portal.worker")
 
     assert cli.main(["worker", "--once"]) == 0
 

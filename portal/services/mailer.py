@@ -39,7 +39,10 @@ def send(*, session: Session, to: str, subject: str, body: str) -> None:
 
 def list_outbox(*, session: Session, limit: int = 50) -> list[EmailPublic]:
     """The dev outbox, newest first. Refused when SMTP is configured or the page is off."""
-    if not get_settings().dev_outbox_enabled:
-        raise NotFound("The dev outbox is off.")
+    settings = get_settings()
+    if settings.smtp_host:
+        raise NotFound("The dev outbox is off: mail goes to the configured SMTP server.")
+    if not settings.dev_outbox_enabled:
+        raise NotFound("The dev outbox is off on this server (PORTAL_DEV_OUTBOX=0).")
     rows = session.exec(select(SentEmail).order_by(col(SentEmail.id).desc()).limit(limit)).all()
     return [EmailPublic.model_validate(row) for row in rows]

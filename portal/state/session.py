@@ -34,6 +34,7 @@ class SessionState(rx.State):
         "",
         name="portal_session",
         same_site="strict",
+        secure=get_settings().public_url.startswith("https://"),
         max_age=get_settings().session_absolute_hours * 3600,
     )
     # Who is signed in and what they may open, as last checked by the server.

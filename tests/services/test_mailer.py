@@ -100,3 +100,17 @@ def test_the_outbox_is_refused_when_smtp_is_configured(db, smtp):
     with pytest.raises(NotFound) as caught:
         mailer.list_outbox(session=db)
     assert "SMTP" in caught.value.message
+
+
+def test_production_keeps_mail_off_the_public_outbox(db, monkeypatch):
+    """Under `reflex run --env prod` without SMTP, mail is kept but not published."""
+    monkeypatch.setenv("REFLEX_ENV_MODE", "prod")
+    get_settings.cache_clear()
+    mailer.send(session=db, to="a@example.com", subject="Reset", body="token=secret")
+    db.commit()
+    assert db.exec(select(SentEmail)).one().to_address == "a@example.com"
+    with pytest.raises(NotFound, match="PORTAL_DEV_OUTBOX"):
+        mailer.list_outbox(session=db)
+    monkeypatch.setenv("PORTAL_DEV_OUTBOX", "1")
+    get_settings.cache_clear()
+    assert [m.subject for m in mailer.list_outbox(session=db)] == ["Reset"]

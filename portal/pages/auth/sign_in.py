@@ -43,6 +43,8 @@ class SignInState(SessionState):
                     password=str(form.get("password", "")),
                     client=self._client(),
                 )
+                # The new token replaces whatever session this browser held before.
+                auth.sign_out(session=session, token=self.session_token)
         except (AuthenticationFailed, Throttled) as exc:
             self.error = exc.message
             return None
