@@ -12,8 +12,10 @@ from tests.state.support import Browser
 
 
 @pytest.fixture
-def browser(database: str) -> Callable[..., Browser]:
-    """browser(route, query=..., token=...): a new client on the test's database."""
+def browse(database: str) -> Callable[..., Browser]:
+    """browse(path, query=..., token=...): a new client on the test's database.
+
+    (Not named `browser`: pytest-playwright owns that fixture.)"""
     return Browser
 
 

@@ -23,7 +23,7 @@ from reflex.istate.data import RouterData
 from reflex.utils.format import format_event_handler
 from reflex_base.constants import RouteVar
 
-import portal.portal  # noqa: F401 - registers every page, page state and page loader
+import portal.portal  # registers every page, page state and page loader
 from portal.state.session import SessionState
 
 ORIGIN = "http://localhost:3000"
@@ -36,18 +36,23 @@ S = TypeVar("S", bound=rx.State)
 class Browser:
     """One connected client: its own state tree, its cookie, and the page it is on."""
 
-    def __init__(self, route: str = "/", *, query: str = "", token: str = "") -> None:
+    def __init__(self, path: str = "/", *, query: str = "", token: str = "") -> None:
         self.root = rx.State(_reflex_internal_init=True)
-        self.visit(route, query=query)
+        self.visit(path, query=query)
         self.token = token
 
-    def visit(self, route: str, *, query: str = "", path: str | None = None) -> None:
-        """Navigate: `route` is the registered route (route_id), `path` what the URL shows."""
-        shown = (path or route) + (f"?{query}" if query else "")
+    def visit(self, path: str, *, query: str = "") -> None:
+        """Navigate to `path` (as the address bar shows it) with an optional query string.
+
+        The route id is derived as the server derives it from the path the client reports
+        (reflex.app.EventNamespace.on_event): "/" + app.router(path), "/index" for the root,
+        "/404" for a path no page claims.
+        """
+        route_id = "/" + (portal.portal.app.router(path) or "404").removeprefix("/")
         self.root.router = RouterData.from_router_data(
             {
-                RouteVar.PATH: route,
-                RouteVar.ORIGIN: shown,
+                RouteVar.PATH: route_id,
+                RouteVar.ORIGIN: path + (f"?{query}" if query else ""),
                 RouteVar.CLIENT_IP: CLIENT_IP,
                 RouteVar.HEADERS: {"origin": ORIGIN, "user-agent": USER_AGENT},
             }

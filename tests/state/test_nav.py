@@ -1,0 +1,84 @@
+"""NavState: the workspace picker lists and selects only workspaces the person can read."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from portal.state.nav import NavState
+from tests.factories import account_of, grant, make_user, make_workspace
+from tests.state.support import run, toasts
+
+
+@pytest.fixture
+def world(db, person, browse):
+    """Ada's own workspaces, one shared with her, one deleted, and a stranger's."""
+    user, token, _ = person(name="Ada", account_name="Ada Co")
+    mine = make_workspace(db, account_of(db, user.id), name="Alpha")
+    gone = make_workspace(db, account_of(db, user.id), name="Old", status="deleted")
+    stranger = make_user(db, account_name="Stranger Co")
+    foreign = make_workspace(db, account_of(db, stranger.id), name="Foreign")
+    shared = make_workspace(db, account_of(db, stranger.id), name="Shared")
+    grant(db, user.id, workspace_id=shared.id, permission="read")
+    db.commit()
+    client = browse("/", token=token)
+    return {
+        "client": client,
+        "nav": client.state(NavState),
+        "mine": str(mine.id),
+        "gone": str(gone.id),
+        "foreign": str(foreign.id),
+        "shared": str(shared.id),
+    }
+
+
+def test_load_workspaces_lists_only_readable_ones(world):
+    nav = world["nav"]
+    run(nav.load_workspaces)
+    listed = {w["id"]: w["name"] for w in nav.workspaces}
+    assert listed == {world["mine"]: "Alpha", world["shared"]: "Shared"}
+    assert world["foreign"] not in listed
+    assert world["gone"] not in listed
+
+
+def test_load_workspaces_drops_a_foreign_saved_selection(world):
+    """The selection lives in the browser's local storage: the client can put anything there."""
+    nav = world["nav"]
+    nav.selected_workspace_id = world["foreign"]
+    run(nav.load_workspaces)
+    assert nav.selected_workspace_id == nav.workspaces[0]["id"]
+    assert nav.selected_workspace_id != world["foreign"]
+
+
+def test_load_workspaces_keeps_a_readable_selection(world):
+    nav = world["nav"]
+    nav.selected_workspace_id = world["shared"]
+    run(nav.load_workspaces)
+    assert nav.selected_workspace_id == world["shared"]
+    assert nav.selected_workspace_name == "Shared"
+
+
+@pytest.mark.parametrize("target", ["foreign", "unknown", "garbage"])
+def test_selecting_a_workspace_one_cannot_read_is_refused(world, target):
+    nav = world["nav"]
+    run(nav.load_workspaces)
+    before = nav.selected_workspace_id
+    workspace_id = {
+        "foreign": world["foreign"],
+        "unknown": str(uuid.uuid4()),
+        "garbage": "'; drop table workspaces; --",
+    }[target]
+
+    events = run(nav.select_workspace, workspace_id)
+
+    assert toasts(events) == [("error", "Workspace not found.")]
+    assert nav.selected_workspace_id == before
+
+
+@pytest.mark.parametrize("target", ["mine", "shared"])
+def test_selecting_a_readable_workspace(world, target):
+    nav = world["nav"]
+    events = run(nav.select_workspace, world[target])
+    assert toasts(events) == []
+    assert nav.selected_workspace_id == world[target]

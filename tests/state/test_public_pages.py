@@ -1,0 +1,116 @@
+"""Handlers of the public pages: sign-up, password reset and the dev outbox."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from portal.config import get_settings
+from portal.db import transaction
+from portal.domain.errors import Unauthenticated
+from portal.models import User
+from portal.pages.auth.dev_outbox import DevOutboxState
+from portal.pages.auth.reset_password import ResetPasswordState
+from portal.pages.auth.sign_up import SignUpState
+from portal.services import passwords, sessions
+from tests.state.support import redirect_path, run
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def _reset_token(client) -> str:
+    """The token from the newest reset mail, read as a person would: in the dev outbox."""
+    outbox = client.state(DevOutboxState)
+    run(outbox.load)
+    link = next(mail["link"] for mail in outbox.emails if "reset-password" in mail["link"])
+    return re.search(r"token=([\w-]+)", link).group(1)
+
+
+def test_sign_up_mismatched_passwords_is_a_field_error(browse, db):
+    client = browse("/sign-up")
+    state = client.state(SignUpState)
+    form = {"name": "Ada", "email": "ada@example.com", "password": "one long password"}
+    events = run(state.sign_up, {**form, "confirm_password": "another long password"})
+    assert state.field_errors == {"confirm_password": "The two passwords don't match."}
+    assert events == []
+    assert db.exec(select(User)).all() == []
+
+
+def test_sign_up_then_sign_in_notice(browse, db):
+    client = browse("/sign-up")
+    form = {"name": "Ada", "email": "ada@example.com", "password": "one long password"}
+    events = run(client.state(SignUpState).sign_up, {**form, "confirm_password": form["password"]})
+    assert redirect_path(events) == "/sign-in?reason=signed_up"
+    assert db.exec(select(User.email)).all() == ["ada@example.com"]
+
+
+def test_reset_request_says_the_same_for_unknown_emails(browse, person):
+    user, _, _ = person()
+    known, unknown = browse("/reset-password"), browse("/reset-password")
+    run(known.state(ResetPasswordState).request_link, {"email": user.email.upper()})
+    run(unknown.state(ResetPasswordState).request_link, {"email": "nobody@example.com"})
+    assert known.state(ResetPasswordState).sent_to == user.email
+    assert unknown.state(ResetPasswordState).sent_to == "nobody@example.com"
+    assert known.state(ResetPasswordState).field_errors == {}
+    assert unknown.state(ResetPasswordState).field_errors == {}
+
+
+def test_the_reset_token_stays_on_the_server(browse):
+    client = browse("/reset-password", query="token=the-secret-link-token")
+    state = client.state(ResetPasswordState)
+    run(state.load)
+    assert state.has_token is True
+    assert "the-secret-link-token" not in repr(state.dict())
+
+
+def test_choose_password_with_a_bad_token_is_refused(browse, person, db):
+    user, _, _ = person()
+    client = browse("/reset-password", query="token=not-a-real-token")
+    state = client.state(ResetPasswordState)
+    run(state.load)
+    events = run(
+        state.choose_password, {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
+    )
+    assert state.error.startswith("This reset link has expired or was already used.")
+    assert events == []
+    db.expire_all()
+    assert not passwords.verify(NEW_PASSWORD, db.get(User, user.id).password_hash)[0]
+
+
+def test_reset_from_the_link_sets_the_password_and_ends_every_session(browse, person, db):
+    user, token, _ = person()
+    run(browse("/reset-password").state(ResetPasswordState).request_link, {"email": user.email})
+    client = browse("/reset-password", query=f"token={_reset_token(browse('/dev/outbox'))}")
+    state = client.state(ResetPasswordState)
+    run(state.load)
+
+    form = {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
+    events = run(state.choose_password, form)
+
+    assert redirect_path(events) == "/sign-in?reason=reset"
+    db.expire_all()
+    assert passwords.verify(NEW_PASSWORD, db.get(User, user.id).password_hash)[0]
+    with transaction() as session, pytest.raises(Unauthenticated):
+        sessions.resolve_actor(session=session, token=token)
+    # One link, one use.
+    run(
+        state.choose_password,
+        {"new_password": "yet another one!", "confirm_password": "yet another one!"},
+    )
+    assert state.error.startswith("This reset link has expired or was already used.")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("SMTP_HOST", "smtp.example.com"), ("PORTAL_DEV_OUTBOX", "0")]
+)
+def test_dev_outbox_can_be_off(browse, monkeypatch, person, name, value):
+    """Anyone may open the outbox page, and it holds reset links: it must be able to go dark."""
+    user, _, _ = person()
+    run(browse("/reset-password").state(ResetPasswordState).request_link, {"email": user.email})
+    monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    state = browse("/dev/outbox").state(DevOutboxState)
+    run(state.load)
+    assert (state.enabled, state.emails) == (False, [])

@@ -1,0 +1,117 @@
+"""Every handler that touches data refuses a browser without a live session, and changes nothing.
+
+The handlers come from the reviewed registry (test_handler_registry.REVIEWED): each one not
+marked "public" must appear in ARGS below, called with arguments an attacker would pick (a real
+victim's session id, a real workspace's UUID).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import SQLModel, select
+
+from portal.config import get_settings
+from portal.db import transaction
+from portal.domain.errors import Unauthenticated
+from portal.models import User, UserSession
+from portal.pages.developer.terms import DeveloperTermsState
+from portal.services import sessions
+from portal.services.tokens import new_token, token_hash
+from tests.factories import CLIENT, account_of, make_workspace
+from tests.state.support import redirect_path, run
+from tests.state.test_handler_registry import REVIEWED, portal_handlers, requirement_of
+
+NEEDS_SESSION = sorted(key for key in REVIEWED if requirement_of(key) != "public")
+
+# key -> function(victim) -> the arguments to call the handler with.
+ARGS = {
+    "portal.state.nav.NavState.load_workspaces": lambda v: (),
+    "portal.state.nav.NavState.select_workspace": lambda v: (v["workspace_id"],),
+    "portal.pages.settings.SettingsState.load": lambda v: (),
+    "portal.pages.settings.SettingsState.save_profile": lambda v: ({"name": "Mallory"},),
+    "portal.pages.settings.SettingsState.change_password": lambda v: (
+        {
+            "current_password": "guessed password",
+            "new_password": "mallory was here 123",
+            "confirm_password": "mallory was here 123",
+        },
+    ),
+    "portal.pages.settings.SettingsState.revoke_session": lambda v: (v["session_id"],),
+    "portal.pages.settings.SettingsState.revoke_other_sessions": lambda v: (),
+    "portal.pages.developer.terms.DeveloperTermsState.load": lambda v: (),
+    "portal.pages.developer.terms.DeveloperTermsState.accept": lambda v: (
+        {"version": get_settings().developer_terms_version},
+    ),
+}
+
+
+def test_every_handler_needing_a_session_is_covered_here():
+    missing = sorted(set(NEEDS_SESSION) - set(ARGS))
+    stale = sorted(set(ARGS) - set(NEEDS_SESSION))
+    assert not missing, f"add these to ARGS in {__file__}: {missing}"
+    assert not stale, f"these are no longer reviewed as needing a session: {stale}"
+
+
+@pytest.fixture
+def victim(db, person):
+    """A signed-in user with a workspace, and the tokens of two of their dead sessions."""
+    user, token, actor = person(name="Victim")
+    workspace = make_workspace(db, account_of(db, user.id), name="Secret")
+    row = db.get(User, user.id)
+    revoked_token = sessions.issue(session=db, user=row, client=CLIENT)
+    expired_token = sessions.issue(session=db, user=row, client=CLIENT)
+    db.flush()
+    sessions.revoke_token(session=db, token=revoked_token)
+    expired = db.exec(
+        select(UserSession).where(UserSession.token_hash == token_hash(expired_token))
+    ).one()
+    expired.last_seen_at = expired.last_seen_at - timedelta(minutes=31)
+    db.commit()
+    return {
+        "session_id": actor.session_id,
+        "workspace_id": str(workspace.id),
+        "tokens": {
+            "none": "",
+            "forged": new_token(),
+            "revoked": revoked_token,
+            "expired": expired_token,
+        },
+    }
+
+
+def _snapshot() -> dict[str, list]:
+    with transaction() as session:
+        connection = session.connection()
+        return {
+            table.name: sorted(map(tuple, connection.execute(select(table))), key=repr)
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+
+def _values(state) -> dict:
+    return {name: getattr(state, name) for name in type(state).base_vars}
+
+
+@pytest.mark.parametrize("token_kind", ["none", "forged", "revoked", "expired"])
+@pytest.mark.parametrize("key", NEEDS_SESSION)
+def test_refused_without_a_live_session(browse, victim, key, token_kind):
+    handler = portal_handlers()[key]
+    client = browse("/settings", token=victim["tokens"][token_kind])
+    state = client.state(handler.state)
+    if handler.state is DeveloperTermsState:
+        state.agreed = True  # client-settable through set_agreed: get past the checkbox
+    before = _snapshot(), _values(state)
+
+    try:
+        events = run(getattr(state, handler.fn.__name__), *ARGS[key](victim))
+    except Unauthenticated as refused:
+        assert refused.expired is (token_kind == "expired")
+    else:
+        assert (redirect_path(events) or "").startswith("/sign-in"), (
+            f"{key} ran without a session and returned {events}"
+        )
+
+    assert _snapshot() == before[0], f"{key} changed the database without a session"
+    assert _values(state) == before[1], f"{key} changed its state without a session"
