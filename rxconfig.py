@@ -19,6 +19,9 @@ config = rx.Config(
     app_name="portal",
     db_url=os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'data' / 'portal.db'}",
     redis_url=os.environ.get("REDIS_URL") or None,
+    # Behind N reverse proxies, take the client address from X-Forwarded-For: the sign-in
+    # throttle counts failures per client address.
+    trusted_proxy_hops=int(os.environ.get("PORTAL_TRUSTED_PROXY_HOPS") or 0),
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[

@@ -90,6 +90,8 @@ def require_workspace(
     except ValueError:
         raise NotFound("Workspace not found.") from None
     workspace = session.get(Workspace, key)
+    if workspace is not None and workspace.status == "deleted":
+        workspace = None  # purged or about to be: gone for everyone
     held = workspace_permission(session, actor, workspace) if workspace else None
     if workspace is None or held is None:
         raise NotFound("Workspace not found.")

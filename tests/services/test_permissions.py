@@ -196,3 +196,12 @@ def test_a_grant_targets_exactly_one_thing(db, account_id, member):
     db.rollback()
     with pytest.raises(IntegrityError):
         grant(db, member.id)
+
+
+def test_a_deleted_workspace_is_not_found_even_for_its_administrator(db, owner, account_id):
+    gone = make_workspace(db, account_id, "Gone", status="deleted")
+    actor = actor_for(db, owner)
+    with pytest.raises(NotFound):
+        permissions.require_workspace(db, actor, gone.id, READ)
+    with pytest.raises(NotFound):
+        workspaces.get(session=db, actor=actor, workspace_id=str(gone.id))

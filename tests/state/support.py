@@ -12,6 +12,7 @@ the event processor takes, so `redirect_path` and `toasts` read what the browser
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import re
@@ -81,6 +82,8 @@ def run(bound_handler, *args: Any) -> list[Event]:
     A generator handler is run to the end: what it yields and what it returns both count.
     """
     result = bound_handler(*args)
+    if inspect.iscoroutine(result):
+        result = asyncio.run(result)
     emitted: list[Any] = []
     if inspect.isgenerator(result):
         try:

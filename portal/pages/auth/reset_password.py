@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from portal import routes
@@ -12,6 +14,11 @@ from portal.domain.errors import Invalid
 from portal.layout import page
 from portal.services import auth, passwords
 from portal.state.session import SessionState
+
+
+def _reset_password(token: str, new_password: str) -> None:
+    with transaction() as session:
+        auth.reset_password(session=session, token=token, new_password=new_password)
 
 
 class ResetPasswordState(SessionState):
@@ -44,7 +51,7 @@ class ResetPasswordState(SessionState):
         self.sent_to = auth.normalize_email(email)
 
     @rx.event
-    def choose_password(self, form: dict):
+    async def choose_password(self, form: dict):
         self.error = ""
         self.field_errors = {}
         new_password = str(form.get("new_password", ""))
@@ -52,8 +59,7 @@ class ResetPasswordState(SessionState):
             self.field_errors = {"confirm_password": "The two passwords don't match."}
             return None
         try:
-            with transaction() as session:
-                auth.reset_password(session=session, token=self._token, new_password=new_password)
+            await asyncio.to_thread(_reset_password, self._token, new_password)
         except Invalid as exc:
             if exc.field == "token":
                 self.error = exc.message
