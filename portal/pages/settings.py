@@ -252,6 +252,7 @@ def _session_row(row) -> rx.Component:
                 size="1",
                 variant="soft",
                 color_scheme="red",
+                white_space="nowrap",
                 on_click=SettingsState.revoke_session(row["id"].to(int)),
             )
         ),

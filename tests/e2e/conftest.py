@@ -232,6 +232,8 @@ def shot(page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     def take(name: str) -> None:
+        # Sticky bars land mid-page in a full-page capture taken while scrolled.
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
     return take
