@@ -12,6 +12,9 @@ _bin = str(Path(sys.executable).parent)
 if os.environ.get("PATH", "").split(os.pathsep)[0] != _bin:
     os.environ["PATH"] = _bin + os.pathsep + os.environ.get("PATH", "")
 os.environ.setdefault("REFLEX_USE_NPM", "1")
+# Dev hot reload watches only the code: the SQLite file under data/ changes on every write,
+# and watching it would restart the backend after each sign-in.
+os.environ.setdefault("REFLEX_HOT_RELOAD_OVERRIDE_PATHS", str(ROOT / "portal"))
 
 import reflex as rx  # noqa: E402
 
