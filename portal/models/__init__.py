@@ -1,14 +1,26 @@
 """SQLModel tables, one module per aggregate. Importing this package registers them all."""
 
 from portal.models.account import Account, PermissionGrant
+from portal.models.api_token import IdempotencyRecord, PersonalAccessToken
+from portal.models.audit import AuditEvent
 from portal.models.auth import PasswordReset, SignInAttempt, UserSession
 from portal.models.developer_terms import DeveloperTermsAcceptance
 from portal.models.email import SentEmail
+from portal.models.environment import Environment
+from portal.models.invitation import Invitation
+from portal.models.process import Process, ProcessStep
 from portal.models.user import User
 from portal.models.workspace import Workspace
 
 __all__ = [
     "Account",
+    "AuditEvent",
+    "Environment",
+    "IdempotencyRecord",
+    "Invitation",
+    "PersonalAccessToken",
+    "Process",
+    "ProcessStep",
     "DeveloperTermsAcceptance",
     "PasswordReset",
     "PermissionGrant",

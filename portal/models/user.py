@@ -1,5 +1,6 @@
 """People who sign in to Portal."""
 
+import uuid
 from datetime import datetime
 
 from sqlmodel import Field, SQLModel
@@ -18,3 +19,7 @@ class User(SQLModel, table=True):
     is_platform_admin: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
     password_changed_at: datetime = Field(default_factory=utcnow)
+    # The workspace picker's choice, kept across pages and sign-ins.
+    last_workspace_id: uuid.UUID | None = Field(
+        default=None, foreign_key="workspaces.id", ondelete="SET NULL"
+    )

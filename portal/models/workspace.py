@@ -20,3 +20,8 @@ class Workspace(SQLModel, table=True):
     region: str = Field(default="eu-central", max_length=32)
     status: str = Field(default="provisioning", max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
+    # Where unfreeze and restore return to (frozen and offboarding interrupt another status).
+    status_before: str | None = Field(default=None, max_length=16)
+    frozen_at: datetime | None = None
+    offboarding_started_at: datetime | None = None
+    purge_after: datetime | None = None  # end of the hard-delete window

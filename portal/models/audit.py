@@ -1,0 +1,36 @@
+"""The audit trail: append-only rows written in the same transaction as each change."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from portal.models._base import EXTEND, utcnow
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_workspace_created", "workspace_id", "created_at"),
+        Index("ix_audit_events_account_created", "account_id", "created_at"),
+        EXTEND,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int | None = Field(default=None, foreign_key="accounts.id", ondelete="CASCADE")
+    workspace_id: uuid.UUID | None = Field(
+        default=None, foreign_key="workspaces.id", ondelete="CASCADE"
+    )
+    actor_type: str = Field(max_length=16)  # user, token, system
+    actor_id: str = Field(default="", max_length=64)
+    actor_label: str = Field(default="", max_length=320)  # email or token name, as it was
+    action: str = Field(max_length=64, index=True)  # e.g. workspace.created
+    target_type: str = Field(max_length=32)
+    target_id: str = Field(max_length=64)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    ip_address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=512)
+    created_at: datetime = Field(default_factory=utcnow)

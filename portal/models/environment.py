@@ -1,0 +1,22 @@
+"""The dev, staging and prod environments every workspace gets."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from portal.models._base import EXTEND, utcnow
+
+
+class Environment(SQLModel, table=True):
+    __tablename__ = "environments"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"), EXTEND)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: uuid.UUID = Field(foreign_key="workspaces.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=16)  # dev, staging, prod
+    status: str = Field(default="provisioning", max_length=16)  # provisioning, ready, failed
+    error: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+    ready_at: datetime | None = None

@@ -1,0 +1,31 @@
+"""Invitations to an account (or one of its workspaces) by email."""
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from portal.models._base import EXTEND, utcnow
+
+
+class Invitation(SQLModel, table=True):
+    __tablename__ = "invitations"
+    __table_args__ = EXTEND
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id", index=True, ondelete="CASCADE")
+    # Set for an invitation to one workspace; null for the whole account.
+    workspace_id: uuid.UUID | None = Field(
+        default=None, foreign_key="workspaces.id", index=True, ondelete="CASCADE"
+    )
+    email: str = Field(max_length=320, index=True)
+    permission: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64, unique=True)
+    invited_by_user_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    accepted_at: datetime | None = None
+    declined_at: datetime | None = None
+    revoked_at: datetime | None = None
