@@ -41,7 +41,9 @@ def _is_live(row: UserSession, now: datetime) -> bool:
     return row.revoked_at is None and now < row.expires_at and now < row.last_seen_at + idle
 
 
-def resolve_actor(*, session: Session, token: str | None) -> Actor:
+def resolve_actor(
+    *, session: Session, token: str | None, client: ClientInfo | None = None
+) -> Actor:
     """The Actor behind a browser's session token, or Unauthenticated.
 
     Every event handler and page guard comes through here: the token is the only thing the
@@ -69,6 +71,7 @@ def resolve_actor(*, session: Session, token: str | None) -> Actor:
         name=user.name,
         is_platform_admin=user.is_platform_admin,
         session_id=row.id,
+        client=client or ClientInfo(),
     )
 
 

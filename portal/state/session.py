@@ -52,7 +52,9 @@ class SessionState(rx.State):
 
     def _actor(self, session: Session) -> Actor:
         """The Actor for this browser, or Unauthenticated (the app turns it into sign-in)."""
-        return sessions.resolve_actor(session=session, token=self.session_token)
+        return sessions.resolve_actor(
+            session=session, token=self.session_token, client=self._client()
+        )
 
     @contextmanager
     def _acting(self) -> Iterator[tuple[Session, Actor]]:
