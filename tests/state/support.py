@@ -16,6 +16,7 @@ import asyncio
 import inspect
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import reflex as rx
@@ -83,7 +84,9 @@ def run(bound_handler, *args: Any) -> list[Event]:
     """
     result = bound_handler(*args)
     if inspect.iscoroutine(result):
-        result = asyncio.run(result)
+        # In a thread of its own: pytest-playwright keeps an event loop running on this one.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            result = pool.submit(asyncio.run, result).result()
     emitted: list[Any] = []
     if inspect.isgenerator(result):
         try:
