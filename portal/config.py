@@ -41,6 +41,16 @@ class Settings:
 
     # Show unsent mail on the public /dev/outbox page (it holds password-reset links).
     dev_outbox: bool
+    # Files Portal writes (export archives) live under here.
+    data_dir: Path
+    # Workspaces: the regions offered at creation (the first is the default), the
+    # hard-delete window after offboarding, when provisioning counts as stuck, invitations.
+    regions: tuple[str, ...]
+    offboarding_days: int
+    provisioning_stuck_minutes: int
+    invitation_days: int
+    # The coderunner integration; the workspace detail lists runners only when it is set.
+    coderunner_url: str | None
 
     @property
     def dev_outbox_enabled(self) -> bool:
@@ -75,4 +85,14 @@ def get_settings() -> Settings:
         # PORTAL_DEV_OUTBOX=1 to publish mail that anyone could read.
         dev_outbox=(env("PORTAL_DEV_OUTBOX") or ("0" if env("REFLEX_ENV_MODE") == "prod" else "1"))
         == "1",
+        data_dir=Path(env("PORTAL_DATA_DIR") or ROOT / "data"),
+        regions=tuple(
+            r.strip()
+            for r in (env("PORTAL_REGIONS") or "eu-central,us-east").split(",")
+            if r.strip()
+        ),
+        offboarding_days=_int("PORTAL_OFFBOARDING_DAYS", 30),
+        provisioning_stuck_minutes=_int("PORTAL_PROVISIONING_STUCK_MINUTES", 10),
+        invitation_days=_int("PORTAL_INVITATION_DAYS", 7),
+        coderunner_url=env("PORTAL_CODERUNNER_URL") or None,
     )
