@@ -3,7 +3,9 @@
     migrate       bring the database schema up to date (alembic upgrade head)
     seed-demo     create the demo person, account and workspaces if they are missing
     create-user   create a person and their first account (optionally a platform admin)
-    worker        run housekeeping (purge ended sessions, old sign-in attempts) periodically
+    worker        run background work until stopped: provisioning sagas, exports and purges of
+                  offboarded workspaces (every few seconds), and housekeeping (purge ended
+                  sessions, old sign-in attempts)
 
 The database is the one DATABASE_URL names (portal.config). Nothing here imports Reflex.
 """
@@ -27,6 +29,7 @@ from portal.db import transaction
 from portal.domain.errors import Invalid
 from portal.services import auth, demo
 from portal.workers import housekeeping as housekeeping_worker
+from portal.workers import processes as processes_worker
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -135,6 +138,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     if args.once:
         housekeeping_worker.run_once()
+        processes_worker.run_once()
         return 0
 
     stop = threading.Event()
@@ -144,11 +148,21 @@ def cmd_worker(args: argparse.Namespace) -> int:
         stop.set()
 
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    # Processes (sagas, exports, purges) in a thread of their own, on a short interval.
+    process_loop = threading.Thread(
+        target=processes_worker.run_until,
+        args=(stop, args.process_interval),
+        name="portal-processes",
+        daemon=True,
+    )
+    process_loop.start()
     try:
         housekeeping_worker.run_until(stop, args.interval)
     except KeyboardInterrupt:
         log.info("interrupted; stopping")
     finally:
+        stop.set()
+        process_loop.join(timeout=30)
         signal.signal(signal.SIGTERM, previous)
     return 0
 
@@ -194,14 +208,24 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--account-name", help="name of the user's first account")
     create.set_defaults(handler=cmd_create_user)
 
-    worker = sub.add_parser("worker", help="run housekeeping until stopped")
+    worker = sub.add_parser(
+        "worker", help="run processes (sagas, exports, purges) and housekeeping until stopped"
+    )
     worker.add_argument("--once", action="store_true", help="run one round and exit")
     worker.add_argument(
         "--interval",
         type=_positive_seconds,
         default=300.0,
         metavar="SECONDS",
-        help="seconds between rounds (default: 300)",
+        help="seconds between housekeeping rounds (default: 300)",
+    )
+    worker.add_argument(
+        "--process-interval",
+        type=_positive_seconds,
+        default=processes_worker.DEFAULT_INTERVAL_SECONDS,
+        metavar="SECONDS",
+        help="seconds between rounds of due processes "
+        f"(default: {processes_worker.DEFAULT_INTERVAL_SECONDS:g})",
     )
     worker.set_defaults(handler=cmd_worker)
     return parser

@@ -254,7 +254,9 @@ def _shell(spec: routes.PageSpec, content: rx.Component) -> rx.Component:
             rx.vstack(
                 _top_bar(),
                 rx.box(
-                    rx.heading(spec.title, size="7", margin_bottom="var(--space-4)", as_="h1"),
+                    rx.heading(spec.title, size="7", margin_bottom="var(--space-4)", as_="h1")
+                    if spec.show_title
+                    else rx.fragment(),
                     content,
                     padding="var(--space-6)",
                     width="100%",

@@ -9,9 +9,11 @@ from portal.pages import overview, settings  # noqa: F401 - importing registers 
 from portal.pages.auth import dev_outbox, reset_password, sign_in, sign_up  # noqa: F401
 from portal.pages.developer import portal_home, terms  # noqa: F401
 from portal.pages.platform import reviews  # noqa: F401
+from portal.pages.workspaces import detail, list_page, process_log  # noqa: F401
 from portal.state.errors import handle_backend_exception
 from portal.state.session import SessionState
 from portal.workers import housekeeping
+from portal.workers import processes as process_worker
 
 app = rx.App(
     api_transformer=create_api(),
@@ -26,6 +28,9 @@ for registered in layout.REGISTERED:
         on_load=[SessionState.guard],
     )
 
-# Housekeeping runs inside the app unless a separate `python -m portal worker` does it.
+# Background work runs inside the app unless a separate `python -m portal worker` does it:
+# housekeeping, and processes (provisioning sagas, exports, purges). Both run their blocking
+# rounds in a thread, off the event loop.
 if get_settings().embedded_workers:
     app.register_lifespan_task(housekeeping.run_in_app)
+    app.register_lifespan_task(process_worker.run_in_app)

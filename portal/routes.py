@@ -21,6 +21,26 @@ DEVELOPER = "/developer"
 DEVELOPER_TERMS = "/developer/terms"
 SETTINGS = "/settings"
 PLATFORM_REVIEWS = "/platform/reviews"
+# The picked workspace's Process Log; /workspaces/{uuid}/... pages name the workspace.
+PROCESS_LOG = "/process-log"
+WORKSPACE_DETAIL = "/workspaces/[workspace_uuid]"
+WORKSPACE_PROCESS_LOG = "/workspaces/[workspace_uuid]/process-log"
+
+
+def workspace_url(workspace_id: str) -> str:
+    return f"/workspaces/{workspace_id}"
+
+
+def workspace_process_log_url(workspace_id: str) -> str:
+    return f"/workspaces/{workspace_id}/process-log"
+
+
+# Served by the API app beside the pages; authenticated by the session cookie.
+EXPORT_DOWNLOAD = "/downloads/exports/{process_id}"
+
+
+def export_download_url(process_id: int) -> str:
+    return EXPORT_DOWNLOAD.format(process_id=process_id)
 
 
 @dataclass(frozen=True)
@@ -28,6 +48,7 @@ class PageSpec:
     route: str
     title: str
     requirement: Requirement
+    show_title: bool = True  # False where the page heads itself (a workspace's name)
 
 
 PAGES: dict[str, PageSpec] = {
@@ -44,6 +65,9 @@ PAGES: dict[str, PageSpec] = {
         PageSpec(DEVELOPER_TERMS, "Developer terms", Requirement.SIGNED_IN),
         PageSpec(SETTINGS, "Account settings", Requirement.SIGNED_IN),
         PageSpec(PLATFORM_REVIEWS, "Distribution reviews", Requirement.PLATFORM_ADMIN),
+        PageSpec(PROCESS_LOG, "Process Log", Requirement.SIGNED_IN),
+        PageSpec(WORKSPACE_DETAIL, "Workspace", Requirement.SIGNED_IN, show_title=False),
+        PageSpec(WORKSPACE_PROCESS_LOG, "Process Log", Requirement.SIGNED_IN),
     )
 }
 
@@ -75,6 +99,7 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem("Dashboard", DASHBOARD, "layout-dashboard", section="Overview"),
     NavItem("Workspaces", WORKSPACES, "boxes", section="Overview"),
+    NavItem("Process Log", PROCESS_LOG, "list-checks", section="Overview"),
     NavItem("Apps", APPS, "app-window"),
     NavItem("Developer portal", DEVELOPER, "code-xml"),
     NavItem("Settings", SETTINGS, "settings"),

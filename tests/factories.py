@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from portal.domain.access import Actor, ClientInfo, Permission
 from portal.domain.dto import UserPublic
 from portal.models import PermissionGrant, Workspace
-from portal.services import auth, sessions
+from portal.services import api_tokens, auth, sessions
 
 PASSWORD = "correct horse battery"
 CLIENT = ClientInfo(ip_address="203.0.113.10", user_agent="pytest")
@@ -97,3 +97,44 @@ def sign_in(
 
 def actor_for(session: Session, user: UserPublic, password: str = PASSWORD) -> Actor:
     return sign_in(session, user, password)[1]
+
+
+# --- workspaces at work: provisioning, processes --------------------------------------------
+
+
+def admin_actor(session: Session) -> tuple[Actor, int]:
+    """A signed-in user and the account they administer."""
+    user = make_user(session)
+    return actor_for(session, user), account_of(session, user.id)
+
+
+def create_workspace(session: Session, actor: Actor, account_id: int, name: str = "Workspace"):
+    """A workspace through workspaces.create_workspace: status provisioning, its three
+    environments and a pending provisioning saga. Returns the Workspace row."""
+    from portal.services import workspaces
+
+    created = workspaces.create_workspace(
+        session=session, actor=actor, account_id=account_id, name=name
+    )
+    session.flush()
+    return session.get(Workspace, uuid.UUID(created.id))
+
+
+def make_token(
+    session: Session,
+    user: UserPublic,
+    name: str = "CI",
+    expires_in_days: int | None = None,
+    *,
+    actor: Actor | None = None,
+) -> str:
+    """A personal access token of `user` (signed in as `actor`, or afresh), via
+    api_tokens.create_token; returns the secret."""
+    created = api_tokens.create_token(
+        session=session,
+        actor=actor or actor_for(session, user),
+        name=name,
+        expires_in_days=expires_in_days,
+    )
+    session.flush()
+    return created.secret

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from portal.api import problems
+from portal.api import downloads, problems, processes, workspaces
 
 
 def create_api() -> FastAPI:
@@ -16,6 +16,9 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     problems.install(api)
+    api.include_router(downloads.router)
+    api.include_router(workspaces.router)
+    api.include_router(processes.router)
 
     @api.get("/v1/health", tags=["meta"], summary="Liveness check")
     def health() -> dict[str, str]:

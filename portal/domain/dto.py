@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -67,3 +68,150 @@ class DeveloperTermsStatus(_DTO):
     @property
     def accepted(self) -> bool:
         return self.accepted_version == self.current_version
+
+
+# Workspaces -----------------------------------------------------------------------------
+
+
+class WorkspacePublic(_DTO):
+    """One workspace, as a create or an action returns it."""
+
+    id: str  # the workspace UUID
+    name: str
+    slug: str
+    account_id: int
+    account_name: str
+    tenancy_model: str  # shared, dedicated
+    region: str
+    status: str  # provisioning, active, frozen, offboarding (deleted is never shown)
+    created_at: datetime
+    frozen_at: datetime | None = None
+    offboarding_started_at: datetime | None = None
+    purge_after: datetime | None = None  # end of the hard-delete window
+
+
+class WorkspaceRow(_DTO):
+    """A row of the workspace list."""
+
+    id: str
+    name: str
+    slug: str
+    account_id: int
+    account_name: str
+    tenancy_model: str
+    status: str
+    region: str
+    created_at: datetime
+
+
+class EnvironmentPublic(_DTO):
+    name: str  # dev, staging, prod
+    status: str  # provisioning, ready, failed
+    error: str | None = None
+    created_at: datetime
+    ready_at: datetime | None = None
+
+
+class CoderunnerPublic(_DTO):
+    """A runner of the coderunner integration (none are listed yet: no client exists)."""
+
+    id: str
+    name: str
+    status: str
+
+
+class AppLink(_DTO):
+    """An app of the workspace, for the detail page's links (filled by the apps issue)."""
+
+    id: str
+    name: str
+
+
+class WorkspaceDetail(WorkspacePublic):
+    """The detail page: the workspace plus what the page shows beside it."""
+
+    environments: list[EnvironmentPublic]
+    purge_days_left: int | None = None  # whole days left in the hard-delete window
+    can_administer: bool = False
+    administrators: list[str] = []  # emails of the account's administrators, to ask
+    provisioning_stuck: bool = False  # provisioning for longer than the configured minutes
+    provisioning_process_id: int | None = None  # the latest provisioning saga, for its log
+    coderunners_enabled: bool = False  # show the Coderunners section only when True
+    coderunners: list[CoderunnerPublic] = []
+    apps: list[AppLink] = []
+
+
+class AuditEventPublic(_DTO):
+    id: int
+    created_at: datetime
+    account_id: int | None
+    workspace_id: str | None
+    actor_type: str  # user, token, system
+    actor_id: str
+    actor_label: str
+    action: str
+    target_type: str
+    target_id: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    ip_address: str = ""
+    user_agent: str = ""
+
+
+# Accounts and members -------------------------------------------------------------------
+
+
+class WorkspaceGrantPublic(_DTO):
+    workspace_id: str
+    workspace_name: str
+    permission: str
+
+
+class MemberPublic(_DTO):
+    """Someone with a grant on the account or on one of its workspaces."""
+
+    user_id: int
+    email: str
+    name: str
+    account_permission: str | None  # read, administer, or None (workspace grants only)
+    workspace_grants: list[WorkspaceGrantPublic] = []
+
+
+class InvitationPublic(_DTO):
+    id: int
+    account_id: int
+    account_name: str
+    workspace_id: str | None  # set for an invitation to one workspace
+    workspace_name: str | None
+    email: str
+    permission: str
+    invited_by: str  # the inviter's name and email, or "" if they are gone
+    created_at: datetime
+    expires_at: datetime
+    state: str  # pending, accepted, declined, revoked, expired
+
+
+class InvitationCreated(_DTO):
+    """A new invitation. `link` (which holds the token) goes to the inviter once, and by mail
+    to the invited email; the server keeps only the token's hash."""
+
+    invitation: InvitationPublic
+    link: str
+
+
+class GrantPublic(_DTO):
+    user_id: int
+    account_id: int
+    workspace_id: str | None
+    permission: str
+
+
+class AccountDetail(_DTO):
+    id: int
+    name: str
+    created_at: datetime
+    permission: str  # the strongest the actor holds on the account
+    can_administer: bool
+    members: list[MemberPublic]
+    invitations: list[InvitationPublic]  # pending ones (accepted ones are members now)
+    workspaces: list[WorkspaceSummary]

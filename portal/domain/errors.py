@@ -59,3 +59,11 @@ class Unauthenticated(PortalError):
     def __init__(self, message: str = "Sign in to continue.", *, expired: bool = False) -> None:
         super().__init__(message)
         self.expired = expired
+
+
+class ReadOnly(PortalError):
+    """A write to a workspace that is being offboarded (read-only until restored or purged).
+
+    Distinct from Frozen so the message and the API's problem type can say which it is; the
+    API maps both to 409 Conflict.
+    """

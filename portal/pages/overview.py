@@ -22,21 +22,6 @@ def dashboard() -> rx.Component:
     )
 
 
-@page(routes.WORKSPACES)
-def workspaces() -> rx.Component:
-    return coming(
-        "Workspaces",
-        "Your tenant boundary for apps, data, secrets and environments. The workspace list, "
-        "Create workspace and the detail page are being built; the picker in the top bar "
-        "already lists the workspaces you can read.",
-        [
-            "Name, Account, Tenancy model, Status, Region and Created, sortable and filtered",
-            "Create workspace, with dev, staging and prod environments provisioned for you",
-            "Detail: slug and UUID, environments, apps, recent activity, and Actions",
-        ],
-    )
-
-
 @page(routes.APPS)
 def apps() -> rx.Component:
     return coming(

@@ -4,6 +4,16 @@ Rules (PRODUCT.md, seed 002): `read` and `administer` are granted on an account 
 its workspaces) or on one workspace; `administer` implies `read`. Someone without `read` on a
 tenant gets NotFound, never a hint that it exists; someone who can read but not administer gets
 PermissionDenied naming the permission and who holds it.
+
+Writes to a workspace: a frozen workspace accepts reads and refuses every write; one being
+offboarded is read-only until it is restored or purged. Every service function (and worker)
+that writes data inside a workspace calls `require_writable(workspace)` after the permission
+check, or `require_workspace_write(...)`, which does both in that order (so someone who cannot
+read the workspace still learns nothing). Frozen and ReadOnly are distinct errors; the API
+maps both to 409. Not workspace writes, so allowed on a frozen or offboarding workspace: the
+state transitions themselves (freeze, unfreeze, offboard, restore), export (a read),
+remembering it in the picker, and membership (grants and invitations are decided on the
+account, and an administrator may need to bring someone in to look at a frozen workspace).
 """
 
 from __future__ import annotations
@@ -15,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from portal.config import get_settings
 from portal.domain.access import Actor, Permission, Requirement
-from portal.domain.errors import NotFound, PermissionDenied
+from portal.domain.errors import Frozen, NotFound, PermissionDenied, ReadOnly
 from portal.models import Account, DeveloperTermsAcceptance, PermissionGrant, User, Workspace
 
 _RANK = {None: 0, Permission.READ: 1, Permission.ADMINISTER: 2}
@@ -50,6 +60,22 @@ def workspace_permission(session: Session, actor: Actor, workspace: Workspace) -
         )
     ).all()
     return _strongest(grants)
+
+
+def administrator_emails(session: Session, *, account_id: int, limit: int = 10) -> list[str]:
+    """Who holds administer on the account: the people to ask for a missing permission."""
+    return list(
+        session.exec(
+            select(User.email)
+            .join(PermissionGrant, col(PermissionGrant.user_id) == col(User.id))
+            .where(
+                PermissionGrant.account_id == account_id,
+                PermissionGrant.permission == Permission.ADMINISTER,
+            )
+            .order_by(User.email)
+            .limit(limit)
+        ).all()
+    )
 
 
 def _administrators(session: Session, *, account_id: int) -> str:
@@ -101,6 +127,39 @@ def require_workspace(
             f"administrator: {_administrators(session, account_id=workspace.account_id)}."
         )
     return workspace
+
+
+def require_writable(workspace: Workspace) -> None:
+    """Refuse a write to a frozen (Frozen) or offboarding (ReadOnly) workspace."""
+    if workspace.status == "frozen":
+        raise Frozen(
+            f"{workspace.name} is frozen: writes are refused until an administrator unfreezes it."
+        )
+    if workspace.status == "offboarding":
+        raise ReadOnly(
+            f"{workspace.name} is being offboarded and is read-only: an administrator can "
+            "restore it until the hard-delete window ends."
+        )
+
+
+def require_workspace_write(
+    session: Session,
+    actor: Actor,
+    workspace_id: str | uuid.UUID,
+    permission: Permission = Permission.ADMINISTER,
+) -> Workspace:
+    """require_workspace, then require_writable: the door every workspace write goes through."""
+    workspace = require_workspace(session, actor, workspace_id, permission)
+    require_writable(workspace)
+    return workspace
+
+
+def readable_accounts(actor: Actor):
+    """A where-clause: the accounts the actor holds a grant on (workspace grants do not count)."""
+    account_ids = select(PermissionGrant.account_id).where(
+        PermissionGrant.user_id == actor.user_id, col(PermissionGrant.account_id).is_not(None)
+    )
+    return col(Account.id).in_(account_ids)
 
 
 def readable_workspaces(actor: Actor):

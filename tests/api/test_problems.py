@@ -8,7 +8,14 @@ from fastapi.testclient import TestClient
 
 from portal.api import problems
 from portal.api.app import create_api
-from portal.domain.errors import Frozen, Invalid, NotFound, PermissionDenied, Throttled
+from portal.domain.errors import (
+    Frozen,
+    Invalid,
+    NotFound,
+    PermissionDenied,
+    ReadOnly,
+    Throttled,
+)
 
 
 @pytest.fixture
@@ -41,6 +48,7 @@ def test_unknown_route_is_a_problem_document(client: TestClient) -> None:
         (NotFound("Workspace not found."), 404, "not-found"),
         (PermissionDenied("You need administer."), 403, "permission-denied"),
         (Frozen("The workspace is frozen."), 409, "workspace-frozen"),
+        (ReadOnly("The workspace is being offboarded."), 409, "workspace-read-only"),
         (Invalid("Enter a name.", field="name"), 422, "invalid"),
         (Throttled(90), 429, "throttled"),
     ],
@@ -64,3 +72,17 @@ def test_domain_errors_map_to_problem_documents(error, status, slug) -> None:
         assert body["field"] == "name"
     if isinstance(error, Throttled):
         assert response.headers["retry-after"] == "90"
+
+
+def test_an_unexpected_error_is_a_500_problem_without_details() -> None:
+    api = FastAPI()
+    problems.install(api)
+
+    @api.get("/crash")
+    def crash():
+        raise RuntimeError("database password is hunter2")
+
+    response = TestClient(api, raise_server_exceptions=False).get("/crash")
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "hunter2" not in response.text

@@ -140,7 +140,6 @@ def developer_terms_page() -> rx.Component:
                             f"(version {get_settings().developer_terms_version}).",
                             checked=DeveloperTermsState.agreed,
                             on_change=DeveloperTermsState.set_agreed,
-                            id="agree",
                         ),
                         rx.button("Accept developer terms", type="submit"),
                         spacing="3",

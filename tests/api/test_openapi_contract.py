@@ -1,0 +1,101 @@
+"""The OpenAPI document at /v1/openapi.json, and schemathesis run against it in-process.
+
+Schemathesis generates requests from the document for every operation and checks that none is
+a server error and that every response (status, content type, headers, body) is one the
+document declares. Each generated request is sent as generated and, where it names a
+workspace, once more against a real workspace of the token's owner, so successful responses
+are checked too, not only 404s. Kept small (a few examples per operation) to stay fast.
+"""
+
+from __future__ import annotations
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from portal.api.app import create_api
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+EXPECTED_OPERATIONS = {
+    ("GET", "/v1/workspaces"),
+    ("POST", "/v1/workspaces"),
+    ("GET", "/v1/workspaces/{workspace_id}"),
+    ("PATCH", "/v1/workspaces/{workspace_id}"),
+    ("GET", "/v1/workspaces/{workspace_id}/environments"),
+    ("GET", "/v1/workspaces/{workspace_id}/audit"),
+    ("POST", "/v1/workspaces/{workspace_id}/freeze"),
+    ("POST", "/v1/workspaces/{workspace_id}/unfreeze"),
+    ("POST", "/v1/workspaces/{workspace_id}/export"),
+    ("POST", "/v1/workspaces/{workspace_id}/offboard"),
+    ("POST", "/v1/workspaces/{workspace_id}/restore"),
+    ("GET", "/v1/processes/{process_id}"),
+    ("GET", "/v1/health"),
+}
+
+
+def test_the_document_lists_exactly_the_api(client):
+    document = client.get("/v1/openapi.json").json()
+    operations = {
+        (method.upper(), path)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in {"get", "post", "patch", "put", "delete"}
+    }
+    assert operations == EXPECTED_OPERATIONS
+    assert document["components"]["securitySchemes"]["personalAccessToken"]["scheme"] == "bearer"
+
+
+def test_every_operation_documents_its_response_and_problems(client):
+    document = client.get("/v1/openapi.json").json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if path == "/v1/health":
+                continue
+            responses = operation["responses"]
+            success = [code for code in responses if code.startswith("2")]
+            assert len(success) == 1, (method, path)
+            assert "$ref" in str(responses[success[0]]["content"]["application/json"]["schema"])
+            for code in ("401", "404", "422"):
+                content = responses[code]["content"]
+                assert list(content) == ["application/problem+json"], (method, path, code)
+                assert content["application/problem+json"]["schema"]["$ref"].endswith("/Problem")
+            assert operation["security"] == [{"personalAccessToken": []}], (method, path)
+            if method == "post" or method == "patch":
+                assert {"403", "409"} <= set(responses), (method, path)
+                names = [p["name"] for p in operation.get("parameters", [])]
+                assert "Idempotency-Key" in names, (method, path)
+
+
+# Schemathesis ---------------------------------------------------------------------------------
+
+
+# Loading the document needs no database: the app reads DATABASE_URL per request, and each
+# test's `world` fixture points it at a fresh one.
+schema = schemathesis.openapi.from_asgi("/v1/openapi.json", create_api())
+
+
+@schema.parametrize()
+@settings(
+    max_examples=8,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_the_api_keeps_its_documented_contract(case, world):
+    case.call_and_validate(headers=world.alice, checks=CHECKS)
+    if "workspace_id" in (case.path_parameters or {}):
+        case.path_parameters = {**case.path_parameters, "workspace_id": world.workspace}
+        case.call_and_validate(headers=world.alice, checks=CHECKS)

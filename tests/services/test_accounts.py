@@ -1,0 +1,477 @@
+"""Accounts and members: invitations, grants and the last-administrator rule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from portal.domain.errors import Invalid, NotFound, PermissionDenied
+from portal.models import AuditEvent, Invitation, PermissionGrant, SentEmail
+from portal.models._base import utcnow
+from portal.services import accounts, permissions, workspaces
+from portal.services.tokens import token_hash
+from tests.factories import account_of, actor_for, grant, make_user, make_workspace
+
+
+@pytest.fixture
+def owner(db):
+    return make_user(db, email="owner@example.com", name="Olivia Owner", account_name="Acme")
+
+
+@pytest.fixture
+def account_id(db, owner):
+    return account_of(db, owner.id)
+
+
+@pytest.fixture
+def actor(db, owner):
+    return actor_for(db, owner)
+
+
+@pytest.fixture
+def invitee(db):
+    return make_user(db, email="ivan@example.com", name="Ivan Invitee")
+
+
+def invite(db, actor, account_id, email="ivan@example.com", permission="read", **kwargs):
+    return accounts.invite(
+        session=db,
+        actor=actor,
+        account_id=account_id,
+        email=email,
+        permission=permission,
+        **kwargs,
+    )
+
+
+def token_of(created) -> str:
+    return created.link.rsplit("/", 1)[1]
+
+
+def actions(db) -> list[str]:
+    return [e.action for e in db.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()]
+
+
+# Accounts ---------------------------------------------------------------------------------
+
+
+def test_list_accounts_shows_the_strongest_permission(db, actor, owner):
+    other = make_user(db, account_name="Beta Corp")
+    grant(db, owner.id, account_id=account_of(db, other.id), permission="read")
+    make_user(db, account_name="Hidden Inc")
+    summaries = accounts.list_accounts(session=db, actor=actor)
+    assert [(a.name, a.permission) for a in summaries] == [
+        ("Acme", "administer"),
+        ("Beta Corp", "read"),
+    ]
+
+
+def test_get_account_lists_members_grants_and_invitations(db, actor, account_id, owner):
+    production = make_workspace(db, account_id, "Production")
+    reader = make_user(db, email="reader@example.com")
+    grant(db, reader.id, account_id=account_id, permission="read")
+    guest = make_user(db, email="guest@example.com")
+    grant(db, guest.id, workspace_id=production.id, permission="administer")
+    invite(db, actor, account_id, email="new@example.com", permission="administer")
+
+    detail = accounts.get_account(session=db, actor=actor, account_id=account_id)
+    assert detail.name == "Acme"
+    assert detail.can_administer is True
+    assert detail.permission == "administer"
+    assert [(m.email, m.account_permission) for m in detail.members] == [
+        ("guest@example.com", None),
+        ("owner@example.com", "administer"),
+        ("reader@example.com", "read"),
+    ]
+    guest_grants = detail.members[0].workspace_grants
+    assert [(g.workspace_name, g.permission) for g in guest_grants] == [
+        ("Production", "administer")
+    ]
+    assert [(i.email, i.permission, i.state) for i in detail.invitations] == [
+        ("new@example.com", "administer", "pending")
+    ]
+    assert [w.name for w in detail.workspaces] == ["Production"]
+
+
+def test_get_account_for_a_reader_and_for_others(db, account_id):
+    reader = make_user(db)
+    grant(db, reader.id, account_id=account_id, permission="read")
+    detail = accounts.get_account(session=db, actor=actor_for(db, reader), account_id=account_id)
+    assert detail.can_administer is False
+
+    workspace_only = make_user(db)
+    grant(db, workspace_only.id, workspace_id=make_workspace(db, account_id).id)
+    with pytest.raises(NotFound):
+        accounts.get_account(session=db, actor=actor_for(db, workspace_only), account_id=account_id)
+    with pytest.raises(NotFound):
+        accounts.get_account(session=db, actor=actor_for(db, reader), account_id=999_999)
+
+
+# Invitations ------------------------------------------------------------------------------
+
+
+def test_invite_mails_a_seven_day_link_and_stores_only_a_hash(db, actor, account_id):
+    created = invite(db, actor, account_id, email="  Ivan@Example.com ")
+    token = token_of(created)
+    assert created.link == f"http://localhost:3000/invitations/{token}"
+    inv = created.invitation
+    assert (inv.email, inv.permission, inv.state) == ("ivan@example.com", "read", "pending")
+    assert inv.expires_at - inv.created_at == timedelta(days=7)
+    assert inv.invited_by == "Olivia Owner <owner@example.com>"
+
+    row = db.get(Invitation, inv.id)
+    assert row.token_hash == token_hash(token)
+    assert token not in row.token_hash
+    mail = db.exec(select(SentEmail)).one()
+    assert mail.to_address == "ivan@example.com"
+    assert created.link in mail.body
+    assert "Acme" in mail.subject
+    assert actions(db) == ["invitation.created"]
+
+
+def test_invitation_days_come_from_settings(db, actor, account_id, monkeypatch):
+    from portal.config import get_settings
+
+    monkeypatch.setenv("PORTAL_INVITATION_DAYS", "2")
+    get_settings.cache_clear()
+    inv = invite(db, actor, account_id).invitation
+    assert inv.expires_at - inv.created_at == timedelta(days=2)
+
+
+def test_reinviting_replaces_the_pending_invitation(db, actor, account_id):
+    first = invite(db, actor, account_id)
+    second = invite(db, actor, account_id, permission="administer")
+    assert accounts.get_invitation(session=db, token=token_of(first)).state == "revoked"
+    assert accounts.get_invitation(session=db, token=token_of(second)).state == "pending"
+    detail = accounts.get_account(session=db, actor=actor, account_id=account_id)
+    assert [i.id for i in detail.invitations] == [second.invitation.id]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"email": "not-an-email"}, "email"), ({"permission": "owner"}, "permission")],
+)
+def test_invite_validates(db, actor, account_id, kwargs, field):
+    with pytest.raises(Invalid) as error:
+        invite(db, actor, account_id, **kwargs)
+    assert error.value.field == field
+
+
+def test_invite_refuses_someone_who_already_has_it(db, actor, account_id, owner):
+    with pytest.raises(Invalid, match="already has administer"):
+        invite(db, actor, account_id, email=owner.email, permission="read")
+
+
+def test_invite_needs_administer(db, account_id, owner):
+    reader = make_user(db)
+    grant(db, reader.id, account_id=account_id, permission="read")
+    with pytest.raises(PermissionDenied, match=owner.email):
+        invite(db, actor_for(db, reader), account_id)
+    with pytest.raises(NotFound):
+        invite(db, actor_for(db, make_user(db)), account_id)
+    assert db.exec(select(Invitation)).all() == []
+
+
+def test_a_workspace_administrator_invites_to_that_workspace_only(db, account_id, invitee):
+    production = make_workspace(db, account_id, "Production")
+    staging = make_workspace(db, account_id, "Staging")
+    admin = make_user(db)
+    grant(db, admin.id, workspace_id=production.id, permission="administer")
+    admin_actor = actor_for(db, admin)
+
+    created = invite(db, admin_actor, account_id, workspace_id=str(production.id))
+    assert created.invitation.workspace_name == "Production"
+    with pytest.raises(NotFound):
+        invite(db, admin_actor, account_id, workspace_id=str(staging.id))
+    with pytest.raises(NotFound):
+        invite(db, admin_actor, account_id)
+
+    grant_dto = accounts.accept_invitation(
+        session=db, actor=actor_for(db, invitee), token=token_of(created)
+    )
+    assert (grant_dto.workspace_id, grant_dto.permission) == (str(production.id), "read")
+    ivan = actor_for(db, invitee)
+    assert permissions.require_workspace(db, ivan, production.id, permissions.Permission.READ)
+    with pytest.raises(NotFound):
+        permissions.require_workspace(db, ivan, staging.id, permissions.Permission.READ)
+
+
+def test_a_workspace_of_another_account_cannot_be_the_target(db, actor, account_id):
+    other = make_user(db)
+    theirs = make_workspace(db, account_of(db, other.id))
+    grant(db, actor.user_id, workspace_id=theirs.id, permission="administer")
+    with pytest.raises(NotFound):
+        invite(db, actor, account_id, workspace_id=str(theirs.id))
+
+
+def test_get_invitation_is_public_by_token(db, actor, account_id):
+    created = invite(db, actor, account_id, permission="administer")
+    shown = accounts.get_invitation(session=db, token=token_of(created))
+    assert (shown.account_name, shown.permission, shown.state) == ("Acme", "administer", "pending")
+    assert shown.invited_by.startswith("Olivia Owner")
+    for bad in ("", "nope", token_of(created) + "x"):
+        with pytest.raises(NotFound):
+            accounts.get_invitation(session=db, token=bad)
+
+
+def test_accept_creates_the_grant(db, actor, account_id, invitee):
+    created = invite(db, actor, account_id, permission="administer")
+    ivan = actor_for(db, invitee)
+    result = accounts.accept_invitation(session=db, actor=ivan, token=token_of(created))
+    assert (result.account_id, result.workspace_id, result.permission) == (
+        account_id,
+        None,
+        "administer",
+    )
+    assert permissions.account_permission(db, ivan, account_id) == "administer"
+    assert accounts.get_invitation(session=db, token=token_of(created)).state == "accepted"
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "invitation.accepted")).one()
+    assert event.actor_label == "ivan@example.com"
+    assert event.after["permission"] == "administer"
+
+    with pytest.raises(Invalid, match="already accepted"):
+        accounts.accept_invitation(session=db, actor=ivan, token=token_of(created))
+
+
+def test_accept_upgrades_but_never_downgrades(db, actor, account_id, invitee):
+    grant(db, invitee.id, account_id=account_id, permission="read")
+    ivan = actor_for(db, invitee)
+    created = invite(db, actor, account_id, permission="administer")
+    accounts.accept_invitation(session=db, actor=ivan, token=token_of(created))
+    rows = db.exec(
+        select(PermissionGrant).where(
+            PermissionGrant.user_id == invitee.id, PermissionGrant.account_id == account_id
+        )
+    ).all()
+    assert [r.permission for r in rows] == ["administer"]
+
+    # A workspace read invitation to someone who already administers that workspace.
+    workspace = make_workspace(db, account_id)
+    grant(db, invitee.id, workspace_id=workspace.id, permission="administer")
+    with pytest.raises(Invalid, match="already has administer"):
+        invite(db, actor, account_id, workspace_id=str(workspace.id))
+
+
+def test_accept_needs_the_invited_email(db, actor, account_id):
+    created = invite(db, actor, account_id)
+    someone = actor_for(db, make_user(db, email="someone@example.com"))
+    with pytest.raises(Invalid) as error:
+        accounts.accept_invitation(session=db, actor=someone, token=token_of(created))
+    assert "ivan@example.com" in error.value.message
+    with pytest.raises(Invalid, match="ivan@example.com"):
+        accounts.decline_invitation(session=db, actor=someone, token=token_of(created))
+    assert accounts.get_invitation(session=db, token=token_of(created)).state == "pending"
+
+
+def test_an_expired_invitation_cannot_be_accepted(db, actor, account_id, invitee):
+    created = invite(db, actor, account_id)
+    row = db.get(Invitation, created.invitation.id)
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    db.add(row)
+    db.flush()
+    assert accounts.get_invitation(session=db, token=token_of(created)).state == "expired"
+    with pytest.raises(Invalid, match="expired"):
+        accounts.accept_invitation(
+            session=db, actor=actor_for(db, invitee), token=token_of(created)
+        )
+    assert accounts.get_account(session=db, actor=actor, account_id=account_id).invitations == []
+
+
+def test_decline(db, actor, account_id, invitee):
+    created = invite(db, actor, account_id)
+    ivan = actor_for(db, invitee)
+    assert accounts.decline_invitation(session=db, actor=ivan, token=token_of(created)).state == (
+        "declined"
+    )
+    with pytest.raises(Invalid, match="declined"):
+        accounts.accept_invitation(session=db, actor=ivan, token=token_of(created))
+    assert permissions.account_permission(db, ivan, account_id) is None
+    assert actions(db)[-1] == "invitation.declined"
+
+
+def test_revoke(db, actor, account_id, invitee):
+    created = invite(db, actor, account_id)
+    reader = make_user(db)
+    grant(db, reader.id, account_id=account_id, permission="read")
+    with pytest.raises(PermissionDenied):
+        accounts.revoke_invitation(
+            session=db,
+            actor=actor_for(db, reader),
+            account_id=account_id,
+            invitation_id=created.invitation.id,
+        )
+    revoked = accounts.revoke_invitation(
+        session=db, actor=actor, account_id=account_id, invitation_id=created.invitation.id
+    )
+    assert revoked.state == "revoked"
+    with pytest.raises(Invalid, match="withdrawn"):
+        accounts.accept_invitation(
+            session=db, actor=actor_for(db, invitee), token=token_of(created)
+        )
+    with pytest.raises(Invalid, match="only a pending one"):
+        accounts.revoke_invitation(
+            session=db, actor=actor, account_id=account_id, invitation_id=created.invitation.id
+        )
+    with pytest.raises(NotFound):
+        accounts.revoke_invitation(
+            session=db, actor=actor, account_id=account_id, invitation_id=999_999
+        )
+
+
+# Grants -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def member(db, account_id):
+    user = make_user(db, email="member@example.com")
+    grant(db, user.id, account_id=account_id, permission="read")
+    return user
+
+
+def test_set_grant_upgrades_and_audits_before_and_after(db, actor, account_id, member):
+    result = accounts.set_grant(
+        session=db, actor=actor, account_id=account_id, user_id=member.id, permission="administer"
+    )
+    assert result.permission == "administer"
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "grant.changed")).one()
+    assert (event.before, event.after) == ({"permission": "read"}, {"permission": "administer"})
+    assert event.target_id == str(member.id)
+    assert event.account_id == account_id
+
+
+def test_set_grant_on_a_workspace(db, actor, account_id, member):
+    workspace = make_workspace(db, account_id)
+    result = accounts.set_grant(
+        session=db,
+        actor=actor,
+        account_id=account_id,
+        user_id=member.id,
+        permission="administer",
+        workspace_id=str(workspace.id),
+    )
+    assert result.workspace_id == str(workspace.id)
+    member_actor = actor_for(db, member)
+    assert permissions.workspace_permission(db, member_actor, workspace) == "administer"
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "grant.created")).one()
+    assert event.workspace_id == workspace.id
+    assert event.after == {"permission": "administer", "workspace_id": str(workspace.id)}
+
+    accounts.remove_grant(
+        session=db,
+        actor=actor,
+        account_id=account_id,
+        user_id=member.id,
+        workspace_id=str(workspace.id),
+    )
+    assert permissions.workspace_permission(db, member_actor, workspace) == "read"
+
+
+def test_set_grant_only_for_members(db, actor, account_id):
+    stranger = make_user(db)
+    with pytest.raises(NotFound, match="Member"):
+        accounts.set_grant(
+            session=db, actor=actor, account_id=account_id, user_id=stranger.id, permission="read"
+        )
+    with pytest.raises(NotFound):
+        accounts.set_grant(
+            session=db, actor=actor, account_id=account_id, user_id=999_999, permission="read"
+        )
+
+
+def test_set_grant_needs_administer_on_the_account(db, account_id, member):
+    with pytest.raises(PermissionDenied, match="administer"):
+        accounts.set_grant(
+            session=db,
+            actor=actor_for(db, member),
+            account_id=account_id,
+            user_id=member.id,
+            permission="administer",
+        )
+
+
+def test_set_grant_validates(db, actor, account_id, member):
+    with pytest.raises(Invalid) as error:
+        accounts.set_grant(
+            session=db, actor=actor, account_id=account_id, user_id=member.id, permission="root"
+        )
+    assert error.value.field == "permission"
+    other = make_user(db)
+    with pytest.raises(NotFound):
+        accounts.set_grant(
+            session=db,
+            actor=actor,
+            account_id=account_id,
+            user_id=member.id,
+            permission="read",
+            workspace_id=str(make_workspace(db, account_of(db, other.id)).id),
+        )
+
+
+def test_the_last_administrator_cannot_be_demoted_or_removed(db, actor, account_id, owner):
+    for call, kwargs in (
+        (accounts.set_grant, {"permission": "read"}),
+        (accounts.remove_grant, {}),
+        (accounts.remove_member, {}),
+    ):
+        with pytest.raises(Invalid) as error:
+            call(session=db, actor=actor, account_id=account_id, user_id=owner.id, **kwargs)
+        assert "last administrator" in error.value.message
+        assert "owner@example.com" in error.value.message
+    assert permissions.account_permission(db, actor, account_id) == "administer"
+    assert "grant.changed" not in actions(db)
+
+
+def test_with_a_second_administrator_one_may_step_down(db, actor, account_id, owner, member):
+    accounts.set_grant(
+        session=db, actor=actor, account_id=account_id, user_id=member.id, permission="administer"
+    )
+    accounts.set_grant(
+        session=db, actor=actor, account_id=account_id, user_id=owner.id, permission="read"
+    )
+    assert permissions.account_permission(db, actor, account_id) == "read"
+    second = actor_for(db, member)
+    with pytest.raises(Invalid, match="last administrator"):
+        accounts.remove_grant(session=db, actor=second, account_id=account_id, user_id=member.id)
+    accounts.remove_grant(session=db, actor=second, account_id=account_id, user_id=owner.id)
+    assert permissions.account_permission(db, actor, account_id) is None
+
+
+def test_remove_member_takes_every_grant(db, actor, account_id, member):
+    workspace = make_workspace(db, account_id)
+    grant(db, member.id, workspace_id=workspace.id, permission="administer")
+    accounts.remove_member(session=db, actor=actor, account_id=account_id, user_id=member.id)
+    remaining = db.exec(select(PermissionGrant).where(PermissionGrant.user_id == member.id)).all()
+    assert [(r.account_id, r.workspace_id) for r in remaining] == [
+        (account_of(db, member.id), None)  # their own account, untouched
+    ]
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "member.removed")).one()
+    assert event.before == {
+        "account_permission": "read",
+        "workspace_grants": {str(workspace.id): "administer"},
+    }
+    with pytest.raises(NotFound):
+        accounts.remove_member(session=db, actor=actor, account_id=account_id, user_id=member.id)
+
+
+def test_remove_grant_without_one_is_not_found(db, actor, account_id):
+    guest = make_user(db)
+    workspace = make_workspace(db, account_id)
+    grant(db, guest.id, workspace_id=workspace.id)
+    with pytest.raises(NotFound):
+        accounts.remove_grant(session=db, actor=actor, account_id=account_id, user_id=guest.id)
+
+
+def test_grants_work_on_a_frozen_workspace(db, actor, account_id, member):
+    """Membership is decided on the account: an admin may bring someone in to look."""
+    workspace = make_workspace(db, account_id)
+    workspaces.freeze(session=db, actor=actor, workspace_id=str(workspace.id))
+    accounts.set_grant(
+        session=db,
+        actor=actor,
+        account_id=account_id,
+        user_id=member.id,
+        permission="administer",
+        workspace_id=str(workspace.id),
+    )

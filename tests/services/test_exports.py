@@ -1,0 +1,224 @@
+"""Workspace export: the archive read back against the database, secrets left out, access."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import SQLModel, col, select
+
+from portal.domain.errors import NotFound, PermissionDenied
+from portal.models import (
+    AuditEvent,
+    Environment,
+    Invitation,
+    PermissionGrant,
+    Process,
+    ProcessStep,
+    Workspace,
+)
+from portal.models._base import utcnow
+from portal.services import exports, processes, workspaces
+from tests import factories
+from tests.services.processes_support import (
+    Clock,
+    failing,
+    run_all,
+    run_round,
+    use_data_dir,
+)
+
+
+@pytest.fixture
+def exported(db, tmp_path, monkeypatch):
+    """A provisioned workspace with a member, an invitation and a neighbour; not yet exported."""
+    use_data_dir(monkeypatch, tmp_path / "data")
+    actor, account_id = factories.admin_actor(db)
+    workspace = factories.create_workspace(db, actor, account_id, "Exported")
+    neighbour = factories.create_workspace(db, actor, account_id, "Neighbour")
+    member = factories.make_user(db)
+    factories.grant(db, member.id, workspace_id=workspace.id, permission="read")
+    db.add(
+        Invitation(
+            account_id=account_id,
+            workspace_id=workspace.id,
+            email="invitee@example.com",
+            permission="read",
+            token_hash="f" * 64,
+            expires_at=utcnow() + timedelta(days=7),
+        )
+    )
+    db.commit()
+    run_all(Clock())
+    return actor, workspace, neighbour, member
+
+
+def _read(path):
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        entities = {
+            name.removesuffix(".jsonl"): [
+                json.loads(line) for line in archive.read(name).decode().splitlines()
+            ]
+            for name in archive.namelist()
+            if name.endswith(".jsonl")
+        }
+    return manifest, entities
+
+
+def _count(db, model, *where) -> int:
+    return db.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def test_export_archive_reads_back_with_counts_matching_the_database(exported, db):
+    actor, workspace, neighbour, _member = exported
+    process_id = exports.start_export(session=db, actor=actor, workspace_id=str(workspace.id))
+    db.commit()
+    run_all(Clock())
+
+    path = exports.archive_for_download(session=db, actor=actor, process_id=process_id)
+    assert path == exports.archive_path(process_id) and path.is_file()
+    assert not (path.parent / f"{process_id}.parts").exists()
+    manifest, entities = _read(path)
+
+    assert manifest["schema_version"] == 1
+    assert manifest["workspace_id"] == str(workspace.id)
+    assert manifest["portal_version"]
+    assert manifest["exported_at"]
+    process_ids = select(Process.id).where(Process.workspace_id == workspace.id)
+    expected = {
+        "workspaces": 1,
+        "environments": _count(db, Environment, Environment.workspace_id == workspace.id),
+        "processes": _count(db, Process, Process.workspace_id == workspace.id),
+        "process_steps": _count(db, ProcessStep, col(ProcessStep.process_id).in_(process_ids)),
+        "audit_events": _count(db, AuditEvent, AuditEvent.workspace_id == workspace.id),
+        "permission_grants": _count(
+            db, PermissionGrant, PermissionGrant.workspace_id == workspace.id
+        ),
+        "invitations": _count(db, Invitation, Invitation.workspace_id == workspace.id),
+    }
+    assert manifest["counts"] == expected
+    assert {name: len(rows) for name, rows in entities.items()} == expected
+    assert expected["environments"] == 3 and expected["processes"] == 2  # saga and export
+    assert expected["permission_grants"] == 1 and expected["invitations"] == 1
+
+    # Only this workspace's rows.
+    assert entities["workspaces"][0]["id"] == str(workspace.id)
+    assert {row["workspace_id"] for row in entities["environments"]} == {str(workspace.id)}
+    assert str(neighbour.id) not in path.read_bytes().decode("latin-1")
+
+    process = db.get(Process, process_id)
+    db.refresh(process)
+    assert process.status == "succeeded" and process.progress == 100
+    assert process.result["counts"] == expected
+    public = processes.get_process(session=db, actor=actor, process_id=process_id)
+    assert public.downloadable and public.counts == expected
+
+
+def test_no_secret_ever_reaches_an_archive(exported, db):
+    actor, workspace, _neighbour, _member = exported
+    process_id = exports.start_export(session=db, actor=actor, workspace_id=str(workspace.id))
+    db.commit()
+    run_all(Clock())
+    path = exports.archive_for_download(session=db, actor=actor, process_id=process_id)
+    _manifest, entities = _read(path)
+
+    keys = {key for rows in entities.values() for row in rows for key in row}
+    assert "token_hash" not in keys and "password_hash" not in keys
+    assert not [key for key in keys if exports.is_secret_column(key)]
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            for line in archive.read(name).decode().splitlines():
+                assert "token_hash" not in line and "password_hash" not in line
+    assert ("f" * 64) not in path.read_bytes().decode("latin-1")
+    assert entities["invitations"][0]["email"] == "invitee@example.com"  # the rest is there
+
+
+def test_the_deny_list_covers_every_secret_column_of_the_schema():
+    """A new table with a hash or secret column must be caught by the deny-list."""
+    suspicious = {
+        f"{table.name}.{column.name}"
+        for table in SQLModel.metadata.sorted_tables
+        for column in table.columns
+        if any(word in column.name for word in ("hash", "secret", "password", "token"))
+        and not column.name.endswith(("_at", "_id", "_prefix"))
+        and column.name not in ("token_name",)
+    }
+    leaked = {name for name in suspicious if not exports.is_secret_column(name.split(".")[1])}
+    assert leaked == set()
+    assert "users" in exports.EXCLUDED_TABLES  # people's records are not workspace data
+
+
+def test_progress_moves_entity_by_entity_and_a_failed_write_is_retried(exported, db, monkeypatch):
+    actor, workspace, _neighbour, _member = exported
+    monkeypatch.setattr(processes, "BACKOFF_BASE_SECONDS", 0.0)
+    step, calls = failing(processes.step_function("export", "write archive"), 1)
+    monkeypatch.setitem(processes.STEPS["export"], "write archive", step)
+    process_id = exports.start_export(session=db, actor=actor, workspace_id=str(workspace.id))
+    db.commit()
+    clock = Clock()
+
+    run_round(clock)
+    db.expire_all()
+    process = db.get(Process, process_id)
+    total = len(exports.step_names())
+    assert process.status == "running"
+    assert process.progress == int((total - 1) * 100 / total)
+    with pytest.raises(NotFound):
+        exports.archive_for_download(session=db, actor=actor, process_id=process_id)
+
+    run_all(clock)
+    db.expire_all()
+    assert db.get(Process, process_id).status == "succeeded"
+    assert len(calls) == 2
+    manifest, _entities = _read(exports.archive_path(process_id))
+    assert manifest["counts"]["environments"] == 3
+
+
+def test_write_archive_rerun_after_the_archive_was_written_is_harmless(exported, db):
+    actor, workspace, *_ = exported
+    process_id = exports.start_export(session=db, actor=actor, workspace_id=str(workspace.id))
+    db.commit()
+    run_all(Clock())
+    process = db.get(Process, process_id)
+    db.refresh(process)
+    step = processes.steps_of(db, process_id)[-1]
+    exports.write_archive(
+        processes.StepContext(session=db, process=process, step=step, now=utcnow())
+    )
+    assert process.result["counts"]["workspaces"] == 1
+
+
+def test_export_needs_administer_and_works_on_a_frozen_workspace(exported, db):
+    actor, workspace, _neighbour, member = exported
+    reader = factories.actor_for(db, member)
+    outsider = factories.actor_for(db, factories.make_user(db))
+    with pytest.raises(PermissionDenied, match="administer"):
+        exports.start_export(session=db, actor=reader, workspace_id=str(workspace.id))
+    with pytest.raises(NotFound):
+        exports.start_export(session=db, actor=outsider, workspace_id=str(workspace.id))
+
+    workspaces.freeze(session=db, actor=actor, workspace_id=str(workspace.id))
+    process_id = exports.start_export(session=db, actor=actor, workspace_id=str(workspace.id))
+    db.commit()
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "workspace.export_started")).one()
+    assert event.after == {"process_id": process_id}
+    run_all(Clock())
+    db.expire_all()
+    assert db.get(Workspace, workspace.id).status == "frozen"
+    assert exports.archive_for_download(session=db, actor=actor, process_id=process_id).is_file()
+
+    with pytest.raises(PermissionDenied):
+        exports.archive_for_download(session=db, actor=reader, process_id=process_id)
+    with pytest.raises(NotFound):
+        exports.archive_for_download(session=db, actor=outsider, process_id=process_id)
+    saga = db.exec(
+        select(Process.id).where(Process.workspace_id == workspace.id, Process.kind == "provision")
+    ).one()
+    with pytest.raises(NotFound):  # not an export
+        exports.archive_for_download(session=db, actor=actor, process_id=saga)
+    with pytest.raises(NotFound):
+        exports.archive_for_download(session=db, actor=actor, process_id=123456)
