@@ -62,6 +62,11 @@ class SessionState(rx.State):
         with transaction() as session:
             yield session, self._actor(session)
 
+    def _require_session(self) -> None:
+        """Refuse (Unauthenticated) before a handler touches even its own state."""
+        with transaction() as session:
+            self._actor(session)
+
     def _forget_identity(self) -> None:
         self.signed_in = False
         self.terms_accepted = False

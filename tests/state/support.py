@@ -51,9 +51,18 @@ class Browser:
         "/404" for a path no page claims.
         """
         route_id = "/" + (portal.portal.app.router(path) or "404").removeprefix("/")
+        # The browser reports dynamic segments ([workspace_uuid]) among the query params.
+        params = {
+            part[1:-1]: value
+            for part, value in zip(
+                route_id.strip("/").split("/"), path.strip("/").split("/"), strict=False
+            )
+            if part.startswith("[") and part.endswith("]")
+        }
         self.root.router = RouterData.from_router_data(
             {
                 RouteVar.PATH: route_id,
+                RouteVar.QUERY: params,
                 RouteVar.ORIGIN: path + (f"?{query}" if query else ""),
                 RouteVar.CLIENT_IP: CLIENT_IP,
                 RouteVar.HEADERS: {"origin": ORIGIN, "user-agent": USER_AGENT},

@@ -41,11 +41,11 @@ REVIEWED: dict[str, str] = {
     ),
     "portal.state.nav.NavState.load_workspaces": (
         "signed in: _acting() resolves the Actor from the cookie; workspaces.list_for_picker "
-        "filters by permissions.readable_workspaces; drops a foreign saved selection"
+        "filters by permissions.readable_workspaces; last_workspace only if still readable"
     ),
     "portal.state.nav.NavState.select_workspace": (
-        "signed in: _acting(); the client's UUID goes through workspaces.get -> "
-        "permissions.require_workspace(READ), NotFound otherwise"
+        "signed in: _acting(); the client's UUID goes through workspaces.remember_workspace "
+        "and workspaces.get -> permissions.require_workspace(READ), NotFound otherwise"
     ),
     # Public pages.
     "portal.pages.auth.sign_in.SignInState.load": (
@@ -100,6 +100,104 @@ REVIEWED: dict[str, str] = {
     ),
     "portal.pages.developer.terms.DeveloperTermsState.accept": (
         "signed in: _acting(); developer_terms.accept refuses a version other than the current"
+    ),
+    # Workspaces. Every handler takes the workspace from the URL or an argument, never from
+    # state the client could set, and the service checks the Actor's permission on it.
+    "portal.pages.workspaces.list_page.WorkspacesState.load": (
+        "signed in: _acting(); workspaces.list_workspaces/count_workspaces over readable "
+        "workspaces only; accounts.list_accounts of the Actor"
+    ),
+    "portal.pages.workspaces.list_page.WorkspacesState.filter_by_name": (
+        "signed in: _require_session() first; the list query is the Actor's"
+    ),
+    "portal.pages.workspaces.list_page.WorkspacesState.filter_by_status": (
+        "signed in: _require_session() first; the list query is the Actor's"
+    ),
+    "portal.pages.workspaces.list_page.WorkspacesState.sort_by": (
+        "signed in: _require_session() first; unknown columns ignored, service validates"
+    ),
+    "portal.pages.workspaces.list_page.WorkspacesState.next_page": (
+        "signed in: _require_session(); the cursor is backend-only state"
+    ),
+    "portal.pages.workspaces.list_page.WorkspacesState.previous_page": (
+        "signed in: _require_session(); the cursors are backend-only state"
+    ),
+    "portal.pages.workspaces.list_page.WorkspacesState.set_create_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.workspaces.list_page.WorkspacesState.create": (
+        "signed in: _acting(); workspaces.create_workspace needs administer on the account id "
+        "the client sends (permissions.require_account: NotFound or PermissionDenied)"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.load": (
+        "signed in: _acting(); get_workspace_detail(READ) on the URL's UUID, NotFound shows "
+        "the not-found state; remember_workspace re-checks READ"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.watch_provisioning": (
+        "public: a timer in the background; touches no data, only schedules poll_once, which "
+        "checks the session"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.poll_once": (
+        "signed in: _acting() through _refresh; READ on the URL's workspace"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.filter_activity_by_actor": (
+        "signed in: _require_session(); list_activity checks READ on the URL's workspace"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.filter_activity_by_action": (
+        "signed in: _require_session(); list_activity checks READ on the URL's workspace"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.next_activity_page": (
+        "signed in: _require_session(); backend-only cursor; READ checked by list_activity"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.previous_activity_page": (
+        "signed in: _require_session(); backend-only cursors; READ checked by list_activity"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.freeze": (
+        "signed in: _acting(); workspaces.freeze needs ADMINISTER on the URL's workspace"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.unfreeze": (
+        "signed in: _acting(); workspaces.unfreeze needs ADMINISTER"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.export": (
+        "signed in: _acting(); exports.start_export needs ADMINISTER"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.retry_provisioning": (
+        "signed in: _acting(); processes.retry checks ADMINISTER on the process's workspace "
+        "for the client's process id (NotFound for another tenant's)"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.rename": (
+        "signed in: _acting(); rename_workspace needs ADMINISTER and a writable workspace"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.set_offboard_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.offboard": (
+        "signed in: _acting(); workspaces.offboard needs ADMINISTER and the typed name"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.restore": (
+        "signed in: _acting(); workspaces.restore needs ADMINISTER"
+    ),
+    "portal.pages.workspaces.process_log.ProcessLogState.load": (
+        "signed in: _acting(); get_workspace_detail and list_processes check READ on the URL's "
+        "workspace"
+    ),
+    "portal.pages.workspaces.process_log.ProcessLogState.refresh": (
+        "signed in: _require_session(); READ checked by list_processes"
+    ),
+    "portal.pages.workspaces.process_log.ProcessLogState.filter_by_kind": (
+        "signed in: _require_session(); READ checked by list_processes"
+    ),
+    "portal.pages.workspaces.process_log.ProcessLogState.next_page": (
+        "signed in: _require_session(); backend-only cursor"
+    ),
+    "portal.pages.workspaces.process_log.ProcessLogState.previous_page": (
+        "signed in: _require_session(); backend-only cursors"
+    ),
+    "portal.pages.workspaces.process_log.ProcessLogState.retry": (
+        "signed in: _acting(); processes.retry checks ADMINISTER for the client's process id"
+    ),
+    "portal.pages.workspaces.process_log.PickedProcessLogState.open_picked": (
+        "signed in: _acting(); workspaces.last_workspace returns only a readable workspace"
     ),
 }
 
@@ -226,10 +324,6 @@ def test_setvar_reaches_no_portal_var():
 CLIENT_WRITABLE: dict[str, str] = {
     "portal.state.session.SessionState.session_token": (
         "the session cookie; only ever looked up by hash through sessions.resolve_actor"
-    ),
-    "portal.state.nav.NavState.selected_workspace_id": (
-        "local storage; dropped by load_workspaces unless readable, and a handler that acts on "
-        "a workspace must check access again (workspaces.get), never trust it"
     ),
 }
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from sqlmodel import select
 
+from portal.models import User
 from portal.state.nav import NavState
 from tests.factories import account_of, grant, make_user, make_workspace
 from tests.state.support import run, toasts
@@ -42,21 +44,25 @@ def test_load_workspaces_lists_only_readable_ones(world):
     assert world["gone"] not in listed
 
 
-def test_load_workspaces_drops_a_foreign_saved_selection(world):
-    """The selection lives in the browser's local storage: the client can put anything there."""
+def test_load_workspaces_ignores_a_selection_the_person_can_no_longer_read(world, db):
+    """The pick is kept on the server; a workspace read access was lost to is not offered."""
     nav = world["nav"]
-    nav.selected_workspace_id = world["foreign"]
+    user = db.exec(select(User).where(User.name == "Ada")).one()
+    user.last_workspace_id = uuid.UUID(world["foreign"])
+    db.add(user)
+    db.commit()
     run(nav.load_workspaces)
     assert nav.selected_workspace_id == nav.workspaces[0]["id"]
     assert nav.selected_workspace_id != world["foreign"]
 
 
-def test_load_workspaces_keeps_a_readable_selection(world):
+def test_the_pick_is_kept_on_the_server_for_the_next_browser(world, browse):
     nav = world["nav"]
-    nav.selected_workspace_id = world["shared"]
-    run(nav.load_workspaces)
-    assert nav.selected_workspace_id == world["shared"]
-    assert nav.selected_workspace_name == "Shared"
+    run(nav.select_workspace, world["shared"])
+    other = browse("/", token=world["client"].token).state(NavState)
+    run(other.load_workspaces)
+    assert other.selected_workspace_id == world["shared"]
+    assert other.selected_workspace_name == "Shared"
 
 
 @pytest.mark.parametrize("target", ["foreign", "unknown", "garbage"])

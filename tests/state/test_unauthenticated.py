@@ -17,7 +17,7 @@ from portal.db import transaction
 from portal.domain.errors import Unauthenticated
 from portal.models import User, UserSession
 from portal.pages.developer.terms import DeveloperTermsState
-from portal.services import sessions
+from portal.services import provisioning, sessions
 from portal.services.tokens import new_token, token_hash
 from tests.factories import CLIENT, account_of, make_workspace
 from tests.state.support import redirect_path, run
@@ -44,7 +44,59 @@ ARGS = {
     "portal.pages.developer.terms.DeveloperTermsState.accept": lambda v: (
         {"version": get_settings().developer_terms_version},
     ),
+    "portal.pages.workspaces.list_page.WorkspacesState.load": lambda v: (),
+    "portal.pages.workspaces.list_page.WorkspacesState.filter_by_name": lambda v: ("Sec",),
+    "portal.pages.workspaces.list_page.WorkspacesState.filter_by_status": lambda v: ("active",),
+    "portal.pages.workspaces.list_page.WorkspacesState.sort_by": lambda v: ("name",),
+    "portal.pages.workspaces.list_page.WorkspacesState.next_page": lambda v: (),
+    "portal.pages.workspaces.list_page.WorkspacesState.previous_page": lambda v: (),
+    "portal.pages.workspaces.list_page.WorkspacesState.create": lambda v: (
+        {"account_id": str(v["account_id"]), "name": "Mallory's"},
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.load": lambda v: (),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.poll_once": lambda v: (),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.filter_activity_by_actor": lambda v: (
+        "victim",
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.filter_activity_by_action": lambda v: (
+        "workspace.",
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.next_activity_page": lambda v: (),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.previous_activity_page": lambda v: (),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.freeze": lambda v: (),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.unfreeze": lambda v: (),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.export": lambda v: (),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.retry_provisioning": lambda v: (
+        v["process_id"],
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.rename": lambda v: ({"name": "Pwned"},),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.offboard": lambda v: (
+        {"confirm_name": "Secret"},
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.restore": lambda v: (),
+    "portal.pages.workspaces.process_log.ProcessLogState.load": lambda v: (),
+    "portal.pages.workspaces.process_log.ProcessLogState.refresh": lambda v: (),
+    "portal.pages.workspaces.process_log.ProcessLogState.filter_by_kind": lambda v: ("export",),
+    "portal.pages.workspaces.process_log.ProcessLogState.next_page": lambda v: (),
+    "portal.pages.workspaces.process_log.ProcessLogState.previous_page": lambda v: (),
+    "portal.pages.workspaces.process_log.ProcessLogState.retry": lambda v: (v["process_id"],),
+    "portal.pages.workspaces.process_log.PickedProcessLogState.open_picked": lambda v: (),
 }
+
+# Where the attacker's browser is when calling a handler: on the victim's workspace pages.
+PATHS = {
+    "portal.pages.workspaces.detail.": lambda v: f"/workspaces/{v['workspace_id']}",
+    "portal.pages.workspaces.process_log.ProcessLogState": (
+        lambda v: f"/workspaces/{v['workspace_id']}/process-log"
+    ),
+}
+
+
+def _path_for(key: str, victim) -> str:
+    for prefix, path in PATHS.items():
+        if key.startswith(prefix):
+            return path(victim)
+    return "/settings"
 
 
 def test_every_handler_needing_a_session_is_covered_here():
@@ -58,7 +110,9 @@ def test_every_handler_needing_a_session_is_covered_here():
 def victim(db, person):
     """A signed-in user with a workspace, and the tokens of two of their dead sessions."""
     user, token, actor = person(name="Victim")
-    workspace = make_workspace(db, account_of(db, user.id), name="Secret")
+    account_id = account_of(db, user.id)
+    workspace = make_workspace(db, account_id, name="Secret")
+    process_id = provisioning.start(db, workspace=workspace, actor=None)
     row = db.get(User, user.id)
     revoked_token = sessions.issue(session=db, user=row, client=CLIENT)
     expired_token = sessions.issue(session=db, user=row, client=CLIENT)
@@ -72,6 +126,8 @@ def victim(db, person):
     return {
         "session_id": actor.session_id,
         "workspace_id": str(workspace.id),
+        "account_id": account_id,
+        "process_id": process_id,
         "tokens": {
             "none": "",
             "forged": new_token(),
@@ -98,7 +154,7 @@ def _values(state) -> dict:
 @pytest.mark.parametrize("key", NEEDS_SESSION)
 def test_refused_without_a_live_session(browse, victim, key, token_kind):
     handler = portal_handlers()[key]
-    client = browse("/settings", token=victim["tokens"][token_kind])
+    client = browse(_path_for(key, victim), token=victim["tokens"][token_kind])
     state = client.state(handler.state)
     if handler.state is DeveloperTermsState:
         state.agreed = True  # client-settable through set_agreed: get past the checkbox

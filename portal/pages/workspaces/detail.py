@@ -11,7 +11,15 @@ from portal import routes
 from portal.components.badges import status_badge
 from portal.components.empty_state import empty_state
 from portal.components.forms import field_error
-from portal.domain.errors import Frozen, Invalid, NotFound, PermissionDenied, PortalError
+from portal.domain.errors import (
+    Frozen,
+    Invalid,
+    NotFound,
+    PermissionDenied,
+    PortalError,
+    ReadOnly,
+    Unauthenticated,
+)
 from portal.layout import page
 from portal.services import exports, processes, workspaces
 from portal.state.nav import NavState
@@ -157,39 +165,53 @@ class WorkspaceDetailState(SessionState):
 
     @rx.event(background=True)
     async def watch_provisioning(self):
-        """Live progress: refresh while any environment is provisioning (page open)."""
+        """Live progress: a timer that asks poll_once to refresh while provisioning runs.
+
+        It touches no data itself; poll_once resolves the session like any handler.
+        """
         async with self:
             if self.polling:
                 return
             self.polling = True
-        try:
-            for _ in range(900):  # 30 minutes at most
-                await asyncio.sleep(POLL_SECONDS)
-                async with self:
-                    if self.router.url.path.rstrip("/") != routes.workspace_url(
-                        self.workspace.get("id", "")
-                    ):
-                        return
-                    self._refresh()
-                    self._first_activity_page()
-                    if not self._provisioning:
-                        return
-        finally:
+        for _ in range(900):  # 30 minutes at most
+            await asyncio.sleep(POLL_SECONDS)
             async with self:
-                self.polling = False
+                if not self.polling:
+                    return
+            yield WorkspaceDetailState.poll_once
+        async with self:
+            self.polling = False
+
+    @rx.event
+    def poll_once(self):
+        """One refresh of the provisioning progress; stops the timer when nothing runs."""
+        self._require_session()
+        on_page = self.router.url.path.rstrip("/") == routes.workspace_url(
+            self.workspace.get("id", "")
+        )
+        if not on_page:
+            self.polling = False
+            return
+        self._refresh()
+        self._first_activity_page()
+        if not self._provisioning:
+            self.polling = False
 
     @rx.event
     def filter_activity_by_actor(self, value: str):
+        self._require_session()
         self.activity_actor = value[:120]
         self._first_activity_page()
 
     @rx.event
     def filter_activity_by_action(self, value: str):
+        self._require_session()
         self.activity_action = value[:64]
         self._first_activity_page()
 
     @rx.event
     def next_activity_page(self):
+        self._require_session()
         if self._activity_next:
             self._activity_cursors = [*self._activity_cursors, self._activity_next]
             self.activity_page = len(self._activity_cursors)
@@ -197,6 +219,7 @@ class WorkspaceDetailState(SessionState):
 
     @rx.event
     def previous_activity_page(self):
+        self._require_session()
         if len(self._activity_cursors) > 1:
             self._activity_cursors = self._activity_cursors[:-1]
             self.activity_page = len(self._activity_cursors)
@@ -208,10 +231,9 @@ class WorkspaceDetailState(SessionState):
         try:
             with self._acting() as (session, actor):
                 action(session, actor)
-        except (PermissionDenied, Frozen, Invalid) as exc:
-            self.action_error = exc.message
-            return False
-        except PortalError as exc:
+        except Unauthenticated:
+            raise
+        except PortalError as exc:  # PermissionDenied, Frozen, ReadOnly, Invalid, NotFound
             self.action_error = exc.message
             return False
         self._refresh()
@@ -261,10 +283,9 @@ class WorkspaceDetailState(SessionState):
                 workspaces.rename_workspace(
                     session=session, actor=actor, workspace_id=wid, name=str(form.get("name", ""))
                 )
-        except (Invalid, Frozen, PermissionDenied) as exc:
-            self.rename_errors = {"name": exc.message}
-            return None
-        except PortalError as exc:  # read-only while offboarding
+        except Unauthenticated:
+            raise
+        except PortalError as exc:  # Invalid, Frozen, ReadOnly (offboarding), PermissionDenied
             self.rename_errors = {"name": exc.message}
             return None
         self._refresh()
@@ -292,7 +313,7 @@ class WorkspaceDetailState(SessionState):
         except Invalid as exc:
             self.offboard_errors = {exc.field or "confirm_name": exc.message}
             return None
-        except (PermissionDenied, Frozen) as exc:
+        except (PermissionDenied, Frozen, ReadOnly) as exc:
             self.offboard_errors = {"confirm_name": exc.message}
             return None
         self.offboard_open = False
@@ -429,8 +450,14 @@ def _actions_menu() -> rx.Component:
         ),
     )
     no_permission = rx.tooltip(
-        rx.button("Actions", rx.icon("lock", size=14), variant="soft", color_scheme="gray",
-                  disabled=True, id="workspace-actions-locked"),
+        rx.button(
+            "Actions",
+            rx.icon("lock", size=14),
+            variant="soft",
+            color_scheme="gray",
+            disabled=True,
+            id="workspace-actions-locked",
+        ),
         content="Freeze, export and offboard need administer on this workspace. Ask an "
         "administrator: " + WorkspaceDetailState.administrators,
     )

@@ -97,16 +97,19 @@ class WorkspacesState(SessionState):
 
     @rx.event
     def filter_by_name(self, value: str):
+        self._require_session()
         self.name_filter = value[:120]
         self._first_page()
 
     @rx.event
     def filter_by_status(self, value: str):
+        self._require_session()
         self.status_filter = value if value in STATUSES else "all"
         self._first_page()
 
     @rx.event
     def sort_by(self, column: str):
+        self._require_session()
         if column not in dict(COLUMNS):
             return
         if self.sort == column:
@@ -117,6 +120,7 @@ class WorkspacesState(SessionState):
 
     @rx.event
     def next_page(self):
+        self._require_session()
         if not self._next_cursor:
             return
         self._cursors = [*self._cursors, self._next_cursor]
@@ -125,6 +129,7 @@ class WorkspacesState(SessionState):
 
     @rx.event
     def previous_page(self):
+        self._require_session()
         if len(self._cursors) < 2:
             return
         self._cursors = self._cursors[:-1]

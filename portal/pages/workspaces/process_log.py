@@ -118,10 +118,12 @@ class ProcessLogState(SessionState):
 
     @rx.event
     def refresh(self):
+        self._require_session()
         self._fetch(self._cursors[-1] if self._cursors else "")
 
     @rx.event
     def filter_by_kind(self, value: str):
+        self._require_session()
         self.kind_filter = value if value in KINDS else "all"
         self._cursors = [""]
         self.page_number = 1
@@ -129,6 +131,7 @@ class ProcessLogState(SessionState):
 
     @rx.event
     def next_page(self):
+        self._require_session()
         if self._next:
             self._cursors = [*self._cursors, self._next]
             self.page_number = len(self._cursors)
@@ -136,6 +139,7 @@ class ProcessLogState(SessionState):
 
     @rx.event
     def previous_page(self):
+        self._require_session()
         if len(self._cursors) > 1:
             self._cursors = self._cursors[:-1]
             self.page_number = len(self._cursors)
@@ -190,8 +194,9 @@ def _process(row) -> rx.Component:
                 width="100%",
                 align="center",
             ),
-            rx.progress(value=row["progress"].to(int), max=100, width="100%",
-                        aria_label="Progress"),
+            rx.progress(
+                value=row["progress"].to(int), max=100, width="100%", aria_label="Progress"
+            ),
             rx.cond(
                 row["error"] != "",
                 rx.callout(row["error"], icon="circle-alert", color_scheme="red", size="1"),
