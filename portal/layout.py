@@ -211,6 +211,11 @@ def _user_menu() -> rx.Component:
             ),
             rx.menu.separator(),
             rx.menu.item(
+                rx.icon("building-2", size=14),
+                "Accounts and members",
+                on_click=rx.redirect(routes.ACCOUNTS),
+            ),
+            rx.menu.item(
                 rx.icon("settings", size=14),
                 "Account settings",
                 on_click=rx.redirect(routes.SETTINGS),

@@ -35,6 +35,15 @@ def workspace_process_log_url(workspace_id: str) -> str:
     return f"/workspaces/{workspace_id}/process-log"
 
 
+ACCOUNTS = "/accounts"
+ACCOUNT_DETAIL = "/accounts/[account_id]"
+INVITATION = "/invitations/[invitation_token]"
+
+
+def account_url(account_id: int | str) -> str:
+    return f"/accounts/{account_id}"
+
+
 # Served by the API app beside the pages; authenticated by the session cookie.
 EXPORT_DOWNLOAD = "/downloads/exports/{process_id}"
 
@@ -66,6 +75,10 @@ PAGES: dict[str, PageSpec] = {
         PageSpec(SETTINGS, "Account settings", Requirement.SIGNED_IN),
         PageSpec(PLATFORM_REVIEWS, "Distribution reviews", Requirement.PLATFORM_ADMIN),
         PageSpec(PROCESS_LOG, "Process Log", Requirement.SIGNED_IN),
+        PageSpec(ACCOUNTS, "Accounts", Requirement.SIGNED_IN),
+        PageSpec(ACCOUNT_DETAIL, "Account", Requirement.SIGNED_IN, show_title=False),
+        # Public: the invited person may not have signed in (or signed up) yet.
+        PageSpec(INVITATION, "Invitation", Requirement.PUBLIC),
         PageSpec(WORKSPACE_DETAIL, "Workspace", Requirement.SIGNED_IN, show_title=False),
         PageSpec(WORKSPACE_PROCESS_LOG, "Process Log", Requirement.SIGNED_IN),
     )

@@ -1,0 +1,133 @@
+"""A signed-in member of account B, on account A's workspace pages, calling every workspace
+handler with A's ids: not found every time, nothing of A's in B's state, nothing changed."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import SQLModel, select
+
+from portal.db import transaction
+from portal.domain.errors import NotFound
+from portal.pages.workspaces.detail import WorkspaceDetailState
+from portal.pages.workspaces.list_page import WorkspacesState
+from portal.pages.workspaces.process_log import ProcessLogState
+from portal.services import provisioning
+from tests.factories import account_of, make_workspace
+from tests.state.support import run, toasts
+
+SECRET = "Secret Project Aurora"
+
+
+@pytest.fixture
+def tenants(db, person):
+    alice, _, _ = person(name="Alice", account_name="Account A")
+    workspace = make_workspace(db, account_of(db, alice.id), name=SECRET)
+    process_id = provisioning.start(db, workspace=workspace, actor=None)
+    _, bob_token, _ = person(name="Bob", account_name="Account B")
+    db.commit()
+    return {
+        "workspace_id": str(workspace.id),
+        "account_id": account_of(db, alice.id),
+        "process_id": process_id,
+        "bob": bob_token,
+    }
+
+
+def _snapshot() -> dict[str, list]:
+    with transaction() as session:
+        connection = session.connection()
+        return {
+            table.name: sorted(map(tuple, connection.execute(select(table))), key=repr)
+            for table in SQLModel.metadata.sorted_tables
+            if table.name not in ("sessions",)  # Bob's own last_seen_at may move
+        }
+
+
+DETAIL = [
+    ("load", ()),
+    ("poll_once", ()),
+    ("filter_activity_by_actor", ("Alice",)),
+    ("filter_activity_by_action", ("workspace.",)),
+    ("next_activity_page", ()),
+    ("freeze", ()),
+    ("unfreeze", ()),
+    ("export", ()),
+    ("rename", ({"name": "Pwned"},)),
+    ("offboard", ({"confirm_name": SECRET},)),
+    ("restore", ()),
+    ("retry_provisioning", ("process_id",)),
+]
+SILENT = {
+    "poll_once",
+    "filter_activity_by_actor",
+    "filter_activity_by_action",
+    "next_activity_page",
+}
+PROCESS_LOG = [
+    ("load", ()),
+    ("refresh", ()),
+    ("filter_by_kind", ("provision",)),
+    ("retry", ("process_id",)),
+]
+
+
+def _args(args, tenants):
+    return tuple(tenants[a] if a == "process_id" else a for a in args)
+
+
+def _call(state, name, args):
+    try:
+        return run(getattr(state, name), *args), None
+    except NotFound as refused:
+        return [], refused
+
+
+def _assert_nothing_leaked(state, events, refused, handler_says_not_found=True):
+    shown = repr({name: getattr(state, name) for name in type(state).base_vars})
+    assert SECRET not in shown
+    assert all(SECRET not in message for _, message in toasts(events))
+    said = " ".join(
+        [shown, *(m for _, m in toasts(events)), refused.message if refused else ""]
+    ).lower()
+    # Handlers that act or load say "not found"; a timer tick or a filter may show nothing.
+    if handler_says_not_found:
+        assert "not found" in said or getattr(state, "found", True) is False
+
+
+@pytest.mark.parametrize(("handler", "args"), DETAIL, ids=[h for h, _ in DETAIL])
+def test_detail_handlers_on_another_accounts_workspace(browse, tenants, handler, args):
+    state = browse(f"/workspaces/{tenants['workspace_id']}", token=tenants["bob"]).state(
+        WorkspaceDetailState
+    )
+    before = _snapshot()
+    events, refused = _call(state, handler, _args(args, tenants))
+    assert _snapshot() == before
+    _assert_nothing_leaked(state, events, refused, handler not in SILENT)
+
+
+@pytest.mark.parametrize(("handler", "args"), PROCESS_LOG, ids=[h for h, _ in PROCESS_LOG])
+def test_process_log_handlers_on_another_accounts_workspace(browse, tenants, handler, args):
+    path = f"/workspaces/{tenants['workspace_id']}/process-log"
+    state = browse(path, token=tenants["bob"]).state(ProcessLogState)
+    before = _snapshot()
+    events, refused = _call(state, handler, _args(args, tenants))
+    assert _snapshot() == before
+    _assert_nothing_leaked(state, events, refused)
+
+
+def test_creating_a_workspace_in_another_account_is_refused(browse, tenants):
+    state = browse("/workspaces", token=tenants["bob"]).state(WorkspacesState)
+    before = _snapshot()
+    events, refused = _call(
+        state, "create", ({"account_id": str(tenants["account_id"]), "name": "Intruder"},)
+    )
+    assert _snapshot() == before
+    assert refused is not None or state.create_errors
+
+
+def test_the_list_never_shows_another_accounts_workspace(browse, tenants):
+    state = browse("/workspaces", token=tenants["bob"]).state(WorkspacesState)
+    run(state.load)
+    run(state.filter_by_name, "Aurora")
+    assert state.rows == []
+    assert state.total == 0
