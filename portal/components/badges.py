@@ -16,6 +16,8 @@ STATUS_COLORS = {
     "offboarding": "orange",
     "failed": "red",
     "deleted": "gray",
+    "revoked": "gray",
+    "expired": "gray",
 }
 
 

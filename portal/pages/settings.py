@@ -7,12 +7,13 @@ import asyncio
 import reflex as rx
 
 from portal import routes
-from portal.components.forms import form_field, form_message
+from portal.components.badges import status_badge
+from portal.components.forms import field_error, form_field, form_message
 from portal.config import get_settings
 from portal.db import transaction
 from portal.domain.errors import Invalid, NotFound
 from portal.layout import page
-from portal.services import auth, passwords, sessions
+from portal.services import api_tokens, auth, passwords, sessions
 from portal.state.session import SessionState
 
 
@@ -29,6 +30,10 @@ class SettingsState(SessionState):
     password_errors: dict[str, str] = {}
     password_saved: str = ""
     sessions: list[dict[str, str]] = []
+    tokens: list[dict[str, str]] = []
+    token_errors: dict[str, str] = {}
+    # Shown once, right after creation; cleared on the next load.
+    new_token_secret: str = ""
 
     def _load_sessions(self, session, actor) -> None:
         self.sessions = [
@@ -44,11 +49,28 @@ class SettingsState(SessionState):
             for row in sessions.list_active(session=session, actor=actor)
         ]
 
+    def _load_tokens(self, session, actor) -> None:
+        self.tokens = [
+            {
+                "id": str(token.id),
+                "name": token.name,
+                "prefix": token.prefix,
+                "created_at": _when(token.created_at),
+                "expires_at": _when(token.expires_at) if token.expires_at else "Never",
+                "last_used_at": _when(token.last_used_at) if token.last_used_at else "Never",
+                "state": "revoked" if token.revoked else ("expired" if token.expired else "active"),
+            }
+            for token in api_tokens.list_tokens(session=session, actor=actor)
+        ]
+
     @rx.event
     def load(self):
+        self.new_token_secret = ""
+        self.token_errors = {}
         with self._acting() as (session, actor):
             profile = auth.get_profile(session=session, actor=actor)
             self._load_sessions(session, actor)
+            self._load_tokens(session, actor)
         self.profile_name = profile.name
         self.profile_email = profile.email
         self.member_since = profile.created_at.strftime("%B %Y")
@@ -120,6 +142,45 @@ class SettingsState(SessionState):
             self._forget_identity()
             return rx.redirect(routes.SIGN_IN, replace=True)
         return rx.toast.success("Session revoked.", position="top-center")
+
+    @rx.event
+    def create_token(self, form: dict):
+        """A personal access token for the /v1 API; its secret is shown here once."""
+        self.token_errors = {}
+        self.new_token_secret = ""
+        raw_days = str(form.get("expires_in_days") or "never")
+        try:
+            days = None if raw_days == "never" else int(raw_days)
+        except ValueError:
+            self.token_errors = {"expires_in_days": "Pick an expiry from the list."}
+            return
+        try:
+            with self._acting() as (session, actor):
+                created = api_tokens.create_token(
+                    session=session,
+                    actor=actor,
+                    name=str(form.get("token_name", "")),
+                    expires_in_days=days,
+                )
+                self._load_tokens(session, actor)
+        except Invalid as exc:
+            field = {"name": "token_name"}.get(exc.field or "name", exc.field or "token_name")
+            self.token_errors = {field: exc.message}
+            return
+        self.new_token_secret = created.secret
+
+    @rx.event
+    def revoke_token(self, token_id: int):
+        """Revoke one of the Actor's own tokens; the service refuses anyone else's."""
+        try:
+            with self._acting() as (session, actor):
+                api_tokens.revoke_token(session=session, actor=actor, token_id=int(token_id))
+                self._load_tokens(session, actor)
+        except (NotFound, ValueError, TypeError):
+            return rx.toast.error(
+                "That token is not yours or no longer exists.", position="top-center"
+            )
+        return rx.toast.success("Token revoked.", position="top-center")
 
     @rx.event
     def revoke_other_sessions(self):
@@ -296,6 +357,129 @@ def _sessions() -> rx.Component:
     )
 
 
+def _token_row(row) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(row["name"], weight="medium")),
+        rx.table.cell(rx.code(row["prefix"], "…")),
+        rx.table.cell(row["created_at"]),
+        rx.table.cell(row["expires_at"]),
+        rx.table.cell(row["last_used_at"]),
+        rx.table.cell(status_badge(row["state"])),
+        rx.table.cell(
+            rx.cond(
+                row["state"] == "active",
+                rx.button(
+                    "Revoke",
+                    size="1",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=SettingsState.revoke_token(row["id"].to(int)),
+                ),
+            )
+        ),
+        class_name="token-row",
+    )
+
+
+def _tokens() -> rx.Component:
+    errors = SettingsState.token_errors
+    return _section(
+        "Personal access tokens",
+        "Tokens let scripts call the /v1 API as you (Authorization: Bearer pat_…). A token can "
+        "do what you can do; give it an expiry and revoke it when it is no longer needed.",
+        rx.vstack(
+            rx.cond(
+                SettingsState.new_token_secret != "",
+                rx.callout(
+                    rx.vstack(
+                        rx.text("Copy your new token now: it is shown only once.", weight="bold"),
+                        rx.hstack(
+                            rx.code(SettingsState.new_token_secret, id="new-token-secret"),
+                            rx.icon_button(
+                                rx.icon("copy", size=14),
+                                size="1",
+                                variant="ghost",
+                                aria_label="Copy token",
+                                on_click=[
+                                    rx.set_clipboard(SettingsState.new_token_secret),
+                                    rx.toast.info("Token copied", duration=1500),
+                                ],
+                            ),
+                            align="center",
+                        ),
+                        spacing="2",
+                    ),
+                    icon="key-round",
+                    color_scheme="green",
+                    role="status",
+                    width="100%",
+                ),
+            ),
+            rx.form(
+                rx.hstack(
+                    rx.vstack(
+                        rx.el.label(
+                            rx.text("Token name", size="2", weight="medium"), html_for="token_name"
+                        ),
+                        rx.input(
+                            id="token_name",
+                            name="token_name",
+                            placeholder="CI deploys",
+                            width="260px",
+                        ),
+                        field_error(errors, "token_name"),
+                        spacing="1",
+                    ),
+                    rx.vstack(
+                        rx.text("Expires", size="2", weight="medium"),
+                        rx.select.root(
+                            rx.select.trigger(aria_label="Expires"),
+                            rx.select.content(
+                                rx.select.item("In 7 days", value="7"),
+                                rx.select.item("In 30 days", value="30"),
+                                rx.select.item("In 90 days", value="90"),
+                                rx.select.item("In a year", value="365"),
+                                rx.select.item("Never", value="never"),
+                            ),
+                            name="expires_in_days",
+                            default_value="30",
+                        ),
+                        field_error(errors, "expires_in_days"),
+                        spacing="1",
+                    ),
+                    rx.button("Create token", type="submit"),
+                    align="end",
+                    spacing="3",
+                ),
+                on_submit=SettingsState.create_token,
+                reset_on_submit=True,
+            ),
+            rx.cond(
+                SettingsState.tokens.length() > 0,
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Name"),
+                            rx.table.column_header_cell("Token"),
+                            rx.table.column_header_cell("Created"),
+                            rx.table.column_header_cell("Expires"),
+                            rx.table.column_header_cell("Last used"),
+                            rx.table.column_header_cell("State"),
+                            rx.table.column_header_cell(""),
+                        )
+                    ),
+                    rx.table.body(rx.foreach(SettingsState.tokens, _token_row)),
+                    width="100%",
+                    variant="surface",
+                ),
+                rx.text("No tokens yet.", size="2", color_scheme="gray"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+    )
+
+
 @page(routes.SETTINGS, on_load=[SettingsState.load])
 def settings() -> rx.Component:
-    return rx.vstack(_profile(), _password(), _sessions(), spacing="5", width="100%")
+    return rx.vstack(_profile(), _password(), _sessions(), _tokens(), spacing="5", width="100%")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
@@ -150,9 +151,34 @@ def test_another_accounts_workspace_is_not_found(page: Page, server, shot) -> No
         theirs = make_workspace(session, account_id=account_of(session, user_id), name="Private")
         theirs_id = str(theirs.id)
     signed_in_user(page)
-    for path in (f"/workspaces/{theirs_id}", f"/workspaces/{theirs_id}/process-log",
-                 "/workspaces/not-a-uuid"):
+    for path in (
+        f"/workspaces/{theirs_id}",
+        f"/workspaces/{theirs_id}/process-log",
+        "/workspaces/not-a-uuid",
+    ):
         open_page(page, path)
         expect(page.get_by_text("Workspace not found")).to_be_visible()
         expect(page.get_by_text("Private")).to_have_count(0)
     shot("workspace-not-found")
+
+
+def test_a_personal_access_token_from_settings_calls_the_api(page: Page, server, shot) -> None:
+    signed_in_user(page, name="Tia Token")
+    create_workspace(page, "API Target")
+    open_page(page, "/settings")
+    page.get_by_label("Token name").fill("laptop script")
+    page.get_by_role("button", name="Create token").click()
+    secret = page.locator("#new-token-secret")
+    expect(secret).to_have_text(re.compile(r"^pat_"))
+    shot("settings-token-created")
+    token = secret.inner_text()
+    headers = {"Authorization": f"Bearer {token}"}
+    listed = httpx.get(f"{server.url}/v1/workspaces", headers=headers, timeout=10)
+    assert listed.status_code == 200
+    assert [w["name"] for w in listed.json()["items"]] == ["API Target"]
+    # Revoked in the page, refused by the API.
+    page.locator(".token-row").get_by_role("button", name="Revoke").click()
+    expect(page.locator(".token-row")).to_contain_text("revoked")
+    refused = httpx.get(f"{server.url}/v1/workspaces", headers=headers, timeout=10)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"].startswith("application/problem+json")

@@ -6,9 +6,9 @@ import pytest
 
 from portal.db import transaction
 from portal.domain.errors import Unauthenticated
-from portal.models import User, UserSession
+from portal.models import PersonalAccessToken, User, UserSession
 from portal.pages.settings import SettingsState
-from portal.services import passwords, sessions
+from portal.services import api_tokens, passwords, sessions
 from tests.factories import PASSWORD, sign_in
 from tests.state.support import redirect_path, run, toasts
 
@@ -193,3 +193,33 @@ def test_change_password_signs_out_the_other_sessions(me, db):
         )
         with pytest.raises(Unauthenticated):
             sessions.resolve_actor(session=session, token=second_token)
+
+
+def test_a_token_is_created_shown_once_and_revocable(me):
+    state = me[2].state(SettingsState)
+    run(state.create_token, {"token_name": "deploys", "expires_in_days": "30"})
+    assert state.new_token_secret.startswith("pat_")
+    assert [t["name"] for t in state.tokens] == ["deploys"]
+    run(state.load)
+    assert state.new_token_secret == ""  # never shown again
+    run(state.revoke_token, int(state.tokens[0]["id"]))
+    assert state.tokens[0]["state"] == "revoked"
+
+
+def test_a_token_needs_a_name(me):
+    state = me[2].state(SettingsState)
+    run(state.create_token, {"token_name": "  ", "expires_in_days": "never"})
+    assert "token_name" in state.token_errors
+    assert state.new_token_secret == ""
+
+
+def test_revoking_another_users_token_is_refused(me, db, person):
+    _, _, other_actor = person(name="Other")
+    theirs = api_tokens.create_token(
+        session=db, actor=other_actor, name="theirs", expires_in_days=None
+    )
+    db.commit()
+    events = run(me[2].state(SettingsState).revoke_token, theirs.token.id)
+    assert toasts(events)[0][0] == "error"
+    db.expire_all()
+    assert not db.get(PersonalAccessToken, theirs.token.id).revoked_at

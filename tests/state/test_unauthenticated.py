@@ -17,7 +17,7 @@ from portal.db import transaction
 from portal.domain.errors import Unauthenticated
 from portal.models import User, UserSession
 from portal.pages.developer.terms import DeveloperTermsState
-from portal.services import provisioning, sessions
+from portal.services import accounts, api_tokens, provisioning, sessions
 from portal.services.tokens import new_token, token_hash
 from tests.factories import CLIENT, account_of, make_workspace
 from tests.state.support import redirect_path, run
@@ -40,6 +40,10 @@ ARGS = {
     ),
     "portal.pages.settings.SettingsState.revoke_session": lambda v: (v["session_id"],),
     "portal.pages.settings.SettingsState.revoke_other_sessions": lambda v: (),
+    "portal.pages.settings.SettingsState.create_token": lambda v: (
+        {"token_name": "mallory", "expires_in_days": "30"},
+    ),
+    "portal.pages.settings.SettingsState.revoke_token": lambda v: (v["token_id"],),
     "portal.pages.developer.terms.DeveloperTermsState.load": lambda v: (),
     "portal.pages.developer.terms.DeveloperTermsState.accept": lambda v: (
         {"version": get_settings().developer_terms_version},
@@ -81,6 +85,32 @@ ARGS = {
     "portal.pages.workspaces.process_log.ProcessLogState.previous_page": lambda v: (),
     "portal.pages.workspaces.process_log.ProcessLogState.retry": lambda v: (v["process_id"],),
     "portal.pages.workspaces.process_log.PickedProcessLogState.open_picked": lambda v: (),
+    "portal.pages.accounts.account_list.AccountsState.load": lambda v: (),
+    "portal.pages.accounts.account_detail.AccountDetailState.load": lambda v: (),
+    "portal.pages.accounts.account_detail.AccountDetailState.next_activity_page": lambda v: (),
+    "portal.pages.accounts.account_detail.AccountDetailState.previous_activity_page": (
+        lambda v: ()
+    ),
+    "portal.pages.accounts.account_detail.AccountDetailState.invite": lambda v: (
+        {"email": "mallory@example.com", "permission": "administer", "workspace_id": "account"},
+    ),
+    "portal.pages.accounts.account_detail.AccountDetailState.revoke_invitation": lambda v: (
+        str(v["invitation_id"]),
+    ),
+    "portal.pages.accounts.account_detail.AccountDetailState.set_account_permission": (
+        lambda v: (str(v["user_id"]), "read")
+    ),
+    "portal.pages.accounts.account_detail.AccountDetailState.remove_member": lambda v: (
+        str(v["user_id"]),
+    ),
+    "portal.pages.accounts.account_detail.AccountDetailState.set_workspace_grant": lambda v: (
+        {"user_id": str(v["user_id"]), "workspace_id": v["workspace_id"], "permission": "read"},
+    ),
+    "portal.pages.accounts.account_detail.AccountDetailState.remove_workspace_grant": (
+        lambda v: (str(v["user_id"]), v["workspace_id"])
+    ),
+    "portal.pages.accounts.invitation.InvitationState.accept": lambda v: (),
+    "portal.pages.accounts.invitation.InvitationState.decline": lambda v: (),
 }
 
 # Where the attacker's browser is when calling a handler: on the victim's workspace pages.
@@ -89,6 +119,9 @@ PATHS = {
     "portal.pages.workspaces.process_log.ProcessLogState": (
         lambda v: f"/workspaces/{v['workspace_id']}/process-log"
     ),
+    "portal.pages.accounts.account_detail.": lambda v: f"/accounts/{v['account_id']}",
+    "portal.pages.accounts.account_list.": lambda v: "/accounts",
+    "portal.pages.accounts.invitation.": lambda v: f"/invitations/{v['invitation_token']}",
 }
 
 
@@ -113,6 +146,16 @@ def victim(db, person):
     account_id = account_of(db, user.id)
     workspace = make_workspace(db, account_id, name="Secret")
     process_id = provisioning.start(db, workspace=workspace, actor=None)
+    token_id = api_tokens.create_token(
+        session=db, actor=actor, name="victim's token", expires_in_days=None
+    ).token.id
+    invited = accounts.invite(
+        session=db,
+        actor=actor,
+        account_id=account_id,
+        email="friend@example.com",
+        permission="read",
+    )
     row = db.get(User, user.id)
     revoked_token = sessions.issue(session=db, user=row, client=CLIENT)
     expired_token = sessions.issue(session=db, user=row, client=CLIENT)
@@ -128,6 +171,10 @@ def victim(db, person):
         "workspace_id": str(workspace.id),
         "account_id": account_id,
         "process_id": process_id,
+        "user_id": user.id,
+        "invitation_id": invited.invitation.id,
+        "invitation_token": invited.link.rsplit("/", 1)[-1],
+        "token_id": token_id,
         "tokens": {
             "none": "",
             "forged": new_token(),
