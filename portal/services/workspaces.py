@@ -97,6 +97,8 @@ def _valid_name(name: str | None) -> str:
         raise Invalid("Enter a name for the workspace.", field="name")
     if len(name) > NAME_MAX:
         raise Invalid(f"Use at most {NAME_MAX} characters.", field="name")
+    if any(not ch.isprintable() for ch in name):
+        raise Invalid("Use letters, digits, spaces and punctuation only.", field="name")
     return name
 
 

@@ -552,3 +552,9 @@ def test_a_slug_taken_between_look_up_and_insert_is_retried(db, actor, account_i
     assert created.slug == "shop-2"
     assert len(calls) == 2
     assert len(db.exec(select(Workspace)).all()) == 2
+
+
+def test_a_name_with_control_characters_is_refused(db, actor, account_id):
+    with pytest.raises(Invalid) as error:
+        create(db, actor, account_id, name="bad\x00name")
+    assert error.value.field == "name"
