@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from portal.models import PermissionGrant, User, Workspace
-from portal.services import auth
+from portal.models import Environment, PermissionGrant, User, Workspace
+from portal.models._base import utcnow
+from portal.services import audit, auth
 
 DEMO_EMAIL = "demo@portal.localhost"
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - published demo credential
+ENVIRONMENTS = ("dev", "staging", "prod")
 DEMO_WORKSPACES = (
     ("Acme Production", "acme-production", "dedicated", "eu-central"),
     ("Acme Staging", "acme-staging", "shared", "eu-central"),
@@ -30,15 +32,31 @@ def seed_demo(*, session: Session) -> bool:
     account_id = session.exec(
         select(PermissionGrant.account_id).where(PermissionGrant.user_id == user.id)
     ).one()
+    now = utcnow()
     for name, slug, tenancy, region in DEMO_WORKSPACES:
-        session.add(
-            Workspace(
-                account_id=account_id,
-                name=name,
-                slug=slug,
-                tenancy_model=tenancy,
-                region=region,
-                status="active",
+        workspace = Workspace(
+            account_id=account_id,
+            name=name,
+            slug=slug,
+            tenancy_model=tenancy,
+            region=region,
+            status="active",
+        )
+        session.add(workspace)
+        session.flush()
+        # Demo workspaces arrive already provisioned: their environments are ready.
+        for env in ENVIRONMENTS:
+            session.add(
+                Environment(workspace_id=workspace.id, name=env, status="ready", ready_at=now)
             )
+        audit.record(
+            session,
+            actor=None,
+            action="workspace.created",
+            target_type="workspace",
+            target_id=workspace.id,
+            account_id=account_id,
+            workspace_id=workspace.id,
+            after={"name": name, "slug": slug, "tenancy_model": tenancy, "region": region},
         )
     return True

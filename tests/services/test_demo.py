@@ -6,7 +6,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from portal.db import transaction
-from portal.models import Account, PermissionGrant, User, Workspace
+from portal.models import Account, Environment, PermissionGrant, User, Workspace
 from portal.services import demo, workspaces
 from tests.factories import actor_for
 
@@ -38,3 +38,11 @@ def test_the_demo_person_can_sign_in_and_sees_the_demo_workspaces(db):
     assert sorted(w.slug for w in listed) == sorted(slug for _, slug, _, _ in demo.DEMO_WORKSPACES)
     assert {w.status for w in listed} == {"active"}
     assert {w.account_name for w in listed} == {"Acme Inc."}
+
+
+def test_demo_workspaces_arrive_provisioned(db):
+    demo.seed_demo(session=db)
+    db.commit()
+    environments = db.exec(select(Environment)).all()
+    assert len(environments) == 9
+    assert {e.status for e in environments} == {"ready"}
