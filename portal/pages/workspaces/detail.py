@@ -637,7 +637,9 @@ def _found() -> rx.Component:
             rx.hstack(
                 rx.vstack(
                     rx.text("Account", size="1", color_scheme="gray", weight="medium"),
-                    rx.text(ws["account_name"], size="2"),
+                    rx.link(
+                        ws["account_name"], href=routes.account_url(ws["account_id"]), size="2"
+                    ),
                     spacing="1",
                 ),
                 _copyable("Slug", ws["slug"], "workspace-slug"),
