@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from sqlmodel import select
@@ -44,6 +45,20 @@ def test_sign_up_then_sign_in_notice(browse, db):
     events = run(client.state(SignUpState).sign_up, {**form, "confirm_password": form["password"]})
     assert redirect_path(events) == "/sign-in?reason=signed_up"
     assert db.exec(select(User.email)).all() == ["ada@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("next_path", "expected"),
+    [
+        ("/invitations/abc", "/sign-in?next=%2Finvitations%2Fabc&reason=signed_up"),
+        ("//evil.example", "/sign-in?reason=signed_up"),
+    ],
+)
+def test_sign_up_keeps_a_safe_next_for_the_sign_in(browse, next_path, expected):
+    client = browse("/sign-up", query=urlencode({"next": next_path}))
+    form = {"name": "Ada", "email": "ada@example.com", "password": "one long password"}
+    events = run(client.state(SignUpState).sign_up, {**form, "confirm_password": form["password"]})
+    assert redirect_path(events) == expected
 
 
 def test_reset_request_says_the_same_for_unknown_emails(browse, person):

@@ -44,7 +44,11 @@ class SignUpState(SessionState):
         except Invalid as exc:
             self.field_errors = {exc.field or "email": exc.message}
             return None
-        return rx.redirect(routes.sign_in_url(reason="signed_up"), replace=True)
+        # Back where the person was going (an invitation link, say) once they sign in.
+        next_path = routes.safe_next(self.router.url.query_parameters.get("next"), default="")
+        return rx.redirect(
+            routes.sign_in_url(next_path=next_path or None, reason="signed_up"), replace=True
+        )
 
 
 @page(routes.SIGN_UP)

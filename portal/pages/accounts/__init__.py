@@ -1,0 +1,1 @@
+"""Accounts: the list, an account's members and grants, and the public invitation page."""

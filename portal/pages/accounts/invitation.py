@@ -1,0 +1,236 @@
+"""An invitation link (public): who invited whom to what, and Accept or Decline once signed in
+with the invited email. The token in the URL is the only key; it stays in a backend-only var."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import reflex as rx
+
+from portal import routes
+from portal.components.empty_state import empty_state
+from portal.components.forms import form_message
+from portal.db import transaction
+from portal.domain.errors import NotFound, PortalError, Unauthenticated
+from portal.layout import page
+from portal.pages.accounts.parts import invitation_state_badge, permission_badge, when
+from portal.services import accounts
+from portal.state.session import SessionState
+
+_EXPLAINED = {
+    "pending": "",
+    "accepted": "This invitation was accepted: the grant is in place.",
+    "declined": "This invitation was declined. Ask the person who invited you for a new one "
+    "if that was a mistake.",
+    "revoked": "This invitation was withdrawn by an administrator. Ask for a new one if you "
+    "still need access.",
+    "expired": "This invitation has expired. Ask the person who invited you to send a new one.",
+}
+
+
+class InvitationState(SessionState):
+    found: bool = True
+    invitation: dict[str, str] = {}
+    sign_in_href: str = ""
+    sign_up_href: str = ""
+    answer_error: str = ""
+    _token: str = ""
+
+    def _show(self) -> None:
+        """Read the invitation by the URL's token; NotFound shows the invalid-link state."""
+        try:
+            with transaction() as session:
+                found = accounts.get_invitation(session=session, token=self._token)
+        except NotFound:
+            self.found = False
+            self.invitation = {}
+            return
+        self.found = True
+        self.invitation = {
+            "account_name": found.account_name,
+            "workspace_name": found.workspace_name or "",
+            "email": found.email,
+            "permission": found.permission,
+            "invited_by": found.invited_by or "Someone who has since left",
+            "expires_at": when(found.expires_at),
+            "state": found.state,
+            "explained": _EXPLAINED.get(found.state, ""),
+        }
+
+    @rx.event
+    def load(self):
+        self._token = str(self.router._page.params.get("invitation_token", ""))[:200]
+        self.answer_error = ""
+        here = self._current_path()
+        self.sign_in_href = routes.sign_in_url(next_path=here)
+        # The sign-up page is asked to come back here too (it hands `next` on to sign-in).
+        self.sign_up_href = f"{routes.SIGN_UP}?{urlencode({'next': here})}"
+        self._show()
+
+    @rx.event
+    def accept(self):
+        self.answer_error = ""
+        try:
+            with self._acting() as (session, actor):
+                granted = accounts.accept_invitation(
+                    session=session, actor=actor, token=self._token
+                )
+        except Unauthenticated:
+            raise
+        except PortalError as exc:  # another email, expired, used, revoked, unknown token
+            self.answer_error = exc.message
+            self._show()
+            return None
+        target = (
+            routes.workspace_url(granted.workspace_id)
+            if granted.workspace_id
+            else routes.account_url(granted.account_id)
+        )
+        return [
+            rx.toast.success(
+                f"Welcome to {self.invitation.get('account_name', 'the account')}.",
+                position="top-center",
+            ),
+            rx.redirect(target),
+        ]
+
+    @rx.event
+    def decline(self):
+        self.answer_error = ""
+        try:
+            with self._acting() as (session, actor):
+                accounts.decline_invitation(session=session, actor=actor, token=self._token)
+        except Unauthenticated:
+            raise
+        except PortalError as exc:
+            self.answer_error = exc.message
+            self._show()
+            return None
+        self._show()
+        return rx.toast.info("Invitation declined.", position="top-center")
+
+
+def _fact(label: str, value) -> rx.Component:
+    return rx.hstack(
+        rx.text(label, size="2", color_scheme="gray", width="110px", flex_shrink="0"),
+        value,
+        align="center",
+        width="100%",
+    )
+
+
+def _answer() -> rx.Component:
+    inv = InvitationState.invitation
+    signed_out = rx.vstack(
+        rx.text(
+            "Sign in as ",
+            rx.text.strong(inv["email"]),
+            " to accept or decline. New to Portal? Sign up with that email first.",
+            size="2",
+        ),
+        rx.hstack(
+            rx.link(rx.button("Sign in", size="3"), href=InvitationState.sign_in_href),
+            rx.link(
+                rx.button("Sign up", size="3", variant="soft"),
+                href=InvitationState.sign_up_href,
+            ),
+            spacing="3",
+        ),
+        spacing="3",
+        width="100%",
+    )
+    signed_in = rx.vstack(
+        rx.text(
+            "Signed in as ",
+            rx.text.strong(InvitationState.user_email),
+            ".",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.hstack(
+            rx.button("Accept", size="3", on_click=InvitationState.accept, id="accept"),
+            rx.button(
+                "Decline",
+                size="3",
+                variant="soft",
+                color_scheme="gray",
+                on_click=InvitationState.decline,
+                id="decline",
+            ),
+            spacing="3",
+        ),
+        spacing="3",
+        width="100%",
+    )
+    return rx.cond(InvitationState.signed_in, signed_in, signed_out)
+
+
+def _invitation() -> rx.Component:
+    inv = InvitationState.invitation
+    return rx.vstack(
+        rx.hstack(
+            rx.icon("mail-open", size=24, color=rx.color("accent", 10)),
+            rx.heading("You're invited to ", inv["account_name"], size="6", as_="h1"),
+            align="center",
+            spacing="3",
+        ),
+        rx.vstack(
+            _fact("Account", rx.text(inv["account_name"], size="2", weight="medium")),
+            rx.cond(
+                inv["workspace_name"] != "",
+                _fact("Workspace", rx.text(inv["workspace_name"], size="2")),
+            ),
+            _fact("Invited by", rx.text(inv["invited_by"], size="2")),
+            _fact("For", rx.text(inv["email"], size="2")),
+            _fact("Permission", permission_badge(inv["permission"])),
+            _fact("Expires", rx.text(inv["expires_at"], size="2")),
+            _fact("State", invitation_state_badge(inv["state"])),
+            spacing="2",
+            width="100%",
+        ),
+        rx.separator(size="4"),
+        form_message(InvitationState.answer_error),
+        rx.cond(
+            inv["state"] == "pending",
+            _answer(),
+            rx.vstack(
+                rx.callout(
+                    inv["explained"],
+                    icon="info",
+                    color_scheme="gray",
+                    role="status",
+                    width="100%",
+                    id="invitation-explained",
+                ),
+                rx.link(
+                    rx.cond(InvitationState.signed_in, "Go to your dashboard", "Sign in"),
+                    href=rx.cond(InvitationState.signed_in, routes.DASHBOARD, routes.SIGN_IN),
+                    size="2",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _not_found() -> rx.Component:
+    return empty_state(
+        "link-2-off",
+        "This invitation link is not valid",
+        "Check that you opened the whole link from the email, or ask for a new invitation.",
+        rx.link("Go to sign in", href=routes.SIGN_IN, size="2"),
+    )
+
+
+@page(routes.INVITATION, on_load=[InvitationState.load])
+def invitation() -> rx.Component:
+    return rx.card(
+        rx.cond(InvitationState.found, _invitation(), _not_found()),
+        size="4",
+        width="100%",
+        max_width="520px",
+        margin_top="8vh",
+    )
