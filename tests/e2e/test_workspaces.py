@@ -3,7 +3,9 @@ the Process Log, and another account's workspace being not found."""
 
 from __future__ import annotations
 
+import json
 import re
+import zipfile
 
 import httpx
 import pytest
@@ -72,7 +74,7 @@ def test_create_workspace_then_provisioning_turns_ready(page: Page, shot) -> Non
     # The Process Log shows the provisioning saga and its steps.
     page.get_by_role("link", name="Process Log").first.click()
     expect(page).to_have_url(re.compile(rf"/workspaces/{workspace_id}/process-log$"))
-    card = page.locator(".process-card").filter(has_text="provision")
+    card = page.locator(".process-card[data-kind=provision]")
     expect(card).to_contain_text("succeeded")
     expect(card).to_contain_text("dev")
     shot("process-log")
@@ -182,3 +184,20 @@ def test_a_personal_access_token_from_settings_calls_the_api(page: Page, server,
     refused = httpx.get(f"{server.url}/v1/workspaces", headers=headers, timeout=10)
     assert refused.status_code == 401
     assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_export_builds_an_archive_the_administrator_downloads(page: Page, shot) -> None:
+    signed_in_user(page)
+    create_workspace(page, "Exported")
+    page.locator("#workspace-actions").click()
+    page.get_by_role("menuitem", name="Export").click()
+    expect(page).to_have_url(re.compile(rf"/workspaces/{UUID}/process-log$"))
+    card = page.locator(".process-card[data-kind=export]")
+    expect(card).to_contain_text("succeeded", timeout=60_000)
+    shot("process-log-export")
+    with page.expect_download() as download_info:
+        card.get_by_role("link", name="Download archive").click()
+    archive = zipfile.ZipFile(download_info.value.path())
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["counts"]["workspaces"] == 1
+    assert manifest["counts"]["environments"] == 3

@@ -188,6 +188,10 @@ REVIEWED: dict[str, str] = {
         "signed in: _acting(); get_workspace_detail and list_processes check READ on the URL's "
         "workspace"
     ),
+    "portal.pages.workspaces.process_log.ProcessLogState.watch": (
+        "public: a timer in the background; touches no data, only schedules refresh, which "
+        "checks the session"
+    ),
     "portal.pages.workspaces.process_log.ProcessLogState.refresh": (
         "signed in: _require_session(); READ checked by list_processes"
     ),

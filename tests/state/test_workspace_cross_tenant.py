@@ -8,11 +8,12 @@ from sqlmodel import SQLModel, select
 
 from portal.db import transaction
 from portal.domain.errors import NotFound
+from portal.models import User
 from portal.pages.workspaces.detail import WorkspaceDetailState
 from portal.pages.workspaces.list_page import WorkspacesState
 from portal.pages.workspaces.process_log import ProcessLogState
 from portal.services import provisioning
-from tests.factories import account_of, make_workspace
+from tests.factories import account_of, grant, make_workspace
 from tests.state.support import run, toasts
 
 SECRET = "Secret Project Aurora"
@@ -131,3 +132,15 @@ def test_the_list_never_shows_another_accounts_workspace(browse, tenants):
     run(state.filter_by_name, "Aurora")
     assert state.rows == []
     assert state.total == 0
+
+
+def test_a_reader_is_told_who_can_grant_administer(browse, db, person, tenants):
+    """Seed 002, troubleshooting: 'Cannot create workspace' names who holds administer."""
+    reader, token, _ = person(name="Reggie")
+    grant(db, reader.id, account_id=tenants["account_id"], permission="read")
+    db.commit()
+    state = browse("/workspaces", token=token).state(WorkspacesState)
+    run(state.load)
+    owner_email = db.exec(select(User.email).where(User.name == "Alice")).one()
+    assert "Account A: " + owner_email in state.account_owners
+    assert all(a["name"] != "Account A" for a in state.administered_accounts)

@@ -39,6 +39,7 @@ class WorkspacesState(SessionState):
     create_open: bool = False
     administered_accounts: list[dict[str, str]] = []
     readable_accounts: list[str] = []
+    account_owners: str = ""  # "Acme: a@example.com, b@example.com; ..." for readers
     create_errors: dict[str, str] = {}
     _cursors: list[str] = []  # cursor of each page shown so far; [""] is the first
     _next_cursor: str = ""
@@ -90,10 +91,21 @@ class WorkspacesState(SessionState):
         self._first_page()
         with self._acting() as (session, actor):
             listed = accounts.list_accounts(session=session, actor=actor)
+            # Who to ask for administer, named (seed 002: "Ask an account owner").
+            owners = [
+                f"{detail.name}: "
+                + ", ".join(m.email for m in detail.members if m.account_permission == "administer")
+                for detail in (
+                    accounts.get_account(session=session, actor=actor, account_id=a.id)
+                    for a in listed
+                    if a.permission != "administer"
+                )
+            ]
         self.administered_accounts = [
             {"id": str(a.id), "name": a.name} for a in listed if a.permission == "administer"
         ]
         self.readable_accounts = [a.name for a in listed]
+        self.account_owners = "; ".join(owners)
 
     @rx.event
     def filter_by_name(self, value: str):
@@ -321,8 +333,12 @@ def _no_administer_hint() -> rx.Component:
         rx.callout(
             rx.cond(
                 WorkspacesState.readable_accounts.length() > 0,
-                "You can see workspaces but not create them: creating one needs administer on "
-                "an account. Ask an account owner to grant it.",
+                rx.text(
+                    "You can see workspaces but not create them: creating one needs "
+                    "administer on an account. Ask an administrator to grant it — ",
+                    WorkspacesState.account_owners,
+                    ".",
+                ),
                 "You are not a member of any account yet. Ask an account owner to invite you.",
             ),
             icon="info",

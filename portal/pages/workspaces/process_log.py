@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 from reflex.config import get_config
 
@@ -15,6 +17,7 @@ from portal.state.nav import NavState
 from portal.state.session import SessionState
 
 KINDS = ("all", "provision", "export", "purge")
+POLL_SECONDS = 2
 
 
 def _backend_url(path: str) -> str:
@@ -46,6 +49,7 @@ class ProcessLogState(SessionState):
     has_next: bool = False
     page_number: int = 1
     error: str = ""
+    polling: bool = False
     _cursors: list[str] = []
     _next: str = ""
 
@@ -113,13 +117,39 @@ class ProcessLogState(SessionState):
                 workspaces.remember_workspace(
                     session=session, actor=actor, workspace_id=self._workspace_id()
                 )
-            return NavState.load_workspaces
+            events = [NavState.load_workspaces]
+            if self._running and not self.polling:
+                events.append(ProcessLogState.watch)
+            return events
         return None
 
     @rx.event
     def refresh(self):
         self._require_session()
         self._fetch(self._cursors[-1] if self._cursors else "")
+        if not self._running:
+            self.polling = False
+
+    @property
+    def _running(self) -> bool:
+        return any(row["status"] in ("pending", "running") for row in self.rows)
+
+    @rx.event(background=True)
+    async def watch(self):
+        """While something runs, refresh every few seconds (a timer; refresh checks the
+        session)."""
+        async with self:
+            if self.polling:
+                return
+            self.polling = True
+        for _ in range(900):
+            await asyncio.sleep(POLL_SECONDS)
+            async with self:
+                if not self.polling:
+                    return
+            yield ProcessLogState.refresh
+        async with self:
+            self.polling = False
 
     @rx.event
     def filter_by_kind(self, value: str):
@@ -154,8 +184,11 @@ class ProcessLogState(SessionState):
             self.error = exc.message
             return None
         self.error = ""
-        self.refresh()
-        return rx.toast.success("Retrying from the failed step.", position="top-center")
+        self._fetch(self._cursors[-1] if self._cursors else "")
+        return [
+            rx.toast.success("Retrying from the failed step.", position="top-center"),
+            ProcessLogState.watch,
+        ]
 
 
 class PickedProcessLogState(NavState):
@@ -246,6 +279,7 @@ def _process(row) -> rx.Component:
         ),
         width="100%",
         class_name="process-card",
+        custom_attrs={"data-kind": row["kind"]},
     )
 
 
