@@ -8,6 +8,7 @@ import reflex as rx
 
 from portal import routes
 from portal.components.badges import status_badge
+from portal.components.format import when
 from portal.components.forms import field_error, form_field, form_message
 from portal.config import get_settings
 from portal.db import transaction
@@ -15,10 +16,6 @@ from portal.domain.errors import Invalid, NotFound
 from portal.layout import page
 from portal.services import api_tokens, auth, passwords, sessions
 from portal.state.session import SessionState
-
-
-def _when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
 class SettingsState(SessionState):
@@ -41,9 +38,9 @@ class SettingsState(SessionState):
                 "id": str(row.id),
                 "user_agent": row.user_agent or "Unknown browser",
                 "ip_address": row.ip_address or "unknown",
-                "created_at": _when(row.created_at),
-                "last_seen_at": _when(row.last_seen_at),
-                "expires_at": _when(row.expires_at),
+                "created_at": when(row.created_at),
+                "last_seen_at": when(row.last_seen_at),
+                "expires_at": when(row.expires_at),
                 "current": "yes" if row.is_current else "",
             }
             for row in sessions.list_active(session=session, actor=actor)
@@ -55,9 +52,9 @@ class SettingsState(SessionState):
                 "id": str(token.id),
                 "name": token.name,
                 "prefix": token.prefix,
-                "created_at": _when(token.created_at),
-                "expires_at": _when(token.expires_at) if token.expires_at else "Never",
-                "last_used_at": _when(token.last_used_at) if token.last_used_at else "Never",
+                "created_at": when(token.created_at),
+                "expires_at": when(token.expires_at) if token.expires_at else "Never",
+                "last_used_at": when(token.last_used_at) if token.last_used_at else "Never",
                 "state": "revoked" if token.revoked else ("expired" if token.expired else "active"),
             }
             for token in api_tokens.list_tokens(session=session, actor=actor)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import reflex as rx
 
 from portal import routes
+from portal.components.activity import activity_table, pager
 from portal.components.empty_state import empty_state
+from portal.components.format import when
 from portal.components.forms import field_error, form_message
 from portal.config import get_settings
 from portal.domain.errors import NotFound, PortalError, Unauthenticated
 from portal.layout import page
-from portal.pages.accounts.parts import permission_badge, when
+from portal.pages.accounts.parts import permission_badge
 from portal.services import accounts, workspaces
 from portal.state.session import SessionState
 
@@ -860,53 +862,12 @@ def _invitations() -> rx.Component:
 def _activity() -> rx.Component:
     return rx.vstack(
         rx.heading("Recent activity", size="4", as_="h2", id="activity"),
-        rx.cond(
-            AccountDetailState.activity.length() > 0,
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("When"),
-                        rx.table.column_header_cell("Actor"),
-                        rx.table.column_header_cell("Action"),
-                        rx.table.column_header_cell("Target"),
-                    )
-                ),
-                rx.table.body(
-                    rx.foreach(
-                        AccountDetailState.activity,
-                        lambda e: rx.table.row(
-                            rx.table.cell(e["when"], white_space="nowrap"),
-                            rx.table.cell(e["actor"]),
-                            rx.table.cell(rx.code(e["action"])),
-                            rx.table.cell(e["target"]),
-                            class_name="activity-row",
-                        ),
-                    )
-                ),
-                variant="surface",
-                width="100%",
-                size="1",
-            ),
-            rx.text("No activity yet.", size="2", color_scheme="gray"),
-        ),
-        rx.hstack(
-            rx.text("Page ", AccountDetailState.activity_page, size="1", color_scheme="gray"),
-            rx.spacer(),
-            rx.button(
-                "Newer",
-                size="1",
-                variant="soft",
-                on_click=AccountDetailState.previous_activity_page,
-                disabled=AccountDetailState.activity_page <= 1,
-            ),
-            rx.button(
-                "Older",
-                size="1",
-                variant="soft",
-                on_click=AccountDetailState.next_activity_page,
-                disabled=~AccountDetailState.activity_has_next,
-            ),
-            width="100%",
+        activity_table(AccountDetailState.activity, empty="No activity yet."),
+        pager(
+            AccountDetailState.activity_page,
+            AccountDetailState.activity_has_next,
+            on_newer=AccountDetailState.previous_activity_page,
+            on_older=AccountDetailState.next_activity_page,
         ),
         width="100%",
         spacing="2",

@@ -9,11 +9,12 @@ import reflex as rx
 
 from portal import routes
 from portal.components.empty_state import empty_state
+from portal.components.format import when
 from portal.components.forms import form_message
 from portal.db import transaction
 from portal.domain.errors import NotFound, PortalError, Unauthenticated
 from portal.layout import page
-from portal.pages.accounts.parts import invitation_state_badge, permission_badge, when
+from portal.pages.accounts.parts import invitation_state_badge, permission_badge
 from portal.services import accounts
 from portal.state.session import SessionState
 

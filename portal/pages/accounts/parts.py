@@ -15,10 +15,6 @@ INVITATION_STATE_COLORS = {
 }
 
 
-def when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
-
-
 def permission_badge(permission: Var | str) -> rx.Component:
     return rx.badge(
         permission,

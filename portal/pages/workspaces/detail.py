@@ -8,8 +8,10 @@ import asyncio
 import reflex as rx
 
 from portal import routes
+from portal.components.activity import activity_table, pager
 from portal.components.badges import status_badge
 from portal.components.empty_state import empty_state
+from portal.components.format import when
 from portal.components.forms import field_error
 from portal.domain.errors import (
     Frozen,
@@ -26,10 +28,6 @@ from portal.state.nav import NavState
 from portal.state.session import SessionState
 
 POLL_SECONDS = 2
-
-
-def _when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
 class WorkspaceDetailState(SessionState):
@@ -80,9 +78,9 @@ class WorkspaceDetailState(SessionState):
             "tenancy_model": detail.tenancy_model,
             "region": detail.region,
             "status": detail.status,
-            "created_at": _when(detail.created_at),
-            "frozen_at": _when(detail.frozen_at),
-            "purge_after": _when(detail.purge_after),
+            "created_at": when(detail.created_at),
+            "frozen_at": when(detail.frozen_at),
+            "purge_after": when(detail.purge_after),
             "days_left": str(detail.purge_days_left if detail.purge_days_left is not None else ""),
             "process_log": routes.workspace_process_log_url(detail.id),
         }
@@ -91,7 +89,7 @@ class WorkspaceDetailState(SessionState):
                 "name": env.name,
                 "status": env.status,
                 "error": env.error or "",
-                "ready_at": _when(env.ready_at),
+                "ready_at": when(env.ready_at),
             }
             for env in detail.environments
         ]
@@ -123,7 +121,7 @@ class WorkspaceDetailState(SessionState):
             return
         self.activity = [
             {
-                "when": _when(event.created_at),
+                "when": when(event.created_at),
                 "actor": event.actor_label,
                 "action": event.action,
                 "target": f"{event.target_type} {event.target_id}",
@@ -559,53 +557,12 @@ def _activity() -> rx.Component:
             width="100%",
             align="center",
         ),
-        rx.cond(
-            WorkspaceDetailState.activity.length() > 0,
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("When"),
-                        rx.table.column_header_cell("Actor"),
-                        rx.table.column_header_cell("Action"),
-                        rx.table.column_header_cell("Target"),
-                    )
-                ),
-                rx.table.body(
-                    rx.foreach(
-                        WorkspaceDetailState.activity,
-                        lambda e: rx.table.row(
-                            rx.table.cell(e["when"], white_space="nowrap"),
-                            rx.table.cell(e["actor"]),
-                            rx.table.cell(rx.code(e["action"])),
-                            rx.table.cell(e["target"]),
-                            class_name="activity-row",
-                        ),
-                    )
-                ),
-                variant="surface",
-                width="100%",
-                size="1",
-            ),
-            rx.text("No activity matches.", size="2", color_scheme="gray"),
-        ),
-        rx.hstack(
-            rx.text("Page ", WorkspaceDetailState.activity_page, size="1", color_scheme="gray"),
-            rx.spacer(),
-            rx.button(
-                "Newer",
-                size="1",
-                variant="soft",
-                on_click=WorkspaceDetailState.previous_activity_page,
-                disabled=WorkspaceDetailState.activity_page <= 1,
-            ),
-            rx.button(
-                "Older",
-                size="1",
-                variant="soft",
-                on_click=WorkspaceDetailState.next_activity_page,
-                disabled=~WorkspaceDetailState.activity_has_next,
-            ),
-            width="100%",
+        activity_table(WorkspaceDetailState.activity, empty="No activity matches."),
+        pager(
+            WorkspaceDetailState.activity_page,
+            WorkspaceDetailState.activity_has_next,
+            on_newer=WorkspaceDetailState.previous_activity_page,
+            on_older=WorkspaceDetailState.next_activity_page,
         ),
         width="100%",
         spacing="2",

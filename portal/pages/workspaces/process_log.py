@@ -10,6 +10,7 @@ from reflex.config import get_config
 from portal import routes
 from portal.components.badges import status_badge
 from portal.components.empty_state import empty_state
+from portal.components.format import when
 from portal.domain.errors import Invalid, NotFound, PermissionDenied
 from portal.layout import page
 from portal.services import processes, workspaces
@@ -26,7 +27,7 @@ def _backend_url(path: str) -> str:
 
 
 def _when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
+    return when(value, seconds=True)
 
 
 def _duration(process) -> str:
