@@ -675,7 +675,8 @@ def _found() -> rx.Component:
                 rx.heading("Coderunners", size="4", as_="h2"),
                 rx.card(
                     rx.text(
-                        "No runners are registered for this workspace.",
+                        "The coderunner integration is configured, but Portal cannot list its "
+                        "runners yet: open the coderunner console to see them.",
                         size="2",
                         color_scheme="gray",
                     ),
