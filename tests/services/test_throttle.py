@@ -156,10 +156,9 @@ def test_purge_old_drops_attempts_outside_the_window(db, user):
     backdate(db, timedelta(minutes=16))
     fail(1)
 
-    assert housekeeping.run_once(session=db) == {
-        "sessions_purged": 0,
-        "sign_in_attempts_purged": 2,
-    }
+    counts = housekeeping.run_once(session=db)
+    assert counts["sign_in_attempts_purged"] == 2
+    assert counts["sessions_purged"] == 0
     db.commit()
     assert attempts(db) == 1
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -86,7 +87,9 @@ def test_the_lifespan_task_runs_rounds_in_a_thread(monkeypatch):
             await task
         return threading.current_thread().name
 
-    loop_thread = asyncio.run(main())
+    # A thread of its own: pytest-playwright keeps an event loop running on the main one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loop_thread = pool.submit(asyncio.run, main()).result()
     assert threads and loop_thread not in threads
 
 
