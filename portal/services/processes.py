@@ -484,6 +484,34 @@ def _choice(value: str | None, allowed: type, field: str) -> str | None:
     return value
 
 
+def list_purges(
+    *, session: Session, actor: Actor, account_id: int, limit: int | None = None
+) -> list[ProcessPublic]:
+    """Purge runs of the account's offboarded workspaces, newest first (read on the account).
+
+    A purge's record outlives its workspace (workspace_id is null), so its Process Log entry
+    lives with the account rather than with a workspace one could pick.
+    """
+    permissions.require_account(session, actor, account_id, Permission.READ)
+    rows = list(
+        session.exec(
+            select(Process)
+            .where(Process.account_id == account_id, Process.kind == ProcessKind.PURGE.value)
+            .order_by(col(Process.id).desc())
+            .limit(clamp_limit(limit))
+        ).all()
+    )
+    steps = {row.id: [] for row in rows}
+    if rows:
+        for step in session.exec(
+            select(ProcessStep)
+            .where(col(ProcessStep.process_id).in_(list(steps)))
+            .order_by(col(ProcessStep.process_id), col(ProcessStep.position))
+        ).all():
+            steps[step.process_id].append(step)
+    return [to_public(row, steps[row.id]) for row in rows]
+
+
 def list_processes(
     *,
     session: Session,

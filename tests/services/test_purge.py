@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, text
 from sqlmodel import SQLModel, col, select
 
+from portal.domain.errors import NotFound
 from portal.models import AuditEvent, Process, ProcessStep, User, Workspace
 from portal.models._base import utcnow
-from portal.services import exports, purge, workspaces
+from portal.services import exports, processes, purge, workspaces
 from tests import factories
 from tests.services.processes_support import Clock, run_all, use_data_dir
 
@@ -164,3 +165,18 @@ def test_audit_rows_stay_append_only_after_a_purge_on_postgresql(doomed, db):
         .select_from(AuditEvent)
         .where(col(AuditEvent.workspace_id) == neighbour.id)
     ).scalar_one()
+
+
+def test_the_account_lists_its_purge_runs_for_readers_only(doomed, db):
+    actor, account_id, workspace, _, member, _ = doomed
+    purge.purge_due(session=db, now=utcnow())
+    db.commit()
+
+    purges = processes.list_purges(session=db, actor=actor, account_id=account_id)
+    assert [(p.kind, p.status, p.subject) for p in purges] == [
+        ("purge", "succeeded", "Doomed (doomed)")
+    ]
+    assert purges[0].steps  # with its steps, as the Process Log shows them
+    stranger = factories.actor_for(db, factories.make_user(db))
+    with pytest.raises(NotFound):
+        processes.list_purges(session=db, actor=stranger, account_id=account_id)

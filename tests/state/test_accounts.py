@@ -4,14 +4,18 @@ the invitation page answers only for the invited email."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
-from portal.models import Invitation, PermissionGrant
+from portal.models import Invitation, PermissionGrant, Workspace
+from portal.models._base import utcnow
 from portal.pages.accounts.account_detail import AccountDetailState
 from portal.pages.accounts.account_list import AccountsState
 from portal.pages.accounts.invitation import InvitationState
-from portal.services import accounts
+from portal.services import accounts, purge
 from tests.factories import account_of, grant, make_workspace, sign_in
 from tests.state.support import redirect_path, run, toasts
 from tests.state.test_unauthenticated import _snapshot
@@ -329,3 +333,18 @@ def test_a_second_browser_of_the_owner_sees_the_new_member(browse, acme, person,
     state = _page(browse, acme, token)
     assert ivan.email in [m["email"] for m in state.members]
     assert state.invitations == []
+
+
+def test_purge_runs_of_offboarded_workspaces_show_on_the_account_page(browse, acme, db):
+    workspace = db.get(Workspace, uuid.UUID(acme["workspace_id"]))
+    workspace.status = "offboarding"
+    workspace.purge_after = utcnow() - timedelta(minutes=1)
+    db.add(workspace)
+    db.commit()
+    purge.purge_due(session=db, now=utcnow())
+    db.commit()
+    owner_page = _page(browse, acme, acme["owner_token"])
+    assert [(p["subject"], p["status"]) for p in owner_page.purges] == [
+        (f"Production ({workspace.slug})", "succeeded")
+    ]
+    assert _page(browse, acme, acme["reader_token"]).purges  # readers see it too

@@ -7,6 +7,7 @@ import reflex as rx
 
 from portal import routes
 from portal.components.activity import activity_table, pager
+from portal.components.badges import status_badge
 from portal.components.empty_state import empty_state
 from portal.components.format import when
 from portal.components.forms import field_error, form_message
@@ -14,7 +15,7 @@ from portal.config import get_settings
 from portal.domain.errors import NotFound, PortalError, Unauthenticated
 from portal.layout import page
 from portal.pages.accounts.parts import permission_badge
-from portal.services import accounts, workspaces
+from portal.services import accounts, processes, workspaces
 from portal.state.session import SessionState
 
 ACTIVITY_PAGE_SIZE = 10
@@ -40,6 +41,7 @@ class AccountDetailState(SessionState):
     members: list[dict[str, str]] = []
     invitations: list[dict[str, str]] = []
     workspaces: list[dict[str, str]] = []
+    purges: list[dict[str, str]] = []
     outbox_enabled: bool = False
     # Where a refusal shows: beside the member's row, in the dialog the person used.
     member_errors: dict[str, str] = {}
@@ -74,6 +76,7 @@ class AccountDetailState(SessionState):
                 detail = accounts.get_account(
                     session=session, actor=actor, account_id=self._account_id()
                 )
+                purges = processes.list_purges(session=session, actor=actor, account_id=detail.id)
                 me = actor.user_id
         except NotFound:
             self._forget_account()
@@ -88,6 +91,18 @@ class AccountDetailState(SessionState):
         }
         self.can_administer = detail.can_administer
         self.workspaces = [{"id": w.id, "name": w.name} for w in detail.workspaces]
+        # The Process Log entries of purged workspaces: their workspace is gone, so they
+        # live here, with the account.
+        self.purges = [
+            {
+                "subject": p.subject,
+                "status": p.status,
+                "finished_at": when(p.finished_at),
+                "steps": ", ".join(f"{step.name}: {step.status}" for step in p.steps),
+                "error": p.error or "",
+            }
+            for p in purges
+        ]
         self.members = [
             {
                 "user_id": str(m.user_id),
@@ -137,6 +152,7 @@ class AccountDetailState(SessionState):
         self.members = []
         self.invitations = []
         self.workspaces = []
+        self.purges = []
         self.activity = []
         self._member_grants = {}
 
@@ -859,6 +875,51 @@ def _invitations() -> rx.Component:
     )
 
 
+def _purges() -> rx.Component:
+    return rx.cond(
+        AccountDetailState.purges.length() > 0,
+        rx.vstack(
+            rx.heading("Purged workspaces", size="4", as_="h2"),
+            rx.text(
+                "Offboarded workspaces whose hard-delete window ended; each purge run as the "
+                "Process Log recorded it.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Workspace"),
+                        rx.table.column_header_cell("Status"),
+                        rx.table.column_header_cell("Finished"),
+                        rx.table.column_header_cell("Steps"),
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        AccountDetailState.purges,
+                        lambda p: rx.table.row(
+                            rx.table.cell(p["subject"]),
+                            rx.table.cell(status_badge(p["status"])),
+                            rx.table.cell(p["finished_at"], white_space="nowrap"),
+                            rx.table.cell(
+                                rx.text(p["steps"], size="1"),
+                                rx.text(p["error"], size="1", color_scheme="red"),
+                            ),
+                            class_name="purge-row",
+                        ),
+                    )
+                ),
+                variant="surface",
+                width="100%",
+                size="1",
+            ),
+            width="100%",
+            spacing="2",
+        ),
+    )
+
+
 def _activity() -> rx.Component:
     return rx.vstack(
         rx.heading("Recent activity", size="4", as_="h2", id="activity"),
@@ -919,6 +980,7 @@ def _found() -> rx.Component:
         ),
         _members(),
         _invitations(),
+        _purges(),
         _activity(),
         _remove_dialog(),
         _grants_dialog(),
