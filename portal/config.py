@@ -51,6 +51,7 @@ class Settings:
     invitation_days: int
     # The coderunner integration; the workspace detail lists runners only when it is set.
     coderunner_url: str | None
+    coderunner_token: str | None
 
     @property
     def dev_outbox_enabled(self) -> bool:
@@ -94,5 +95,6 @@ def get_settings() -> Settings:
         offboarding_days=_int("PORTAL_OFFBOARDING_DAYS", 30),
         provisioning_stuck_minutes=_int("PORTAL_PROVISIONING_STUCK_MINUTES", 10),
         invitation_days=_int("PORTAL_INVITATION_DAYS", 7),
-        coderunner_url=env("PORTAL_CODERUNNER_URL") or None,
+        coderunner_url=(env("PORTAL_CODERUNNER_URL") or "").rstrip("/") or None,
+        coderunner_token=env("PORTAL_CODERUNNER_TOKEN") or None,
     )

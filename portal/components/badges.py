@@ -17,6 +17,9 @@ STATUS_COLORS = {
     "failed": "red",
     "deleted": "gray",
     "revoked": "gray",
+    "online": "green",
+    "busy": "blue",
+    "offline": "gray",
     "expired": "gray",
 }
 

@@ -113,11 +113,19 @@ class EnvironmentPublic(_DTO):
 
 
 class CoderunnerPublic(_DTO):
-    """A runner of the coderunner integration (none are listed yet: no client exists)."""
+    """A runner of the coderunner integration, as its API reports it."""
 
     id: str
     name: str
     status: str
+    last_seen_at: datetime | None = None
+
+
+class CoderunnerList(_DTO):
+    """The workspace's runners, or why they could not be listed."""
+
+    runners: list[CoderunnerPublic] = []
+    error: str | None = None
 
 
 class AppLink(_DTO):
@@ -137,7 +145,6 @@ class WorkspaceDetail(WorkspacePublic):
     provisioning_stuck: bool = False  # provisioning for longer than the configured minutes
     provisioning_process_id: int | None = None  # the latest provisioning saga, for its log
     coderunners_enabled: bool = False  # show the Coderunners section only when True
-    coderunners: list[CoderunnerPublic] = []
     apps: list[AppLink] = []
 
 

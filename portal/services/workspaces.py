@@ -431,9 +431,6 @@ def get_workspace_detail(*, session: Session, actor: Actor, workspace_id: str) -
         provisioning_stuck=stuck,
         provisioning_process_id=process.id if process is not None else None,
         coderunners_enabled=bool(settings.coderunner_url),
-        # Listing runners needs a client for the coderunner integration, which Portal does not
-        # have yet: the page shows the section (when configured) with no runners in it.
-        coderunners=[],
         apps=[],  # filled by the apps issue
     )
 

@@ -147,6 +147,10 @@ REVIEWED: dict[str, str] = {
     "portal.pages.workspaces.detail.WorkspaceDetailState.poll_once": (
         "signed in: _acting() through _refresh; READ on the URL's workspace"
     ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.load_runners": (
+        "signed in: resolves the Actor from the cookie in its thread; coderunners.list_runners "
+        "checks READ on the URL's workspace before asking the integration"
+    ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.filter_activity_by_actor": (
         "signed in: _require_session(); list_activity checks READ on the URL's workspace"
     ),

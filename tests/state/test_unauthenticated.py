@@ -59,6 +59,7 @@ ARGS = {
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.load": lambda v: (),
     "portal.pages.workspaces.detail.WorkspaceDetailState.poll_once": lambda v: (),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.load_runners": lambda v: (),
     "portal.pages.workspaces.detail.WorkspaceDetailState.filter_activity_by_actor": lambda v: (
         "victim",
     ),

@@ -47,6 +47,7 @@ def _snapshot() -> dict[str, list]:
 DETAIL = [
     ("load", ()),
     ("poll_once", ()),
+    ("load_runners", ()),
     ("filter_activity_by_actor", ("Alice",)),
     ("filter_activity_by_action", ("workspace.",)),
     ("next_activity_page", ()),
