@@ -7,17 +7,20 @@ database through `server.sql(...)` to set up what a person could not (an expired
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -141,8 +144,42 @@ def _database_for_run(tmp: Path) -> tuple[str, callable]:
     return f"sqlite:///{tmp / 'portal-e2e.db'}", lambda: None
 
 
+class _CoderunnerStub(BaseHTTPRequestHandler):
+    """A coderunner integration on loopback: two runners for any workspace."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if not self.path.startswith("/v1/workspaces/") or not self.path.endswith("/runners"):
+            self.send_error(404)
+            return
+        body = json.dumps(
+            {
+                "items": [
+                    {"id": "r-1", "name": "builder-1", "status": "online"},
+                    {"id": "r-2", "name": "builder-2", "status": "offline"},
+                ]
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def coderunner_url() -> Iterator[str]:
+    stub = ThreadingHTTPServer(("127.0.0.1", 0), _CoderunnerStub)
+    thread = threading.Thread(target=stub.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{stub.server_address[1]}"
+    stub.shutdown()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, coderunner_url: str) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("e2e")
     database_url, drop_database = _database_for_run(tmp)
     port = _free_port()
@@ -159,6 +196,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         REFLEX_USE_NPM="1",
         REFLEX_PERF_MODE="raise",
         PORTAL_DEV_OUTBOX="1",  # the reset test reads its link there; prod mode hides it
+        PORTAL_CODERUNNER_URL=coderunner_url,
     )
     if os.environ.get("PORTAL_TEST_REDIS_URL"):
         env["REDIS_URL"] = os.environ["PORTAL_TEST_REDIS_URL"]  # the Redis state manager

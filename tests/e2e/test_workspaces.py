@@ -61,6 +61,9 @@ def test_create_workspace_then_provisioning_turns_ready(page: Page, shot) -> Non
         "active", timeout=30_000
     )
     expect(page.locator(".activity-row").filter(has_text="workspace.created")).to_have_count(1)
+    # The coderunner integration (a stub on loopback here) lists the workspace's runners.
+    expect(page.locator(".runner-row")).to_have_count(2)
+    expect(page.locator(".runner-row").first).to_contain_text("builder-1")
     shot("workspace-ready")
 
     # The list shows it, and the name opens the detail page.
