@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from portal.domain.workspaces import TenancyModel, WorkspaceStatus
 from portal.models._base import EXTEND, utcnow
 
 
@@ -16,9 +17,9 @@ class Workspace(SQLModel, table=True):
     account_id: int = Field(foreign_key="accounts.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=120)
     slug: str = Field(max_length=140, unique=True, index=True)
-    tenancy_model: str = Field(default="shared", max_length=16)
+    tenancy_model: str = Field(default=TenancyModel.SHARED, max_length=16)
     region: str = Field(default="eu-central", max_length=32)
-    status: str = Field(default="provisioning", max_length=16)
+    status: str = Field(default=WorkspaceStatus.PROVISIONING, max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
     # Where unfreeze and restore return to (frozen and offboarding interrupt another status).
     status_before: str | None = Field(default=None, max_length=16)

@@ -33,7 +33,7 @@ from sqlalchemy import Select, Table, or_, select
 from sqlmodel import Session, SQLModel
 
 from portal.config import ROOT, get_settings
-from portal.domain.access import Actor, Permission
+from portal.domain.access import Action, Actor
 from portal.domain.errors import NotFound
 from portal.domain.processes import ProcessKind, ProcessStatus
 from portal.models import Workspace
@@ -168,7 +168,7 @@ def step_names() -> list[str]:
 def start_export(*, session: Session, actor: Actor, workspace_id: str | uuid.UUID) -> int:
     """Queue an export of the workspace (administer; allowed while frozen: it only reads).
     Returns the process id."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.ADMINISTER)
+    workspace = permissions.require(session, actor, Action.EXPORT_WORKSPACE, workspace_id)
     process = processes.create(
         session,
         kind=KIND,
@@ -194,7 +194,7 @@ def start_export(*, session: Session, actor: Actor, workspace_id: str | uuid.UUI
 def archive_for_download(*, session: Session, actor: Actor, process_id: int | str) -> Path:
     """The archive of a succeeded export (administer on its workspace); NotFound otherwise."""
     process, _workspace = processes.require_process(
-        session, actor, process_id, Permission.ADMINISTER
+        session, actor, process_id, Action.EXPORT_WORKSPACE
     )
     path = archive_path(process.id)
     if (

@@ -2,7 +2,8 @@
 
 Every public function takes the caller's session (one transaction, opened by the caller with
 portal.db.transaction()) and writes its audit row into it. Permission is decided in
-permissions.py; writes inside a workspace go through permissions.require_writable.
+permissions.py: each function names its Action to permissions.require, which also refuses
+writes inside a frozen or offboarding workspace.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from portal.config import get_settings
-from portal.domain.access import Actor, Permission
+from portal.domain.access import Action, Actor, Permission
 from portal.domain.dto import (
     AuditEventPublic,
     EnvironmentPublic,
@@ -30,14 +31,17 @@ from portal.domain.dto import (
 )
 from portal.domain.errors import Invalid, NotFound
 from portal.domain.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from portal.domain.workspaces import (
+    VISIBLE_STATUSES,
+    EnvironmentName,
+    EnvironmentStatus,
+    TenancyModel,
+    WorkspaceStatus,
+)
 from portal.models import Account, AuditEvent, Environment, Process, User, Workspace
 from portal.models._base import utcnow
 from portal.services import audit, permissions, provisioning
 
-_HIDDEN_STATUSES = ("deleted",)
-STATUSES = ("provisioning", "active", "frozen", "offboarding")
-TENANCY_MODELS = ("shared", "dedicated")
-ENVIRONMENTS = ("dev", "staging", "prod")
 NAME_MAX = 120
 _SLUG_MAX = 100  # leaves room for "-NNN" under the column's 140
 _SLUG_ATTEMPTS = 5
@@ -202,11 +206,14 @@ def create_workspace(
     Returns at once; the process worker provisions the environments. Needs administer on the
     parent account.
     """
-    account = permissions.require_account(session, actor, account_id, Permission.ADMINISTER)
+    account = permissions.require(session, actor, Action.CREATE_WORKSPACE, account_id)
     name = _valid_name(name)
-    tenancy_model = (tenancy_model or "shared").strip().lower()
-    if tenancy_model not in TENANCY_MODELS:
-        raise Invalid("Choose a tenancy model: shared or dedicated.", field="tenancy_model")
+    try:
+        tenancy = TenancyModel((tenancy_model or TenancyModel.SHARED).strip().lower())
+    except ValueError:
+        raise Invalid(
+            f"Choose a tenancy model: {' or '.join(TenancyModel)}.", field="tenancy_model"
+        ) from None
     regions = get_settings().regions
     if not regions:
         raise Invalid("No regions are configured (PORTAL_REGIONS).", field="region")
@@ -220,14 +227,18 @@ def create_workspace(
             account_id=account.id,
             name=name,
             slug=slug,
-            tenancy_model=tenancy_model,
+            tenancy_model=tenancy,
             region=region,
-            status="provisioning",
+            status=WorkspaceStatus.PROVISIONING,
         ),
         slugify(name),
     )
-    for env_name in ENVIRONMENTS:
-        session.add(Environment(workspace_id=workspace.id, name=env_name, status="provisioning"))
+    for env_name in EnvironmentName:
+        session.add(
+            Environment(
+                workspace_id=workspace.id, name=env_name, status=EnvironmentStatus.PROVISIONING
+            )
+        )
     session.flush()
     provisioning.start(session, workspace=workspace, actor=actor)
     _record(
@@ -254,25 +265,25 @@ def list_for_picker(*, session: Session, actor: Actor) -> list[WorkspaceSummary]
         select(Workspace, Account)
         .join(Account, col(Account.id) == col(Workspace.account_id))
         .where(permissions.readable_workspaces(actor))
-        .where(col(Workspace.status).not_in(_HIDDEN_STATUSES))
+        .where(col(Workspace.status) != WorkspaceStatus.DELETED)
         .order_by(col(Account.name), col(Workspace.name))
     ).all()
     return [_summary(workspace, account) for workspace, account in rows]
 
 
 def get(*, session: Session, actor: Actor, workspace_id: str) -> WorkspaceSummary:
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.READ)
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     return _summary(workspace, session.get(Account, workspace.account_id))
 
 
 def _filtered(actor: Actor, *, name_contains: str | None, status: str | None):
-    if status is not None and status not in STATUSES:
-        raise Invalid(f"status must be one of: {', '.join(STATUSES)}.", field="status")
+    if status is not None and status not in VISIBLE_STATUSES:
+        raise Invalid(f"status must be one of: {', '.join(VISIBLE_STATUSES)}.", field="status")
     query = (
         select(Workspace, Account)
         .join(Account, col(Account.id) == col(Workspace.account_id))
         .where(permissions.readable_workspaces(actor))
-        .where(col(Workspace.status).not_in(_HIDDEN_STATUSES))
+        .where(col(Workspace.status) != WorkspaceStatus.DELETED)
     )
     term = (name_contains or "").strip().lower()
     if term:
@@ -383,7 +394,7 @@ def count_workspaces(
 
 def _environments(session: Session, workspace: Workspace) -> list[EnvironmentPublic]:
     rows = session.exec(select(Environment).where(Environment.workspace_id == workspace.id)).all()
-    order = {name: i for i, name in enumerate(ENVIRONMENTS)}
+    order = {name: i for i, name in enumerate(EnvironmentName)}
     rows = sorted(rows, key=lambda row: (order.get(row.name, len(order)), row.name))
     return [EnvironmentPublic.model_validate(row) for row in rows]
 
@@ -392,13 +403,13 @@ def list_environments(
     *, session: Session, actor: Actor, workspace_id: str
 ) -> list[EnvironmentPublic]:
     """dev, staging and prod of the workspace, in that order, with their status."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.READ)
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     return _environments(session, workspace)
 
 
 def get_workspace_detail(*, session: Session, actor: Actor, workspace_id: str) -> WorkspaceDetail:
     """Everything the detail page shows. Needs read on the workspace."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.READ)
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     account = session.get(Account, workspace.account_id)
     settings = get_settings()
     now = utcnow()
@@ -410,15 +421,15 @@ def get_workspace_detail(*, session: Session, actor: Actor, workspace_id: str) -
         .order_by(col(Process.created_at).desc(), col(Process.id).desc())
     ).first()
     provisioning_since = process.created_at if process is not None else workspace.created_at
-    still_provisioning = workspace.status == "provisioning" or any(
-        env.status == "provisioning" for env in environments
+    still_provisioning = workspace.status == WorkspaceStatus.PROVISIONING or any(
+        env.status == EnvironmentStatus.PROVISIONING for env in environments
     )
     stuck = still_provisioning and now - provisioning_since > timedelta(
         minutes=settings.provisioning_stuck_minutes
     )
 
     days_left = None
-    if workspace.status == "offboarding" and workspace.purge_after is not None:
+    if workspace.status == WorkspaceStatus.OFFBOARDING and workspace.purge_after is not None:
         days_left = max(0, math.ceil((workspace.purge_after - now) / timedelta(days=1)))
 
     held = permissions.workspace_permission(session, actor, workspace)
@@ -507,7 +518,7 @@ def list_activity(
     """The workspace's audit feed, newest first. `actor_filter` matches an actor id exactly or
     a part of the actor's label (email); `action_filter` is a prefix ("workspace." or
     "workspace.frozen")."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.READ)
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     return _activity(
         session,
         AuditEvent.workspace_id == workspace.id,
@@ -530,7 +541,7 @@ def list_account_activity(
 ) -> Page[AuditEventPublic]:
     """The account's audit feed (its own events and its workspaces'), newest first. Needs
     read on the account."""
-    account = permissions.require_account(session, actor, account_id, Permission.READ)
+    account = permissions.require(session, actor, Action.VIEW_ACCOUNT, account_id)
     return _activity(
         session,
         AuditEvent.account_id == account.id,
@@ -548,7 +559,7 @@ def rename_workspace(
     *, session: Session, actor: Actor, workspace_id: str, name: str
 ) -> WorkspacePublic:
     """A new display name (the slug stays: URLs and integrations keep working)."""
-    workspace = permissions.require_workspace_write(session, actor, workspace_id)
+    workspace = permissions.require(session, actor, Action.RENAME_WORKSPACE, workspace_id)
     name = _valid_name(name)
     before = {"name": workspace.name}
     if name != workspace.name:
@@ -562,16 +573,16 @@ def freeze(
     *, session: Session, actor: Actor, workspace_id: str, reason: str = ""
 ) -> WorkspacePublic:
     """Refuse every write in the workspace until it is unfrozen; reads keep working."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.ADMINISTER)
-    if workspace.status == "frozen":
+    workspace = permissions.require(session, actor, Action.FREEZE_WORKSPACE, workspace_id)
+    if workspace.status == WorkspaceStatus.FROZEN:
         raise Invalid(f"{workspace.name} is already frozen.")
-    if workspace.status == "offboarding":
+    if workspace.status == WorkspaceStatus.OFFBOARDING:
         raise Invalid(
             f"{workspace.name} is being offboarded and is already read-only; restore it first."
         )
     before = _status_transition(workspace)
     workspace.status_before = workspace.status
-    workspace.status = "frozen"
+    workspace.status = WorkspaceStatus.FROZEN
     workspace.frozen_at = utcnow()
     session.add(workspace)
     after = {**_status_transition(workspace), "frozen_at": _iso(workspace.frozen_at)}
@@ -583,11 +594,11 @@ def freeze(
 
 def unfreeze(*, session: Session, actor: Actor, workspace_id: str) -> WorkspacePublic:
     """Back to the status the workspace had when it was frozen."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.ADMINISTER)
-    if workspace.status != "frozen":
+    workspace = permissions.require(session, actor, Action.UNFREEZE_WORKSPACE, workspace_id)
+    if workspace.status != WorkspaceStatus.FROZEN:
         raise Invalid(f"{workspace.name} is not frozen.")
     before = {**_status_transition(workspace), "frozen_at": _iso(workspace.frozen_at)}
-    workspace.status = workspace.status_before or "active"
+    workspace.status = workspace.status_before or WorkspaceStatus.ACTIVE
     workspace.status_before = None
     workspace.frozen_at = None
     session.add(workspace)
@@ -610,8 +621,8 @@ def offboard(
     `confirm_name` must be the workspace's name, typed exactly. A frozen workspace can be
     offboarded; restoring it brings it back frozen.
     """
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.ADMINISTER)
-    if workspace.status == "offboarding":
+    workspace = permissions.require(session, actor, Action.OFFBOARD_WORKSPACE, workspace_id)
+    if workspace.status == WorkspaceStatus.OFFBOARDING:
         raise Invalid(f"{workspace.name} is already being offboarded.")
     if (confirm_name or "") != workspace.name:
         raise Invalid(
@@ -621,7 +632,7 @@ def offboard(
     now = utcnow()
     before = _status_transition(workspace)
     workspace.status_before = workspace.status
-    workspace.status = "offboarding"
+    workspace.status = WorkspaceStatus.OFFBOARDING
     workspace.offboarding_started_at = now
     workspace.purge_after = now + timedelta(days=get_settings().offboarding_days)
     session.add(workspace)
@@ -638,15 +649,15 @@ def offboard(
 
 def restore(*, session: Session, actor: Actor, workspace_id: str) -> WorkspacePublic:
     """Stop offboarding during the hard-delete window; back to the status it had before."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.ADMINISTER)
-    if workspace.status != "offboarding":
+    workspace = permissions.require(session, actor, Action.RESTORE_WORKSPACE, workspace_id)
+    if workspace.status != WorkspaceStatus.OFFBOARDING:
         raise Invalid(f"{workspace.name} is not being offboarded.")
     if workspace.purge_after is not None and utcnow() >= workspace.purge_after:
         raise Invalid(
             f"The hard-delete window of {workspace.name} has ended: it can no longer be restored."
         )
     before = {**_status_transition(workspace), "purge_after": _iso(workspace.purge_after)}
-    workspace.status = workspace.status_before or "active"
+    workspace.status = workspace.status_before or WorkspaceStatus.ACTIVE
     # Offboarding a frozen workspace kept "frozen" here; what it had before the freeze is gone,
     # so a later unfreeze returns it to active.
     workspace.status_before = None
@@ -672,7 +683,7 @@ def remember_workspace(*, session: Session, actor: Actor, workspace_id: str) -> 
 
     A preference, not a change to the workspace: allowed on a frozen one, and not audited.
     """
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.READ)
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     user = session.get(User, actor.user_id)
     if user is None:
         raise NotFound()
@@ -687,8 +698,8 @@ def last_workspace(*, session: Session, actor: Actor) -> str | None:
     if user is None or user.last_workspace_id is None:
         return None
     try:
-        workspace = permissions.require_workspace(
-            session, actor, user.last_workspace_id, Permission.READ
+        workspace = permissions.require(
+            session, actor, Action.VIEW_WORKSPACE, user.last_workspace_id
         )
     except NotFound:
         return None

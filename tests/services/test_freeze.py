@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from portal.domain.access import Action
 from portal.domain.errors import Frozen, Invalid, NotFound, PermissionDenied, ReadOnly
 from portal.models import AuditEvent, Workspace
 from portal.services import permissions, workspaces
@@ -104,7 +105,7 @@ def test_a_frozen_workspace_refuses_writes_with_a_clear_message(db, actor, works
     )
     assert db.get(Workspace, workspace.id).name == "Production"
     with pytest.raises(Frozen):
-        permissions.require_workspace_write(db, actor, workspace.id)
+        permissions.require(db, actor, Action.RENAME_WORKSPACE, workspace.id)
 
 
 def test_a_frozen_workspace_still_reads(db, actor, workspace):
@@ -145,7 +146,7 @@ def test_require_writable_checks_permission_first(db, workspace):
     db.flush()
     stranger = actor_for(db, make_user(db))
     with pytest.raises(NotFound):
-        permissions.require_workspace_write(db, stranger, workspace.id)
+        permissions.require(db, stranger, Action.RENAME_WORKSPACE, workspace.id)
 
 
 @pytest.mark.parametrize(

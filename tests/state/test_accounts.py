@@ -135,10 +135,11 @@ def test_another_accounts_member_learns_nothing_and_changes_nothing(browse, acme
     run(state.remove_member, reader_id)
     assert state.remove_error == "Account not found."
     form = {"user_id": reader_id, "workspace_id": acme["workspace_id"], "permission": "administer"}
+    # A workspace's grants are decided on the workspace (like its invitations, above).
     run(state.set_workspace_grant, form)
-    assert state.grants_errors == {"workspace_id": "Account not found."}
+    assert state.grants_errors == {"workspace_id": "Workspace not found."}
     run(state.remove_workspace_grant, reader_id, acme["workspace_id"])
-    assert state.grants_errors == {"workspace_id": "Account not found."}
+    assert state.grants_errors == {"workspace_id": "Workspace not found."}
     run(state.next_activity_page)
     run(state.previous_activity_page)
     assert state.activity == []

@@ -23,6 +23,7 @@ from portal.domain.errors import (
     ReadOnly,
     Unauthenticated,
 )
+from portal.domain.workspaces import EnvironmentStatus, WorkspaceStatus
 from portal.layout import page
 from portal.services import coderunners, exports, processes, sessions, workspaces
 from portal.state.nav import NavState
@@ -143,7 +144,7 @@ class WorkspaceDetailState(SessionState):
 
     @property
     def _provisioning(self) -> bool:
-        return any(env["status"] == "provisioning" for env in self.environments)
+        return any(env["status"] == EnvironmentStatus.PROVISIONING for env in self.environments)
 
     @rx.event
     def load(self):
@@ -385,7 +386,7 @@ def _banners() -> rx.Component:
     ws = WorkspaceDetailState.workspace
     return rx.vstack(
         rx.cond(
-            ws["status"] == "frozen",
+            ws["status"] == WorkspaceStatus.FROZEN,
             rx.callout(
                 rx.text(
                     "This workspace is frozen since ",
@@ -399,7 +400,7 @@ def _banners() -> rx.Component:
             ),
         ),
         rx.cond(
-            ws["status"] == "offboarding",
+            ws["status"] == WorkspaceStatus.OFFBOARDING,
             rx.callout(
                 rx.text(
                     "Offboarding: read-only. It will be deleted for good on ",
@@ -453,7 +454,7 @@ def _actions_menu() -> rx.Component:
         ),
         rx.menu.content(
             rx.cond(
-                ws["status"] == "frozen",
+                ws["status"] == WorkspaceStatus.FROZEN,
                 rx.menu.item(
                     rx.icon("sun", size=14), "Unfreeze", on_click=WorkspaceDetailState.unfreeze
                 ),
@@ -461,7 +462,7 @@ def _actions_menu() -> rx.Component:
                     rx.icon("snowflake", size=14),
                     "Freeze",
                     on_click=WorkspaceDetailState.freeze,
-                    disabled=ws["status"] == "offboarding",
+                    disabled=ws["status"] == WorkspaceStatus.OFFBOARDING,
                 ),
             ),
             rx.menu.item(
@@ -469,7 +470,7 @@ def _actions_menu() -> rx.Component:
             ),
             rx.menu.separator(),
             rx.cond(
-                ws["status"] == "offboarding",
+                ws["status"] == WorkspaceStatus.OFFBOARDING,
                 rx.menu.item(
                     rx.icon("undo-2", size=14), "Restore", on_click=WorkspaceDetailState.restore
                 ),
@@ -551,7 +552,7 @@ def _environment(env) -> rx.Component:
                 width="100%",
             ),
             rx.cond(
-                env["status"] == "provisioning",
+                env["status"] == EnvironmentStatus.PROVISIONING,
                 rx.hstack(
                     rx.spinner(size="1"), rx.text("Provisioning…", size="1", color_scheme="gray")
                 ),

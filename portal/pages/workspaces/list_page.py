@@ -10,6 +10,7 @@ from portal.components.empty_state import empty_state
 from portal.components.forms import field_error
 from portal.config import get_settings
 from portal.domain.errors import Invalid, PermissionDenied
+from portal.domain.workspaces import VISIBLE_STATUSES, TenancyModel
 from portal.layout import page
 from portal.services import accounts, workspaces
 from portal.state.session import SessionState
@@ -22,7 +23,7 @@ COLUMNS = (
     ("region", "Region"),
     ("created_at", "Created"),
 )
-STATUSES = ("all", "provisioning", "active", "frozen", "offboarding")
+STATUSES = ("all", *VISIBLE_STATUSES)
 
 
 class WorkspacesState(SessionState):
@@ -167,7 +168,7 @@ class WorkspacesState(SessionState):
                     actor=actor,
                     account_id=account_id,
                     name=str(form.get("name", "")),
-                    tenancy_model=str(form.get("tenancy_model") or "shared"),
+                    tenancy_model=str(form.get("tenancy_model") or TenancyModel.SHARED),
                     region=str(form.get("region") or "") or None,
                 )
         except Invalid as exc:
@@ -262,9 +263,9 @@ def _create_dialog() -> rx.Component:
                         rx.vstack(
                             rx.text("Tenancy model", size="2", weight="medium"),
                             rx.select(
-                                ["shared", "dedicated"],
+                                list(TenancyModel),
                                 name="tenancy_model",
-                                default_value="shared",
+                                default_value=TenancyModel.SHARED,
                                 aria_label="Tenancy model",
                             ),
                             spacing="1",
