@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlmodel import SQLModel, col, select
 
 from portal.domain.errors import NotFound, PermissionDenied
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import (
     AuditEvent,
     Environment,
@@ -208,7 +209,7 @@ def test_export_needs_administer_and_works_on_a_frozen_workspace(exported, db):
     assert event.after == {"process_id": process_id}
     run_all(Clock())
     db.expire_all()
-    assert db.get(Workspace, workspace.id).status == "frozen"
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.FROZEN
     assert exports.archive_for_download(session=db, actor=actor, process_id=process_id).is_file()
 
     with pytest.raises(PermissionDenied):

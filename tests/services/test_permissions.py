@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.domain.access import RULES, Action, Permission, Requirement, Scope, strongest
 from portal.domain.errors import NotFound, PermissionDenied
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import DeveloperTermsAcceptance
 from portal.services import permissions, workspaces
 from tests.factories import account_of, actor_for, grant, make_user, make_workspace
@@ -145,7 +146,7 @@ def test_readable_workspaces_exclude_other_accounts(db, owner, account_id, membe
     theirs = make_workspace(db, account_of(db, stranger.id), "Theirs")
     shared_with_me = make_workspace(db, account_of(db, stranger.id), "Shared")
     grant(db, owner.id, workspace_id=shared_with_me.id)
-    make_workspace(db, account_id, "Gone", status="deleted")
+    make_workspace(db, account_id, "Gone", status=WorkspaceStatus.DELETED)
     actor = actor_for(db, owner)
 
     listed = workspaces.list_for_picker(session=db, actor=actor)
@@ -225,7 +226,7 @@ def test_a_grant_targets_exactly_one_thing(db, account_id, member):
 
 
 def test_a_deleted_workspace_is_not_found_even_for_its_administrator(db, owner, account_id):
-    gone = make_workspace(db, account_id, "Gone", status="deleted")
+    gone = make_workspace(db, account_id, "Gone", status=WorkspaceStatus.DELETED)
     actor = actor_for(db, owner)
     with pytest.raises(NotFound):
         permissions.require(db, actor, Action.VIEW_WORKSPACE, gone.id)

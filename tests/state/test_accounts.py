@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import Invitation, PermissionGrant, Workspace
 from portal.models._base import utcnow
 from portal.pages.accounts.account_detail import AccountDetailState
@@ -338,7 +339,7 @@ def test_a_second_browser_of_the_owner_sees_the_new_member(browse, acme, person,
 
 def test_purge_runs_of_offboarded_workspaces_show_on_the_account_page(browse, acme, db):
     workspace = db.get(Workspace, uuid.UUID(acme["workspace_id"]))
-    workspace.status = "offboarding"
+    workspace.status = WorkspaceStatus.OFFBOARDING
     workspace.purge_after = utcnow() - timedelta(minutes=1)
     db.add(workspace)
     db.commit()

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from sqlmodel import select
 
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import User
 from portal.state.nav import NavState
 from tests.factories import account_of, grant, make_user, make_workspace
@@ -18,7 +19,7 @@ def world(db, person, browse):
     """Ada's own workspaces, one shared with her, one deleted, and a stranger's."""
     user, token, _ = person(name="Ada", account_name="Ada Co")
     mine = make_workspace(db, account_of(db, user.id), name="Alpha")
-    gone = make_workspace(db, account_of(db, user.id), name="Old", status="deleted")
+    gone = make_workspace(db, account_of(db, user.id), name="Old", status=WorkspaceStatus.DELETED)
     stranger = make_user(db, account_name="Stranger Co")
     foreign = make_workspace(db, account_of(db, stranger.id), name="Foreign")
     shared = make_workspace(db, account_of(db, stranger.id), name="Shared")
