@@ -46,6 +46,8 @@ def test_every_action_has_a_rule_with_a_scope_and_a_level():
     for action in Action:
         assert action.scope in Scope
         assert action.permission in Permission
+        assert action.rule.purpose
+        assert not (action.writes and action.scope is Scope.ACCOUNT), action  # only workspaces
 
 
 def test_owner_administers_the_account_and_its_workspaces(db, owner, account_id):
