@@ -45,7 +45,7 @@ REVIEWED: dict[str, str] = {
     ),
     "portal.state.nav.NavState.select_workspace": (
         "signed in: _acting(); the client's UUID goes through workspaces.remember_workspace "
-        "and workspaces.get -> permissions.require_workspace(READ), NotFound otherwise"
+        "and workspaces.get -> permissions.require(VIEW_WORKSPACE), NotFound otherwise"
     ),
     # Public pages.
     "portal.pages.auth.sign_in.SignInState.load": (
@@ -134,7 +134,7 @@ REVIEWED: dict[str, str] = {
     ),
     "portal.pages.workspaces.list_page.WorkspacesState.create": (
         "signed in: _acting(); workspaces.create_workspace needs administer on the account id "
-        "the client sends (permissions.require_account: NotFound or PermissionDenied)"
+        "the client sends (permissions.require(CREATE_WORKSPACE): NotFound or PermissionDenied)"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.load": (
         "signed in: _acting(); get_workspace_detail(READ) on the URL's UUID, NotFound shows "
@@ -220,7 +220,7 @@ REVIEWED: dict[str, str] = {
         "signed in: _acting(); accounts.list_accounts lists only the Actor's own grants"
     ),
     "portal.pages.accounts.account_detail.AccountDetailState.load": (
-        "signed in: _acting(); accounts.get_account -> permissions.require_account(READ) on "
+        "signed in: _acting(); accounts.get_account -> permissions.require(VIEW_ACCOUNT) on "
         "the URL's id, NotFound shows the not-found state; list_account_activity checks READ"
     ),
     "portal.pages.accounts.account_detail.AccountDetailState.next_activity_page": (
