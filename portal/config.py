@@ -179,8 +179,7 @@ class Settings(BaseSettings):
         if not self.is_production:
             return self
         problems = [
-            f"{field.validation_alias} is still its development default; set a secret of "
-            "your own"
+            f"{field.validation_alias} is still its development default; set a secret of your own"
             for name, field in type(self).model_fields.items()
             if isinstance(field.default, SecretStr)
             and field.default.get_secret_value()

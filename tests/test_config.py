@@ -53,9 +53,19 @@ def test_defaults_are_the_readmes():
 @pytest.mark.parametrize(
     ("variable", "raw", "attribute", "expected"),
     [
-        ("DATABASE_URL", "postgresql+psycopg://db/portal", "database_url", "postgresql+psycopg://db/portal"),  # noqa: E501
+        (
+            "DATABASE_URL",
+            "postgresql+psycopg://db/portal",
+            "database_url",
+            "postgresql+psycopg://db/portal",
+        ),
         ("REDIS_URL", "redis://127.0.0.1:6379", "redis_url", "redis://127.0.0.1:6379"),
-        ("PORTAL_PUBLIC_URL", "https://portal.example.com/", "public_url", "https://portal.example.com"),  # noqa: E501
+        (
+            "PORTAL_PUBLIC_URL",
+            "https://portal.example.com/",
+            "public_url",
+            "https://portal.example.com",
+        ),
         ("PORTAL_SESSION_IDLE_MINUTES", "5", "session_idle_minutes", 5),
         ("PORTAL_SESSION_ABSOLUTE_HOURS", "2", "session_absolute_hours", 2),
         ("PORTAL_THROTTLE_MAX_FAILURES", "3", "throttle_max_failures", 3),
@@ -74,7 +84,12 @@ def test_defaults_are_the_readmes():
         ("PORTAL_OFFBOARDING_DAYS", "7", "offboarding_days", 7),
         ("PORTAL_PROVISIONING_STUCK_MINUTES", "2", "provisioning_stuck_minutes", 2),
         ("PORTAL_INVITATION_DAYS", "3", "invitation_days", 3),
-        ("PORTAL_CODERUNNER_URL", "https://runners.example/", "coderunner_url", "https://runners.example"),  # noqa: E501
+        (
+            "PORTAL_CODERUNNER_URL",
+            "https://runners.example/",
+            "coderunner_url",
+            "https://runners.example",
+        ),
         ("PORTAL_ENV", "production", "mode", "production"),
     ],
 )
