@@ -17,6 +17,22 @@ class AuditEvent(SQLModel, table=True):
         Index("ix_audit_events_account_created", "account_id", "created_at"),
         EXTEND,
     )
+    __not_secret__ = (
+        "id",
+        "account_id",
+        "workspace_id",
+        "actor_type",
+        "actor_id",
+        "actor_label",
+        "action",
+        "target_type",
+        "target_id",
+        "before",
+        "after",
+        "ip_address",
+        "user_agent",
+        "created_at",
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int | None = Field(default=None, foreign_key="accounts.id", ondelete="CASCADE")

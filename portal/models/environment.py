@@ -13,6 +13,7 @@ from portal.models._base import EXTEND, utcnow
 class Environment(SQLModel, table=True):
     __tablename__ = "environments"
     __table_args__ = (UniqueConstraint("workspace_id", "name"), EXTEND)
+    __not_secret__ = ("id", "workspace_id", "name", "status", "error", "created_at", "ready_at")
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: uuid.UUID = Field(foreign_key="workspaces.id", index=True, ondelete="CASCADE")

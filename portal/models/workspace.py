@@ -12,6 +12,20 @@ from portal.models._base import EXTEND, utcnow
 class Workspace(SQLModel, table=True):
     __tablename__ = "workspaces"
     __table_args__ = EXTEND
+    __not_secret__ = (
+        "id",
+        "account_id",
+        "name",
+        "slug",
+        "tenancy_model",
+        "region",
+        "status",
+        "created_at",
+        "status_before",
+        "frozen_at",
+        "offboarding_started_at",
+        "purge_after",
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     account_id: int = Field(foreign_key="accounts.id", index=True, ondelete="CASCADE")

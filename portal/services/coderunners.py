@@ -37,7 +37,7 @@ def list_runners(*, session: Session, actor: Actor, workspace_id: str) -> Coderu
         return CoderunnerList()
     headers = {"Accept": "application/json"}
     if settings.coderunner_token:
-        headers["Authorization"] = f"Bearer {settings.coderunner_token}"
+        headers["Authorization"] = f"Bearer {settings.coderunner_token.get_secret_value()}"
     url = f"{settings.coderunner_url}/v1/workspaces/{workspace.id}/runners"
     try:
         with httpx.Client(transport=transport, timeout=TIMEOUT_SECONDS) as client:

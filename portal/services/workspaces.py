@@ -9,12 +9,11 @@ writes inside a frozen or offboarding workspace.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from slugify import slugify as python_slugify
 from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -107,10 +106,14 @@ def _valid_name(name: str | None) -> str:
 
 
 def slugify(name: str) -> str:
-    """Lowercase ASCII words joined by hyphens ("Acme Dev" -> "acme-dev")."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:_SLUG_MAX].rstrip("-") or "workspace"
+    """Lowercase ASCII words joined by hyphens ("Acme Dev" -> "acme-dev").
+
+    Other scripts are transliterated (python-slugify with text-unidecode: "北京 Ops" ->
+    "bei-jing-ops", "Москва" -> "moskva") rather than dropped, so two names in the same
+    script do not collapse to the same slug. Cut at a word boundary; a name with nothing to
+    spell (emoji only) becomes "workspace".
+    """
+    return python_slugify(name, max_length=_SLUG_MAX, word_boundary=True) or "workspace"
 
 
 def _free_slug(session: Session, base: str) -> str:

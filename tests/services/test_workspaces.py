@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from slugify import slugify as python_slugify
 from sqlmodel import select
 
 from portal.domain.errors import Invalid, NotFound, PermissionDenied
@@ -114,13 +115,45 @@ def test_slug_fills_a_gap_and_ignores_longer_names(db, actor, account_id):
     ("name", "slug"),
     [
         ("Café Zürich", "cafe-zurich"),
-        ("日本", "workspace"),
         ("--Prod--", "prod"),
         ("A_b.C", "a-b-c"),
+        # Other scripts are transliterated, not dropped.
+        ("北京 Ops", "bei-jing-ops"),
+        ("東京", "dong-jing"),
+        ("日本", "ri-ben"),
+        ("Ünïcödé", "unicode"),
+        ("Москва", "moskva"),
+        ("서울", "seoul"),
+        # Nothing to spell: the fallback.
+        ("🚀🔥✨", "workspace"),
+        ("🚀 Launch", "launch"),
     ],
 )
 def test_slugify(name, slug):
     assert workspaces.slugify(name) == slug
+
+
+def test_slugs_of_names_in_one_script_stay_apart():
+    names = ["北京 Ops", "上海 Ops", "東京", "大阪"]
+    assert len({workspaces.slugify(name) for name in names}) == len(names)
+
+
+@pytest.mark.parametrize("name", ["x" * 500, "ab " * 166, "北京 " * 100, "Ünïcödé-" * 62])
+def test_long_names_give_slugs_that_fit_with_a_suffix(name):
+    slug = workspaces.slugify(name)
+    # Room for "-NNN" under the column's 140; cut at a word boundary, no dangling hyphen.
+    assert 0 < len(slug) <= 100 and len(slug) + len("-999") <= 140
+    assert not slug.startswith("-") and not slug.endswith("-")
+    assert slug.replace("-", "").isalnum() and slug == slug.lower() and slug.isascii()
+    whole = python_slugify(name)  # not cut
+    assert whole.startswith(slug)
+    if " " in name or "-" in name:  # cut between words, never inside one
+        assert whole[len(slug)] == "-"
+
+
+def test_a_non_latin_name_gets_its_transliterated_slug(db, actor, account_id):
+    assert create(db, actor, account_id, "北京 Ops").slug == "bei-jing-ops"
+    assert create(db, actor, account_id, "東京").slug == "dong-jing"
 
 
 @pytest.mark.parametrize("name", ["", "   ", None, "x" * 121])
