@@ -61,8 +61,9 @@ DENIED_COLUMNS = frozenset(
     }
 )
 DENIED_SUFFIXES = ("_hash", "_encrypted", "_ciphertext", "_secret")
-# Tables that point at a workspace without being its data: a user's picker choice.
-EXCLUDED_TABLES = frozenset({"users"})
+# Tables that point at a workspace without being its data: a user's picker choice, and
+# their recent and pinned workspaces.
+EXCLUDED_TABLES = frozenset({"users", "workspace_picks"})
 
 
 def is_secret_column(name: str) -> bool:
