@@ -837,3 +837,32 @@ def pin_workspace(*, session: Session, actor: Actor, workspace_id: str) -> Works
 def unpin_workspace(*, session: Session, actor: Actor, workspace_id: str) -> WorkspaceChoice:
     """Stop keeping the workspace at the top of the picker (it may stay among the recent)."""
     return _set_pinned(session, actor, workspace_id, False)
+
+
+# Live progress: a cheap change check ------------------------------------------------------
+
+
+def change_mark(*, session: Session, actor: Actor, workspace_id: str) -> str:
+    """A short fingerprint of what a detail page shows live (workspace status, processes and
+    their progress, environments done, newest audit event), in one small query: a page polls
+    this and reloads only when it changed. Needs read on the workspace."""
+    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.READ)
+    key = workspace.id
+    of_processes = col(Process.workspace_id) == key
+    finished = col(Process.status).in_(("succeeded", "failed"))
+    row = session.exec(
+        select(
+            select(func.max(Process.id)).where(of_processes).scalar_subquery(),
+            select(func.coalesce(func.sum(Process.progress), 0))
+            .where(of_processes)
+            .scalar_subquery(),
+            select(func.count()).where(of_processes, finished).scalar_subquery(),
+            select(func.count())
+            .where(col(Environment.workspace_id) == key, Environment.status != "provisioning")
+            .scalar_subquery(),
+            select(func.max(AuditEvent.id))
+            .where(col(AuditEvent.workspace_id) == key)
+            .scalar_subquery(),
+        )
+    ).one()
+    return "|".join([workspace.status, *(str(value or 0) for value in row)])
