@@ -187,43 +187,52 @@ def _picker_option(row: Var) -> rx.Component:
     pin toggle beside it (a separate button: an option holds no other control)."""
     picked = row.id == NavState.selected_workspace_id
     return rx.hstack(
+        # Picking closes the picker. The flex is what Popover.Close clones (a child with its
+        # own on_click would be wrapped in an unsized one).
         rx.popover.close(
-            rx.el.button(
-                rx.hstack(
-                    rx.text(row.name, size="2", weight="medium", truncate=True),
-                    rx.cond(
-                        picked,
-                        rx.icon("check", size=14, color=rx.color("accent", 11), flex_shrink="0"),
+            rx.flex(
+                rx.el.button(
+                    rx.hstack(
+                        rx.text(row.name, size="2", weight="medium", truncate=True),
+                        rx.cond(
+                            picked,
+                            rx.icon(
+                                "check", size=14, color=rx.color("accent", 11), flex_shrink="0"
+                            ),
+                        ),
+                        align="center",
+                        spacing="1",
+                        width="100%",
                     ),
-                    align="center",
-                    spacing="1",
-                    width="100%",
-                ),
-                rx.hstack(
-                    rx.text(row.account_name, size="1", color_scheme="gray", truncate=True),
-                    status_badge(row.status),
-                    rx.cond(
-                        row.recent & ~row.pinned,
-                        rx.text("recent", size="1", color_scheme="gray"),
+                    rx.hstack(
+                        rx.text(row.account_name, size="1", color_scheme="gray", truncate=True),
+                        status_badge(row.status),
+                        rx.cond(
+                            row.pinned,
+                            rx.text("pinned", size="1", color_scheme="indigo"),
+                            rx.cond(row.recent, rx.text("recent", size="1", color_scheme="gray")),
+                        ),
+                        align="center",
+                        spacing="2",
+                        width="100%",
                     ),
-                    align="center",
-                    spacing="2",
+                    on_click=NavState.select_workspace(row.id),
+                    custom_attrs={"role": "option", "aria-selected": picked},
+                    class_name="picker-option",
                     width="100%",
+                    min_width="0",
+                    text_align="left",
+                    padding="var(--space-2)",
+                    border_radius="var(--radius-2)",
+                    background=rx.cond(picked, rx.color("accent", 3), "transparent"),
+                    color="inherit",
+                    border="none",
+                    cursor="pointer",
+                    _hover={"background": rx.color("gray", 4)},
+                    _focus_visible={"outline": f"2px solid {rx.color('accent', 8)}"},
                 ),
-                on_click=NavState.select_workspace(row.id),
-                custom_attrs={"role": "option", "aria-selected": picked},
-                class_name="picker-option",
-                width="100%",
+                flex="1",
                 min_width="0",
-                text_align="left",
-                padding="var(--space-2)",
-                border_radius="var(--radius-2)",
-                background=rx.cond(picked, rx.color("accent", 3), "transparent"),
-                color="inherit",
-                border="none",
-                cursor="pointer",
-                _hover={"background": rx.color("gray", 4)},
-                _focus_visible={"outline": f"2px solid {rx.color('accent', 8)}"},
             ),
         ),
         rx.tooltip(
@@ -241,6 +250,7 @@ def _picker_option(row: Var) -> rx.Component:
         align="center",
         spacing="1",
         width="100%",
+        class_name="picker-row",
     )
 
 

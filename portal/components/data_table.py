@@ -112,7 +112,8 @@ def data_table(
     size: str = "2",
 ) -> rx.Component:
     """The table in a card: headers (sortable where a column has a sort key), one row per item
-    of `rows`, `empty` when there are none, and `footer` (usually `pager(...)`) below."""
+    of `rows`, `empty` when there are none, and `footer` (usually `pager(...)`) below the rows.
+    `label` names the table for screen readers."""
     table = rx.table.root(
         rx.table.header(
             rx.table.row(*[_header(column, sort, direction, on_sort) for column in columns])
@@ -138,7 +139,8 @@ def data_table(
                 rx.box(table, width="100%", overflow_x="auto", min_width="0"),
                 empty,
             ),
-            footer if footer is not None else rx.fragment(),
+            # No pager under an empty state: there is nothing to page through.
+            rx.cond(rows.length() > 0, footer) if footer is not None else rx.fragment(),
             spacing="3",
             width="100%",
             align="stretch",
@@ -164,8 +166,12 @@ def pager(
     Takes the Vars and events a state's Pager gives: `pager(**State.pager_props("rows"))`.
     """
     return rx.hstack(
-        rx.text("Page ", page, size="2", color_scheme="gray", white_space="nowrap"),
-        summary if summary is not None else rx.fragment(),
+        rx.hstack(
+            rx.text("Page ", page, size="2", color_scheme="gray", white_space="nowrap"),
+            summary if summary is not None else rx.fragment(),
+            spacing="1",
+            align="center",
+        ),
         rx.spacer(),
         rx.button(
             rx.icon("chevron-left", size=14),

@@ -38,6 +38,11 @@ PAGE_LOADERS: dict[str, list] = {}
 
 
 def register_page_loaders(route: str, loaders: list) -> None:
+    """The guard calls each loader inline, in its own event: plain (or async) handlers that
+    take no argument. A background handler cannot run that way: return it from a loader."""
+    for loader in loaders:
+        if loader.is_background:
+            raise ValueError(f"{loader.fn.__qualname__}: a background event cannot be a loader")
     PAGE_LOADERS[route] = list(loaders)
 
 

@@ -232,6 +232,8 @@ def _create_dialog() -> rx.Component:
                 "Only a name is needed. Portal assigns the URL slug and UUID and provisions "
                 "dev, staging and prod environments.",
                 size="2",
+                color_scheme="gray",
+                margin_bottom="var(--space-4)",
             ),
             rx.form(
                 rx.vstack(
