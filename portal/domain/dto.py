@@ -231,3 +231,19 @@ class AccountDetail(DTO):
     members: list[MemberPublic]
     invitations: list[InvitationPublic]  # pending ones (accepted ones are members now)
     workspaces: list[WorkspaceSummary]
+
+
+class WorkspaceChoice(DTO):
+    """A workspace as the top-bar picker offers it: enough to tell two of one name apart."""
+
+    id: str  # the workspace UUID
+    name: str
+    account_name: str
+    status: str
+    pinned: bool = False
+    recent: bool = False  # picked lately (among the person's last picks)
+
+
+class PickerResults(DTO):
+    items: list[WorkspaceChoice]
+    more: bool  # more workspaces match than the picker shows: type to narrow

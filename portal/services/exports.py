@@ -46,8 +46,9 @@ SCHEMA_VERSION = 1
 WRITE_ARCHIVE_STEP = "write archive"
 _EXPORT_PREFIX = "export "
 
-# Tables that point at a workspace without being its data: a user's picker choice.
-EXCLUDED_TABLES = frozenset({"users"})
+# Tables that point at a workspace without being its data: a user's picker choice, and
+# their recent and pinned workspaces.
+EXCLUDED_TABLES = frozenset({"users", "workspace_picks"})
 
 
 def exported_columns(table: Table) -> list[Column]:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slugify import slugify as python_slugify
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, case, delete, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -23,6 +23,8 @@ from portal.domain.access import Action, Actor, Permission
 from portal.domain.dto import (
     AuditEventPublic,
     EnvironmentPublic,
+    PickerResults,
+    WorkspaceChoice,
     WorkspaceDetail,
     WorkspacePublic,
     WorkspaceRow,
@@ -37,7 +39,15 @@ from portal.domain.workspaces import (
     TenancyModel,
     WorkspaceStatus,
 )
-from portal.models import Account, AuditEvent, Environment, Process, User, Workspace
+from portal.models import (
+    Account,
+    AuditEvent,
+    Environment,
+    Process,
+    User,
+    Workspace,
+    WorkspacePick,
+)
 from portal.models._base import utcnow
 from portal.services import audit, permissions, provisioning
 
@@ -693,6 +703,7 @@ def remember_workspace(*, session: Session, actor: Actor, workspace_id: str) -> 
     if user.last_workspace_id != workspace.id:
         user.last_workspace_id = workspace.id
         session.add(user)
+        _record_pick(session, user.id, workspace.id)
 
 
 def last_workspace(*, session: Session, actor: Actor) -> str | None:
@@ -707,3 +718,165 @@ def last_workspace(*, session: Session, actor: Actor) -> str | None:
     except NotFound:
         return None
     return str(workspace.id)
+
+
+# The picker: search on the server, pinned and recent first ----------------------------------
+
+PICKER_LIMIT = 15  # what the picker shows at most, whatever the number of workspaces
+RECENT_KEPT = 8  # recent picks remembered per person; pinned ones stay while pinned
+
+
+def _pick_row(session: Session, user_id: int, workspace_id: uuid.UUID) -> WorkspacePick:
+    """The person's row for the workspace, created if missing (another tab may race us)."""
+    key = {"user_id": user_id, "workspace_id": workspace_id}
+    row = session.get(WorkspacePick, key)
+    if row is not None:
+        return row
+    row = WorkspacePick(**key)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        row = session.get(WorkspacePick, key)
+    return row
+
+
+def _record_pick(session: Session, user_id: int, workspace_id: uuid.UUID) -> None:
+    """Recent = the person's last RECENT_KEPT picks; older unpinned ones are forgotten."""
+    row = _pick_row(session, user_id, workspace_id)
+    row.picked_at = utcnow()
+    session.add(row)
+    session.flush()
+    stale = session.exec(
+        select(WorkspacePick.workspace_id)
+        .where(WorkspacePick.user_id == user_id, col(WorkspacePick.pinned_at).is_(None))
+        .order_by(col(WorkspacePick.picked_at).desc().nulls_last())
+        .offset(RECENT_KEPT)
+    ).all()
+    if stale:
+        session.exec(
+            delete(WorkspacePick).where(
+                col(WorkspacePick.user_id) == user_id,
+                col(WorkspacePick.workspace_id).in_(stale),
+            )
+        )
+
+
+def _choices(actor: Actor, query: str | None):
+    """Readable workspaces with the person's pick row: pinned, then recent, then by name."""
+    pick = and_(
+        col(WorkspacePick.workspace_id) == col(Workspace.id),
+        col(WorkspacePick.user_id) == actor.user_id,
+    )
+    statement = (
+        select(Workspace, Account, WorkspacePick)
+        .join(Account, col(Account.id) == col(Workspace.account_id))
+        .outerjoin(WorkspacePick, pick)
+        .where(permissions.readable_workspaces(actor))
+        .where(col(Workspace.status) != WorkspaceStatus.DELETED)
+    )
+    term = " ".join((query or "").split()).lower()[:NAME_MAX]
+    if term:
+        statement = statement.where(
+            or_(
+                func.lower(col(Workspace.name)).contains(term, autoescape=True),
+                func.lower(col(Account.name)).contains(term, autoescape=True),
+            )
+        )
+    pinned = col(WorkspacePick.pinned_at).is_not(None)
+    return statement.order_by(
+        case((pinned, 0), (col(WorkspacePick.picked_at).is_not(None), 1), else_=2),
+        case((pinned, None), else_=col(WorkspacePick.picked_at)).desc().nulls_last(),
+        func.lower(col(Workspace.name)),
+        func.lower(col(Account.name)),
+        col(Workspace.id),
+    )
+
+
+def _choice(workspace: Workspace, account: Account, pick: WorkspacePick | None) -> WorkspaceChoice:
+    return WorkspaceChoice(
+        id=str(workspace.id),
+        name=workspace.name,
+        account_name=account.name,
+        status=workspace.status,
+        pinned=pick is not None and pick.pinned_at is not None,
+        recent=pick is not None and pick.picked_at is not None,
+    )
+
+
+def search_for_picker(
+    *, session: Session, actor: Actor, query: str | None = None, limit: int = PICKER_LIMIT
+) -> PickerResults:
+    """At most `limit` readable workspaces whose name or account name contains `query`:
+    pinned first (by name), then recent picks (latest first), then the rest by name. One query,
+    whatever the number of workspaces; `more` says whether others match too."""
+    limit = max(1, min(limit, PICKER_LIMIT))
+    rows = session.exec(_choices(actor, query).limit(limit + 1)).all()
+    return PickerResults(
+        items=[_choice(*row) for row in rows[:limit]],
+        more=len(rows) > limit,
+    )
+
+
+def current_choice(*, session: Session, actor: Actor) -> WorkspaceChoice | None:
+    """The picker's current workspace: the remembered pick if still readable, else the first
+    the picker would offer (pinned, recent, by name); None when the person can read none."""
+    user = session.get(User, actor.user_id)
+    statement = _choices(actor, None)
+    if user is not None and user.last_workspace_id is not None:
+        row = session.exec(statement.where(Workspace.id == user.last_workspace_id)).first()
+        if row is not None:
+            return _choice(*row)
+    row = session.exec(statement.limit(1)).first()
+    return _choice(*row) if row is not None else None
+
+
+def _set_pinned(session: Session, actor: Actor, workspace_id: str, pinned: bool) -> WorkspaceChoice:
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
+    row = _pick_row(session, actor.user_id, workspace.id)
+    if (row.pinned_at is not None) != pinned:
+        row.pinned_at = utcnow() if pinned else None
+        session.add(row)
+        session.flush()
+    return _choice(workspace, session.get(Account, workspace.account_id), row)
+
+
+def pin_workspace(*, session: Session, actor: Actor, workspace_id: str) -> WorkspaceChoice:
+    """Keep the workspace at the top of the person's picker. Needs read on it; a preference,
+    so allowed on a frozen workspace and not audited."""
+    return _set_pinned(session, actor, workspace_id, True)
+
+
+def unpin_workspace(*, session: Session, actor: Actor, workspace_id: str) -> WorkspaceChoice:
+    """Stop keeping the workspace at the top of the picker (it may stay among the recent)."""
+    return _set_pinned(session, actor, workspace_id, False)
+
+
+# Live progress: a cheap change check ------------------------------------------------------
+
+
+def change_mark(*, session: Session, actor: Actor, workspace_id: str) -> str:
+    """A short fingerprint of what a detail page shows live (workspace status, processes and
+    their progress, environments done, newest audit event), in one small query: a page polls
+    this and reloads only when it changed. Needs read on the workspace."""
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
+    key = workspace.id
+    of_processes = col(Process.workspace_id) == key
+    finished = col(Process.status).in_(("succeeded", "failed"))
+    row = session.exec(
+        select(
+            select(func.max(Process.id)).where(of_processes).scalar_subquery(),
+            select(func.coalesce(func.sum(Process.progress), 0))
+            .where(of_processes)
+            .scalar_subquery(),
+            select(func.count()).where(of_processes, finished).scalar_subquery(),
+            select(func.count())
+            .where(col(Environment.workspace_id) == key, Environment.status != "provisioning")
+            .scalar_subquery(),
+            select(func.max(AuditEvent.id))
+            .where(col(AuditEvent.workspace_id) == key)
+            .scalar_subquery(),
+        )
+    ).one()
+    return "|".join([workspace.status, *(str(value or 0) for value in row)])
