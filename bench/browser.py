@@ -125,9 +125,9 @@ def prepare_context(context: BrowserContext, target: Target) -> None:
     )
 
 
-def _wait_ready(page: Page, target: Target) -> float:
+def _wait_ready(page: Page, target: Target, timeout_ms: float = TIMEOUT_MS) -> float:
     try:
-        page.wait_for_function("() => window.__benchReadyAt !== undefined", timeout=TIMEOUT_MS)
+        page.wait_for_function("() => window.__benchReadyAt !== undefined", timeout=timeout_ms)
     except Exception as exc:
         raise RuntimeError(
             f"{target.name}: no {target.ready_selector!r} showing {target.ready_text!r} "
@@ -158,16 +158,17 @@ def click_ms(page: Page, target: Target) -> float:
     return page.evaluate("window.__benchClick")
 
 
-def open_tabs(context: BrowserContext, target: Target, count: int, batch: int = 6) -> list[Page]:
+def open_tabs(context: BrowserContext, target: Target, count: int, batch: int = 3) -> list[Page]:
     """`count` tabs on the target, each loaded until its data shows and left open. Loads go
-    `batch` at a time: one at a time would take minutes, all at once would time out."""
+    `batch` at a time, so the single server worker always has the next one queued; each of
+    a batch may wait for the others' server work, hence the longer timeout."""
     pages: list[Page] = []
     while len(pages) < count:
         started = [context.new_page() for _ in range(min(batch, count - len(pages)))]
         for page in started:
             page.goto(target.url, wait_until="commit")
         for page in started:
-            _wait_ready(page, target)
+            _wait_ready(page, target, timeout_ms=4 * TIMEOUT_MS)
         pages += started
     return pages
 

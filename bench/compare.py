@@ -501,6 +501,9 @@ def main(argv: list[str] | None = None) -> int:
         if browser_figures:
             rows += measure_browser(browser_figures, portal, blank, seeded, args)
     except BaseException:
+        if rows:
+            print("\nthe figures taken before the failure:")
+            print_table(rows)
         print(f"\nfailed; server logs and the database are kept in {work}", file=sys.stderr)
         raise
     finally:
