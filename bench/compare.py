@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -103,9 +104,26 @@ def _same_answer(portal_url: str, bare_url: str, headers: dict) -> None:
         raise RuntimeError("the bare route's items differ from Portal's: see bench/sql_capture.py")
 
 
+def _sql_alone_ms(seeded, replay: dict, times: int = 20) -> float:
+    """Portal's statements for one request run back to back on one connection, no server:
+    the floor under both sides' latency (a slow query makes the bare route slow too)."""
+    connection = sqlite3.connect(seeded.sqlite_path)
+    samples = []
+    try:
+        for _ in range(times):
+            start = time.perf_counter()
+            for statement in replay["statements"]:
+                connection.execute(statement["sql"], statement["params"]).fetchall()
+            samples.append((time.perf_counter() - start) * 1000)
+    finally:
+        connection.close()
+    return statistics.median(samples)
+
+
 def measure_api(portal, bare, seeded, replay: dict, rounds: int, seconds: float) -> list[Row]:
-    """wrk against Portal's route, the bare route and Portal's /v1/health, in turn. One
-    second of each first, uncounted: connections, caches and SQLite pages warm up."""
+    """wrk against Portal's route, the bare route and Portal's /v1/health, in turn, and the
+    SQL alone between them. One second of each first, uncounted: connections, caches and
+    SQLite pages warm up."""
     headers = {"Authorization": f"Bearer {seeded.api_token}"}
     # Loopback by address: "localhost" may try ::1 first, and granian listens on IPv4.
     portal_url = portal.url.replace("localhost", "127.0.0.1")
@@ -117,8 +135,10 @@ def measure_api(portal, bare, seeded, replay: dict, rounds: int, seconds: float)
     )
     for take in takes:
         take(1)
-    portal_runs, bare_runs, health_runs = _alternate(
-        rounds, *(lambda t=take: t(seconds) for take in takes)
+    portal_runs, bare_runs, health_runs, sql_ms = _alternate(
+        rounds,
+        *(lambda t=take: t(seconds) for take in takes),
+        lambda: _sql_alone_ms(seeded, replay),
     )
 
     def summary(runs) -> tuple[float, float, int]:
@@ -134,8 +154,10 @@ def measure_api(portal, bare, seeded, replay: dict, rounds: int, seconds: float)
     rate_ratio, p50_ratio = p_rate / b_rate, p_p50 / b_p50
     errors = p_errors + b_errors
     statements = replay["statements"]
-    replayed = f"the bare route replays Portal's {len(statements)} SELECTs" + (
-        "" if any(s["token_param"] is not None for s in statements) else " (no token look-up seen)"
+    replayed = (
+        f"the bare route replays Portal's {len(statements)} SELECTs"
+        + ("" if any(s["token_param"] is not None for s in statements) else ", no token look-up")
+        + f"; they take {_ms(statistics.median(sql_ms))} alone, one at a time"
     )
     return [
         Row(
