@@ -36,6 +36,7 @@ import os
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -217,8 +218,11 @@ def _context(chromium, target: browser.Target, session_token: str | None = None)
 
 
 def measure_navigation(contexts, targets, samples: int) -> Row:
+    """A new tab per sample on each side in turn. One uncounted load first on each side: it
+    fills the HTTP cache, as a returning person's browser has it."""
     (p_ctx, b_ctx), (p_target, b_target) = contexts, targets
-    browser.navigation_ms(p_ctx, p_target), browser.navigation_ms(b_ctx, b_target)  # warm-up
+    browser.navigation_ms(p_ctx, p_target)
+    browser.navigation_ms(b_ctx, b_target)
     portal_ms, blank_ms = _alternate(
         samples,
         lambda: browser.navigation_ms(p_ctx, p_target),
@@ -236,16 +240,20 @@ def measure_navigation(contexts, targets, samples: int) -> Row:
 
 
 def measure_click(contexts, targets, samples: int) -> Row:
+    """One open page per side, clicked in turn (Portal's clicks alternate the Name sort
+    between ascending and descending, so each one re-sorts). One uncounted click first."""
     (p_ctx, b_ctx), (p_target, b_target) = contexts, targets
     p_page, _ = browser.open_ready(p_ctx, p_target)
     b_page, _ = browser.open_ready(b_ctx, b_target)
-    browser.click_ms(p_page, p_target), browser.click_ms(b_page, b_target)  # warm-up
+    browser.click_ms(p_page, p_target)
+    browser.click_ms(b_page, b_target)
     portal_ms, blank_ms = _alternate(
         samples,
         lambda: browser.click_ms(p_page, p_target),
         lambda: browser.click_ms(b_page, b_target),
     )
-    p_page.close(), b_page.close()
+    p_page.close()
+    b_page.close()
     p, b = statistics.median(portal_ms), statistics.median(blank_ms)
     return Row(
         f"click sort header -> DOM updated, p50 of {samples}",
@@ -294,8 +302,6 @@ def measure_websocket(contexts, targets, small_context, seeded, rounds: int) -> 
 def state_expiry_seconds(app_dir: Path) -> int:
     """The state expiry Reflex reads from the app's rxconfig (redis_token_expiration: it
     applies to the memory and disk state managers too)."""
-    import subprocess
-
     out = subprocess.run(
         [
             sys.executable,

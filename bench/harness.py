@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -189,7 +189,6 @@ class Server:
     process: subprocess.Popen
     log: Path
     web_dir: Path | None = None  # the Reflex app's .web (build output lives there)
-    extra: dict = field(default_factory=dict)
 
     def rss_bytes(self) -> int:
         """Resident memory of the server: its process and every child (granian's worker)."""
@@ -252,10 +251,11 @@ def _spawn(name: str, args: list[str], cwd: Path, env: dict, logs: Path) -> tupl
     return process, log
 
 
-def _reflex_prod(name: str, app_dir: Path, env: dict, logs: Path, ready: list[str]) -> Server:
+def _reflex_prod(
+    name: str, app_dir: Path, port: int, env: dict, logs: Path, ready: list[str]
+) -> Server:
     """`reflex run --env prod --single-port` in app_dir: builds the frontend, then serves
     page, websocket and API on one port. Warning log level: no access log on the hot path."""
-    port = free_port()
     process, log = _spawn(
         name,
         [
@@ -281,10 +281,15 @@ def _reflex_prod(name: str, app_dir: Path, env: dict, logs: Path, ready: list[st
 
 
 def start_portal(seeded: Seeded, logs: Path) -> Server:
-    port_env = base_env()
-    port_env.update(DATABASE_URL=seeded.database_url)
-    server = _reflex_prod("portal", ROOT, port_env, logs, ["/ping", "/v1/health", "/sign-in"])
-    return server
+    """Portal from this checkout, as tests/e2e/conftest.py starts it (without its test-only
+    settings), on the seeded database."""
+    port = free_port()
+    env = {
+        **base_env(),
+        "DATABASE_URL": seeded.database_url,
+        "PORTAL_PUBLIC_URL": f"http://localhost:{port}",
+    }
+    return _reflex_prod("portal", ROOT, port, env, logs, ["/ping", "/v1/health", "/sign-in"])
 
 
 def blank_app_dir() -> Path:
@@ -295,7 +300,7 @@ def blank_app_dir() -> Path:
 
 
 def start_blank(logs: Path) -> Server:
-    return _reflex_prod("blank", blank_app_dir(), base_env(), logs, ["/ping", "/"])
+    return _reflex_prod("blank", blank_app_dir(), free_port(), base_env(), logs, ["/ping", "/"])
 
 
 def start_bare_api(seeded: Seeded, replay: Path, logs: Path) -> Server:
