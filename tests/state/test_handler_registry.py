@@ -152,8 +152,9 @@ REVIEWED: dict[str, str] = {
         "the client sends (permissions.require(CREATE_WORKSPACE): NotFound or PermissionDenied)"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.load": (
-        "signed in: _acting(); get_workspace_detail(READ) on the URL's UUID, NotFound shows "
-        "the not-found state; remember_workspace re-checks READ"
+        "signed in: _call(); get_workspace_detail(READ) on the URL's UUID, NotFound shows "
+        "the not-found state; latest_for_workspace, remember_workspace and list_activity "
+        "re-check READ"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.watch_provisioning": (
         "public: a timer in the background; touches no data, only schedules poll_once, which "
@@ -161,74 +162,84 @@ REVIEWED: dict[str, str] = {
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.poll_once": (
         "signed in: _call(); workspaces.change_mark checks READ on the URL's workspace; "
-        "_acting() through _refresh only when the mark moved"
+        "the page reloads (_call(), READ again) only when the mark moved"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.load_runners": (
         "signed in: _call() resolves the Actor in its worker thread; coderunners.list_runners "
         "checks READ on the URL's workspace before asking the integration"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.filter_activity_by_actor": (
-        "signed in: _require_session(); list_activity checks READ on the URL's workspace"
+        "signed in: _call() via the Pager's _first_page; list_activity checks READ on the "
+        "URL's workspace; the filter is kept only if the page loads"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.filter_activity_by_action": (
-        "signed in: _require_session(); list_activity checks READ on the URL's workspace"
+        "signed in: _call() via _first_page; list_activity checks READ on the URL's workspace"
     ),
-    "portal.pages.workspaces.detail.WorkspaceDetailState.next_activity_page": (
-        "signed in: _require_session(); backend-only cursor; READ checked by list_activity"
+    "portal.pages.workspaces.detail.WorkspaceDetailState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "backend-only cursors; READ checked by list_activity"
     ),
-    "portal.pages.workspaces.detail.WorkspaceDetailState.previous_activity_page": (
-        "signed in: _require_session(); backend-only cursors; READ checked by list_activity"
+    "portal.pages.workspaces.detail.WorkspaceDetailState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "backend-only cursors; READ checked by list_activity"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.freeze": (
-        "signed in: _acting(); workspaces.freeze needs ADMINISTER on the URL's workspace"
+        "signed in: _call(); workspaces.freeze needs ADMINISTER on the URL's workspace"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.unfreeze": (
-        "signed in: _acting(); workspaces.unfreeze needs ADMINISTER"
+        "signed in: _call(); workspaces.unfreeze needs ADMINISTER"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.export": (
-        "signed in: _acting(); exports.start_export needs ADMINISTER"
+        "signed in: _call(); exports.start_export needs ADMINISTER"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.retry_provisioning": (
-        "signed in: _acting(); processes.retry checks ADMINISTER on the process's workspace "
+        "signed in: _call(); processes.retry checks ADMINISTER on the process's workspace "
         "for the client's process id (NotFound for another tenant's)"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.rename": (
-        "signed in: _acting(); rename_workspace needs ADMINISTER and a writable workspace"
+        "signed in: _call(); rename_workspace needs ADMINISTER and a writable workspace"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.set_offboard_open": (
         "public: opens or closes this browser's dialog; touches no data"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.offboard": (
-        "signed in: _acting(); workspaces.offboard needs ADMINISTER and the typed name"
+        "signed in: _call(); workspaces.offboard needs ADMINISTER and the typed name"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.restore": (
-        "signed in: _acting(); workspaces.restore needs ADMINISTER"
+        "signed in: _call(); workspaces.restore needs ADMINISTER"
     ),
     "portal.pages.workspaces.process_log.ProcessLogState.load": (
-        "signed in: _acting(); get_workspace_detail and list_processes check READ on the URL's "
-        "workspace"
+        "signed in: _call(); get_workspace_detail, remember_workspace and list_processes check "
+        "READ on the URL's workspace"
     ),
     "portal.pages.workspaces.process_log.ProcessLogState.watch": (
-        "public: a timer in the background; touches no data, only schedules refresh, which "
+        "public: a timer in the background; touches no data, only schedules poll_once, which "
         "checks the session"
     ),
+    "portal.pages.workspaces.process_log.ProcessLogState.poll_once": (
+        "signed in: _call(); workspaces.change_mark checks READ on the URL's workspace; "
+        "list_processes (READ) only when the mark moved"
+    ),
     "portal.pages.workspaces.process_log.ProcessLogState.refresh": (
-        "signed in: _require_session(); READ checked by list_processes"
+        "signed in: _call() via the Pager's _reload_page; READ checked by list_processes"
     ),
     "portal.pages.workspaces.process_log.ProcessLogState.filter_by_kind": (
-        "signed in: _require_session(); READ checked by list_processes"
+        "signed in: _call() via _first_page; unknown kinds become all; READ checked by "
+        "list_processes"
     ),
     "portal.pages.workspaces.process_log.ProcessLogState.next_page": (
-        "signed in: _require_session(); backend-only cursor"
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "backend-only cursors"
     ),
     "portal.pages.workspaces.process_log.ProcessLogState.previous_page": (
-        "signed in: _require_session(); backend-only cursors"
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "backend-only cursors"
     ),
     "portal.pages.workspaces.process_log.ProcessLogState.retry": (
-        "signed in: _acting(); processes.retry checks ADMINISTER for the client's process id"
+        "signed in: _call(); processes.retry checks ADMINISTER for the client's process id"
     ),
     "portal.pages.workspaces.process_log.PickedProcessLogState.open_picked": (
-        "signed in: _acting(); workspaces.last_workspace returns only a readable workspace"
+        "signed in: _call(); workspaces.last_workspace returns only a readable workspace"
     ),
     # Accounts. The account comes from the URL (digits only, else 0 = no account), user,
     # invitation and workspace ids from arguments; accounts.* checks the Actor on each call.

@@ -1,166 +1,241 @@
 """Workspace detail: identity, environments (live while provisioning), apps, coderunners,
-recent activity, and the Actions menu (freeze, export, offboard) for administrators."""
+recent activity, and the Actions menu (freeze, export, offboard) for administrators.
+
+Built from the shared pieces (see list_page.py): typed rows, service calls off the event loop
+(`self._call`), the Pager for the activity feed, the data table, the dialog footer and local
+dates. Live progress polls one cheap change check and reloads only when it moved.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from typing import ClassVar
 
 import reflex as rx
 
 from portal import routes
-from portal.components.activity import activity_table, pager
 from portal.components.badges import status_badge
+from portal.components.data_table import Column, data_table, pager
+from portal.components.dates import iso_utc, local_time
+from portal.components.dialogs import dialog_footer
 from portal.components.empty_state import empty_state
-from portal.components.format import when
 from portal.components.forms import field_error
-from portal.domain.errors import (
-    Frozen,
-    Invalid,
-    NotFound,
-    PermissionDenied,
-    PortalError,
-    ReadOnly,
-    Unauthenticated,
-)
+from portal.domain.dto import AuditEventPublic, CoderunnerPublic, EnvironmentPublic, WorkspaceDetail
+from portal.domain.errors import NotFound, PortalError
+from portal.domain.processes import ProcessKind, ProcessPublic
 from portal.domain.workspaces import EnvironmentStatus, WorkspaceStatus
 from portal.layout import page
 from portal.services import coderunners, exports, processes, workspaces
 from portal.state.nav import NavState
+from portal.state.pager import Pager
 from portal.state.session import SessionState
 
 POLL_SECONDS = 2
+ACTIVITY = "activity"  # the one paged list on this page
+ACTIVITY_PAGE_SIZE = 10
 
 
-class WorkspaceDetailState(SessionState):
+@dataclass(frozen=True)
+class WorkspaceView:
+    """The workspace as the page shows it; the empty one stands for "not loaded"."""
+
+    id: str = ""
+    name: str = ""
+    slug: str = ""
+    account_name: str = ""
+    account_href: str = ""
+    tenancy_model: str = ""
+    region: str = ""
+    status: str = ""
+    created_at: str = ""  # ISO 8601 UTC (dates.iso_utc): shown in the viewer's local time
+    frozen_at: str = ""
+    purge_after: str = ""
+    days_left: int = 0  # whole days left in the hard-delete window while offboarding
+    process_log_href: str = ""
+
+    @classmethod
+    def of(cls, detail: WorkspaceDetail) -> WorkspaceView:
+        return cls(
+            id=detail.id,
+            name=detail.name,
+            slug=detail.slug,
+            account_name=detail.account_name,
+            account_href=routes.account_url(detail.account_id),
+            tenancy_model=detail.tenancy_model,
+            region=detail.region,
+            status=detail.status,
+            created_at=iso_utc(detail.created_at),
+            frozen_at=iso_utc(detail.frozen_at),
+            purge_after=iso_utc(detail.purge_after),
+            days_left=detail.purge_days_left or 0,
+            process_log_href=routes.workspace_process_log_url(detail.id),
+        )
+
+
+@dataclass(frozen=True)
+class EnvironmentRow:
+    name: str
+    status: str
+    provisioning: bool
+    error: str
+    ready_at: str  # ISO 8601 UTC, "" until ready
+
+    @classmethod
+    def of(cls, env: EnvironmentPublic) -> EnvironmentRow:
+        return cls(
+            name=env.name,
+            status=env.status,
+            provisioning=env.status == EnvironmentStatus.PROVISIONING,
+            error=env.error or "",
+            ready_at=iso_utc(env.ready_at),
+        )
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    id: int
+    when: str  # ISO 8601 UTC
+    actor: str
+    action: str
+    target: str
+
+    @classmethod
+    def of(cls, event: AuditEventPublic) -> ActivityRow:
+        return cls(
+            id=event.id,
+            when=iso_utc(event.created_at),
+            actor=event.actor_label,
+            action=event.action,
+            target=f"{event.target_type} {event.target_id}",
+        )
+
+
+@dataclass(frozen=True)
+class RunnerRow:
+    id: str
+    name: str
+    status: str
+    last_seen_at: str  # ISO 8601 UTC, "" when never seen
+
+    @classmethod
+    def of(cls, runner: CoderunnerPublic) -> RunnerRow:
+        return cls(
+            id=runner.id,
+            name=runner.name,
+            status=runner.status,
+            last_seen_at=iso_utc(runner.last_seen_at),
+        )
+
+
+@dataclass(frozen=True)
+class DetailView:
+    """What the page shows beside the activity feed, read in one transaction."""
+
+    detail: WorkspaceDetail
+    provisioning: ProcessPublic | None
+
+
+def _detail_view(*, session, actor, workspace_id: str, remember: bool) -> DetailView:
+    """The workspace, its latest provisioning saga and (on a page load) remembering it as the
+    person's pick: one transaction, each service checking read on the workspace."""
+    detail = workspaces.get_workspace_detail(
+        session=session, actor=actor, workspace_id=workspace_id
+    )
+    latest = processes.latest_for_workspace(
+        session=session, actor=actor, workspace_id=detail.id, kind=ProcessKind.PROVISION
+    )
+    if remember:
+        # The picker follows the workspace you open.
+        workspaces.remember_workspace(session=session, actor=actor, workspace_id=detail.id)
+    return DetailView(detail=detail, provisioning=latest)
+
+
+class WorkspaceDetailState(Pager, SessionState):
+    PAGED: ClassVar[tuple[str, ...]] = (ACTIVITY,)
+
     found: bool = True
-    workspace: dict[str, str] = {}
-    environments: list[dict[str, str]] = []
-    administrators: str = ""
+    workspace: WorkspaceView = WorkspaceView()
+    environments: list[EnvironmentRow] = []
+    administrators: list[str] = []
     can_administer: bool = False
     provisioning_stuck: bool = False
     coderunners_enabled: bool = False
-    activity: list[dict[str, str]] = []
+    provisioning_progress: int = 100
+    failed_provision_id: int = 0  # a failed provisioning saga an administrator can retry
+    activity: list[ActivityRow] = []
     activity_actor: str = ""
     activity_action: str = ""
-    activity_has_next: bool = False
-    activity_page: int = 1
     offboard_open: bool = False
     offboard_errors: dict[str, str] = {}
     rename_errors: dict[str, str] = {}
     action_error: str = ""
     polling: bool = False
-    runners: list[dict[str, str]] = []
+    runners: list[RunnerRow] = []
     runners_error: str = ""
     runners_loading: bool = False
-    provisioning_progress: int = 100
-    failed_provision_id: int = 0  # a failed provisioning saga an administrator can retry
-    _activity_cursors: list[str] = []
-    _activity_next: str = ""
     _change_mark: str = ""  # what poll_once last saw (workspaces.change_mark)
 
     def _workspace_id(self) -> str:
         return self.router._page.params.get("workspace_uuid", "")
 
-    def _refresh(self) -> None:
+    async def _refresh(self, *, remember: bool = False) -> None:
         """Reload the workspace; NotFound shows the not-found state (foreign or unknown id)."""
         try:
-            with self._acting() as (session, actor):
-                detail = workspaces.get_workspace_detail(
-                    session=session, actor=actor, workspace_id=self._workspace_id()
-                )
+            view = await self._call(
+                _detail_view, workspace_id=self._workspace_id(), remember=remember
+            )
         except NotFound:
             self.found = False
-            self.workspace = {}
+            self.workspace = WorkspaceView()
             self.environments = []
+            self.activity = []
             return
+        detail, latest = view.detail, view.provisioning
         self.found = True
-        self.workspace = {
-            "id": detail.id,
-            "name": detail.name,
-            "slug": detail.slug,
-            "account_name": detail.account_name,
-            "account_id": str(detail.account_id),
-            "tenancy_model": detail.tenancy_model,
-            "region": detail.region,
-            "status": detail.status,
-            "created_at": when(detail.created_at),
-            "frozen_at": when(detail.frozen_at),
-            "purge_after": when(detail.purge_after),
-            "days_left": str(detail.purge_days_left if detail.purge_days_left is not None else ""),
-            "process_log": routes.workspace_process_log_url(detail.id),
-        }
-        self.environments = [
-            {
-                "name": env.name,
-                "status": env.status,
-                "error": env.error or "",
-                "ready_at": when(env.ready_at),
-            }
-            for env in detail.environments
-        ]
-        with self._acting() as (session, actor):
-            latest = processes.latest_for_workspace(
-                session=session, actor=actor, workspace_id=detail.id, kind="provision"
-            )
+        self.workspace = WorkspaceView.of(detail)
+        self.environments = [EnvironmentRow.of(env) for env in detail.environments]
         self.provisioning_progress = latest.progress if latest else 100
         self.failed_provision_id = latest.id if latest and latest.can_retry else 0
         self.can_administer = detail.can_administer
-        self.administrators = ", ".join(detail.administrators)
+        self.administrators = list(detail.administrators)
         self.provisioning_stuck = detail.provisioning_stuck
         self.coderunners_enabled = detail.coderunners_enabled
 
-    def _fetch_activity(self, cursor: str) -> None:
-        try:
-            with self._acting() as (session, actor):
-                listed = workspaces.list_activity(
-                    session=session,
-                    actor=actor,
-                    workspace_id=self._workspace_id(),
-                    actor_filter=self.activity_actor.strip() or None,
-                    action_filter=self.activity_action.strip() or None,
-                    cursor=cursor or None,
-                    limit=10,
-                )
-        except NotFound:
-            self.activity = []
-            return
-        self.activity = [
-            {
-                "when": when(event.created_at),
-                "actor": event.actor_label,
-                "action": event.action,
-                "target": f"{event.target_type} {event.target_id}",
-                "ip": event.ip_address,
-            }
-            for event in listed.items
-        ]
-        self._activity_next = listed.next_cursor or ""
-        self.activity_has_next = bool(listed.next_cursor)
+    async def _load_page(self, name: str, cursor: str | None) -> str | None:
+        listed = await self._call(
+            workspaces.list_activity,
+            workspace_id=self._workspace_id(),
+            actor_filter=self.activity_actor.strip() or None,
+            action_filter=self.activity_action.strip() or None,
+            cursor=cursor,
+            limit=ACTIVITY_PAGE_SIZE,
+        )
+        self.activity = [ActivityRow.of(event) for event in listed.items]
+        return listed.next_cursor
 
-    def _first_activity_page(self) -> None:
-        self._activity_cursors = [""]
-        self.activity_page = 1
-        self._fetch_activity("")
+    async def _reload(self) -> None:
+        """After an action: the workspace and the newest activity again."""
+        await self._refresh()
+        if self.found:
+            await self._first_page(ACTIVITY)
 
     @property
     def _provisioning(self) -> bool:
-        return any(env["status"] == EnvironmentStatus.PROVISIONING for env in self.environments)
+        return any(env.provisioning for env in self.environments)
 
     @rx.event
-    def load(self):
+    async def load(self):
         self.action_error = ""
         self.offboard_open = False
         self.activity_actor = ""
         self.activity_action = ""
-        self._refresh()
+        self.runners = []
+        self.runners_error = ""
+        await self._refresh(remember=True)
         if not self.found:
             return None
-        self._first_activity_page()
-        # Remember the choice: the picker follows the workspace you open.
-        with self._acting() as (session, actor):
-            workspaces.remember_workspace(
-                session=session, actor=actor, workspace_id=self._workspace_id()
-            )
+        await self._first_page(ACTIVITY)
         events = []
         if self._provisioning and not self.polling:
             events.append(WorkspaceDetailState.watch_provisioning)
@@ -181,15 +256,7 @@ class WorkspaceDetailState(SessionState):
             listed = await self._call(coderunners.list_runners, workspace_id=self._workspace_id())
         finally:
             self.runners_loading = False
-        self.runners = [
-            {
-                "id": runner.id,
-                "name": runner.name,
-                "status": runner.status,
-                "last_seen_at": when(runner.last_seen_at),
-            }
-            for runner in listed.runners
-        ]
+        self.runners = [RunnerRow.of(runner) for runner in listed.runners]
         self.runners_error = listed.error or ""
 
     @rx.event(background=True)
@@ -219,81 +286,54 @@ class WorkspaceDetailState(SessionState):
             mark = await self._call(workspaces.change_mark, workspace_id=self._workspace_id())
         except NotFound:
             mark = ""  # lost access or gone: _refresh shows the not-found state
-        on_page = self.router.url.path.rstrip("/") == routes.workspace_url(
-            self.workspace.get("id", "")
-        )
+        on_page = self.router.url.path.rstrip("/") == routes.workspace_url(self.workspace.id)
         if not on_page:
             self.polling = False
             return
         if mark and mark == self._change_mark:
             return
         self._change_mark = mark
-        self._refresh()
-        self._first_activity_page()
+        await self._reload()
         if not self._provisioning:
             self.polling = False
 
     @rx.event
-    def filter_activity_by_actor(self, value: str):
-        self._require_session()
-        self.activity_actor = value[:120]
-        self._first_activity_page()
+    async def filter_activity_by_actor(self, value: str):
+        # The filter is kept only if the first page with it loads (Pager._first_page).
+        await self._first_page(ACTIVITY, activity_actor=str(value)[:120])
 
     @rx.event
-    def filter_activity_by_action(self, value: str):
-        self._require_session()
-        self.activity_action = value[:64]
-        self._first_activity_page()
+    async def filter_activity_by_action(self, value: str):
+        await self._first_page(ACTIVITY, activity_action=str(value)[:64])
 
-    @rx.event
-    def next_activity_page(self):
-        self._require_session()
-        if self._activity_next:
-            self._activity_cursors = [*self._activity_cursors, self._activity_next]
-            self.activity_page = len(self._activity_cursors)
-            self._fetch_activity(self._activity_next)
-
-    @rx.event
-    def previous_activity_page(self):
-        self._require_session()
-        if len(self._activity_cursors) > 1:
-            self._activity_cursors = self._activity_cursors[:-1]
-            self.activity_page = len(self._activity_cursors)
-            self._fetch_activity(self._activity_cursors[-1])
-
-    def _act(self, action) -> bool:
-        """Run one administrator action; errors show in the page's banner."""
+    async def _act(self, service_fn, **kwargs) -> bool:
+        """Run one administrator action on the URL's workspace; a refusal shows in the page's
+        banner (PermissionDenied, Frozen, ReadOnly, Invalid, NotFound)."""
         self.action_error = ""
         try:
-            with self._acting() as (session, actor):
-                action(session, actor)
-        except Unauthenticated:
-            raise
-        except PortalError as exc:  # PermissionDenied, Frozen, ReadOnly, Invalid, NotFound
-            self.action_error = exc.message
+            await self._call(service_fn, **kwargs)
+        except PortalError as exc:
+            self._show_error(exc, banner="action_error")
             return False
-        self._refresh()
-        self._first_activity_page()
+        await self._reload()
         return True
 
     @rx.event
-    def freeze(self):
-        wid = self._workspace_id()
-        if self._act(lambda s, a: workspaces.freeze(session=s, actor=a, workspace_id=wid)):
+    async def freeze(self):
+        if await self._act(workspaces.freeze, workspace_id=self._workspace_id()):
             return rx.toast.success("Workspace frozen: writes are refused.", position="top-center")
         return None
 
     @rx.event
-    def unfreeze(self):
-        wid = self._workspace_id()
-        if self._act(lambda s, a: workspaces.unfreeze(session=s, actor=a, workspace_id=wid)):
+    async def unfreeze(self):
+        if await self._act(workspaces.unfreeze, workspace_id=self._workspace_id()):
             return rx.toast.success("Workspace unfrozen.", position="top-center")
         return None
 
     @rx.event
-    def export(self):
+    async def export(self):
         wid = self._workspace_id()
-        if self._act(lambda s, a: exports.start_export(session=s, actor=a, workspace_id=wid)):
+        if await self._act(exports.start_export, workspace_id=wid):
             return [
                 rx.toast.success(
                     "Export started: follow it in the Process Log.", position="top-center"
@@ -303,29 +343,28 @@ class WorkspaceDetailState(SessionState):
         return None
 
     @rx.event
-    def retry_provisioning(self, process_id: int):
-        pid = int(process_id)
-        if self._act(lambda s, a: processes.retry(session=s, actor=a, process_id=pid)):
+    async def retry_provisioning(self, process_id: int):
+        try:
+            pid = int(process_id)
+        except (TypeError, ValueError):
+            pid = 0  # the service answers NotFound, in the banner, like any unknown id
+        if await self._act(processes.retry, process_id=pid):
             return WorkspaceDetailState.watch_provisioning
         return None
 
     @rx.event
-    def rename(self, form: dict):
+    async def rename(self, form: dict):
         """A workspace write: refused while frozen or offboarding, like every other write."""
         self.rename_errors = {}
-        wid = self._workspace_id()
         try:
-            with self._acting() as (session, actor):
-                workspaces.rename_workspace(
-                    session=session, actor=actor, workspace_id=wid, name=str(form.get("name", ""))
-                )
-        except Unauthenticated:
-            raise
+            await self._call(
+                workspaces.rename_workspace,
+                workspace_id=self._workspace_id(),
+                name=str(form.get("name", "")),
+            )
         except PortalError as exc:  # Invalid, Frozen, ReadOnly (offboarding), PermissionDenied
-            self.rename_errors = {"name": exc.message}
-            return None
-        self._refresh()
-        self._first_activity_page()
+            return self._show_error(exc, fields="rename_errors", field="name")
+        await self._reload()
         return [
             NavState.load_pick,
             rx.toast.success("Workspace renamed.", position="top-center"),
@@ -337,32 +376,28 @@ class WorkspaceDetailState(SessionState):
         self.offboard_errors = {}
 
     @rx.event
-    def offboard(self, form: dict):
+    async def offboard(self, form: dict):
         self.offboard_errors = {}
-        wid = self._workspace_id()
-        confirm = str(form.get("confirm_name", ""))
         try:
-            with self._acting() as (session, actor):
-                workspaces.offboard(
-                    session=session, actor=actor, workspace_id=wid, confirm_name=confirm
-                )
-        except Invalid as exc:
-            self.offboard_errors = {exc.field or "confirm_name": exc.message}
-            return None
-        except (PermissionDenied, Frozen, ReadOnly) as exc:
-            self.offboard_errors = {"confirm_name": exc.message}
-            return None
+            await self._call(
+                workspaces.offboard,
+                workspace_id=self._workspace_id(),
+                confirm_name=str(form.get("confirm_name", "")),
+            )
+        except PortalError as exc:  # Invalid (the typed name), PermissionDenied, Frozen, ...
+            return self._show_error(exc, fields="offboard_errors", field="confirm_name")
         self.offboard_open = False
-        self._refresh()
-        self._first_activity_page()
+        await self._reload()
         return rx.toast.warning("Offboarding started.", position="top-center")
 
     @rx.event
-    def restore(self):
-        wid = self._workspace_id()
-        if self._act(lambda s, a: workspaces.restore(session=s, actor=a, workspace_id=wid)):
+    async def restore(self):
+        if await self._act(workspaces.restore, workspace_id=self._workspace_id()):
             return rx.toast.success("Workspace restored.", position="top-center")
         return None
+
+
+S = WorkspaceDetailState
 
 
 def _copyable(label: str, value, element_id: str) -> rx.Component:
@@ -384,61 +419,69 @@ def _copyable(label: str, value, element_id: str) -> rx.Component:
     )
 
 
+def _fact(label: str, value) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color_scheme="gray", weight="medium"),
+        value if isinstance(value, rx.Component) else rx.text(value, size="2"),
+        spacing="1",
+    )
+
+
 def _banners() -> rx.Component:
-    ws = WorkspaceDetailState.workspace
+    ws = S.workspace
     return rx.vstack(
         rx.cond(
-            ws["status"] == WorkspaceStatus.FROZEN,
+            ws.status == WorkspaceStatus.FROZEN,
             rx.callout(
                 rx.text(
                     "This workspace is frozen since ",
-                    ws["frozen_at"],
+                    local_time(ws.frozen_at),
                     ": reads work, every write is refused until an administrator unfreezes it.",
                 ),
                 icon="snowflake",
                 color_scheme="cyan",
                 role="status",
                 id="frozen-banner",
+                width="100%",
             ),
         ),
         rx.cond(
-            ws["status"] == WorkspaceStatus.OFFBOARDING,
+            ws.status == WorkspaceStatus.OFFBOARDING,
             rx.callout(
                 rx.text(
                     "Offboarding: read-only. It will be deleted for good on ",
-                    ws["purge_after"],
+                    local_time(ws.purge_after),
                     " (",
-                    ws["days_left"],
+                    ws.days_left,
                     " days left). An administrator can restore it until then.",
                 ),
                 icon="timer",
                 color_scheme="orange",
                 role="status",
                 id="offboarding-banner",
+                width="100%",
             ),
         ),
         rx.cond(
-            WorkspaceDetailState.provisioning_stuck,
+            S.provisioning_stuck,
             rx.callout(
                 rx.text(
                     "Provisioning has taken more than 10 minutes. Check the ",
                     rx.link("recent activity", href="#activity"),
                     " and the ",
-                    rx.link("Process Log", href=ws["process_log"]),
+                    rx.link("Process Log", href=ws.process_log_href),
                     "; contact support if it does not move.",
                 ),
                 icon="triangle-alert",
                 color_scheme="amber",
                 role="status",
+                width="100%",
             ),
         ),
         rx.cond(
-            WorkspaceDetailState.action_error != "",
+            S.action_error != "",
             rx.callout(
-                WorkspaceDetailState.action_error,
-                icon="circle-alert",
-                color_scheme="red",
-                role="alert",
+                S.action_error, icon="circle-alert", color_scheme="red", role="alert", width="100%"
             ),
         ),
         width="100%",
@@ -447,7 +490,7 @@ def _banners() -> rx.Component:
 
 
 def _actions_menu() -> rx.Component:
-    ws = WorkspaceDetailState.workspace
+    ws = S.workspace
     admin_menu = rx.menu.root(
         rx.menu.trigger(
             rx.button(
@@ -456,31 +499,25 @@ def _actions_menu() -> rx.Component:
         ),
         rx.menu.content(
             rx.cond(
-                ws["status"] == WorkspaceStatus.FROZEN,
-                rx.menu.item(
-                    rx.icon("sun", size=14), "Unfreeze", on_click=WorkspaceDetailState.unfreeze
-                ),
+                ws.status == WorkspaceStatus.FROZEN,
+                rx.menu.item(rx.icon("sun", size=14), "Unfreeze", on_click=S.unfreeze),
                 rx.menu.item(
                     rx.icon("snowflake", size=14),
                     "Freeze",
-                    on_click=WorkspaceDetailState.freeze,
-                    disabled=ws["status"] == WorkspaceStatus.OFFBOARDING,
+                    on_click=S.freeze,
+                    disabled=ws.status == WorkspaceStatus.OFFBOARDING,
                 ),
             ),
-            rx.menu.item(
-                rx.icon("download", size=14), "Export", on_click=WorkspaceDetailState.export
-            ),
+            rx.menu.item(rx.icon("download", size=14), "Export", on_click=S.export),
             rx.menu.separator(),
             rx.cond(
-                ws["status"] == WorkspaceStatus.OFFBOARDING,
-                rx.menu.item(
-                    rx.icon("undo-2", size=14), "Restore", on_click=WorkspaceDetailState.restore
-                ),
+                ws.status == WorkspaceStatus.OFFBOARDING,
+                rx.menu.item(rx.icon("undo-2", size=14), "Restore", on_click=S.restore),
                 rx.menu.item(
                     rx.icon("trash-2", size=14),
                     "Offboard",
                     color_scheme="red",
-                    on_click=WorkspaceDetailState.set_offboard_open(True),
+                    on_click=S.set_offboard_open(True),
                 ),
             ),
         ),
@@ -495,16 +532,16 @@ def _actions_menu() -> rx.Component:
             id="workspace-actions-locked",
         ),
         content="Freeze, export and offboard need administer on this workspace. Ask an "
-        "administrator: " + WorkspaceDetailState.administrators,
+        "administrator: " + S.administrators.join(", "),
     )
-    return rx.cond(WorkspaceDetailState.can_administer, admin_menu, no_permission)
+    return rx.cond(S.can_administer, admin_menu, no_permission)
 
 
 def _offboard_dialog() -> rx.Component:
-    ws = WorkspaceDetailState.workspace
+    ws = S.workspace
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Offboard ", ws["name"], "?"),
+            rx.alert_dialog.title("Offboard ", ws.name, "?"),
             rx.alert_dialog.description(
                 "The workspace becomes read-only now and is deleted for good, with everything "
                 "in it, when the hard-delete window ends. You can restore it until then. "
@@ -516,7 +553,7 @@ def _offboard_dialog() -> rx.Component:
                     rx.el.label(
                         rx.text(
                             "Type the workspace name to confirm: ",
-                            rx.text.strong(ws["name"]),
+                            rx.text.strong(ws.name),
                             size="2",
                         ),
                         html_for="confirm_name",
@@ -524,23 +561,17 @@ def _offboard_dialog() -> rx.Component:
                     rx.input(
                         id="confirm_name", name="confirm_name", width="100%", auto_complete="off"
                     ),
-                    field_error(WorkspaceDetailState.offboard_errors, "confirm_name"),
-                    rx.hstack(
-                        rx.alert_dialog.cancel(
-                            rx.button("Cancel", variant="soft", color_scheme="gray", type="button")
-                        ),
-                        rx.button("Offboard workspace", color_scheme="red", type="submit"),
-                        justify="end",
-                        width="100%",
-                    ),
+                    field_error(S.offboard_errors, "confirm_name"),
+                    dialog_footer("Offboard workspace", destructive=True, alert=True),
                     spacing="2",
                     width="100%",
                 ),
-                on_submit=WorkspaceDetailState.offboard,
+                on_submit=S.offboard,
             ),
+            max_width="480px",
         ),
-        open=WorkspaceDetailState.offboard_open,
-        on_open_change=WorkspaceDetailState.set_offboard_open,
+        open=S.offboard_open,
+        on_open_change=S.set_offboard_open,
     )
 
 
@@ -548,113 +579,131 @@ def _environment(env) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.text(env["name"], weight="bold"),
+                rx.text(env.name, weight="bold"),
                 rx.spacer(),
-                status_badge(env["status"]),
+                status_badge(env.status),
                 width="100%",
             ),
             rx.cond(
-                env["status"] == EnvironmentStatus.PROVISIONING,
+                env.provisioning,
                 rx.hstack(
                     rx.spinner(size="1"), rx.text("Provisioning…", size="1", color_scheme="gray")
                 ),
             ),
             rx.cond(
-                env["ready_at"] != "",
-                rx.text("Ready since ", env["ready_at"], size="1", color_scheme="gray"),
+                env.ready_at != "",
+                rx.text("Ready since ", local_time(env.ready_at), size="1", color_scheme="gray"),
             ),
-            rx.cond(env["error"] != "", rx.text(env["error"], size="1", color_scheme="red")),
+            rx.cond(env.error != "", rx.text(env.error, size="1", color_scheme="red")),
             spacing="2",
             width="100%",
         ),
         class_name="environment-card",
-        id=f"environment-{env['name']}",
+        id="environment-" + env.name.to(str),
         width="100%",
+    )
+
+
+ACTIVITY_COLUMNS = (
+    Column("When", lambda e: local_time(e.when, seconds=True)),
+    Column("Actor", lambda e: e.actor),
+    Column("Action", lambda e: rx.code(e.action), row_header=True),
+    Column("Target", lambda e: e.target, nowrap=False),
+)
+
+
+def _activity_empty() -> rx.Component:
+    return rx.cond(
+        (S.activity_actor != "") | (S.activity_action != ""),
+        empty_state("search-x", "No activity matches", "Clear the actor and action filters."),
+        empty_state("history", "No activity yet", "Changes to this workspace are recorded here."),
     )
 
 
 def _activity() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
+        rx.flex(
             rx.heading("Recent activity", size="4", as_="h2", id="activity"),
             rx.spacer(),
             rx.input(
                 placeholder="Actor",
-                value=WorkspaceDetailState.activity_actor,
-                on_change=WorkspaceDetailState.filter_activity_by_actor.debounce(300),
+                value=S.activity_actor,
+                on_change=S.filter_activity_by_actor.debounce(300),
                 aria_label="Filter activity by actor",
                 size="1",
             ),
             rx.input(
                 placeholder="Action, e.g. workspace.frozen",
-                value=WorkspaceDetailState.activity_action,
-                on_change=WorkspaceDetailState.filter_activity_by_action.debounce(300),
+                value=S.activity_action,
+                on_change=S.filter_activity_by_action.debounce(300),
                 aria_label="Filter activity by action",
                 size="1",
             ),
             width="100%",
             align="center",
+            spacing="2",
+            wrap="wrap",
         ),
-        activity_table(WorkspaceDetailState.activity, empty="No activity matches."),
-        pager(
-            WorkspaceDetailState.activity_page,
-            WorkspaceDetailState.activity_has_next,
-            on_newer=WorkspaceDetailState.previous_activity_page,
-            on_older=WorkspaceDetailState.next_activity_page,
+        data_table(
+            S.activity,
+            ACTIVITY_COLUMNS,
+            label="Recent activity",
+            empty=_activity_empty(),
+            footer=pager(**S.pager_props(ACTIVITY), previous="Newer", next="Older"),
+            row_class="activity-row",
+            size="1",
         ),
         width="100%",
         spacing="2",
     )
 
 
+RUNNER_COLUMNS = (
+    Column("Runner", lambda r: r.name, row_header=True),
+    Column("Status", lambda r: status_badge(r.status)),
+    Column("Last seen", lambda r: local_time(r.last_seen_at, relative=True, empty="never")),
+)
+
+
 def _runners() -> rx.Component:
     return rx.cond(
-        WorkspaceDetailState.runners_loading,
-        rx.hstack(rx.spinner(size="1"), rx.text("Asking the coderunner integration…", size="2")),
-        rx.cond(
-            WorkspaceDetailState.runners_error != "",
-            rx.callout(
-                WorkspaceDetailState.runners_error, icon="plug-zap", color_scheme="amber", size="1"
+        S.runners_loading,
+        rx.card(
+            rx.hstack(
+                rx.spinner(size="1"), rx.text("Asking the coderunner integration…", size="2")
             ),
-            rx.cond(
-                WorkspaceDetailState.runners.length() > 0,
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Runner"),
-                            rx.table.column_header_cell("Status"),
-                            rx.table.column_header_cell("Last seen"),
-                        )
-                    ),
-                    rx.table.body(
-                        rx.foreach(
-                            WorkspaceDetailState.runners,
-                            lambda r: rx.table.row(
-                                rx.table.cell(r["name"]),
-                                rx.table.cell(status_badge(r["status"])),
-                                rx.table.cell(r["last_seen_at"]),
-                                class_name="runner-row",
-                            ),
-                        )
-                    ),
-                    size="1",
-                    width="100%",
+            width="100%",
+        ),
+        rx.cond(
+            S.runners_error != "",
+            rx.callout(S.runners_error, icon="plug-zap", color_scheme="amber", size="1"),
+            data_table(
+                S.runners,
+                RUNNER_COLUMNS,
+                label="Coderunners",
+                empty=empty_state(
+                    "cpu",
+                    "No runners yet",
+                    "No runners are registered for this workspace.",
                 ),
-                rx.text(
-                    "No runners are registered for this workspace.", size="2", color_scheme="gray"
-                ),
+                row_class="runner-row",
+                size="1",
             ),
         ),
     )
 
 
-def _found() -> rx.Component:
-    ws = WorkspaceDetailState.workspace
-    return rx.vstack(
+def _header() -> rx.Component:
+    ws = S.workspace
+    return rx.flex(
         rx.hstack(
-            rx.heading(ws["name"], size="7", as_="h1"),
-            status_badge(ws["status"]),
-            rx.spacer(),
+            rx.heading(ws.name, size="7", as_="h1"),
+            status_badge(ws.status),
+            align="center",
+            spacing="3",
+        ),
+        rx.spacer(),
+        rx.hstack(
             rx.link(
                 rx.button(
                     rx.icon("list-checks", size=14),
@@ -662,83 +711,121 @@ def _found() -> rx.Component:
                     variant="soft",
                     color_scheme="gray",
                 ),
-                href=ws["process_log"],
+                href=ws.process_log_href,
             ),
             _actions_menu(),
-            width="100%",
-            align="center",
+            spacing="2",
         ),
-        _banners(),
-        rx.card(
-            rx.hstack(
-                rx.vstack(
-                    rx.text("Account", size="1", color_scheme="gray", weight="medium"),
-                    rx.link(
-                        ws["account_name"], href=routes.account_url(ws["account_id"]), size="2"
-                    ),
-                    spacing="1",
-                ),
-                _copyable("Slug", ws["slug"], "workspace-slug"),
-                _copyable("Workspace ID", ws["id"], "workspace-uuid"),
-                rx.vstack(
-                    rx.text("Tenancy model", size="1", color_scheme="gray", weight="medium"),
-                    rx.text(ws["tenancy_model"], size="2"),
-                    spacing="1",
-                ),
-                rx.vstack(
-                    rx.text("Region", size="1", color_scheme="gray", weight="medium"),
-                    rx.text(ws["region"], size="2"),
-                    spacing="1",
-                ),
-                rx.vstack(
-                    rx.text("Created", size="1", color_scheme="gray", weight="medium"),
-                    rx.text(ws["created_at"], size="2"),
-                    spacing="1",
-                ),
-                spacing="6",
-                wrap="wrap",
-            ),
-            width="100%",
+        width="100%",
+        align="center",
+        spacing="3",
+        wrap="wrap",
+    )
+
+
+def _identity() -> rx.Component:
+    ws = S.workspace
+    return rx.card(
+        rx.flex(
+            _fact("Account", rx.link(ws.account_name, href=ws.account_href, size="2")),
+            _copyable("Slug", ws.slug, "workspace-slug"),
+            _copyable("Workspace ID", ws.id, "workspace-uuid"),
+            _fact("Tenancy model", ws.tenancy_model),
+            _fact("Region", ws.region),
+            _fact("Created", rx.text(local_time(ws.created_at), size="2")),
+            spacing="6",
+            wrap="wrap",
+            # A UUID is wider than a phone: let it wrap instead of widening the page.
+            min_width="0",
+            style={"overflow_wrap": "anywhere"},
         ),
+        width="100%",
+    )
+
+
+def _environments() -> rx.Component:
+    return rx.vstack(
         rx.hstack(
             rx.heading("Environments", size="4", as_="h2"),
             rx.cond(
-                WorkspaceDetailState.provisioning_progress < 100,
+                S.provisioning_progress < 100,
                 rx.hstack(
                     rx.progress(
-                        value=WorkspaceDetailState.provisioning_progress, max=100, width="160px"
+                        value=S.provisioning_progress,
+                        max=100,
+                        width="160px",
+                        aria_label="Provisioning progress",
                     ),
-                    rx.text(
-                        WorkspaceDetailState.provisioning_progress,
-                        "%",
-                        size="1",
-                        color_scheme="gray",
-                    ),
+                    rx.text(S.provisioning_progress, "%", size="1", color_scheme="gray"),
                     align="center",
                 ),
             ),
             rx.spacer(),
             rx.cond(
-                (WorkspaceDetailState.failed_provision_id > 0)
-                & WorkspaceDetailState.can_administer,
+                (S.failed_provision_id > 0) & S.can_administer,
                 rx.button(
                     rx.icon("rotate-ccw", size=14),
                     "Retry provisioning",
                     size="1",
-                    on_click=WorkspaceDetailState.retry_provisioning(
-                        WorkspaceDetailState.failed_provision_id
-                    ),
+                    on_click=S.retry_provisioning(S.failed_provision_id),
                 ),
             ),
             width="100%",
             align="center",
         ),
         rx.grid(
-            rx.foreach(WorkspaceDetailState.environments, _environment),
-            columns="3",
+            rx.foreach(S.environments, _environment),
+            columns=rx.breakpoints(initial="1", sm="3"),
             spacing="3",
             width="100%",
         ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _settings() -> rx.Component:
+    ws = S.workspace
+    return rx.vstack(
+        rx.heading("Settings", size="4", as_="h2"),
+        rx.card(
+            rx.form(
+                rx.flex(
+                    rx.vstack(
+                        rx.el.label(
+                            rx.text("Workspace name", size="2", weight="medium"),
+                            html_for="workspace-name",
+                        ),
+                        rx.input(
+                            id="workspace-name",
+                            name="name",
+                            default_value=ws.name,
+                            width=rx.breakpoints(initial="100%", sm="320px"),
+                            key=ws.name,
+                        ),
+                        field_error(S.rename_errors, "name"),
+                        spacing="1",
+                        width=rx.breakpoints(initial="100%", sm="auto"),
+                    ),
+                    rx.button("Rename", type="submit", variant="soft"),
+                    align="end",
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                on_submit=S.rename,
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _found() -> rx.Component:
+    return rx.vstack(
+        _header(),
+        _banners(),
+        _identity(),
+        _environments(),
         rx.heading("Apps", size="4", as_="h2"),
         rx.card(
             empty_state(
@@ -749,55 +836,18 @@ def _found() -> rx.Component:
             width="100%",
         ),
         rx.cond(
-            WorkspaceDetailState.coderunners_enabled,
+            S.coderunners_enabled,
             rx.vstack(
                 rx.heading("Coderunners", size="4", as_="h2"),
-                rx.card(
-                    _runners(),
-                    width="100%",
-                ),
+                _runners(),
                 width="100%",
             ),
         ),
-        rx.cond(WorkspaceDetailState.can_administer, _settings()),
+        rx.cond(S.can_administer, _settings()),
         _activity(),
         _offboard_dialog(),
         width="100%",
         spacing="4",
-    )
-
-
-def _settings() -> rx.Component:
-    ws = WorkspaceDetailState.workspace
-    return rx.vstack(
-        rx.heading("Settings", size="4", as_="h2"),
-        rx.card(
-            rx.form(
-                rx.hstack(
-                    rx.vstack(
-                        rx.el.label(
-                            rx.text("Workspace name", size="2", weight="medium"),
-                            html_for="workspace-name",
-                        ),
-                        rx.input(
-                            id="workspace-name",
-                            name="name",
-                            default_value=ws["name"],
-                            width="320px",
-                            key=ws["name"],
-                        ),
-                        field_error(WorkspaceDetailState.rename_errors, "name"),
-                        spacing="1",
-                    ),
-                    rx.button("Rename", type="submit", variant="soft"),
-                    align="end",
-                    spacing="3",
-                ),
-                on_submit=WorkspaceDetailState.rename,
-            ),
-            width="100%",
-        ),
-        width="100%",
     )
 
 
