@@ -330,3 +330,45 @@ def test_workspaces_list_sorts_pages_and_fits_phone_and_desktop(page: Page, serv
     page.get_by_role("button", name="Open navigation").click()
     page.get_by_role("menuitem", name="Settings").click()
     expect(page).to_have_url(re.compile(r"/settings$"))
+
+
+def test_workspace_detail_and_process_log_page_and_fit_phone_and_desktop(page: Page, shot) -> None:
+    signed_in_user(page, name="Wes Widths")
+    workspace_id = create_workspace(page, "Wide Orbit")
+    for env in ("dev", "staging", "prod"):
+        expect(page.locator(f"#environment-{env}")).to_contain_text("ready", timeout=60_000)
+    # Enough activity for a second page (10 a page).
+    for n in range(11):
+        page.get_by_label("Workspace name").fill(f"Wide Orbit {n}")
+        page.get_by_role("button", name="Rename").click()
+        expect(page.get_by_role("heading", name=f"Wide Orbit {n}")).to_be_visible()
+    rows = page.locator(".activity-row")
+    expect(rows).to_have_count(10)
+    expect(rows.first).to_contain_text("workspace.renamed")
+    # Dates in the viewer's local time, the UTC time on hover.
+    when = rows.first.locator("time")
+    expect(when).to_have_attribute("title", re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$"))
+    # The shared pager: Older and Newer, on the server.
+    page.get_by_role("button", name="Older").click()
+    expect(page.get_by_text("Page 2")).to_be_visible()
+    expect(rows.filter(has_text="workspace.created")).to_have_count(1)
+    page.get_by_role("button", name="Newer").click()
+    expect(page.get_by_text("Page 1")).to_be_visible()
+    expect(rows).to_have_count(10)
+    page.get_by_label("Filter activity by action").fill("workspace.created")
+    expect(rows).to_have_count(1)
+
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for width, height in ((1440, 900), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            open_page(page, f"/workspaces/{workspace_id}")
+            expect(rows).to_have_count(10)
+            # The page never scrolls sideways on a phone: only a table inside its card.
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            shot(f"workspace-detail-{width}-{scheme}")
+            open_page(page, f"/workspaces/{workspace_id}/process-log")
+            card = page.locator(".process-card[data-kind=provision]")
+            expect(card).to_contain_text("succeeded")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            shot(f"process-log-{width}-{scheme}")

@@ -87,9 +87,7 @@ ARGS = {
     "portal.pages.workspaces.process_log.ProcessLogState.filter_by_kind": lambda v: ("export",),
     "portal.pages.workspaces.process_log.ProcessLogState.poll_once": lambda v: (),
     "portal.pages.workspaces.process_log.ProcessLogState.next_page": lambda v: ("processes",),
-    "portal.pages.workspaces.process_log.ProcessLogState.previous_page": lambda v: (
-        "processes",
-    ),
+    "portal.pages.workspaces.process_log.ProcessLogState.previous_page": lambda v: ("processes",),
     "portal.pages.workspaces.process_log.ProcessLogState.retry": lambda v: (v["process_id"],),
     "portal.pages.workspaces.process_log.PickedProcessLogState.open_picked": lambda v: (),
     "portal.pages.accounts.account_list.AccountsState.load": lambda v: (),

@@ -608,7 +608,7 @@ ACTIVITY_COLUMNS = (
     Column("When", lambda e: local_time(e.when, seconds=True)),
     Column("Actor", lambda e: e.actor),
     Column("Action", lambda e: rx.code(e.action), row_header=True),
-    Column("Target", lambda e: e.target, nowrap=False),
+    Column("Target", lambda e: e.target),
 )
 
 
@@ -631,6 +631,7 @@ def _activity() -> rx.Component:
                 on_change=S.filter_activity_by_actor.debounce(300),
                 aria_label="Filter activity by actor",
                 size="1",
+                width=rx.breakpoints(initial="100%", sm="200px"),
             ),
             rx.input(
                 placeholder="Action, e.g. workspace.frozen",
@@ -638,6 +639,7 @@ def _activity() -> rx.Component:
                 on_change=S.filter_activity_by_action.debounce(300),
                 aria_label="Filter activity by action",
                 size="1",
+                width=rx.breakpoints(initial="100%", sm="260px"),
             ),
             width="100%",
             align="center",
