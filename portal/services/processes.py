@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 from portal.db import transaction
 from portal.domain.access import Actor, Permission
 from portal.domain.errors import Invalid, NotFound
-from portal.domain.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from portal.domain.paging import Page, clamp_limit
 from portal.domain.processes import (
     ProcessKind,
     ProcessPublic,
@@ -43,7 +43,7 @@ from portal.domain.processes import (
 )
 from portal.models import Process, ProcessStep, Workspace
 from portal.models._base import utcnow
-from portal.services import audit, permissions
+from portal.services import audit, keyset, permissions
 
 log = logging.getLogger("portal.processes")
 
@@ -58,6 +58,12 @@ PAUSE_SECONDS = 30.0  # how often a paused step (frozen workspace) looks again
 ERROR_MAX_CHARS = 1000
 
 RUNNABLE = (ProcessStatus.PENDING.value, ProcessStatus.RUNNING.value)
+
+# The Process Log pages newest first: ids grow with every insert, so they order it without ties.
+_LIST = keyset.Keyset(
+    "processes", sorts={"newest": None}, tiebreak=keyset.Key(col(Process.id), int)
+)
+ProcessPage = Page[ProcessPublic]
 UNFINISHED_STEP = (ProcessStatus.PENDING.value, ProcessStatus.RUNNING.value)
 
 
@@ -524,26 +530,15 @@ def list_processes(
 ) -> Page[ProcessPublic]:
     """The workspace's processes, newest first, each with its steps (read on the workspace)."""
     workspace = permissions.require_workspace(session, actor, workspace_id, Permission.READ)
-    size = clamp_limit(limit)
     kind = _choice(kind, ProcessKind, "kind")
     status = _choice(status, ProcessStatus, "status")
-    position = decode_cursor(cursor)
     query = select(Process).where(Process.workspace_id == workspace.id)
     if kind:
         query = query.where(Process.kind == kind)
     if status:
         query = query.where(Process.status == status)
-    if position is not None:
-        try:
-            before_id = int(position["id"])
-        except (KeyError, TypeError, ValueError):
-            raise Invalid(
-                "The cursor is not valid; start from the first page.", field="cursor"
-            ) from None
-        query = query.where(col(Process.id) < before_id)
-    rows = list(session.exec(query.order_by(col(Process.id).desc()).limit(size + 1)).all())
-    more = len(rows) > size
-    rows = rows[:size]
+    page = _LIST.page(session, query, sort="newest", direction="desc", limit=limit, cursor=cursor)
+    rows = [row for row, _key in page.rows]
     steps_by_process: dict[int, list[ProcessStep]] = {row.id: [] for row in rows}
     if rows:
         for step in session.exec(
@@ -553,8 +548,7 @@ def list_processes(
         ).all():
             steps_by_process[step.process_id].append(step)
     items = [to_public(row, steps_by_process[row.id]) for row in rows]
-    next_cursor = encode_cursor({"id": rows[-1].id}) if more else None
-    return Page[ProcessPublic](items=items, next_cursor=next_cursor)
+    return ProcessPage(items=items, next_cursor=page.next_cursor)
 
 
 def get_process(*, session: Session, actor: Actor, process_id: int) -> ProcessPublic:

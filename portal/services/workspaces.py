@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -29,10 +29,11 @@ from portal.domain.dto import (
     WorkspaceSummary,
 )
 from portal.domain.errors import Invalid, NotFound
-from portal.domain.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from portal.domain.paging import Page
 from portal.models import Account, AuditEvent, Environment, Process, User, Workspace
 from portal.models._base import utcnow
-from portal.services import audit, permissions, provisioning
+from portal.services import audit, keyset, permissions, provisioning
+from portal.services.keyset import Key
 
 _HIDDEN_STATUSES = ("deleted",)
 STATUSES = ("provisioning", "active", "frozen", "offboarding")
@@ -43,16 +44,28 @@ _SLUG_MAX = 100  # leaves room for "-NNN" under the column's 140
 _SLUG_ATTEMPTS = 5
 
 # The list's sort keys: a column each (names compare case-insensitively); ties break by id.
-_SORTS = {
-    "name": func.lower(col(Workspace.name)),
-    "account": func.lower(col(Account.name)),
-    "tenancy_model": col(Workspace.tenancy_model),
-    "status": col(Workspace.status),
-    "region": col(Workspace.region),
-    "created_at": col(Workspace.created_at),
-}
-SORTS = tuple(_SORTS)
-DIRECTIONS = ("asc", "desc")
+# created_at (the default) walks ix_workspaces_created_at_id.
+_LIST = keyset.Keyset(
+    "workspaces",
+    sorts={
+        "name": Key(func.lower(col(Workspace.name)), str),
+        "account": Key(func.lower(col(Account.name)), str),
+        "tenancy_model": Key(col(Workspace.tenancy_model), str),
+        "status": Key(col(Workspace.status), str),
+        "region": Key(col(Workspace.region), str),
+        "created_at": Key(col(Workspace.created_at), datetime),
+    },
+    tiebreak=Key(col(Workspace.id), uuid.UUID),
+)
+SORTS = tuple(_LIST.sorts)
+DIRECTIONS = keyset.DIRECTIONS
+# Newest first: ids grow with every insert, so they order the feed without ties.
+_ACTIVITY = keyset.Keyset(
+    "audit-events", sorts={"newest": None}, tiebreak=Key(col(AuditEvent.id), int)
+)
+# Parametrized once: Page[X] inside a function costs a class build on many calls.
+WorkspaceRowPage = Page[WorkspaceRow]
+AuditEventPage = Page[AuditEventPublic]
 
 
 # Helpers ----------------------------------------------------------------------------------
@@ -265,14 +278,25 @@ def get(*, session: Session, actor: Actor, workspace_id: str) -> WorkspaceSummar
     return _summary(workspace, session.get(Account, workspace.account_id))
 
 
-def _filtered(actor: Actor, *, name_contains: str | None, status: str | None):
+# The list's columns: what a WorkspaceRow shows, without loading Workspace and Account rows.
+_ROW_COLUMNS = (
+    col(Workspace.id),
+    col(Workspace.name),
+    col(Workspace.slug),
+    col(Workspace.account_id),
+    col(Account.name).label("account_name"),
+    col(Workspace.tenancy_model),
+    col(Workspace.status),
+    col(Workspace.region),
+    col(Workspace.created_at),
+)
+
+
+def _filter(query, actor: Actor, *, name_contains: str | None, status: str | None):
     if status is not None and status not in STATUSES:
         raise Invalid(f"status must be one of: {', '.join(STATUSES)}.", field="status")
-    query = (
-        select(Workspace, Account)
-        .join(Account, col(Account.id) == col(Workspace.account_id))
-        .where(permissions.readable_workspaces(actor))
-        .where(col(Workspace.status).not_in(_HIDDEN_STATUSES))
+    query = query.where(permissions.readable_workspaces(actor)).where(
+        col(Workspace.status).not_in(_HIDDEN_STATUSES)
     )
     term = (name_contains or "").strip().lower()
     if term:
@@ -280,16 +304,6 @@ def _filtered(actor: Actor, *, name_contains: str | None, status: str | None):
     if status:
         query = query.where(Workspace.status == status)
     return query
-
-
-def _sort_value(sort: str, workspace: Workspace, account: Account) -> Any:
-    if sort == "name":
-        return workspace.name.lower()
-    if sort == "account":
-        return account.name.lower()
-    if sort == "created_at":
-        return workspace.created_at.isoformat()
-    return getattr(workspace, sort)
 
 
 def list_workspaces(
@@ -308,65 +322,28 @@ def list_workspaces(
     `sort` is one of SORTS, `direction` asc or desc; ties break by id in the same direction,
     so every row appears exactly once as the cursor walks the pages.
     """
-    if sort not in _SORTS:
-        raise Invalid(f"sort must be one of: {', '.join(SORTS)}.", field="sort")
-    if direction not in DIRECTIONS:
-        raise Invalid("direction must be asc or desc.", field="direction")
-    limit = clamp_limit(limit)
-    key = _SORTS[sort]
-    query = _filtered(actor, name_contains=name_contains, status=status)
-
-    position = decode_cursor(cursor)
-    if position is not None:
-        try:
-            if position["s"] != sort or position["d"] != direction:
-                raise ValueError
-            value = position["v"]
-            if sort == "created_at":
-                value = datetime.fromisoformat(value)
-            last_id = uuid.UUID(position["id"])
-        except (KeyError, TypeError, ValueError):
-            raise Invalid(
-                "The cursor does not match this sort; start from the first page.", field="cursor"
-            ) from None
-        if direction == "asc":
-            query = query.where(or_(key > value, and_(key == value, col(Workspace.id) > last_id)))
-        else:
-            query = query.where(or_(key < value, and_(key == value, col(Workspace.id) < last_id)))
-
-    if direction == "asc":
-        query = query.order_by(key.asc(), col(Workspace.id).asc())
-    else:
-        query = query.order_by(key.desc(), col(Workspace.id).desc())
-    rows = session.exec(query.limit(limit + 1)).all()
-
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last_workspace, last_account = rows[-1]
-        next_cursor = encode_cursor(
-            {
-                "s": sort,
-                "d": direction,
-                "v": _sort_value(sort, last_workspace, last_account),
-                "id": str(last_workspace.id),
-            }
-        )
+    query = _filter(
+        select(*_ROW_COLUMNS).join(Account, col(Account.id) == col(Workspace.account_id)),
+        actor,
+        name_contains=name_contains,
+        status=status,
+    )
+    page = _LIST.page(session, query, sort=sort, direction=direction, limit=limit, cursor=cursor)
     items = [
         WorkspaceRow(
-            id=str(workspace.id),
-            name=workspace.name,
-            slug=workspace.slug,
-            account_id=account.id,
-            account_name=account.name,
-            tenancy_model=workspace.tenancy_model,
-            status=workspace.status,
-            region=workspace.region,
-            created_at=workspace.created_at,
+            id=str(row.id),
+            name=row.name,
+            slug=row.slug,
+            account_id=row.account_id,
+            account_name=row.account_name,
+            tenancy_model=row.tenancy_model,
+            status=row.status,
+            region=row.region,
+            created_at=row.created_at,
         )
-        for workspace, account in rows
+        for row in page.rows
     ]
-    return Page[WorkspaceRow](items=items, next_cursor=next_cursor)
+    return WorkspaceRowPage(items=items, next_cursor=page.next_cursor)
 
 
 def count_workspaces(
@@ -376,9 +353,18 @@ def count_workspaces(
     name_contains: str | None = None,
     status: str | None = None,
 ) -> int:
-    """How many workspaces list_workspaces would walk through with the same filters."""
-    query = _filtered(actor, name_contains=name_contains, status=status)
-    return session.exec(select(func.count()).select_from(query.subquery())).one()
+    """How many workspaces list_workspaces would walk through with the same filters.
+
+    Counts workspaces alone: every workspace has its account (a foreign key), so the list's
+    join changes no count.
+    """
+    query = _filter(
+        select(func.count()).select_from(Workspace),
+        actor,
+        name_contains=name_contains,
+        status=status,
+    )
+    return session.execute(query).scalar_one()
 
 
 def _environments(session: Session, workspace: Workspace) -> list[EnvironmentPublic]:
@@ -447,7 +433,6 @@ def _activity(
     limit: int | None,
     cursor: str | None,
 ) -> Page[AuditEventPublic]:
-    limit = clamp_limit(limit)
     query = select(AuditEvent).where(scope)
     who = (actor_filter or "").strip()
     if who:
@@ -460,18 +445,9 @@ def _activity(
     what = (action_filter or "").strip()
     if what:
         query = query.where(col(AuditEvent.action).startswith(what, autoescape=True))
-    position = decode_cursor(cursor)
-    if position is not None:
-        last_id = position.get("id")
-        if not isinstance(last_id, int):
-            raise Invalid("The cursor is not valid; start from the first page.", field="cursor")
-        query = query.where(col(AuditEvent.id) < last_id)
-    # Newest first: ids grow with every insert, so they order the feed without ties.
-    rows = session.exec(query.order_by(col(AuditEvent.id).desc()).limit(limit + 1)).all()
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor({"id": rows[-1].id})
+    page = _ACTIVITY.page(
+        session, query, sort="newest", direction="desc", limit=limit, cursor=cursor
+    )
     items = [
         AuditEventPublic(
             id=row.id,
@@ -489,9 +465,9 @@ def _activity(
             ip_address=row.ip_address,
             user_agent=row.user_agent,
         )
-        for row in rows
+        for row, _key in page.rows
     ]
-    return Page[AuditEventPublic](items=items, next_cursor=next_cursor)
+    return AuditEventPage(items=items, next_cursor=page.next_cursor)
 
 
 def list_activity(
