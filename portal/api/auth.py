@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from portal.api.problems import BearerRequired
-from portal.db import transaction
+from portal.api.threads import in_transaction
 from portal.domain.access import Actor, ClientInfo
 from portal.domain.errors import Unauthenticated
 from portal.services import api_tokens
@@ -34,20 +34,24 @@ def client_info(request: Request) -> ClientInfo:
     )
 
 
-def require_actor(
+async def require_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
-    """The token's Actor, or a 401 problem with a Bearer challenge."""
+    """The token's Actor, or a 401 problem with a Bearer challenge.
+
+    A missing or non-Bearer header is refused on the event loop; the token itself is looked
+    up on a worker thread (a blocking database read must not hold the loop).
+    """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise BearerRequired(
             "Send a personal access token: Authorization: Bearer pat_...", invalid_token=False
         )
+    secret, client = credentials.credentials, client_info(request)
     try:
-        with transaction() as session:
-            return api_tokens.resolve_token(
-                session=session, secret=credentials.credentials, client=client_info(request)
-            )
+        return await in_transaction(
+            lambda session: api_tokens.resolve_token(session=session, secret=secret, client=client)
+        )
     except Unauthenticated as exc:
         raise BearerRequired(exc.message, invalid_token=True) from None
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path
 from portal.api import problems
 from portal.api.auth import CurrentActor
 from portal.api.schemas import INT32_MAX
-from portal.db import transaction
+from portal.api.threads import in_transaction
 from portal.domain.processes import ProcessPublic
 from portal.services import processes
 
@@ -24,8 +24,9 @@ router = APIRouter(prefix="/v1/processes", tags=["processes"])
     operation_id="get_process",
     summary="One process with its steps and progress (read on its workspace)",
 )
-def get_process(
+async def get_process(
     actor: CurrentActor, process_id: Annotated[int, Path(ge=1, le=INT32_MAX)]
 ) -> ProcessPublic:
-    with transaction() as session:
-        return processes.get_process(session=session, actor=actor, process_id=process_id)
+    return await in_transaction(
+        lambda session: processes.get_process(session=session, actor=actor, process_id=process_id)
+    )

@@ -29,7 +29,7 @@ from portal.api.schemas import (
     WorkspaceStatus,
     WorkspaceUpdate,
 )
-from portal.db import transaction
+from portal.api.threads import in_transaction
 from portal.domain.dto import WorkspacePublic
 from portal.domain.paging import DEFAULT_LIMIT, MAX_LIMIT
 from portal.domain.processes import ProcessPublic
@@ -39,11 +39,15 @@ router = APIRouter(prefix="/v1/workspaces", tags=["workspaces"])
 
 WorkspaceId = Annotated[uuid.UUID, Path(description="The workspace UUID.")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")]
+# Any string: the keyset pager checks it, and one it did not give is a 400 problem
+# (invalid-cursor), whatever its length or content.
 Cursor = Annotated[
-    Text | None, Query(max_length=1000, description="`next_cursor` of the previous page.")
+    str | None,
+    Query(description="`next_cursor` of the previous page, as it was given (opaque)."),
 ]
 
 _READ = problems.responses(401, 404, 422)
+_LIST = problems.responses(400, 401, 404, 422)
 _WRITE = problems.responses(401, 403, 404, 409, 422)
 _BODY = problems.responses(400)  # a body that is not JSON at all
 
@@ -64,11 +68,11 @@ def _created(model: WorkspacePublic) -> dict[str, str]:
 @router.get(
     "",
     response_model=WorkspaceListPublic,
-    responses=_READ,
+    responses=_LIST,
     operation_id="list_workspaces",
     summary="List the workspaces the token's owner can read",
 )
-def list_workspaces(
+async def list_workspaces(
     actor: CurrentActor,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
@@ -79,8 +83,8 @@ def list_workspaces(
     sort: WorkspaceSort = "created_at",
     direction: Direction = "desc",
 ) -> WorkspaceListPublic:
-    with transaction() as session:
-        page = workspaces.list_workspaces(
+    page = await in_transaction(
+        lambda session: workspaces.list_workspaces(
             session=session,
             actor=actor,
             name_contains=name,
@@ -90,6 +94,7 @@ def list_workspaces(
             limit=limit,
             cursor=cursor,
         )
+    )
     return WorkspaceListPublic(items=page.items, next_cursor=page.next_cursor)
 
 
@@ -100,11 +105,12 @@ def list_workspaces(
     operation_id="get_workspace",
     summary="One workspace with its environments",
 )
-def get_workspace(actor: CurrentActor, workspace_id: WorkspaceId) -> WorkspaceDetailPublic:
-    with transaction() as session:
-        detail = workspaces.get_workspace_detail(
+async def get_workspace(actor: CurrentActor, workspace_id: WorkspaceId) -> WorkspaceDetailPublic:
+    detail = await in_transaction(
+        lambda session: workspaces.get_workspace_detail(
             session=session, actor=actor, workspace_id=str(workspace_id)
         )
+    )
     return WorkspaceDetailPublic.model_validate(detail.model_dump())
 
 
@@ -115,22 +121,25 @@ def get_workspace(actor: CurrentActor, workspace_id: WorkspaceId) -> WorkspaceDe
     operation_id="list_environments",
     summary="The workspace's dev, staging and prod environments with their status",
 )
-def list_environments(actor: CurrentActor, workspace_id: WorkspaceId) -> EnvironmentListPublic:
-    with transaction() as session:
-        items = workspaces.list_environments(
+async def list_environments(
+    actor: CurrentActor, workspace_id: WorkspaceId
+) -> EnvironmentListPublic:
+    items = await in_transaction(
+        lambda session: workspaces.list_environments(
             session=session, actor=actor, workspace_id=str(workspace_id)
         )
+    )
     return EnvironmentListPublic(items=items)
 
 
 @router.get(
     "/{workspace_id}/audit",
     response_model=AuditEventListPublic,
-    responses=_READ,
+    responses=_LIST,
     operation_id="list_audit_events",
     summary="The workspace's audit trail, newest first",
 )
-def list_audit_events(
+async def list_audit_events(
     actor: CurrentActor,
     workspace_id: WorkspaceId,
     limit: Limit = DEFAULT_LIMIT,
@@ -148,8 +157,8 @@ def list_audit_events(
         Query(max_length=64, description='An action or its prefix, e.g. "workspace.".'),
     ] = None,
 ) -> AuditEventListPublic:
-    with transaction() as session:
-        page = workspaces.list_activity(
+    page = await in_transaction(
+        lambda session: workspaces.list_activity(
             session=session,
             actor=actor,
             workspace_id=str(workspace_id),
@@ -158,6 +167,7 @@ def list_audit_events(
             limit=limit,
             cursor=cursor,
         )
+    )
     return AuditEventListPublic(items=page.items, next_cursor=page.next_cursor)
 
 

@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from portal.models._base import EXTEND, utcnow
@@ -10,7 +11,11 @@ from portal.models._base import EXTEND, utcnow
 
 class Workspace(SQLModel, table=True):
     __tablename__ = "workspaces"
-    __table_args__ = EXTEND
+    __table_args__ = (
+        # The list's default keyset order (newest first, ties by id); see alembic revision 0004.
+        Index("ix_workspaces_created_at_id", "created_at", "id"),
+        EXTEND,
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     account_id: int = Field(foreign_key="accounts.id", index=True, ondelete="CASCADE")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from portal.domain.access import Actor, ActorKind, ClientInfo
@@ -160,12 +160,27 @@ def resolve_token(*, session: Session, secret: str | None, client: ClientInfo) -
     """The Actor behind a `pat_...` secret, or Unauthenticated (unknown, revoked, expired).
 
     The /v1 API authenticates every request through here; the secret is the only thing the
-    client supplies.
+    client supplies. One indexed read of the token with its owner's columns (no ORM rows:
+    this runs on every request), and a write only when last_used_at is older than
+    _TOUCH_EVERY; that UPDATE is guarded by the same condition, so concurrent requests of one
+    token at the minute's turn write it once.
     """
     if not secret or not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
         raise Unauthenticated("A valid personal access token is required.")
-    row = session.exec(
-        select(PersonalAccessToken).where(PersonalAccessToken.token_hash == token_hash(secret))
+    row = session.execute(
+        select(
+            col(PersonalAccessToken.id),
+            col(PersonalAccessToken.name),
+            col(PersonalAccessToken.revoked_at),
+            col(PersonalAccessToken.expires_at),
+            col(PersonalAccessToken.last_used_at),
+            col(User.id).label("user_id"),
+            col(User.email),
+            col(User.name).label("user_name"),
+            col(User.is_platform_admin),
+        )
+        .join(User, col(User.id) == col(PersonalAccessToken.user_id))
+        .where(PersonalAccessToken.token_hash == token_hash(secret))
     ).first()
     if row is None:
         raise Unauthenticated("A valid personal access token is required.")
@@ -174,17 +189,24 @@ def resolve_token(*, session: Session, secret: str | None, client: ClientInfo) -
     now = utcnow()
     if row.expires_at is not None and now >= row.expires_at:
         raise Unauthenticated("This personal access token has expired.", expired=True)
-    user = session.get(User, row.user_id)
-    if user is None:
-        raise Unauthenticated("A valid personal access token is required.")
     if row.last_used_at is None or now - row.last_used_at >= _TOUCH_EVERY:
-        row.last_used_at = now
-        session.add(row)
+        session.execute(
+            update(PersonalAccessToken)
+            .where(
+                col(PersonalAccessToken.id) == row.id,
+                or_(
+                    col(PersonalAccessToken.last_used_at).is_(None),
+                    col(PersonalAccessToken.last_used_at) <= now - _TOUCH_EVERY,
+                ),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
     return Actor(
-        user_id=user.id,
-        email=user.email,
-        name=user.name,
-        is_platform_admin=user.is_platform_admin,
+        user_id=row.user_id,
+        email=row.email,
+        name=row.user_name,
+        is_platform_admin=row.is_platform_admin,
         kind=ActorKind.TOKEN,
         token_id=row.id,
         token_name=row.name,
