@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from portal.api import problems
-from portal.api.auth import CurrentActor
+from portal.api.auth import Token
 from portal.api.schemas import INT32_MAX
-from portal.api.threads import in_transaction
+from portal.api.threads import as_actor
 from portal.domain.processes import ProcessPublic
 from portal.services import processes
 
@@ -25,8 +25,11 @@ router = APIRouter(prefix="/v1/processes", tags=["processes"])
     summary="One process with its steps and progress (read on its workspace)",
 )
 async def get_process(
-    actor: CurrentActor, process_id: Annotated[int, Path(ge=1, le=INT32_MAX)]
+    token: Token, process_id: Annotated[int, Path(ge=1, le=INT32_MAX)]
 ) -> ProcessPublic:
-    return await in_transaction(
-        lambda session: processes.get_process(session=session, actor=actor, process_id=process_id)
+    return await as_actor(
+        token,
+        lambda session, actor: processes.get_process(
+            session=session, actor=actor, process_id=process_id
+        ),
     )

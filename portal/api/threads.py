@@ -1,9 +1,10 @@
-"""Database work of an API route: on a worker thread, in one transaction.
+"""Database work of an API route: on a worker thread, in one transaction, as the token's Actor.
 
-Routes are `async def` and hand their one service call to `in_transaction`: one hop to a
-worker thread per step and back, and the response is validated and serialized on the event
-loop. (A plain `def` route costs FastAPI three hops per request: its dependency, its body, and
-the validation of what it returned.)
+Read routes are `async def` and hand everything that touches the database to `as_actor`: the
+token check and the service call share one worker-thread hop and one transaction, and the
+response is validated and serialized back on the event loop. (A plain `def` route with a
+`def` dependency costs FastAPI three hops per request: the dependency, the body, and the
+validation of what the body returned.) Writes run `run_as` inside their own thread.
 """
 
 from __future__ import annotations
@@ -14,16 +15,22 @@ from typing import TypeVar
 import anyio.to_thread
 from sqlmodel import Session
 
+from portal.api.auth import Bearer
 from portal.db import transaction
+from portal.domain.access import Actor
 
 T = TypeVar("T")
 
 
-def _run(work: Callable[[Session], T]) -> T:
+def run_as(token: Bearer, work: Callable[[Session, Actor], T]) -> T:
+    """`work(session, actor)` in one transaction, once the token is checked; blocking."""
     with transaction() as session:
-        return work(session)
+        actor = token.actor(session)
+        # The token's last use stays recorded even when the work then fails.
+        session.commit()
+        return work(session, actor)
 
 
-async def in_transaction(work: Callable[[Session], T]) -> T:
-    """`work(session)` in one transaction on a worker thread; its result, or its error."""
-    return await anyio.to_thread.run_sync(_run, work)
+async def as_actor(token: Bearer, work: Callable[[Session, Actor], T]) -> T:
+    """run_as on a worker thread: the event loop keeps serving meanwhile."""
+    return await anyio.to_thread.run_sync(run_as, token, work)

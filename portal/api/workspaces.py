@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
 from portal.api import problems
-from portal.api.auth import CurrentActor
+from portal.api.auth import Token
 from portal.api.idempotency import REPLAYED_RESPONSE_HEADER, IdempotencyKey, run_write
 from portal.api.schemas import (
     AuditEventListPublic,
@@ -29,7 +29,7 @@ from portal.api.schemas import (
     WorkspaceStatus,
     WorkspaceUpdate,
 )
-from portal.api.threads import in_transaction
+from portal.api.threads import as_actor
 from portal.domain.dto import WorkspacePublic
 from portal.domain.paging import DEFAULT_LIMIT, MAX_LIMIT
 from portal.domain.processes import ProcessPublic
@@ -73,7 +73,7 @@ def _created(model: WorkspacePublic) -> dict[str, str]:
     summary="List the workspaces the token's owner can read",
 )
 async def list_workspaces(
-    actor: CurrentActor,
+    token: Token,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
     name: Annotated[
@@ -83,8 +83,9 @@ async def list_workspaces(
     sort: WorkspaceSort = "created_at",
     direction: Direction = "desc",
 ) -> WorkspaceListPublic:
-    page = await in_transaction(
-        lambda session: workspaces.list_workspaces(
+    page = await as_actor(
+        token,
+        lambda session, actor: workspaces.list_workspaces(
             session=session,
             actor=actor,
             name_contains=name,
@@ -93,7 +94,7 @@ async def list_workspaces(
             direction=direction,
             limit=limit,
             cursor=cursor,
-        )
+        ),
     )
     return WorkspaceListPublic(items=page.items, next_cursor=page.next_cursor)
 
@@ -105,11 +106,12 @@ async def list_workspaces(
     operation_id="get_workspace",
     summary="One workspace with its environments",
 )
-async def get_workspace(actor: CurrentActor, workspace_id: WorkspaceId) -> WorkspaceDetailPublic:
-    detail = await in_transaction(
-        lambda session: workspaces.get_workspace_detail(
+async def get_workspace(token: Token, workspace_id: WorkspaceId) -> WorkspaceDetailPublic:
+    detail = await as_actor(
+        token,
+        lambda session, actor: workspaces.get_workspace_detail(
             session=session, actor=actor, workspace_id=str(workspace_id)
-        )
+        ),
     )
     return WorkspaceDetailPublic.model_validate(detail.model_dump())
 
@@ -121,13 +123,12 @@ async def get_workspace(actor: CurrentActor, workspace_id: WorkspaceId) -> Works
     operation_id="list_environments",
     summary="The workspace's dev, staging and prod environments with their status",
 )
-async def list_environments(
-    actor: CurrentActor, workspace_id: WorkspaceId
-) -> EnvironmentListPublic:
-    items = await in_transaction(
-        lambda session: workspaces.list_environments(
+async def list_environments(token: Token, workspace_id: WorkspaceId) -> EnvironmentListPublic:
+    items = await as_actor(
+        token,
+        lambda session, actor: workspaces.list_environments(
             session=session, actor=actor, workspace_id=str(workspace_id)
-        )
+        ),
     )
     return EnvironmentListPublic(items=items)
 
@@ -140,7 +141,7 @@ async def list_environments(
     summary="The workspace's audit trail, newest first",
 )
 async def list_audit_events(
-    actor: CurrentActor,
+    token: Token,
     workspace_id: WorkspaceId,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
@@ -157,8 +158,9 @@ async def list_audit_events(
         Query(max_length=64, description='An action or its prefix, e.g. "workspace.".'),
     ] = None,
 ) -> AuditEventListPublic:
-    page = await in_transaction(
-        lambda session: workspaces.list_activity(
+    page = await as_actor(
+        token,
+        lambda session, actor: workspaces.list_activity(
             session=session,
             actor=actor,
             workspace_id=str(workspace_id),
@@ -166,7 +168,7 @@ async def list_audit_events(
             action_filter=action,
             limit=limit,
             cursor=cursor,
-        )
+        ),
     )
     return AuditEventListPublic(items=page.items, next_cursor=page.next_cursor)
 
@@ -187,17 +189,17 @@ async def list_audit_events(
     summary="Create a workspace (administer on the account); it starts provisioning",
 )
 def create_workspace(
-    request: Request, actor: CurrentActor, payload: WorkspaceCreate, key: IdempotencyKey = None
+    request: Request, token: Token, payload: WorkspaceCreate, key: IdempotencyKey = None
 ) -> Response:
     return run_write(
         request=request,
-        actor=actor,
+        token=token,
         key=key,
         payload=payload,
         status_code=status.HTTP_201_CREATED,
         response_model=WorkspacePublic,
         headers=_created,
-        change=lambda session: workspaces.create_workspace(
+        change=lambda session, actor: workspaces.create_workspace(
             session=session,
             actor=actor,
             account_id=payload.account_id,
@@ -217,19 +219,19 @@ def create_workspace(
 )
 def update_workspace(
     request: Request,
-    actor: CurrentActor,
+    token: Token,
     workspace_id: WorkspaceId,
     payload: WorkspaceUpdate,
     key: IdempotencyKey = None,
 ) -> Response:
     return run_write(
         request=request,
-        actor=actor,
+        token=token,
         key=key,
         payload=payload,
         status_code=status.HTTP_200_OK,
         response_model=WorkspacePublic,
-        change=lambda session: workspaces.rename_workspace(
+        change=lambda session, actor: workspaces.rename_workspace(
             session=session, actor=actor, workspace_id=str(workspace_id), name=payload.name
         ),
     )
@@ -244,7 +246,7 @@ def update_workspace(
 )
 def freeze_workspace(
     request: Request,
-    actor: CurrentActor,
+    token: Token,
     workspace_id: WorkspaceId,
     payload: Annotated[WorkspaceFreeze | None, Body()] = None,
     key: IdempotencyKey = None,
@@ -252,12 +254,12 @@ def freeze_workspace(
     payload = payload or WorkspaceFreeze()  # no body and {} are the same request
     return run_write(
         request=request,
-        actor=actor,
+        token=token,
         key=key,
         payload=payload,
         status_code=status.HTTP_200_OK,
         response_model=WorkspacePublic,
-        change=lambda session: workspaces.freeze(
+        change=lambda session, actor: workspaces.freeze(
             session=session, actor=actor, workspace_id=str(workspace_id), reason=payload.reason
         ),
     )
@@ -271,16 +273,16 @@ def freeze_workspace(
     summary="Unfreeze a workspace (administer)",
 )
 def unfreeze_workspace(
-    request: Request, actor: CurrentActor, workspace_id: WorkspaceId, key: IdempotencyKey = None
+    request: Request, token: Token, workspace_id: WorkspaceId, key: IdempotencyKey = None
 ) -> Response:
     return run_write(
         request=request,
-        actor=actor,
+        token=token,
         key=key,
         payload=None,
         status_code=status.HTTP_200_OK,
         response_model=WorkspacePublic,
-        change=lambda session: workspaces.unfreeze(
+        change=lambda session, actor: workspaces.unfreeze(
             session=session, actor=actor, workspace_id=str(workspace_id)
         ),
     )
@@ -312,17 +314,17 @@ def _start_export(session, actor, workspace_id: uuid.UUID) -> ProcessPublic:
     summary="Start an export of the workspace (administer); follow the process in Location",
 )
 def export_workspace(
-    request: Request, actor: CurrentActor, workspace_id: WorkspaceId, key: IdempotencyKey = None
+    request: Request, token: Token, workspace_id: WorkspaceId, key: IdempotencyKey = None
 ) -> Response:
     return run_write(
         request=request,
-        actor=actor,
+        token=token,
         key=key,
         payload=None,
         status_code=status.HTTP_202_ACCEPTED,
         response_model=ProcessPublic,
         headers=_process_location,
-        change=lambda session: _start_export(session, actor, workspace_id),
+        change=lambda session, actor: _start_export(session, actor, workspace_id),
     )
 
 
@@ -335,19 +337,19 @@ def export_workspace(
 )
 def offboard_workspace(
     request: Request,
-    actor: CurrentActor,
+    token: Token,
     workspace_id: WorkspaceId,
     payload: WorkspaceOffboard,
     key: IdempotencyKey = None,
 ) -> Response:
     return run_write(
         request=request,
-        actor=actor,
+        token=token,
         key=key,
         payload=payload,
         status_code=status.HTTP_200_OK,
         response_model=WorkspacePublic,
-        change=lambda session: workspaces.offboard(
+        change=lambda session, actor: workspaces.offboard(
             session=session,
             actor=actor,
             workspace_id=str(workspace_id),
@@ -364,16 +366,16 @@ def offboard_workspace(
     summary="Restore a workspace being offboarded, within its hard-delete window",
 )
 def restore_workspace(
-    request: Request, actor: CurrentActor, workspace_id: WorkspaceId, key: IdempotencyKey = None
+    request: Request, token: Token, workspace_id: WorkspaceId, key: IdempotencyKey = None
 ) -> Response:
     return run_write(
         request=request,
-        actor=actor,
+        token=token,
         key=key,
         payload=None,
         status_code=status.HTTP_200_OK,
         response_model=WorkspacePublic,
-        change=lambda session: workspaces.restore(
+        change=lambda session, actor: workspaces.restore(
             session=session, actor=actor, workspace_id=str(workspace_id)
         ),
     )

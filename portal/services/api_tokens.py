@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import bindparam, delete, or_, update
 from sqlmodel import Session, col, select
 
 from portal.domain.access import Actor, ActorKind, ClientInfo
@@ -156,6 +156,38 @@ def revoke_token(*, session: Session, actor: Actor, token_id: int) -> TokenPubli
     return _public(row)
 
 
+# The token look-up of every API request, built once (its values are bound parameters), on
+# table columns: a Core statement, rows as tuples.
+_T, _U = PersonalAccessToken.__table__.c, User.__table__.c
+_TOKEN_LOOKUP = (
+    select(
+        _T.id,
+        _T.name,
+        _T.revoked_at,
+        _T.expires_at,
+        _T.last_used_at,
+        _U.id.label("user_id"),
+        _U.email,
+        _U.name.label("user_name"),
+        _U.is_platform_admin,
+    )
+    .join_from(PersonalAccessToken.__table__, User.__table__, _U.id == _T.user_id)
+    .where(_T.token_hash == bindparam("token_hash"))
+)
+# Concurrent requests of one token at the minute's turn all see it stale; this writes once.
+_TOUCH = (
+    update(PersonalAccessToken.__table__)
+    .where(
+        _T.id == bindparam("token_id"),
+        or_(
+            _T.last_used_at.is_(None),
+            _T.last_used_at <= bindparam("stale", type_=_T.last_used_at.type),
+        ),
+    )
+    .values(last_used_at=bindparam("now", type_=_T.last_used_at.type))
+)
+
+
 def resolve_token(*, session: Session, secret: str | None, client: ClientInfo) -> Actor:
     """The Actor behind a `pat_...` secret, or Unauthenticated (unknown, revoked, expired).
 
@@ -167,21 +199,7 @@ def resolve_token(*, session: Session, secret: str | None, client: ClientInfo) -
     """
     if not secret or not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
         raise Unauthenticated("A valid personal access token is required.")
-    row = session.execute(
-        select(
-            col(PersonalAccessToken.id),
-            col(PersonalAccessToken.name),
-            col(PersonalAccessToken.revoked_at),
-            col(PersonalAccessToken.expires_at),
-            col(PersonalAccessToken.last_used_at),
-            col(User.id).label("user_id"),
-            col(User.email),
-            col(User.name).label("user_name"),
-            col(User.is_platform_admin),
-        )
-        .join(User, col(User.id) == col(PersonalAccessToken.user_id))
-        .where(PersonalAccessToken.token_hash == token_hash(secret))
-    ).first()
+    row = session.execute(_TOKEN_LOOKUP, {"token_hash": token_hash(secret)}).first()
     if row is None:
         raise Unauthenticated("A valid personal access token is required.")
     if row.revoked_at is not None:
@@ -190,18 +208,7 @@ def resolve_token(*, session: Session, secret: str | None, client: ClientInfo) -
     if row.expires_at is not None and now >= row.expires_at:
         raise Unauthenticated("This personal access token has expired.", expired=True)
     if row.last_used_at is None or now - row.last_used_at >= _TOUCH_EVERY:
-        session.execute(
-            update(PersonalAccessToken)
-            .where(
-                col(PersonalAccessToken.id) == row.id,
-                or_(
-                    col(PersonalAccessToken.last_used_at).is_(None),
-                    col(PersonalAccessToken.last_used_at) <= now - _TOUCH_EVERY,
-                ),
-            )
-            .values(last_used_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_TOUCH, {"token_id": row.id, "now": now, "stale": now - _TOUCH_EVERY})
     return Actor(
         user_id=row.user_id,
         email=row.email,

@@ -30,9 +30,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, Select, literal, tuple_
+from sqlalchemy import Integer, Row, Select, bindparam, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -191,38 +192,78 @@ class Keyset:
         direction: str,
         limit: int | None,
         cursor: str | None,
+        params: Mapping[str, Any] | None = None,
     ) -> Slice:
         """The page of `query` after `cursor`, in `sort` order (ties broken by the id in the
-        same direction), and the cursor of the page after it. The rows are the query's own
-        columns; the keys are appended to each row as extra columns."""
+        same direction), and the cursor of the page after it.
+
+        The rows are the query's own columns, then any key the query does not select itself.
+        `params` are the values of the query's bound parameters: a query built once with
+        `bindparam()`s (and its ordered, resumed forms, which are built once per query, sort,
+        direction and whether a cursor is given) skips SQLAlchemy's statement building and
+        cache-key work on every request.
+        """
         if sort not in self.sorts:
             raise Invalid(f"sort must be one of: {', '.join(self.sorts)}.", field="sort")
         if direction not in DIRECTIONS:
             raise Invalid("direction must be asc or desc.", field="direction")
         size = clamp_limit(limit)
-        keys = self._keys(sort)
         position = self.decode(cursor, sort=sort, direction=direction)
-        columns = [key.expression for key in keys]
-        query = query.add_columns(
-            *(column.label(f"keyset_{i}") for i, column in enumerate(columns))
-        )
+        statement, where = _prepared(self, query, sort, direction, position is not None)
+        values = {**(params or {}), _LIMIT: size + 1}
         if position is not None:
-            # A row value comparison: one index range on SQLite and PostgreSQL alike.
-            after = tuple_(*columns)
-            at = tuple_(
-                *(
-                    literal(value, type_=key.expression.type)
-                    for key, value in zip(keys, position, strict=True)
-                )
-            )
-            query = query.where(after > at if direction == "asc" else after < at)
-        order = [c.asc() if direction == "asc" else c.desc() for c in columns]
-        rows = list(session.execute(query.order_by(*order).limit(size + 1)).all())
+            values.update(zip(_AFTER, position, strict=False))
+        if session.autoflush:
+            session.flush()  # as the ORM does before a query; a Core statement does not
+        rows = list(session.execute(statement, values).all())
         next_cursor = None
         if len(rows) > size:
             rows = rows[:size]
-            next_cursor = self.encode(sort=sort, direction=direction, values=rows[-1][-len(keys) :])
+            last = rows[-1]
+            next_cursor = self.encode(
+                sort=sort, direction=direction, values=[last[i] for i in where]
+            )
         return Slice(rows=rows, next_cursor=next_cursor)
+
+
+_LIMIT = "keyset_limit"
+_AFTER = tuple(f"keyset_after_{i}" for i in range(2))
+
+
+@lru_cache(maxsize=256)
+def _prepared(
+    keyset: Keyset, query: Select, sort: str, direction: str, resume: bool
+) -> tuple[Select, tuple[int, ...]]:
+    """`query` ordered by the sort's keys, resumed after bound key values if `resume`, and
+    limited by a bound parameter; with where each key is in its rows. Keys the query selects
+    already are read from their column rather than selected twice."""
+    keys = keyset._keys(sort)
+    # What each row holds: an entity (select(AuditEvent)) is one element, a column one.
+    selected = [described["expr"] for described in query.column_descriptions]
+    where: list[int] = []
+    extra = []
+    for key in keys:
+        found = next((i for i, c in enumerate(selected) if c is key.expression), None)
+        if found is None:
+            found = len(selected) + len(extra)
+            extra.append(key.expression.label(f"keyset_{len(extra)}"))
+        where.append(found)
+    columns = [key.expression for key in keys]
+    if extra:
+        query = query.add_columns(*extra)
+    if resume:
+        # A row value comparison: one index range on SQLite and PostgreSQL alike.
+        after = tuple_(*columns)
+        at = tuple_(
+            *(
+                bindparam(name, type_=key.expression.type)
+                for name, key in zip(_AFTER, keys, strict=False)
+            )
+        )
+        query = query.where(after > at if direction == "asc" else after < at)
+    order = [c.asc() if direction == "asc" else c.desc() for c in columns]
+    query = query.order_by(*order).limit(bindparam(_LIMIT, type_=Integer))
+    return query, tuple(where)
 
 
 def _typed(key: Key, value: object) -> Any:

@@ -12,9 +12,10 @@ import re
 import unicodedata
 import uuid
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -43,19 +44,21 @@ NAME_MAX = 120
 _SLUG_MAX = 100  # leaves room for "-NNN" under the column's 140
 _SLUG_ATTEMPTS = 5
 
+# The list reads table columns (a Core statement: rows as tuples, no ORM loading).
+_W, _A = Workspace.__table__.c, Account.__table__.c
 # The list's sort keys: a column each (names compare case-insensitively); ties break by id.
 # created_at (the default) walks ix_workspaces_created_at_id.
 _LIST = keyset.Keyset(
     "workspaces",
     sorts={
-        "name": Key(func.lower(col(Workspace.name)), str),
-        "account": Key(func.lower(col(Account.name)), str),
-        "tenancy_model": Key(col(Workspace.tenancy_model), str),
-        "status": Key(col(Workspace.status), str),
-        "region": Key(col(Workspace.region), str),
-        "created_at": Key(col(Workspace.created_at), datetime),
+        "name": Key(func.lower(_W.name), str),
+        "account": Key(func.lower(_A.name), str),
+        "tenancy_model": Key(_W.tenancy_model, str),
+        "status": Key(_W.status, str),
+        "region": Key(_W.region, str),
+        "created_at": Key(_W.created_at, datetime),
     },
-    tiebreak=Key(col(Workspace.id), uuid.UUID),
+    tiebreak=Key(_W.id, uuid.UUID),
 )
 SORTS = tuple(_LIST.sorts)
 DIRECTIONS = keyset.DIRECTIONS
@@ -278,32 +281,68 @@ def get(*, session: Session, actor: Actor, workspace_id: str) -> WorkspaceSummar
     return _summary(workspace, session.get(Account, workspace.account_id))
 
 
-# The list's columns: what a WorkspaceRow shows, without loading Workspace and Account rows.
-_ROW_COLUMNS = (
-    col(Workspace.id),
-    col(Workspace.name),
-    col(Workspace.slug),
-    col(Workspace.account_id),
-    col(Account.name).label("account_name"),
-    col(Workspace.tenancy_model),
-    col(Workspace.status),
-    col(Workspace.region),
-    col(Workspace.created_at),
-)
-
-
-def _filter(query, actor: Actor, *, name_contains: str | None, status: str | None):
+def _valid_status(status: str | None) -> str | None:
     if status is not None and status not in STATUSES:
         raise Invalid(f"status must be one of: {', '.join(STATUSES)}.", field="status")
-    query = query.where(permissions.readable_workspaces(actor)).where(
-        col(Workspace.status).not_in(_HIDDEN_STATUSES)
-    )
+    return status or None
+
+
+def _name_term(name_contains: str | None) -> str | None:
+    """The name filter as a LIKE operand: lowercased, its wildcards escaped with "/"."""
     term = (name_contains or "").strip().lower()
-    if term:
-        query = query.where(func.lower(col(Workspace.name)).contains(term, autoescape=True))
-    if status:
-        query = query.where(Workspace.status == status)
+    if not term:
+        return None
+    return "%" + term.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+def _filtered(query, *, by_name: bool, by_status: bool):
+    """`query` narrowed to the workspaces the `reader` parameter can read, not deleted, and
+    by the `name` and `status` parameters where asked."""
+    query = query.where(permissions.workspaces_readable_by(bindparam("reader"))).where(
+        _W.status.not_in(_HIDDEN_STATUSES)
+    )
+    if by_name:
+        query = query.where(func.lower(_W.name).like(bindparam("name"), escape="/"))
+    if by_status:
+        query = query.where(_W.status == bindparam("status"))
     return query
+
+
+@lru_cache(maxsize=4)
+def _list_query(by_name: bool, by_status: bool):
+    """The list's statement for one combination of filters, built once: its values are bound
+    parameters (the keyset pager caches its ordered forms per statement)."""
+    rows = select(
+        _W.id,
+        _W.name,
+        _W.slug,
+        _W.account_id,
+        _A.name.label("account_name"),
+        _W.tenancy_model,
+        _W.status,
+        _W.region,
+        _W.created_at,
+    ).join_from(Workspace.__table__, Account.__table__, _A.id == _W.account_id)
+    return _filtered(rows, by_name=by_name, by_status=by_status)
+
+
+@lru_cache(maxsize=4)
+def _count_query(by_name: bool, by_status: bool):
+    # Workspaces alone: each has its account (a foreign key), so the join changes no count.
+    return _filtered(
+        select(func.count()).select_from(Workspace.__table__), by_name=by_name, by_status=by_status
+    )
+
+
+def _filter_values(actor: Actor, name_contains: str | None, status: str | None) -> dict:
+    values: dict[str, Any] = {"reader": actor.user_id}
+    status = _valid_status(status)
+    term = _name_term(name_contains)
+    if term is not None:
+        values["name"] = term
+    if status is not None:
+        values["status"] = status
+    return values
 
 
 def list_workspaces(
@@ -322,26 +361,41 @@ def list_workspaces(
     `sort` is one of SORTS, `direction` asc or desc; ties break by id in the same direction,
     so every row appears exactly once as the cursor walks the pages.
     """
-    query = _filter(
-        select(*_ROW_COLUMNS).join(Account, col(Account.id) == col(Workspace.account_id)),
-        actor,
-        name_contains=name_contains,
-        status=status,
+    values = _filter_values(actor, name_contains, status)
+    query = _list_query("name" in values, "status" in values)
+    page = _LIST.page(
+        session,
+        query,
+        sort=sort,
+        direction=direction,
+        limit=limit,
+        cursor=cursor,
+        params=values,
     )
-    page = _LIST.page(session, query, sort=sort, direction=direction, limit=limit, cursor=cursor)
     items = [
         WorkspaceRow(
-            id=str(row.id),
-            name=row.name,
-            slug=row.slug,
-            account_id=row.account_id,
-            account_name=row.account_name,
-            tenancy_model=row.tenancy_model,
-            status=row.status,
-            region=row.region,
-            created_at=row.created_at,
+            id=str(id_),
+            name=name,
+            slug=slug,
+            account_id=account_id,
+            account_name=account_name,
+            tenancy_model=tenancy_model,
+            status=status,
+            region=region,
+            created_at=created_at,
         )
-        for row in page.rows
+        for (
+            id_,
+            name,
+            slug,
+            account_id,
+            account_name,
+            tenancy_model,
+            status,
+            region,
+            created_at,
+            *_keys,
+        ) in page.rows
     ]
     return WorkspaceRowPage(items=items, next_cursor=page.next_cursor)
 
@@ -353,18 +407,9 @@ def count_workspaces(
     name_contains: str | None = None,
     status: str | None = None,
 ) -> int:
-    """How many workspaces list_workspaces would walk through with the same filters.
-
-    Counts workspaces alone: every workspace has its account (a foreign key), so the list's
-    join changes no count.
-    """
-    query = _filter(
-        select(func.count()).select_from(Workspace),
-        actor,
-        name_contains=name_contains,
-        status=status,
-    )
-    return session.execute(query).scalar_one()
+    """How many workspaces list_workspaces would walk through with the same filters."""
+    values = _filter_values(actor, name_contains, status)
+    return session.execute(_count_query("name" in values, "status" in values), values).scalar_one()
 
 
 def _environments(session: Session, workspace: Workspace) -> list[EnvironmentPublic]:
