@@ -25,10 +25,9 @@ T = TypeVar("T")
 def run_as(token: Bearer, work: Callable[[Session, Actor], T]) -> T:
     """`work(session, actor)` in one transaction, once the token is checked; blocking."""
     with transaction() as session:
-        actor = token.actor(session)
-        # The token's last use stays recorded even when the work then fails.
-        session.commit()
-        return work(session, actor)
+        # The token's last use (written at most once a minute) commits with the work: a
+        # request that fails leaves it to the next one.
+        return work(session, token.actor(session))
 
 
 async def as_actor(token: Bearer, work: Callable[[Session, Actor], T]) -> T:

@@ -131,6 +131,8 @@ class Keyset:
             raise ValueError("one value per key")
         encoded = []
         for key, value in zip(keys, values, strict=True):
+            if key.type is uuid.UUID and isinstance(value, str):  # read as text (UuidText)
+                value = _typed(key, value)
             if value is None or not isinstance(value, key.type) or isinstance(value, bool):
                 raise ValueError(f"{value!r} is not a {key.type.__name__} for the cursor")
             if isinstance(value, str):

@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_
+from sqlalchemy import bindparam, func, or_, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from portal.config import get_settings
+from portal.db import UuidText
 from portal.domain.access import Actor, Permission
 from portal.domain.dto import (
     AuditEventPublic,
@@ -44,8 +45,10 @@ NAME_MAX = 120
 _SLUG_MAX = 100  # leaves room for "-NNN" under the column's 140
 _SLUG_ATTEMPTS = 5
 
-# The list reads table columns (a Core statement: rows as tuples, no ORM loading).
+# The list reads table columns (a Core statement: rows as tuples, no ORM loading), and the
+# workspace id as text.
 _W, _A = Workspace.__table__.c, Account.__table__.c
+_WORKSPACE_ID = type_coerce(_W.id, UuidText())
 # The list's sort keys: a column each (names compare case-insensitively); ties break by id.
 # created_at (the default) walks ix_workspaces_created_at_id.
 _LIST = keyset.Keyset(
@@ -58,7 +61,7 @@ _LIST = keyset.Keyset(
         "region": Key(_W.region, str),
         "created_at": Key(_W.created_at, datetime),
     },
-    tiebreak=Key(_W.id, uuid.UUID),
+    tiebreak=Key(_WORKSPACE_ID, uuid.UUID),
 )
 SORTS = tuple(_LIST.sorts)
 DIRECTIONS = keyset.DIRECTIONS
@@ -299,7 +302,8 @@ def _filtered(query, *, by_name: bool, by_status: bool):
     """`query` narrowed to the workspaces the `reader` parameter can read, not deleted, and
     by the `name` and `status` parameters where asked."""
     query = query.where(permissions.workspaces_readable_by(bindparam("reader"))).where(
-        _W.status.not_in(_HIDDEN_STATUSES)
+        # != each rather than NOT IN: an IN list is re-rendered on every execution
+        *(_W.status != hidden for hidden in _HIDDEN_STATUSES)
     )
     if by_name:
         query = query.where(func.lower(_W.name).like(bindparam("name"), escape="/"))
@@ -313,7 +317,7 @@ def _list_query(by_name: bool, by_status: bool):
     """The list's statement for one combination of filters, built once: its values are bound
     parameters (the keyset pager caches its ordered forms per statement)."""
     rows = select(
-        _W.id,
+        _WORKSPACE_ID,
         _W.name,
         _W.slug,
         _W.account_id,
@@ -374,7 +378,7 @@ def list_workspaces(
     )
     items = [
         WorkspaceRow(
-            id=str(id_),
+            id=id_,
             name=name,
             slug=slug,
             account_id=account_id,
