@@ -34,7 +34,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Integer, Row, Select, bindparam, tuple_
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, TypeCoerce
 from sqlmodel import Session
 
 from portal.domain.errors import Invalid
@@ -66,9 +66,18 @@ class Key:
             raise TypeError(f"a keyset key is one of {_TYPES}, not {self.type!r}")
 
     @property
+    def column_type(self) -> Any:
+        """The SQL type values of this key bind as: the column's own, also when the list
+        reads it through type_coerce() (portal.db.UuidText, UtcTimestampText)."""
+        expression = self.expression
+        if isinstance(expression, TypeCoerce):
+            expression = expression.clause
+        return expression.type
+
+    @property
     def aware(self) -> bool:
         """Whether datetimes of this key carry a zone: as the column stores them."""
-        return bool(getattr(self.expression.type, "timezone", False))
+        return bool(getattr(self.column_type, "timezone", False))
 
 
 @dataclass(frozen=True)
@@ -131,8 +140,8 @@ class Keyset:
             raise ValueError("one value per key")
         encoded = []
         for key, value in zip(keys, values, strict=True):
-            if key.type is uuid.UUID and isinstance(value, str):  # read as text (UuidText)
-                value = _typed(key, value)
+            if key.type in (uuid.UUID, datetime) and isinstance(value, str):
+                value = _read_as_text(key, value)  # UuidText, UtcTimestampText
             if value is None or not isinstance(value, key.type) or isinstance(value, bool):
                 raise ValueError(f"{value!r} is not a {key.type.__name__} for the cursor")
             if isinstance(value, str):
@@ -251,6 +260,7 @@ def _prepared(
             extra.append(key.expression.label(f"keyset_{len(extra)}"))
         where.append(found)
     columns = [key.expression for key in keys]
+    bind_types = [key.column_type for key in keys]
     if extra:
         query = query.add_columns(*extra)
     if resume:
@@ -258,14 +268,22 @@ def _prepared(
         after = tuple_(*columns)
         at = tuple_(
             *(
-                bindparam(name, type_=key.expression.type)
-                for name, key in zip(_AFTER, keys, strict=False)
+                bindparam(name, type_=bind_type)
+                for name, bind_type in zip(_AFTER, bind_types, strict=False)
             )
         )
         query = query.where(after > at if direction == "asc" else after < at)
     order = [c.asc() if direction == "asc" else c.desc() for c in columns]
     query = query.order_by(*order).limit(bindparam(_LIMIT, type_=Integer))
     return query, tuple(where)
+
+
+def _read_as_text(key: Key, value: str) -> Any:
+    """A key value a text-reading column type gave (see portal.db), as the key's type."""
+    if key.type is uuid.UUID:
+        return uuid.UUID(value)
+    moment = datetime.fromisoformat(value)
+    return moment.astimezone(UTC) if key.aware else moment
 
 
 def _typed(key: Key, value: object) -> Any:

@@ -15,12 +15,13 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import bindparam, func, or_, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from portal.config import get_settings
-from portal.db import UuidText
+from portal.db import UtcTimestampText, UuidText
 from portal.domain.access import Actor, Permission
 from portal.domain.dto import (
     AuditEventPublic,
@@ -49,6 +50,7 @@ _SLUG_ATTEMPTS = 5
 # workspace id as text.
 _W, _A = Workspace.__table__.c, Account.__table__.c
 _WORKSPACE_ID = type_coerce(_W.id, UuidText())
+_CREATED_AT = type_coerce(_W.created_at, UtcTimestampText())
 # The list's sort keys: a column each (names compare case-insensitively); ties break by id.
 # created_at (the default) walks ix_workspaces_created_at_id.
 _LIST = keyset.Keyset(
@@ -59,7 +61,7 @@ _LIST = keyset.Keyset(
         "tenancy_model": Key(_W.tenancy_model, str),
         "status": Key(_W.status, str),
         "region": Key(_W.region, str),
-        "created_at": Key(_W.created_at, datetime),
+        "created_at": Key(_CREATED_AT, datetime),
     },
     tiebreak=Key(_WORKSPACE_ID, uuid.UUID),
 )
@@ -312,6 +314,20 @@ def _filtered(query, *, by_name: bool, by_status: bool):
     return query
 
 
+_ROW_FIELDS = (
+    "id",
+    "name",
+    "slug",
+    "account_id",
+    "account_name",
+    "tenancy_model",
+    "status",
+    "region",
+    "created_at",
+)
+_ROWS = TypeAdapter(list[WorkspaceRow])
+
+
 @lru_cache(maxsize=4)
 def _list_query(by_name: bool, by_status: bool):
     """The list's statement for one combination of filters, built once: its values are bound
@@ -325,7 +341,7 @@ def _list_query(by_name: bool, by_status: bool):
         _W.tenancy_model,
         _W.status,
         _W.region,
-        _W.created_at,
+        _CREATED_AT,
     ).join_from(Workspace.__table__, Account.__table__, _A.id == _W.account_id)
     return _filtered(rows, by_name=by_name, by_status=by_status)
 
@@ -376,31 +392,8 @@ def list_workspaces(
         cursor=cursor,
         params=values,
     )
-    items = [
-        WorkspaceRow(
-            id=id_,
-            name=name,
-            slug=slug,
-            account_id=account_id,
-            account_name=account_name,
-            tenancy_model=tenancy_model,
-            status=status,
-            region=region,
-            created_at=created_at,
-        )
-        for (
-            id_,
-            name,
-            slug,
-            account_id,
-            account_name,
-            tenancy_model,
-            status,
-            region,
-            created_at,
-            *_keys,
-        ) in page.rows
-    ]
+    # One validation call for the page (pydantic's core loops over the rows).
+    items = _ROWS.validate_python([dict(zip(_ROW_FIELDS, row, strict=False)) for row in page.rows])
     return WorkspaceRowPage(items=items, next_cursor=page.next_cursor)
 
 
