@@ -12,7 +12,7 @@ A cursor is opaque to clients but untrusted: it comes back in a URL. It names th
 sort and the direction it was made for, and `decode()` checks every field before any of it
 reaches SQL: its size, its encoding, its shape, and each value against the key's type (a
 timestamp is an ISO datetime as aware as its column, an id an int that is not a bool and fits
-64 bits, or a canonical UUID string, a string a bounded string a database can store). Anything
+its column, or a canonical UUID string, a string a bounded string a database can store). Anything
 else (forged, truncated, from another list or sort, oversized) is `InvalidCursor`, an
 `Invalid` naming the field "cursor", and never reaches the database.
 
@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, bindparam, tuple_
+from sqlalchemy import BigInteger, Integer, Row, Select, bindparam, tuple_
 from sqlalchemy.sql.elements import ColumnElement, TypeCoerce
 from sqlmodel import Session
 
@@ -73,6 +73,14 @@ class Key:
         if isinstance(expression, TypeCoerce):
             expression = expression.clause
         return expression.type
+
+    @property
+    def int_range(self) -> tuple[int, int]:
+        """What an int key's column holds: 64 bits for a BigInteger, else 32 (an INTEGER on
+        PostgreSQL; binding a larger value there is a database error, not an empty page)."""
+        if isinstance(self.column_type, BigInteger):
+            return _INT_MIN, _INT_MAX
+        return -(2**31), 2**31 - 1
 
     @property
     def aware(self) -> bool:
@@ -289,8 +297,9 @@ def _read_as_text(key: Key, value: str) -> Any:
 def _typed(key: Key, value: object) -> Any:
     """A cursor value as the key's type, or ValueError."""
     if key.type is int:
-        if type(value) is not int or not _INT_MIN <= value <= _INT_MAX:
-            raise ValueError("not an id")
+        low, high = key.int_range
+        if type(value) is not int or not low <= value <= high:
+            raise ValueError("not an id the column can hold")
         return value
     if key.type is uuid.UUID:
         if not isinstance(value, str) or not _CANONICAL_UUID.fullmatch(value):

@@ -71,6 +71,7 @@ FORGED_AUDIT_CURSORS = {
     "not base64": "%%%",
     "id true": audit_cursor([True]),
     "id of 31 digits": audit_cursor([int("1" * 31)]),
+    "id past the column's 32 bits": audit_cursor([2**31]),
     "id a float": audit_cursor([3.5]),
     "id a string": audit_cursor(["12"]),
     "id a list": audit_cursor([[12]]),
@@ -118,7 +119,7 @@ def test_a_well_formed_cursor_pages_on(client, world, db):
         assert response.status_code == 200, response.text
     audit = client.get(
         f"/v1/workspaces/{world.workspace}/audit",
-        params={"cursor": audit_cursor([2**31])},
+        params={"cursor": audit_cursor([2**31 - 1])},
         headers=world.alice,
     )
     assert audit.status_code == 200, audit.text

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import DateTime, Integer, String, Uuid, column
+from sqlalchemy import BigInteger, DateTime, Integer, String, Uuid, column
 
 from portal.domain.errors import Invalid
 from portal.domain.paging import InvalidCursor
@@ -31,6 +31,7 @@ LIST = Keyset(
         "local": Key(NAIVE, datetime),
         "name": Key(column("name", String()), str),
         "rank": Key(column("rank", Integer()), int),
+        "big": Key(column("big", BigInteger()), int),
         "newest": None,
     },
     tiebreak=Key(column("id", Uuid()), uuid.UUID),
@@ -57,8 +58,10 @@ def shaped(values: object, *, sort: str = "at", name: str = "things") -> str:
         ("at", datetime(2026, 11, 30, 23, 59, 59, 999999, tzinfo=UTC)),
         ("local", datetime(2026, 1, 2, 3, 4, 5)),
         ("name", "éclair ✓ 北京"),
-        ("rank", -(2**63)),
-        ("rank", 2**63 - 1),
+        ("rank", -(2**31)),
+        ("rank", 2**31 - 1),
+        ("big", -(2**63)),
+        ("big", 2**63 - 1),
     ],
 )
 @pytest.mark.parametrize("direction", ["asc", "desc"])
@@ -123,7 +126,8 @@ FORGED = {
     "rank true": shaped([True, str(AN_ID)], sort="rank"),
     "rank a float": shaped([1.0, str(AN_ID)], sort="rank"),
     "rank of 31 digits": shaped([int("9" * 31), str(AN_ID)], sort="rank"),
-    "rank past 64 bits": shaped([2**63, str(AN_ID)], sort="rank"),
+    "rank past 32 bits": shaped([2**31, str(AN_ID)], sort="rank"),
+    "big past 64 bits": shaped([2**63, str(AN_ID)], sort="big"),
     "rank NaN": base64.urlsafe_b64encode(
         f'{{"l":"things","s":"rank","d":"desc","k":[NaN,"{AN_ID}"]}}'.encode()
     ).decode(),
@@ -147,7 +151,8 @@ PRESENTED_FOR = {
     "rank true": "rank",
     "rank a float": "rank",
     "rank of 31 digits": "rank",
-    "rank past 64 bits": "rank",
+    "rank past 32 bits": "rank",
+    "big past 64 bits": "big",
     "rank NaN": "rank",
     "a list where a string belongs": "name",
     "an object where a string belongs": "name",
