@@ -25,6 +25,11 @@ config = rx.Config(
     # Behind N reverse proxies, take the client address from X-Forwarded-For: the sign-in
     # throttle counts failures per client address.
     trusted_proxy_hops=int(os.environ.get("PORTAL_TRUSTED_PROXY_HOPS") or 0),
+    # Each tab's state stays on the server (in memory, in .states/ in dev, or in Redis) until
+    # it has gone unused this long; Reflex's default is an hour, so closed tabs held memory for
+    # an hour. 30 minutes is Portal's session idle timeout (PORTAL_SESSION_IDLE_MINUTES): a tab
+    # idle that long is signed out anyway. The one knob for all three state managers.
+    redis_token_expiration=int(os.environ.get("PORTAL_STATE_EXPIRY_SECONDS") or 30 * 60),
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[

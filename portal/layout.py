@@ -13,13 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import reflex as rx
+from reflex.vars import Var
 
 from portal import routes
+from portal.components.badges import status_badge
 from portal.domain.access import Requirement
 from portal.state.nav import NavState
 from portal.state.session import SessionState, register_page_loaders
 
 SIDEBAR_WIDTH = "240px"
+# Below 768 px ("sm" in Reflex and Radix) the sidebar folds into a menu in the top bar.
+_WIDE_ONLY = rx.breakpoints(initial="none", sm="block")
+_NARROW_ONLY = rx.breakpoints(initial="block", sm="none")
 # Marks a page whose on_load (the guard) has run: browser tests wait for it before typing.
 _HYDRATED = {"data-hydrated": rx.State.is_hydrated}
 
@@ -116,12 +121,40 @@ def _sidebar() -> rx.Component:
         top="0",
         border_right=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 2),
+        # Below 768 px the top bar's menu button offers the same links.
+        display=rx.breakpoints(initial="none", sm="flex"),
         custom_attrs={"role": "navigation", "aria-label": "Main"},
     )
 
 
-def _workspace_picker() -> rx.Component:
-    empty = rx.popover.root(
+def _nav_menu() -> rx.Component:
+    """The sidebar's links in a menu, for screens too narrow for the sidebar."""
+    items: list[rx.Component] = []
+    for item in routes.NAV:
+        entry = rx.menu.item(
+            rx.icon(item.icon, size=14), item.label, on_click=rx.redirect(item.route)
+        )
+        if item.platform_admin_only:
+            entry = rx.cond(SessionState.platform_admin, entry)
+        items.append(entry)
+    return rx.box(
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.icon_button(
+                    rx.icon("menu", size=18),
+                    variant="ghost",
+                    color_scheme="gray",
+                    aria_label="Open navigation",
+                )
+            ),
+            rx.menu.content(*items),
+        ),
+        display=_NARROW_ONLY,
+    )
+
+
+def _no_workspaces() -> rx.Component:
+    return rx.popover.root(
         rx.popover.trigger(
             rx.button(
                 rx.icon("boxes", size=14),
@@ -147,30 +180,177 @@ def _workspace_picker() -> rx.Component:
             )
         ),
     )
-    picker = rx.select.root(
-        rx.select.trigger(placeholder="Pick a workspace", id="workspace-picker", min_width="220px"),
-        rx.select.content(
-            rx.foreach(
-                NavState.workspaces,
-                lambda w: rx.select.item(
+
+
+def _picker_option(row: Var) -> rx.Component:
+    """One offered workspace: name, account and status (two of one name stay apart), and a
+    pin toggle beside it (a separate button: an option holds no other control)."""
+    picked = row.id == NavState.selected_workspace_id
+    return rx.hstack(
+        # Picking closes the picker. The flex is what Popover.Close clones (a child with its
+        # own on_click would be wrapped in an unsized one).
+        rx.popover.close(
+            rx.flex(
+                rx.el.button(
                     rx.hstack(
-                        rx.text(w["name"]),
-                        rx.text(w["account_name"], color_scheme="gray", size="1"),
-                        align="baseline",
-                        spacing="2",
+                        rx.text(row.name, size="2", weight="medium", truncate=True),
+                        rx.cond(
+                            picked,
+                            rx.icon(
+                                "check", size=14, color=rx.color("accent", 11), flex_shrink="0"
+                            ),
+                        ),
+                        align="center",
+                        spacing="1",
+                        width="100%",
                     ),
-                    value=w["id"],
+                    rx.hstack(
+                        rx.text(row.account_name, size="1", color_scheme="gray", truncate=True),
+                        status_badge(row.status),
+                        rx.cond(
+                            row.pinned,
+                            rx.text("pinned", size="1", color_scheme="indigo"),
+                            rx.cond(row.recent, rx.text("recent", size="1", color_scheme="gray")),
+                        ),
+                        align="center",
+                        spacing="2",
+                        width="100%",
+                    ),
+                    on_click=NavState.select_workspace(row.id),
+                    custom_attrs={"role": "option", "aria-selected": picked},
+                    class_name="picker-option",
+                    width="100%",
+                    min_width="0",
+                    text_align="left",
+                    padding="var(--space-2)",
+                    border_radius="var(--radius-2)",
+                    background=rx.cond(picked, rx.color("accent", 3), "transparent"),
+                    color="inherit",
+                    border="none",
+                    cursor="pointer",
+                    _hover={"background": rx.color("gray", 4)},
+                    _focus_visible={"outline": f"2px solid {rx.color('accent', 8)}"},
                 ),
+                flex="1",
+                min_width="0",
             ),
         ),
-        value=NavState.selected_workspace_id,
-        on_change=NavState.select_workspace,
+        rx.tooltip(
+            rx.icon_button(
+                rx.cond(row.pinned, rx.icon("pin-off", size=14), rx.icon("pin", size=14)),
+                on_click=NavState.toggle_pin(row.id),
+                variant="ghost",
+                color_scheme=rx.cond(row.pinned, "indigo", "gray"),
+                size="1",
+                aria_label=rx.cond(row.pinned, "Unpin", "Pin"),
+                class_name="picker-pin",
+            ),
+            content=rx.cond(row.pinned, "Unpin: stop keeping it on top", "Pin: keep it on top"),
+        ),
+        align="center",
+        spacing="1",
+        width="100%",
+        class_name="picker-row",
+    )
+
+
+def _picker_list() -> rx.Component:
+    return rx.vstack(
+        rx.input(
+            rx.input.slot(rx.icon("search", size=14)),
+            placeholder="Search by workspace or account",
+            value=NavState.picker_query,
+            on_change=NavState.search_picker.debounce(250),
+            aria_label="Search workspaces",
+            auto_focus=True,
+            width="100%",
+        ),
+        rx.cond(
+            NavState.picker_searched,
+            rx.cond(
+                NavState.picker_rows.length() > 0,
+                rx.vstack(
+                    rx.foreach(NavState.picker_rows, _picker_option),
+                    spacing="0",
+                    width="100%",
+                    max_height="min(360px, 60vh)",
+                    overflow_y="auto",
+                    custom_attrs={"role": "listbox", "aria-label": "Workspaces"},
+                ),
+                rx.text(
+                    "No workspace matches. Check the spelling, or search by account name.",
+                    size="2",
+                    color_scheme="gray",
+                    padding_y="var(--space-2)",
+                ),
+            ),
+            rx.center(rx.spinner(size="2"), padding="var(--space-4)", width="100%"),
+        ),
+        rx.cond(
+            NavState.picker_more,
+            rx.text(
+                "More workspaces match: keep typing to narrow the list.",
+                size="1",
+                color_scheme="gray",
+            ),
+        ),
+        rx.separator(size="4"),
+        rx.hstack(
+            rx.text("Pinned and recent first.", size="1", color_scheme="gray"),
+            rx.spacer(),
+            rx.popover.close(rx.link("All workspaces", href=routes.WORKSPACES, size="1")),
+            width="100%",
+            align="center",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _workspace_picker() -> rx.Component:
+    """The current pick's name on the trigger; the list is searched on the server when the
+    picker opens (NavState.open_picker) and as the person types."""
+    picker = rx.popover.root(
+        rx.popover.trigger(
+            rx.button(
+                rx.icon("boxes", size=14),
+                rx.text(NavState.selected_workspace_name, truncate=True, max_width="180px"),
+                rx.text(
+                    NavState.selected_account_name,
+                    size="1",
+                    color_scheme="gray",
+                    truncate=True,
+                    max_width="120px",
+                    display=_WIDE_ONLY,
+                ),
+                rx.icon("chevron-down", size=14),
+                variant="surface",
+                color_scheme="gray",
+                id="workspace-picker",
+                aria_label="Workspace: " + NavState.selected_workspace_name,
+                max_width="100%",
+            )
+        ),
+        rx.popover.content(
+            _picker_list(),
+            width="min(360px, calc(100vw - 24px))",
+            align="start",
+            aria_label="Pick a workspace",
+        ),
+        on_open_change=NavState.open_picker,
     )
     return rx.hstack(
-        rx.text("Workspace", size="1", color_scheme="gray", weight="medium"),
-        rx.cond(NavState.workspaces.length() > 0, picker, empty),
+        rx.text(
+            "Workspace",
+            size="1",
+            color_scheme="gray",
+            weight="medium",
+            display=_WIDE_ONLY,
+        ),
+        rx.cond(NavState.selected_workspace_id != "", picker, _no_workspaces()),
         align="center",
         spacing="2",
+        min_width="0",
     )
 
 
@@ -195,7 +375,7 @@ def _user_menu() -> rx.Component:
         rx.menu.trigger(
             rx.button(
                 rx.avatar(fallback=SessionState.user_name[:1], size="1", radius="full"),
-                rx.text(SessionState.user_name, size="2"),
+                rx.text(SessionState.user_name, size="2", display=_WIDE_ONLY),
                 rx.icon("chevron-down", size=14),
                 variant="ghost",
                 color_scheme="gray",
@@ -232,15 +412,16 @@ def _user_menu() -> rx.Component:
 
 def _top_bar() -> rx.Component:
     return rx.hstack(
+        _nav_menu(),
         _workspace_picker(),
-        rx.separator(orientation="vertical", size="1"),
-        _app_switcher(),
+        rx.separator(orientation="vertical", size="1", display=_WIDE_ONLY),
+        rx.box(_app_switcher(), display=_WIDE_ONLY),
         rx.spacer(),
         rx.color_mode.button(variant="ghost", color_scheme="gray", aria_label="Toggle dark mode"),
         _user_menu(),
         align="center",
-        spacing="4",
-        padding_x="var(--space-6)",
+        spacing=rx.breakpoints(initial="2", sm="4"),
+        padding_x=rx.breakpoints(initial="var(--space-3)", sm="var(--space-6)"),
         height="56px",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         position="sticky",
@@ -263,13 +444,15 @@ def _shell(spec: routes.PageSpec, content: rx.Component) -> rx.Component:
                     if spec.show_title
                     else rx.fragment(),
                     content,
-                    padding="var(--space-6)",
+                    padding=rx.breakpoints(initial="var(--space-3)", sm="var(--space-6)"),
                     width="100%",
                     max_width="1200px",
+                    min_width="0",
                     custom_attrs={"role": "main"},
                 ),
                 spacing="0",
                 width="100%",
+                min_width="0",
                 min_height="100vh",
             ),
             spacing="0",
@@ -320,8 +503,10 @@ def page(route: str, *, on_load: list | None = None) -> Callable:
             return _shell(spec, render())
 
         component.__name__ = render.__name__
-        loaders = [] if spec.requirement is Requirement.PUBLIC else [NavState.load_workspaces]
-        register_page_loaders(route, loaders + list(on_load or []))
+        # The guard runs these in its own event. The picker's current pick loads last: a
+        # workspace page's loader remembers the workspace it opens first.
+        nav = [] if spec.requirement is Requirement.PUBLIC else [NavState.load_pick]
+        register_page_loaders(route, list(on_load or []) + nav)
         REGISTERED.append(Registered(route, f"{spec.title} · Portal", component))
         return component
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from portal.domain.access import Actor, ClientInfo, Permission
 from portal.domain.dto import UserPublic
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import PermissionGrant, Workspace
 from portal.services import api_tokens, auth, sessions
 
@@ -54,7 +55,7 @@ def account_of(session: Session, user_id: int) -> int:
 
 
 def make_workspace(
-    session: Session, account_id: int, name: str = "Workspace", status: str = "active"
+    session: Session, account_id: int, name: str = "Workspace", status: str = WorkspaceStatus.ACTIVE
 ) -> Workspace:
     slug = f"{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}-{next(_serial)}"
     workspace = Workspace(account_id=account_id, name=name, slug=slug, status=status)

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from portal.domain.dto import AuditEventPublic, EnvironmentPublic, WorkspacePublic, WorkspaceRow
+from portal.domain.workspaces import VISIBLE_STATUSES
+from portal.domain.workspaces import TenancyModel as Tenancy
 from portal.services import workspaces
 
 INT32_MAX = 2**31 - 1
@@ -27,8 +29,10 @@ def _storable(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_storable)]
 
-TenancyModel = Literal[workspaces.TENANCY_MODELS]  # type: ignore[valid-type]
-WorkspaceStatus = Literal[workspaces.STATUSES]  # type: ignore[valid-type]
+# The OpenAPI enums are the domain's values: the tenancy models, and the statuses a list can be
+# filtered by (a deleted workspace is never listed).
+TenancyModel = Literal[tuple(model.value for model in Tenancy)]  # type: ignore[valid-type]
+WorkspaceStatus = Literal[tuple(status.value for status in VISIBLE_STATUSES)]  # type: ignore[valid-type]
 WorkspaceSort = Literal[workspaces.SORTS]  # type: ignore[valid-type]
 Direction = Literal[workspaces.DIRECTIONS]  # type: ignore[valid-type]
 
@@ -40,7 +44,9 @@ class _Input(BaseModel):
 class WorkspaceCreate(_Input):
     account_id: int = Field(ge=1, le=INT32_MAX, description="The account the workspace is in.")
     name: Annotated[Text, Field(max_length=500)]
-    tenancy_model: TenancyModel | None = Field(default=None, description="Default: shared.")
+    tenancy_model: TenancyModel | None = Field(
+        default=None, description=f"Default: {Tenancy.SHARED.value}."
+    )
     region: Annotated[Text, Field(max_length=64)] | None = Field(
         default=None, description="One of the configured regions; default: the first."
     )

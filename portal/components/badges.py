@@ -5,17 +5,22 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import Var
 
-STATUS_COLORS = {
-    "provisioning": "amber",
-    "pending": "gray",
-    "running": "blue",
-    "active": "green",
-    "ready": "green",
-    "succeeded": "green",
-    "frozen": "cyan",
-    "offboarding": "orange",
-    "failed": "red",
-    "deleted": "gray",
+from portal.domain.processes import ProcessStatus
+from portal.domain.workspaces import EnvironmentStatus, WorkspaceStatus
+
+_W, _E, _P = WorkspaceStatus, EnvironmentStatus, ProcessStatus
+STATUS_COLORS: dict[str, str] = {
+    _W.PROVISIONING: "amber",  # also an environment's
+    _P.PENDING: "gray",
+    _P.RUNNING: "blue",
+    _W.ACTIVE: "green",
+    _E.READY: "green",
+    _P.SUCCEEDED: "green",
+    _W.FROZEN: "cyan",
+    _W.OFFBOARDING: "orange",
+    _P.FAILED: "red",  # also an environment's
+    _W.DELETED: "gray",
+    # Words without an enum yet: a token's or invitation's state, a coderunner's status.
     "revoked": "gray",
     "online": "green",
     "busy": "blue",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -14,8 +15,124 @@ class Requirement(StrEnum):
 
 
 class Permission(StrEnum):
+    """What a grant gives, weakest first: `administer` implies `read`."""
+
     READ = "read"
     ADMINISTER = "administer"
+
+    @property
+    def rank(self) -> int:
+        """The order of the levels: the one place it is written down."""
+        return _RANK[self]
+
+    def includes(self, needed: Permission) -> bool:
+        return self.rank >= needed.rank
+
+
+_RANK = {Permission.READ: 1, Permission.ADMINISTER: 2}
+
+
+def strongest(values: Iterable[str | Permission | None]) -> Permission | None:
+    """The strongest permission among grants (None when there is none)."""
+    best: Permission | None = None
+    for value in values:
+        if value is None:
+            continue
+        permission = Permission(value)
+        if best is None or permission.rank > best.rank:
+            best = permission
+    return best
+
+
+class Scope(StrEnum):
+    """What an action is decided on: the account (workspace grants do not count) or one
+    workspace (its own grants and its account's)."""
+
+    ACCOUNT = "account"
+    WORKSPACE = "workspace"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What an action needs: a permission on a scope. `writes` marks a write inside the
+    workspace, refused while it is frozen or offboarding; `purpose` ends the refusal ("You
+    need administer on the workspace Production to freeze it.")."""
+
+    permission: Permission
+    scope: Scope
+    purpose: str
+    writes: bool = False
+
+
+class Action(StrEnum):
+    """Everything a person may be allowed to do to a tenant, by name. Each has one Rule (in
+    RULES below); services ask `permissions.require(session, actor, action, target)`, where
+    the target is the account's id for an account action and the workspace's for a workspace
+    action."""
+
+    # On an account.
+    VIEW_ACCOUNT = "account.view"
+    CREATE_WORKSPACE = "account.create_workspace"
+    MANAGE_ACCOUNT_MEMBERS = "account.manage_members"
+    # On a workspace.
+    VIEW_WORKSPACE = "workspace.view"
+    RENAME_WORKSPACE = "workspace.rename"
+    FREEZE_WORKSPACE = "workspace.freeze"
+    UNFREEZE_WORKSPACE = "workspace.unfreeze"
+    EXPORT_WORKSPACE = "workspace.export"
+    OFFBOARD_WORKSPACE = "workspace.offboard"
+    RESTORE_WORKSPACE = "workspace.restore"
+    RETRY_PROCESS = "workspace.retry_process"
+    MANAGE_WORKSPACE_MEMBERS = "workspace.manage_members"
+    # Declared now for the apps, developer-portal and webhooks issues, so their services call
+    # the same door; the scope follows where their data lives.
+    MANAGE_API_KEYS = "workspace.manage_api_keys"  # an app's keys; apps live in a workspace
+    MANAGE_WEBHOOKS = "workspace.manage_webhooks"  # an app's webhook endpoints
+    PUBLISH_VERSION = "account.publish_version"  # of a developer app, owned by an account
+    ROTATE_CLIENT_SECRET = "account.rotate_client_secret"  # noqa: S105 - an action's name
+
+    @property
+    def rule(self) -> Rule:
+        return RULES[self]
+
+    @property
+    def permission(self) -> Permission:
+        return RULES[self].permission
+
+    @property
+    def scope(self) -> Scope:
+        return RULES[self].scope
+
+    @property
+    def writes(self) -> bool:
+        return RULES[self].writes
+
+
+_READ, _ADMIN = Permission.READ, Permission.ADMINISTER
+_ACCOUNT, _WORKSPACE = Scope.ACCOUNT, Scope.WORKSPACE
+
+# One rule per action. Not workspace writes, so allowed on a frozen or offboarding workspace:
+# the state transitions themselves, export (it only reads), retrying a process (retrying a
+# provisioning saga writes, and its service checks that itself), and membership (an
+# administrator may need to bring someone in to look at a frozen workspace).
+RULES: dict[Action, Rule] = {
+    Action.VIEW_ACCOUNT: Rule(_READ, _ACCOUNT, "see it"),
+    Action.CREATE_WORKSPACE: Rule(_ADMIN, _ACCOUNT, "create a workspace in it"),
+    Action.MANAGE_ACCOUNT_MEMBERS: Rule(_ADMIN, _ACCOUNT, "manage its members"),
+    Action.VIEW_WORKSPACE: Rule(_READ, _WORKSPACE, "see it"),
+    Action.RENAME_WORKSPACE: Rule(_ADMIN, _WORKSPACE, "rename it", writes=True),
+    Action.FREEZE_WORKSPACE: Rule(_ADMIN, _WORKSPACE, "freeze it"),
+    Action.UNFREEZE_WORKSPACE: Rule(_ADMIN, _WORKSPACE, "unfreeze it"),
+    Action.EXPORT_WORKSPACE: Rule(_ADMIN, _WORKSPACE, "export it"),
+    Action.OFFBOARD_WORKSPACE: Rule(_ADMIN, _WORKSPACE, "offboard it"),
+    Action.RESTORE_WORKSPACE: Rule(_ADMIN, _WORKSPACE, "restore it"),
+    Action.RETRY_PROCESS: Rule(_ADMIN, _WORKSPACE, "retry its processes"),
+    Action.MANAGE_WORKSPACE_MEMBERS: Rule(_ADMIN, _WORKSPACE, "manage its members"),
+    Action.MANAGE_API_KEYS: Rule(_ADMIN, _WORKSPACE, "manage its API keys", writes=True),
+    Action.MANAGE_WEBHOOKS: Rule(_ADMIN, _WORKSPACE, "manage its webhooks", writes=True),
+    Action.PUBLISH_VERSION: Rule(_ADMIN, _ACCOUNT, "publish a version of its apps"),
+    Action.ROTATE_CLIENT_SECRET: Rule(_ADMIN, _ACCOUNT, "rotate its apps' client secrets"),
+}
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,21 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from portal.domain.workspaces import (
+    EnvironmentName,
+    EnvironmentStatus,
+    TenancyModel,
+    WorkspaceStatus,
+)
 
-class _DTO(BaseModel):
+
+class DTO(BaseModel):
+    """The base of every DTO: immutable, and built straight from an ORM row's attributes."""
+
     model_config = ConfigDict(frozen=True, from_attributes=True)
 
 
-class UserPublic(_DTO):
+class UserPublic(DTO):
     id: int
     email: str
     name: str
@@ -20,14 +29,14 @@ class UserPublic(_DTO):
     created_at: datetime
 
 
-class SignedIn(_DTO):
+class SignedIn(DTO):
     """A new session. `token` goes to the browser once; the server keeps only its hash."""
 
     token: str
     user: UserPublic
 
 
-class SessionPublic(_DTO):
+class SessionPublic(DTO):
     id: int
     created_at: datetime
     last_seen_at: datetime
@@ -37,22 +46,22 @@ class SessionPublic(_DTO):
     is_current: bool = False
 
 
-class AccountSummary(_DTO):
+class AccountSummary(DTO):
     id: int
     name: str
     permission: str  # the strongest the actor holds on it
 
 
-class WorkspaceSummary(_DTO):
+class WorkspaceSummary(DTO):
     id: str  # the workspace UUID
     name: str
     slug: str
     account_id: int
     account_name: str
-    status: str
+    status: WorkspaceStatus
 
 
-class EmailPublic(_DTO):
+class EmailPublic(DTO):
     id: int
     to_address: str
     subject: str
@@ -60,7 +69,7 @@ class EmailPublic(_DTO):
     sent_at: datetime
 
 
-class DeveloperTermsStatus(_DTO):
+class DeveloperTermsStatus(DTO):
     current_version: str
     accepted_version: str | None
     accepted_at: datetime | None
@@ -73,7 +82,7 @@ class DeveloperTermsStatus(_DTO):
 # Workspaces -----------------------------------------------------------------------------
 
 
-class WorkspacePublic(_DTO):
+class WorkspacePublic(DTO):
     """One workspace, as a create or an action returns it."""
 
     id: str  # the workspace UUID
@@ -81,16 +90,16 @@ class WorkspacePublic(_DTO):
     slug: str
     account_id: int
     account_name: str
-    tenancy_model: str  # shared, dedicated
+    tenancy_model: TenancyModel
     region: str
-    status: str  # provisioning, active, frozen, offboarding (deleted is never shown)
+    status: WorkspaceStatus  # deleted is never shown
     created_at: datetime
     frozen_at: datetime | None = None
     offboarding_started_at: datetime | None = None
     purge_after: datetime | None = None  # end of the hard-delete window
 
 
-class WorkspaceRow(_DTO):
+class WorkspaceRow(DTO):
     """A row of the workspace list."""
 
     id: str
@@ -98,21 +107,21 @@ class WorkspaceRow(_DTO):
     slug: str
     account_id: int
     account_name: str
-    tenancy_model: str
-    status: str
+    tenancy_model: TenancyModel
+    status: WorkspaceStatus
     region: str
     created_at: datetime
 
 
-class EnvironmentPublic(_DTO):
-    name: str  # dev, staging, prod
-    status: str  # provisioning, ready, failed
+class EnvironmentPublic(DTO):
+    name: EnvironmentName
+    status: EnvironmentStatus
     error: str | None = None
     created_at: datetime
     ready_at: datetime | None = None
 
 
-class CoderunnerPublic(_DTO):
+class CoderunnerPublic(DTO):
     """A runner of the coderunner integration, as its API reports it."""
 
     id: str
@@ -121,14 +130,14 @@ class CoderunnerPublic(_DTO):
     last_seen_at: datetime | None = None
 
 
-class CoderunnerList(_DTO):
+class CoderunnerList(DTO):
     """The workspace's runners, or why they could not be listed."""
 
     runners: list[CoderunnerPublic] = []
     error: str | None = None
 
 
-class AppLink(_DTO):
+class AppLink(DTO):
     """An app of the workspace, for the detail page's links (filled by the apps issue)."""
 
     id: str
@@ -148,7 +157,7 @@ class WorkspaceDetail(WorkspacePublic):
     apps: list[AppLink] = []
 
 
-class AuditEventPublic(_DTO):
+class AuditEventPublic(DTO):
     id: int
     created_at: datetime
     account_id: int | None
@@ -168,13 +177,13 @@ class AuditEventPublic(_DTO):
 # Accounts and members -------------------------------------------------------------------
 
 
-class WorkspaceGrantPublic(_DTO):
+class WorkspaceGrantPublic(DTO):
     workspace_id: str
     workspace_name: str
     permission: str
 
 
-class MemberPublic(_DTO):
+class MemberPublic(DTO):
     """Someone with a grant on the account or on one of its workspaces."""
 
     user_id: int
@@ -184,7 +193,7 @@ class MemberPublic(_DTO):
     workspace_grants: list[WorkspaceGrantPublic] = []
 
 
-class InvitationPublic(_DTO):
+class InvitationPublic(DTO):
     id: int
     account_id: int
     account_name: str
@@ -198,7 +207,7 @@ class InvitationPublic(_DTO):
     state: str  # pending, accepted, declined, revoked, expired
 
 
-class InvitationCreated(_DTO):
+class InvitationCreated(DTO):
     """A new invitation. `link` (which holds the token) goes to the inviter once, and by mail
     to the invited email; the server keeps only the token's hash."""
 
@@ -206,14 +215,14 @@ class InvitationCreated(_DTO):
     link: str
 
 
-class GrantPublic(_DTO):
+class GrantPublic(DTO):
     user_id: int
     account_id: int
     workspace_id: str | None
     permission: str
 
 
-class AccountDetail(_DTO):
+class AccountDetail(DTO):
     id: int
     name: str
     created_at: datetime
@@ -222,3 +231,19 @@ class AccountDetail(_DTO):
     members: list[MemberPublic]
     invitations: list[InvitationPublic]  # pending ones (accepted ones are members now)
     workspaces: list[WorkspaceSummary]
+
+
+class WorkspaceChoice(DTO):
+    """A workspace as the top-bar picker offers it: enough to tell two of one name apart."""
+
+    id: str  # the workspace UUID
+    name: str
+    account_name: str
+    status: str
+    pinned: bool = False
+    recent: bool = False  # picked lately (among the person's last picks)
+
+
+class PickerResults(DTO):
+    items: list[WorkspaceChoice]
+    more: bool  # more workspaces match than the picker shows: type to narrow

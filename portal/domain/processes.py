@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from portal.domain.dto import DTO
 
 
 class ProcessKind(StrEnum):
@@ -28,11 +28,7 @@ def duration_seconds(started_at: datetime | None, finished_at: datetime | None) 
     return round((finished_at - started_at).total_seconds(), 3)
 
 
-class _DTO(BaseModel):
-    model_config = ConfigDict(frozen=True, from_attributes=True)
-
-
-class ProcessStepPublic(_DTO):
+class ProcessStepPublic(DTO):
     position: int
     name: str
     status: str  # pending, running, succeeded, failed
@@ -45,7 +41,7 @@ class ProcessStepPublic(_DTO):
     error: str | None
 
 
-class ProcessPublic(_DTO):
+class ProcessPublic(DTO):
     id: int
     kind: str  # provision, export, purge
     status: str  # pending, running, succeeded, failed

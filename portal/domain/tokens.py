@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from portal.domain.dto import DTO
 
 
-class _DTO(BaseModel):
-    model_config = ConfigDict(frozen=True, from_attributes=True)
-
-
-class TokenPublic(_DTO):
+class TokenPublic(DTO):
     """A token as its owner's list shows it: never the secret or its hash."""
 
     id: int
@@ -25,14 +21,14 @@ class TokenPublic(_DTO):
     expired: bool = False
 
 
-class TokenCreated(_DTO):
+class TokenCreated(DTO):
     """A new token. `secret` goes to its owner once; the server keeps only its SHA-256."""
 
     token: TokenPublic
     secret: str
 
 
-class StoredResponse(_DTO):
+class StoredResponse(DTO):
     """The first response to an API write with an Idempotency-Key, to replay for repeats."""
 
     status_code: int

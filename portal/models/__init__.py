@@ -11,6 +11,7 @@ from portal.models.invitation import Invitation
 from portal.models.process import Process, ProcessStep
 from portal.models.user import User
 from portal.models.workspace import Workspace
+from portal.models.workspace_pick import WorkspacePick
 
 __all__ = [
     "Account",
@@ -29,4 +30,5 @@ __all__ = [
     "User",
     "UserSession",
     "Workspace",
+    "WorkspacePick",
 ]

@@ -12,6 +12,7 @@ from portal.models._base import EXTEND, utcnow
 class Account(SQLModel, table=True):
     __tablename__ = "accounts"
     __table_args__ = EXTEND
+    __not_secret__ = ("id", "name", "created_at")
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120)
@@ -34,6 +35,7 @@ class PermissionGrant(SQLModel, table=True):
         UniqueConstraint("user_id", "workspace_id", name="uq_grant_user_workspace"),
         EXTEND,
     )
+    __not_secret__ = ("id", "user_id", "account_id", "workspace_id", "permission", "created_at")
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from portal.models._base import EXTEND, utcnow
+from portal.models._base import EXTEND, secret_field, utcnow
 
 
 class PersonalAccessToken(SQLModel, table=True):
@@ -13,12 +13,22 @@ class PersonalAccessToken(SQLModel, table=True):
 
     __tablename__ = "personal_access_tokens"
     __table_args__ = EXTEND
+    __not_secret__ = (
+        "id",
+        "user_id",
+        "name",
+        "token_prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=80)
     token_prefix: str = Field(max_length=16)
-    token_hash: str = Field(max_length=64, unique=True)
+    token_hash: str = secret_field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime | None = None
     last_used_at: datetime | None = None
@@ -30,6 +40,17 @@ class IdempotencyRecord(SQLModel, table=True):
 
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("token_id", "key"), EXTEND)
+    __not_secret__ = (
+        "id",
+        "token_id",
+        "key",
+        "method",
+        "path",
+        "request_hash",
+        "status_code",
+        "response_body",
+        "created_at",
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     token_id: int = Field(foreign_key="personal_access_tokens.id", ondelete="CASCADE")

@@ -18,6 +18,22 @@ class AuditEvent(SQLModel, table=True):
         Index("ix_audit_events_account_id_id", "account_id", "id"),
         EXTEND,
     )
+    __not_secret__ = (
+        "id",
+        "account_id",
+        "workspace_id",
+        "actor_type",
+        "actor_id",
+        "actor_label",
+        "action",
+        "target_type",
+        "target_id",
+        "before",
+        "after",
+        "ip_address",
+        "user_agent",
+        "created_at",
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int | None = Field(default=None, foreign_key="accounts.id", ondelete="CASCADE")

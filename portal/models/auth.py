@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from portal.models._base import EXTEND, utcnow
+from portal.models._base import EXTEND, secret_field, utcnow
 
 
 class UserSession(SQLModel, table=True):
@@ -12,10 +12,20 @@ class UserSession(SQLModel, table=True):
 
     __tablename__ = "sessions"
     __table_args__ = EXTEND
+    __not_secret__ = (
+        "id",
+        "user_id",
+        "created_at",
+        "last_seen_at",
+        "expires_at",
+        "revoked_at",
+        "ip_address",
+        "user_agent",
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
-    token_hash: str = Field(max_length=64, unique=True, index=True)
+    token_hash: str = secret_field(max_length=64, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime  # absolute expiry; idle expiry is computed from last_seen_at
@@ -29,6 +39,7 @@ class SignInAttempt(SQLModel, table=True):
 
     __tablename__ = "sign_in_attempts"
     __table_args__ = EXTEND
+    __not_secret__ = ("id", "email", "ip_address", "succeeded", "attempted_at")
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, index=True)
@@ -42,10 +53,11 @@ class PasswordReset(SQLModel, table=True):
 
     __tablename__ = "password_resets"
     __table_args__ = EXTEND
+    __not_secret__ = ("id", "user_id", "created_at", "expires_at", "used_at")
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
-    token_hash: str = Field(max_length=64, unique=True, index=True)
+    token_hash: str = secret_field(max_length=64, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None

@@ -14,6 +14,7 @@ class DeveloperTermsAcceptance(SQLModel, table=True):
         UniqueConstraint("user_id", "terms_version", name="uq_terms_user_version"),
         EXTEND,
     )
+    __not_secret__ = ("id", "user_id", "terms_version", "accepted_at")
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")

@@ -4,15 +4,16 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from portal.models._base import EXTEND, utcnow
+from portal.models._base import EXTEND, secret_field, utcnow
 
 
 class SentEmail(SQLModel, table=True):
     __tablename__ = "sent_emails"
     __table_args__ = EXTEND
+    __not_secret__ = ("id", "to_address", "subject", "sent_at")
 
     id: int | None = Field(default=None, primary_key=True)
     to_address: str = Field(max_length=320, index=True)
     subject: str = Field(max_length=255)
-    body: str
+    body: str = secret_field()
     sent_at: datetime = Field(default_factory=utcnow, index=True)

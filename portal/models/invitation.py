@@ -5,12 +5,25 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from portal.models._base import EXTEND, utcnow
+from portal.models._base import EXTEND, secret_field, utcnow
 
 
 class Invitation(SQLModel, table=True):
     __tablename__ = "invitations"
     __table_args__ = EXTEND
+    __not_secret__ = (
+        "id",
+        "account_id",
+        "workspace_id",
+        "email",
+        "permission",
+        "invited_by_user_id",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "declined_at",
+        "revoked_at",
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="accounts.id", index=True, ondelete="CASCADE")
@@ -20,7 +33,7 @@ class Invitation(SQLModel, table=True):
     )
     email: str = Field(max_length=320, index=True)
     permission: str = Field(max_length=16)
-    token_hash: str = Field(max_length=64, unique=True)
+    token_hash: str = secret_field(max_length=64, unique=True)
     invited_by_user_id: int | None = Field(
         default=None, foreign_key="users.id", ondelete="SET NULL"
     )

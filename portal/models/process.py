@@ -13,6 +13,21 @@ from portal.models._base import EXTEND, utcnow
 class Process(SQLModel, table=True):
     __tablename__ = "processes"
     __table_args__ = EXTEND
+    __not_secret__ = (
+        "id",
+        "account_id",
+        "workspace_id",
+        "kind",
+        "status",
+        "subject",
+        "progress",
+        "error",
+        "result",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "claimed_until",
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="accounts.id", index=True, ondelete="CASCADE")
@@ -36,6 +51,18 @@ class Process(SQLModel, table=True):
 class ProcessStep(SQLModel, table=True):
     __tablename__ = "process_steps"
     __table_args__ = (UniqueConstraint("process_id", "position"), EXTEND)
+    __not_secret__ = (
+        "id",
+        "process_id",
+        "position",
+        "name",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "started_at",
+        "finished_at",
+        "error",
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     process_id: int = Field(foreign_key="processes.id", index=True, ondelete="CASCADE")

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from portal.domain.workspaces import TenancyModel, WorkspaceStatus
 from portal.models._base import EXTEND, utcnow
 
 
@@ -16,14 +17,28 @@ class Workspace(SQLModel, table=True):
         Index("ix_workspaces_created_at_id", "created_at", "id"),
         EXTEND,
     )
+    __not_secret__ = (
+        "id",
+        "account_id",
+        "name",
+        "slug",
+        "tenancy_model",
+        "region",
+        "status",
+        "created_at",
+        "status_before",
+        "frozen_at",
+        "offboarding_started_at",
+        "purge_after",
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     account_id: int = Field(foreign_key="accounts.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=120)
     slug: str = Field(max_length=140, unique=True, index=True)
-    tenancy_model: str = Field(default="shared", max_length=16)
+    tenancy_model: str = Field(default=TenancyModel.SHARED, max_length=16)
     region: str = Field(default="eu-central", max_length=32)
-    status: str = Field(default="provisioning", max_length=16)
+    status: str = Field(default=WorkspaceStatus.PROVISIONING, max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
     # Where unfreeze and restore return to (frozen and offboarding interrupt another status).
     status_before: str | None = Field(default=None, max_length=16)

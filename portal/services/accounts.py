@@ -1,7 +1,10 @@
 """Accounts and their members: grants, invitations by email, the last-administrator rule.
 
-Membership is decided on the account: grants and invitations are not writes inside a
-workspace, so they work on a frozen or offboarding one (see permissions.py).
+Who may manage membership is permissions.py's rule, asked through two actions: an account's
+grants and invitations need MANAGE_ACCOUNT_MEMBERS (administer on the account); one
+workspace's need MANAGE_WORKSPACE_MEMBERS (administer on that workspace, which an account
+administrator holds through the account). Membership is not a write inside a workspace, so it
+works on a frozen or offboarding one.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from portal.config import get_settings
-from portal.domain.access import Actor, Permission
+from portal.domain.access import Action, Actor, Permission, strongest
 from portal.domain.dto import (
     AccountDetail,
     AccountSummary,
@@ -26,13 +29,13 @@ from portal.domain.dto import (
     WorkspaceSummary,
 )
 from portal.domain.errors import Invalid, NotFound
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import Account, Invitation, PermissionGrant, User, Workspace
 from portal.models._base import utcnow
 from portal.services import audit, mailer, permissions
 from portal.services.tokens import new_token, token_hash
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_RANK = {None: 0, Permission.READ: 1, Permission.ADMINISTER: 2}
 _LAST_ADMIN = (
     "{email} is the last administrator of {account}. Give administer to someone else first: "
     "an account always keeps at least one administrator."
@@ -56,20 +59,18 @@ def _email(value: str) -> str:
     return email
 
 
-def _workspace_key(value: str | uuid.UUID) -> uuid.UUID:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        raise NotFound("Workspace not found.") from None
-
-
-def _workspace_in_account(
-    session: Session, account_id: int, workspace_id: str | uuid.UUID
-) -> Workspace:
-    workspace = session.get(Workspace, _workspace_key(workspace_id))
-    if workspace is None or workspace.account_id != account_id or workspace.status == "deleted":
+def _membership_target(
+    session: Session, actor: Actor, account_id: int, workspace_id: str | uuid.UUID | None
+) -> tuple[Account, Workspace | None]:
+    """The account, and the workspace for a workspace's grants and invitations, if the actor
+    may manage their members (permissions.require); a workspace of another account is not
+    found."""
+    if not workspace_id:
+        return permissions.require(session, actor, Action.MANAGE_ACCOUNT_MEMBERS, account_id), None
+    workspace = permissions.require(session, actor, Action.MANAGE_WORKSPACE_MEMBERS, workspace_id)
+    if workspace.account_id != account_id:
         raise NotFound("Workspace not found.")
-    return workspace
+    return session.get(Account, workspace.account_id), workspace
 
 
 def _lock_account(session: Session, account_id: int) -> None:
@@ -200,9 +201,8 @@ def list_accounts(*, session: Session, actor: Actor) -> list[AccountSummary]:
     ).all()
     best: dict[int, tuple[Account, Permission]] = {}
     for account, value in rows:
-        permission = Permission(value)
-        if account.id not in best or _RANK[permission] > _RANK[best[account.id][1]]:
-            best[account.id] = (account, permission)
+        held = best[account.id][1] if account.id in best else None
+        best[account.id] = (account, strongest((held, value)))
     return [
         AccountSummary(id=account.id, name=account.name, permission=permission.value)
         for account, permission in best.values()
@@ -211,12 +211,12 @@ def list_accounts(*, session: Session, actor: Actor) -> list[AccountSummary]:
 
 def get_account(*, session: Session, actor: Actor, account_id: int) -> AccountDetail:
     """The account page: members with their grants, pending invitations, workspaces."""
-    account = permissions.require_account(session, actor, account_id, Permission.READ)
+    account = permissions.require(session, actor, Action.VIEW_ACCOUNT, account_id)
     held = permissions.account_permission(session, actor, account.id)
 
     workspaces = session.exec(
         select(Workspace)
-        .where(Workspace.account_id == account.id, Workspace.status != "deleted")
+        .where(Workspace.account_id == account.id, Workspace.status != WorkspaceStatus.DELETED)
         .order_by(func.lower(col(Workspace.name)), col(Workspace.id))
     ).all()
     by_id = {workspace.id: workspace for workspace in workspaces}
@@ -310,16 +310,7 @@ def invite(
     link is valid for settings.invitation_days; inviting the same email to the same target
     again replaces the pending invitation.
     """
-    if workspace_id:
-        workspace = permissions.require_workspace(
-            session, actor, workspace_id, Permission.ADMINISTER
-        )
-        if workspace.account_id != account_id:
-            raise NotFound("Workspace not found.")
-        account = session.get(Account, account_id)
-    else:
-        workspace = None
-        account = permissions.require_account(session, actor, account_id, Permission.ADMINISTER)
+    account, workspace = _membership_target(session, actor, account_id, workspace_id)
     email = _email(email)
     level = _permission(permission)
 
@@ -331,7 +322,7 @@ def invite(
             account_id=account.id,
             workspace_id=workspace.id if workspace else None,
         )
-        if held is not None and _RANK[Permission(held.permission)] >= _RANK[level]:
+        if held is not None and Permission(held.permission).includes(level):
             where = (
                 f"the workspace {workspace.name}" if workspace else f"the account {account.name}"
             )
@@ -431,7 +422,7 @@ def _answerable(session: Session, actor: Actor, invitation: Invitation) -> None:
         )
     if invitation.workspace_id is not None:
         workspace = session.get(Workspace, invitation.workspace_id)
-        if workspace is None or workspace.status == "deleted":
+        if workspace is None or workspace.status == WorkspaceStatus.DELETED:
             raise Invalid("The workspace of this invitation no longer exists.")
 
 
@@ -456,7 +447,7 @@ def accept_invitation(*, session: Session, actor: Actor, token: str) -> GrantPub
             workspace_id=invitation.workspace_id,
             permission=level.value,
         )
-    elif _RANK[level] > _RANK[Permission(row.permission)]:
+    elif not Permission(row.permission).includes(level):
         row.permission = level.value
     session.add(row)
     invitation.accepted_at = utcnow()
@@ -504,12 +495,9 @@ def revoke_invitation(
     invitation = session.get(Invitation, invitation_id)
     if invitation is not None and invitation.account_id != account_id:
         invitation = None
-    if invitation is not None and invitation.workspace_id is not None:
-        permissions.require_workspace(
-            session, actor, invitation.workspace_id, Permission.ADMINISTER
-        )
-    else:
-        permissions.require_account(session, actor, account_id, Permission.ADMINISTER)
+    _membership_target(
+        session, actor, account_id, invitation.workspace_id if invitation is not None else None
+    )
     if invitation is None:
         raise NotFound("Invitation not found.")
     if _state(invitation) != "pending":
@@ -553,13 +541,12 @@ def set_grant(
 ) -> GrantPublic:
     """Give a member read or administer on the account, or on one of its workspaces.
 
-    Needs administer on the account. Only people already in the account (any grant on it or
-    its workspaces) can be given grants; others are invited. The last administrator of the
-    account cannot be demoted.
+    Needs administer on the account, or on that workspace for a workspace grant. Only people
+    already in the account (any grant on it or its workspaces) can be given grants; others are
+    invited. The last administrator of the account cannot be demoted.
     """
-    account = permissions.require_account(session, actor, account_id, Permission.ADMINISTER)
+    account, workspace = _membership_target(session, actor, account_id, workspace_id)
     level = _permission(permission)
-    workspace = _workspace_in_account(session, account.id, workspace_id) if workspace_id else None
     _lock_account(session, account.id)
     user = _member(session, account.id, user_id)
     row = _grant_row(
@@ -613,10 +600,10 @@ def remove_grant(
 ) -> None:
     """Take away a member's grant on the account, or on one of its workspaces.
 
-    Needs administer on the account. The last administrator of the account cannot be removed.
+    Needs administer on the account, or on that workspace for a workspace grant. The last
+    administrator of the account cannot be removed.
     """
-    account = permissions.require_account(session, actor, account_id, Permission.ADMINISTER)
-    workspace = _workspace_in_account(session, account.id, workspace_id) if workspace_id else None
+    account, workspace = _membership_target(session, actor, account_id, workspace_id)
     _lock_account(session, account.id)
     user = _member(session, account.id, user_id)
     row = _grant_row(
@@ -651,9 +638,10 @@ def remove_grant(
 def remove_member(*, session: Session, actor: Actor, account_id: int, user_id: int) -> None:
     """Take away every grant a member holds on the account and its workspaces.
 
-    Needs administer on the account. The last administrator of the account cannot be removed.
+    Needs administer on the account (it reaches all its workspaces). The last administrator of
+    the account cannot be removed.
     """
-    account = permissions.require_account(session, actor, account_id, Permission.ADMINISTER)
+    account = permissions.require(session, actor, Action.MANAGE_ACCOUNT_MEMBERS, account_id)
     _lock_account(session, account.id)
     user = _member(session, account.id, user_id)
     workspace_ids = select(Workspace.id).where(Workspace.account_id == account.id)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 from portal.config import get_settings
-from portal.domain.access import Actor, Permission
+from portal.domain.access import Action, Actor
 from portal.domain.dto import CoderunnerList, CoderunnerPublic
 from portal.services import permissions
 
@@ -31,13 +31,13 @@ def list_runners(*, session: Session, actor: Actor, workspace_id: str) -> Coderu
 
     The permission check uses the caller's transaction; the HTTP call does not touch it.
     """
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.READ)
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     settings = get_settings()
     if not settings.coderunner_url:
         return CoderunnerList()
     headers = {"Accept": "application/json"}
     if settings.coderunner_token:
-        headers["Authorization"] = f"Bearer {settings.coderunner_token}"
+        headers["Authorization"] = f"Bearer {settings.coderunner_token.get_secret_value()}"
     url = f"{settings.coderunner_url}/v1/workspaces/{workspace.id}/runners"
     try:
         with httpx.Client(transport=transport, timeout=TIMEOUT_SECONDS) as client:

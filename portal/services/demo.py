@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from portal.domain.workspaces import (
+    EnvironmentName,
+    EnvironmentStatus,
+    TenancyModel,
+    WorkspaceStatus,
+)
 from portal.models import Environment, PermissionGrant, User, Workspace
 from portal.models._base import utcnow
 from portal.services import audit, auth
 
 DEMO_EMAIL = "demo@portal.localhost"
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - published demo credential
-ENVIRONMENTS = ("dev", "staging", "prod")
 DEMO_WORKSPACES = (
-    ("Acme Production", "acme-production", "dedicated", "eu-central"),
-    ("Acme Staging", "acme-staging", "shared", "eu-central"),
-    ("Acme Sandbox", "acme-sandbox", "shared", "us-east"),
+    ("Acme Production", "acme-production", TenancyModel.DEDICATED, "eu-central"),
+    ("Acme Staging", "acme-staging", TenancyModel.SHARED, "eu-central"),
+    ("Acme Sandbox", "acme-sandbox", TenancyModel.SHARED, "us-east"),
 )
 
 
@@ -40,14 +45,19 @@ def seed_demo(*, session: Session) -> bool:
             slug=slug,
             tenancy_model=tenancy,
             region=region,
-            status="active",
+            status=WorkspaceStatus.ACTIVE,
         )
         session.add(workspace)
         session.flush()
         # Demo workspaces arrive already provisioned: their environments are ready.
-        for env in ENVIRONMENTS:
+        for env in EnvironmentName:
             session.add(
-                Environment(workspace_id=workspace.id, name=env, status="ready", ready_at=now)
+                Environment(
+                    workspace_id=workspace.id,
+                    name=env,
+                    status=EnvironmentStatus.READY,
+                    ready_at=now,
+                )
             )
         audit.record(
             session,

@@ -9,9 +9,10 @@
                        (directly, or through a row that does: process_steps via processes)
 
 The entities are found from the table metadata, so a new table holding workspace data is
-exported without a change here. Secret values never leave: columns named in DENIED_COLUMNS
-or ending in a DENIED_SUFFIXES suffix are left out of every line; tables in EXCLUDED_TABLES
-(people's own records that merely point at the workspace) are not exported.
+exported without a change here. Secret values never leave: a line holds only the columns its
+model declares not secret (`__not_secret__`, portal/models/_base.py), so a column marked with
+`secret_field` and a column nobody classified yet are both left out; tables in
+EXCLUDED_TABLES (people's own records that merely point at the workspace) are not exported.
 """
 
 from __future__ import annotations
@@ -29,14 +30,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, Table, or_, select
+from sqlalchemy import Column, Select, Table, or_, select
 from sqlmodel import Session, SQLModel
 
 from portal.config import ROOT, get_settings
-from portal.domain.access import Actor, Permission
+from portal.domain.access import Action, Actor
 from portal.domain.errors import NotFound
 from portal.domain.processes import ProcessKind, ProcessStatus
 from portal.models import Workspace
+from portal.models._base import secret_columns
 from portal.services import audit, permissions, processes
 
 KIND = ProcessKind.EXPORT.value
@@ -44,29 +46,16 @@ SCHEMA_VERSION = 1
 WRITE_ARCHIVE_STEP = "write archive"
 _EXPORT_PREFIX = "export "
 
-# Never in an archive: hashes of tokens and passwords, secrets, encrypted values.
-DENIED_COLUMNS = frozenset(
-    {
-        "token_hash",
-        "password_hash",
-        "secret_hash",
-        "client_secret_hash",
-        "key_hash",
-        "secret",
-        "secret_value",
-        "client_secret",
-        "password",
-        "private_key",
-        "signing_secret",
-    }
-)
-DENIED_SUFFIXES = ("_hash", "_encrypted", "_ciphertext", "_secret")
-# Tables that point at a workspace without being its data: a user's picker choice.
-EXCLUDED_TABLES = frozenset({"users"})
+# Tables that point at a workspace without being its data: a user's picker choice, and
+# their recent and pinned workspaces.
+EXCLUDED_TABLES = frozenset({"users", "workspace_picks"})
 
 
-def is_secret_column(name: str) -> bool:
-    return name in DENIED_COLUMNS or name.endswith(DENIED_SUFFIXES)
+def exported_columns(table: Table) -> list[Column]:
+    """The columns an archive holds: those declared not secret (fail closed: a secret or an
+    unclassified column is left out)."""
+    classified = secret_columns(table)
+    return [column for column in table.columns if classified[column.name] is False]
 
 
 def exports_dir() -> Path:
@@ -150,7 +139,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _rows(session: Session, table: Table, query: Select) -> list[dict[str, Any]]:
-    columns = [column for column in table.columns if not is_secret_column(column.name)]
+    columns = exported_columns(table)
     ordered = query.with_only_columns(*columns).order_by(*table.primary_key.columns)
     return [
         {column.name: _json_value(value) for column, value in zip(columns, row, strict=True)}
@@ -168,7 +157,7 @@ def step_names() -> list[str]:
 def start_export(*, session: Session, actor: Actor, workspace_id: str | uuid.UUID) -> int:
     """Queue an export of the workspace (administer; allowed while frozen: it only reads).
     Returns the process id."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.ADMINISTER)
+    workspace = permissions.require(session, actor, Action.EXPORT_WORKSPACE, workspace_id)
     process = processes.create(
         session,
         kind=KIND,
@@ -194,7 +183,7 @@ def start_export(*, session: Session, actor: Actor, workspace_id: str | uuid.UUI
 def archive_for_download(*, session: Session, actor: Actor, process_id: int | str) -> Path:
     """The archive of a succeeded export (administer on its workspace); NotFound otherwise."""
     process, _workspace = processes.require_process(
-        session, actor, process_id, Permission.ADMINISTER
+        session, actor, process_id, Action.EXPORT_WORKSPACE
     )
     path = archive_path(process.id)
     if (
@@ -204,11 +193,6 @@ def archive_for_download(*, session: Session, actor: Actor, process_id: int | st
     ):
         raise NotFound("Export not found.")
     return path
-
-
-def download_name(process_id: int, slug: str | None = None) -> str:
-    """A file name for the browser: `<slug>-export-<id>.zip`."""
-    return f"{slug or 'workspace'}-export-{int(process_id)}.zip"
 
 
 def _export_entity(table_name: str) -> processes.StepFunction:

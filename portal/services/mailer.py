@@ -33,7 +33,8 @@ def send(*, session: Session, to: str, subject: str, body: str) -> None:
         if settings.smtp_starttls:
             smtp.starttls()
         if settings.smtp_username:
-            smtp.login(settings.smtp_username, settings.smtp_password or "")
+            password = settings.smtp_password
+            smtp.login(settings.smtp_username, password.get_secret_value() if password else "")
         smtp.send_message(message)
 
 

@@ -1,19 +1,22 @@
 """The one place Portal decides who may do what.
 
 Rules (PRODUCT.md, seed 002): `read` and `administer` are granted on an account (inherited by
-its workspaces) or on one workspace; `administer` implies `read`. Someone without `read` on a
-tenant gets NotFound, never a hint that it exists; someone who can read but not administer gets
-PermissionDenied naming the permission and who holds it.
+its workspaces) or on one workspace; `administer` implies `read`. What each action needs is
+its Rule in portal.domain.access (RULES: a permission on the account or on the workspace), and
+every service asks through one door, `require(session, actor, action, target)`:
 
-Writes to a workspace: a frozen workspace accepts reads and refuses every write; one being
-offboarded is read-only until it is restored or purged. Every service function (and worker)
-that writes data inside a workspace calls `require_writable(workspace)` after the permission
-check, or `require_workspace_write(...)`, which does both in that order (so someone who cannot
-read the workspace still learns nothing). Frozen and ReadOnly are distinct errors; the API
-maps both to 409. Not workspace writes, so allowed on a frozen or offboarding workspace: the
-state transitions themselves (freeze, unfreeze, offboard, restore), export (a read),
-remembering it in the picker, and membership (grants and invitations are decided on the
-account, and an administrator may need to bring someone in to look at a frozen workspace).
+- someone without `read` on the target gets NotFound, never a hint that it exists (being a
+  platform administrator grants nothing on tenants);
+- someone who can read it but lacks the action's permission gets PermissionDenied naming the
+  permission and who holds it;
+- an action that writes inside a workspace (`Rule.writes`) is then refused on a frozen
+  (Frozen) or offboarding (ReadOnly) workspace. The API maps both to 409. Workers, which act
+  as no one, call `require_writable(workspace)` themselves.
+
+Membership is one rule: an account administrator manages the account's grants and
+invitations and those of all its workspaces; a workspace administrator (directly, or through
+the account) manages that workspace's (set, remove, invite, revoke). Membership is not a
+workspace write: an administrator may need to bring someone in to look at a frozen workspace.
 """
 
 from __future__ import annotations
@@ -24,32 +27,25 @@ from sqlalchemy import BindParameter, exists, or_
 from sqlmodel import Session, col, select
 
 from portal.config import get_settings
-from portal.domain.access import Actor, Permission, Requirement
+from portal.domain.access import Action, Actor, Permission, Requirement, Scope, strongest
 from portal.domain.errors import Frozen, NotFound, PermissionDenied, ReadOnly
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import Account, DeveloperTermsAcceptance, PermissionGrant, User, Workspace
-
-_RANK = {None: 0, Permission.READ: 1, Permission.ADMINISTER: 2}
-
-
-def _strongest(values) -> Permission | None:
-    best: Permission | None = None
-    for value in values:
-        permission = Permission(value)
-        if _RANK[permission] > _RANK[best]:
-            best = permission
-    return best
 
 
 def account_permission(session: Session, actor: Actor, account_id: int) -> Permission | None:
+    """The strongest grant the actor holds on the account itself (workspace grants do not
+    count)."""
     grants = session.exec(
         select(PermissionGrant.permission).where(
             PermissionGrant.user_id == actor.user_id, PermissionGrant.account_id == account_id
         )
     ).all()
-    return _strongest(grants)
+    return strongest(grants)
 
 
 def workspace_permission(session: Session, actor: Actor, workspace: Workspace) -> Permission | None:
+    """The strongest grant the actor holds on the workspace, directly or through its account."""
     grants = session.exec(
         select(PermissionGrant.permission).where(
             PermissionGrant.user_id == actor.user_id,
@@ -59,7 +55,7 @@ def workspace_permission(session: Session, actor: Actor, workspace: Workspace) -
             ),
         )
     ).all()
-    return _strongest(grants)
+    return strongest(grants)
 
 
 def administrator_emails(session: Session, *, account_id: int, limit: int = 10) -> list[str]:
@@ -79,87 +75,79 @@ def administrator_emails(session: Session, *, account_id: int, limit: int = 10) 
 
 
 def _administrators(session: Session, *, account_id: int) -> str:
-    emails = session.exec(
-        select(User.email)
-        .join(PermissionGrant, col(PermissionGrant.user_id) == col(User.id))
-        .where(
-            PermissionGrant.account_id == account_id,
-            PermissionGrant.permission == Permission.ADMINISTER,
-        )
-        .order_by(User.email)
-        .limit(3)
-    ).all()
-    return ", ".join(emails) or "an account owner"
+    return ", ".join(administrator_emails(session, account_id=account_id, limit=3)) or (
+        "an account owner"
+    )
 
 
-def require_account(
-    session: Session, actor: Actor, account_id: int, permission: Permission
-) -> Account:
-    account = session.get(Account, account_id)
-    held = account_permission(session, actor, account_id) if account else None
-    if account is None or held is None:
-        raise NotFound("Account not found.")
-    if _RANK[held] < _RANK[permission]:
-        raise PermissionDenied(
-            f"You need {permission.value} on the account {account.name}. "
-            f"Ask an administrator: {_administrators(session, account_id=account_id)}."
-        )
-    return account
+def _account(session: Session, account_id: int | str) -> Account | None:
+    if isinstance(account_id, bool):
+        return None
+    try:
+        key = int(account_id)
+    except (TypeError, ValueError):
+        return None
+    if not -(2**63) <= key < 2**63:  # beyond any id column: a forged value
+        return None
+    return session.get(Account, key)
 
 
-def require_workspace(
-    session: Session, actor: Actor, workspace_id: str | uuid.UUID, permission: Permission
-) -> Workspace:
-    """The workspace if the actor holds `permission` on it; route params arrive untrusted."""
+def _workspace(session: Session, workspace_id: str | uuid.UUID) -> Workspace | None:
+    """Route params arrive untrusted: anything that is not a UUID is simply not found."""
     try:
         key = workspace_id if isinstance(workspace_id, uuid.UUID) else uuid.UUID(str(workspace_id))
     except ValueError:
-        raise NotFound("Workspace not found.") from None
+        return None
     workspace = session.get(Workspace, key)
-    if workspace is not None and workspace.status == "deleted":
-        workspace = None  # purged or about to be: gone for everyone
-    held = workspace_permission(session, actor, workspace) if workspace else None
-    if workspace is None or held is None:
-        raise NotFound("Workspace not found.")
-    if _RANK[held] < _RANK[permission]:
-        raise PermissionDenied(
-            f"You need {permission.value} on the workspace {workspace.name}. Ask an "
-            f"administrator: {_administrators(session, account_id=workspace.account_id)}."
-        )
+    if workspace is not None and workspace.status == WorkspaceStatus.DELETED:
+        return None  # purged or about to be: gone for everyone
     return workspace
+
+
+def require(
+    session: Session, actor: Actor, action: Action, target: int | str | uuid.UUID
+) -> Account | Workspace:
+    """The target (an Account for an account action, a Workspace for a workspace action) if
+    the actor may do `action` to it; raises NotFound, PermissionDenied, Frozen or ReadOnly.
+
+    `target` is the account's id or the workspace's id, as the caller got it (untrusted).
+    """
+    rule = action.rule
+    loaded: Account | Workspace | None
+    if rule.scope is Scope.ACCOUNT:
+        loaded = _account(session, target)
+        held = account_permission(session, actor, loaded.id) if loaded else None
+        if loaded is None or held is None:
+            raise NotFound("Account not found.")
+        account_id = loaded.id
+    else:
+        loaded = _workspace(session, target)
+        held = workspace_permission(session, actor, loaded) if loaded else None
+        if loaded is None or held is None:
+            raise NotFound("Workspace not found.")
+        account_id = loaded.account_id
+    if not held.includes(rule.permission):
+        ask = _administrators(session, account_id=account_id)
+        raise PermissionDenied(
+            f"You need {rule.permission.value} on the {rule.scope.value} {loaded.name} to "
+            f"{rule.purpose}. Ask an administrator: {ask}."
+        )
+    if rule.writes:
+        require_writable(loaded)
+    return loaded
 
 
 def require_writable(workspace: Workspace) -> None:
     """Refuse a write to a frozen (Frozen) or offboarding (ReadOnly) workspace."""
-    if workspace.status == "frozen":
+    if workspace.status == WorkspaceStatus.FROZEN:
         raise Frozen(
             f"{workspace.name} is frozen: writes are refused until an administrator unfreezes it."
         )
-    if workspace.status == "offboarding":
+    if workspace.status == WorkspaceStatus.OFFBOARDING:
         raise ReadOnly(
             f"{workspace.name} is being offboarded and is read-only: an administrator can "
             "restore it until the hard-delete window ends."
         )
-
-
-def require_workspace_write(
-    session: Session,
-    actor: Actor,
-    workspace_id: str | uuid.UUID,
-    permission: Permission = Permission.ADMINISTER,
-) -> Workspace:
-    """require_workspace, then require_writable: the door every workspace write goes through."""
-    workspace = require_workspace(session, actor, workspace_id, permission)
-    require_writable(workspace)
-    return workspace
-
-
-def readable_accounts(actor: Actor):
-    """A where-clause: the accounts the actor holds a grant on (workspace grants do not count)."""
-    account_ids = select(PermissionGrant.account_id).where(
-        PermissionGrant.user_id == actor.user_id, col(PermissionGrant.account_id).is_not(None)
-    )
-    return col(Account.id).in_(account_ids)
 
 
 def readable_workspaces(actor: Actor):

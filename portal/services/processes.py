@@ -31,7 +31,7 @@ from sqlalchemy import and_, exists, or_, update
 from sqlmodel import Session, col, select
 
 from portal.db import transaction
-from portal.domain.access import Actor, Permission
+from portal.domain.access import Action, Actor
 from portal.domain.errors import Invalid, NotFound
 from portal.domain.paging import Page, clamp_limit
 from portal.domain.processes import (
@@ -377,10 +377,10 @@ def _status_of(process_id: int) -> str | None:
 
 
 def require_process(
-    session: Session, actor: Actor, process_id: int, permission: Permission
+    session: Session, actor: Actor, process_id: int, action: Action
 ) -> tuple[Process, Workspace]:
-    """The process if it belongs to a workspace the actor holds `permission` on; NotFound for
-    anything the actor may not read (including account-level purge records)."""
+    """The process if the actor may do `action` (a workspace action) to its workspace;
+    NotFound for anything the actor may not read (including account-level purge records)."""
     try:
         key = int(process_id)
     except (TypeError, ValueError):
@@ -389,21 +389,15 @@ def require_process(
     if process is None or process.workspace_id is None:
         raise NotFound("Process not found.")
     try:
-        workspace = permissions.require_workspace(
-            session, actor, process.workspace_id, Permission.READ
-        )
+        workspace = permissions.require(session, actor, action, process.workspace_id)
     except NotFound:
         raise NotFound("Process not found.") from None
-    if permission is Permission.ADMINISTER:
-        workspace = permissions.require_workspace(
-            session, actor, process.workspace_id, Permission.ADMINISTER
-        )
     return process, workspace
 
 
 def retry(*, session: Session, actor: Actor, process_id: int) -> ProcessPublic:
     """Re-queue a failed process from its failed step (administer on the workspace)."""
-    process, workspace = require_process(session, actor, process_id, Permission.ADMINISTER)
+    process, workspace = require_process(session, actor, process_id, Action.RETRY_PROCESS)
     if process.status != ProcessStatus.FAILED.value:
         raise Invalid("Only a failed process can be retried.")
     if process.kind == ProcessKind.PROVISION.value:
@@ -498,7 +492,7 @@ def list_purges(
     A purge's record outlives its workspace (workspace_id is null), so its Process Log entry
     lives with the account rather than with a workspace one could pick.
     """
-    permissions.require_account(session, actor, account_id, Permission.READ)
+    permissions.require(session, actor, Action.VIEW_ACCOUNT, account_id)
     rows = list(
         session.exec(
             select(Process)
@@ -529,7 +523,7 @@ def list_processes(
     cursor: str | None = None,
 ) -> Page[ProcessPublic]:
     """The workspace's processes, newest first, each with its steps (read on the workspace)."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.READ)
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     kind = _choice(kind, ProcessKind, "kind")
     status = _choice(status, ProcessStatus, "status")
     query = select(Process).where(Process.workspace_id == workspace.id)
@@ -553,7 +547,7 @@ def list_processes(
 
 def get_process(*, session: Session, actor: Actor, process_id: int) -> ProcessPublic:
     """One process with its steps (read on its workspace); NotFound otherwise."""
-    process, _workspace = require_process(session, actor, process_id, Permission.READ)
+    process, _workspace = require_process(session, actor, process_id, Action.VIEW_WORKSPACE)
     return to_public(process, steps_of(session, process.id))
 
 
@@ -562,7 +556,7 @@ def latest_for_workspace(
 ) -> ProcessPublic | None:
     """The newest process of `kind` in the workspace (e.g. the provisioning saga's progress
     on the detail page, the last export); None when there is none."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.READ)
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     kind = _choice(kind, ProcessKind, "kind")
     process = session.exec(
         select(Process)

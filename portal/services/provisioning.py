@@ -19,17 +19,17 @@ from sqlmodel import Session, select
 from portal.domain.access import Actor
 from portal.domain.errors import PortalError
 from portal.domain.processes import ProcessKind
+from portal.domain.workspaces import EnvironmentName, EnvironmentStatus, WorkspaceStatus
 from portal.models import Environment, Process, ProcessStep, Workspace
 from portal.services import audit, permissions, processes
 
 KIND = ProcessKind.PROVISION.value
-ENVIRONMENTS = ("dev", "staging", "prod")
 ACTIVATE_STEP = "activate workspace"
 _PROVISION_PREFIX = "provision "
 
 
 def step_names() -> list[str]:
-    return [f"{_PROVISION_PREFIX}{name}" for name in ENVIRONMENTS] + [ACTIVATE_STEP]
+    return [f"{_PROVISION_PREFIX}{name}" for name in EnvironmentName] + [ACTIVATE_STEP]
 
 
 def start(session: Session, *, workspace: Workspace, actor: Actor | None) -> int:
@@ -79,9 +79,9 @@ def _provision(name: str) -> processes.StepFunction:
         environment = _environment(ctx.session, workspace, name)
         if environment is None:  # created with the workspace; recreate if it went missing
             environment = Environment(workspace_id=workspace.id, name=name)
-        if environment.status == "ready":
+        if environment.status == EnvironmentStatus.READY:
             return
-        environment.status = "ready"
+        environment.status = EnvironmentStatus.READY
         environment.error = None
         environment.ready_at = ctx.now
         ctx.session.add(environment)
@@ -94,7 +94,7 @@ def _provision(name: str) -> processes.StepFunction:
             target_id=environment.id,
             account_id=workspace.account_id,
             workspace_id=workspace.id,
-            after={"name": name, "status": "ready"},
+            after={"name": name, "status": EnvironmentStatus.READY},
         )
 
     provision_environment.__name__ = f"provision_{name}"
@@ -103,8 +103,8 @@ def _provision(name: str) -> processes.StepFunction:
 
 def activate_workspace(ctx: processes.StepContext) -> None:
     workspace = _writable_workspace(ctx)
-    if workspace.status == "provisioning":
-        workspace.status = "active"
+    if workspace.status == WorkspaceStatus.PROVISIONING:
+        workspace.status = WorkspaceStatus.ACTIVE
         ctx.session.add(workspace)
         audit.record(
             ctx.session,
@@ -114,16 +114,16 @@ def activate_workspace(ctx: processes.StepContext) -> None:
             target_id=workspace.id,
             account_id=workspace.account_id,
             workspace_id=workspace.id,
-            before={"status": "provisioning"},
-            after={"status": "active"},
+            before={"status": WorkspaceStatus.PROVISIONING},
+            after={"status": WorkspaceStatus.ACTIVE},
         )
-    elif workspace.status_before == "provisioning" and workspace.status in (
-        "frozen",
-        "offboarding",
+    elif workspace.status_before == WorkspaceStatus.PROVISIONING and workspace.status in (
+        WorkspaceStatus.FROZEN,
+        WorkspaceStatus.OFFBOARDING,
     ):
         # Frozen or offboarding meanwhile: unfreeze / restore returns to active. The status
         # itself is never overwritten.
-        workspace.status_before = "active"
+        workspace.status_before = WorkspaceStatus.ACTIVE
         ctx.session.add(workspace)
 
 
@@ -138,7 +138,7 @@ def _on_failure(session: Session, process: Process, step: ProcessStep, cause: st
     if environment is None:
         return
     before = {"status": environment.status}
-    environment.status = "failed"
+    environment.status = EnvironmentStatus.FAILED
     environment.error = cause[:1000]
     session.add(environment)
     audit.record(
@@ -150,7 +150,11 @@ def _on_failure(session: Session, process: Process, step: ProcessStep, cause: st
         account_id=workspace.account_id,
         workspace_id=workspace.id,
         before=before,
-        after={"name": environment.name, "status": "failed", "error": environment.error},
+        after={
+            "name": environment.name,
+            "status": EnvironmentStatus.FAILED,
+            "error": environment.error,
+        },
     )
 
 
@@ -160,16 +164,17 @@ def _on_retry(session: Session, process: Process, step: ProcessStep) -> None:
         return
     for environment in session.exec(
         select(Environment).where(
-            Environment.workspace_id == process.workspace_id, Environment.status == "failed"
+            Environment.workspace_id == process.workspace_id,
+            Environment.status == EnvironmentStatus.FAILED,
         )
     ).all():
-        environment.status = "provisioning"
+        environment.status = EnvironmentStatus.PROVISIONING
         environment.error = None
         session.add(environment)
 
 
 processes.STEPS[KIND] = {
-    **{f"{_PROVISION_PREFIX}{name}": _provision(name) for name in ENVIRONMENTS},
+    **{f"{_PROVISION_PREFIX}{name}": _provision(name) for name in EnvironmentName},
     ACTIVATE_STEP: activate_workspace,
 }
 processes.ON_FAILURE[KIND] = _on_failure

@@ -20,6 +20,7 @@ from sqlalchemy import Table, text, update
 from sqlmodel import Session, SQLModel, col, select
 
 from portal.domain.processes import ProcessKind, ProcessStatus
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import Process, ProcessStep, Workspace
 from portal.services import audit, exports
 
@@ -138,7 +139,7 @@ def purge_due(*, session: Session, now: datetime) -> list[str]:
     due = session.exec(
         select(Workspace.id)
         .where(
-            Workspace.status == "offboarding",
+            Workspace.status == WorkspaceStatus.OFFBOARDING,
             col(Workspace.purge_after).is_not(None),
             col(Workspace.purge_after) <= now,
         )
@@ -153,10 +154,10 @@ def purge_due(*, session: Session, now: datetime) -> list[str]:
             update(Workspace)
             .where(
                 col(Workspace.id) == workspace_id,
-                col(Workspace.status) == "offboarding",
+                col(Workspace.status) == WorkspaceStatus.OFFBOARDING,
                 col(Workspace.purge_after) <= now,
             )
-            .values(status="deleted")
+            .values(status=WorkspaceStatus.DELETED)
             .execution_options(synchronize_session=False)
         )
         if taken.rowcount != 1:

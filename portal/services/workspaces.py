@@ -2,30 +2,32 @@
 
 Every public function takes the caller's session (one transaction, opened by the caller with
 portal.db.transaction()) and writes its audit row into it. Permission is decided in
-permissions.py; writes inside a workspace go through permissions.require_writable.
+permissions.py: each function names its Action to permissions.require, which also refuses
+writes inside a frozen or offboarding workspace.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 import uuid
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import bindparam, func, or_, type_coerce
+from slugify import slugify as python_slugify
+from sqlalchemy import and_, bindparam, case, delete, func, or_, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from portal.config import get_settings
 from portal.db import UtcTimestampText, UuidText
-from portal.domain.access import Actor, Permission
+from portal.domain.access import Action, Actor, Permission
 from portal.domain.dto import (
     AuditEventPublic,
     EnvironmentPublic,
+    PickerResults,
+    WorkspaceChoice,
     WorkspaceDetail,
     WorkspacePublic,
     WorkspaceRow,
@@ -33,15 +35,26 @@ from portal.domain.dto import (
 )
 from portal.domain.errors import Invalid, NotFound
 from portal.domain.paging import Page
-from portal.models import Account, AuditEvent, Environment, Process, User, Workspace
+from portal.domain.workspaces import (
+    VISIBLE_STATUSES,
+    EnvironmentName,
+    EnvironmentStatus,
+    TenancyModel,
+    WorkspaceStatus,
+)
+from portal.models import (
+    Account,
+    AuditEvent,
+    Environment,
+    Process,
+    User,
+    Workspace,
+    WorkspacePick,
+)
 from portal.models._base import utcnow
 from portal.services import audit, keyset, permissions, provisioning
 from portal.services.keyset import Key
 
-_HIDDEN_STATUSES = ("deleted",)
-STATUSES = ("provisioning", "active", "frozen", "offboarding")
-TENANCY_MODELS = ("shared", "dedicated")
-ENVIRONMENTS = ("dev", "staging", "prod")
 NAME_MAX = 120
 _SLUG_MAX = 100  # leaves room for "-NNN" under the column's 140
 _SLUG_ATTEMPTS = 5
@@ -124,10 +137,14 @@ def _valid_name(name: str | None) -> str:
 
 
 def slugify(name: str) -> str:
-    """Lowercase ASCII words joined by hyphens ("Acme Dev" -> "acme-dev")."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:_SLUG_MAX].rstrip("-") or "workspace"
+    """Lowercase ASCII words joined by hyphens ("Acme Dev" -> "acme-dev").
+
+    Other scripts are transliterated (python-slugify with text-unidecode: "北京 Ops" ->
+    "bei-jing-ops", "Москва" -> "moskva") rather than dropped, so two names in the same
+    script do not collapse to the same slug. Cut at a word boundary; a name with nothing to
+    spell (emoji only) becomes "workspace".
+    """
+    return python_slugify(name, max_length=_SLUG_MAX, word_boundary=True) or "workspace"
 
 
 def _free_slug(session: Session, base: str) -> str:
@@ -223,11 +240,14 @@ def create_workspace(
     Returns at once; the process worker provisions the environments. Needs administer on the
     parent account.
     """
-    account = permissions.require_account(session, actor, account_id, Permission.ADMINISTER)
+    account = permissions.require(session, actor, Action.CREATE_WORKSPACE, account_id)
     name = _valid_name(name)
-    tenancy_model = (tenancy_model or "shared").strip().lower()
-    if tenancy_model not in TENANCY_MODELS:
-        raise Invalid("Choose a tenancy model: shared or dedicated.", field="tenancy_model")
+    try:
+        tenancy = TenancyModel((tenancy_model or TenancyModel.SHARED).strip().lower())
+    except ValueError:
+        raise Invalid(
+            f"Choose a tenancy model: {' or '.join(TenancyModel)}.", field="tenancy_model"
+        ) from None
     regions = get_settings().regions
     if not regions:
         raise Invalid("No regions are configured (PORTAL_REGIONS).", field="region")
@@ -241,14 +261,18 @@ def create_workspace(
             account_id=account.id,
             name=name,
             slug=slug,
-            tenancy_model=tenancy_model,
+            tenancy_model=tenancy,
             region=region,
-            status="provisioning",
+            status=WorkspaceStatus.PROVISIONING,
         ),
         slugify(name),
     )
-    for env_name in ENVIRONMENTS:
-        session.add(Environment(workspace_id=workspace.id, name=env_name, status="provisioning"))
+    for env_name in EnvironmentName:
+        session.add(
+            Environment(
+                workspace_id=workspace.id, name=env_name, status=EnvironmentStatus.PROVISIONING
+            )
+        )
     session.flush()
     provisioning.start(session, workspace=workspace, actor=actor)
     _record(
@@ -275,20 +299,20 @@ def list_for_picker(*, session: Session, actor: Actor) -> list[WorkspaceSummary]
         select(Workspace, Account)
         .join(Account, col(Account.id) == col(Workspace.account_id))
         .where(permissions.readable_workspaces(actor))
-        .where(col(Workspace.status).not_in(_HIDDEN_STATUSES))
+        .where(col(Workspace.status) != WorkspaceStatus.DELETED)
         .order_by(col(Account.name), col(Workspace.name))
     ).all()
     return [_summary(workspace, account) for workspace, account in rows]
 
 
 def get(*, session: Session, actor: Actor, workspace_id: str) -> WorkspaceSummary:
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.READ)
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     return _summary(workspace, session.get(Account, workspace.account_id))
 
 
 def _valid_status(status: str | None) -> str | None:
-    if status is not None and status not in STATUSES:
-        raise Invalid(f"status must be one of: {', '.join(STATUSES)}.", field="status")
+    if status is not None and status not in VISIBLE_STATUSES:
+        raise Invalid(f"status must be one of: {', '.join(VISIBLE_STATUSES)}.", field="status")
     return status or None
 
 
@@ -304,8 +328,7 @@ def _filtered(query, *, by_name: bool, by_status: bool):
     """`query` narrowed to the workspaces the `reader` parameter can read, not deleted, and
     by the `name` and `status` parameters where asked."""
     query = query.where(permissions.workspaces_readable_by(bindparam("reader"))).where(
-        # != each rather than NOT IN: an IN list is re-rendered on every execution
-        *(_W.status != hidden for hidden in _HIDDEN_STATUSES)
+        _W.status != WorkspaceStatus.DELETED
     )
     if by_name:
         query = query.where(func.lower(_W.name).like(bindparam("name"), escape="/"))
@@ -411,7 +434,7 @@ def count_workspaces(
 
 def _environments(session: Session, workspace: Workspace) -> list[EnvironmentPublic]:
     rows = session.exec(select(Environment).where(Environment.workspace_id == workspace.id)).all()
-    order = {name: i for i, name in enumerate(ENVIRONMENTS)}
+    order = {name: i for i, name in enumerate(EnvironmentName)}
     rows = sorted(rows, key=lambda row: (order.get(row.name, len(order)), row.name))
     return [EnvironmentPublic.model_validate(row) for row in rows]
 
@@ -420,13 +443,13 @@ def list_environments(
     *, session: Session, actor: Actor, workspace_id: str
 ) -> list[EnvironmentPublic]:
     """dev, staging and prod of the workspace, in that order, with their status."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.READ)
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     return _environments(session, workspace)
 
 
 def get_workspace_detail(*, session: Session, actor: Actor, workspace_id: str) -> WorkspaceDetail:
     """Everything the detail page shows. Needs read on the workspace."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.READ)
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     account = session.get(Account, workspace.account_id)
     settings = get_settings()
     now = utcnow()
@@ -438,15 +461,15 @@ def get_workspace_detail(*, session: Session, actor: Actor, workspace_id: str) -
         .order_by(col(Process.created_at).desc(), col(Process.id).desc())
     ).first()
     provisioning_since = process.created_at if process is not None else workspace.created_at
-    still_provisioning = workspace.status == "provisioning" or any(
-        env.status == "provisioning" for env in environments
+    still_provisioning = workspace.status == WorkspaceStatus.PROVISIONING or any(
+        env.status == EnvironmentStatus.PROVISIONING for env in environments
     )
     stuck = still_provisioning and now - provisioning_since > timedelta(
         minutes=settings.provisioning_stuck_minutes
     )
 
     days_left = None
-    if workspace.status == "offboarding" and workspace.purge_after is not None:
+    if workspace.status == WorkspaceStatus.OFFBOARDING and workspace.purge_after is not None:
         days_left = max(0, math.ceil((workspace.purge_after - now) / timedelta(days=1)))
 
     held = permissions.workspace_permission(session, actor, workspace)
@@ -525,7 +548,7 @@ def list_activity(
     """The workspace's audit feed, newest first. `actor_filter` matches an actor id exactly or
     a part of the actor's label (email); `action_filter` is a prefix ("workspace." or
     "workspace.frozen")."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.READ)
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     return _activity(
         session,
         AuditEvent.workspace_id == workspace.id,
@@ -548,7 +571,7 @@ def list_account_activity(
 ) -> Page[AuditEventPublic]:
     """The account's audit feed (its own events and its workspaces'), newest first. Needs
     read on the account."""
-    account = permissions.require_account(session, actor, account_id, Permission.READ)
+    account = permissions.require(session, actor, Action.VIEW_ACCOUNT, account_id)
     return _activity(
         session,
         AuditEvent.account_id == account.id,
@@ -566,7 +589,7 @@ def rename_workspace(
     *, session: Session, actor: Actor, workspace_id: str, name: str
 ) -> WorkspacePublic:
     """A new display name (the slug stays: URLs and integrations keep working)."""
-    workspace = permissions.require_workspace_write(session, actor, workspace_id)
+    workspace = permissions.require(session, actor, Action.RENAME_WORKSPACE, workspace_id)
     name = _valid_name(name)
     before = {"name": workspace.name}
     if name != workspace.name:
@@ -580,16 +603,16 @@ def freeze(
     *, session: Session, actor: Actor, workspace_id: str, reason: str = ""
 ) -> WorkspacePublic:
     """Refuse every write in the workspace until it is unfrozen; reads keep working."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.ADMINISTER)
-    if workspace.status == "frozen":
+    workspace = permissions.require(session, actor, Action.FREEZE_WORKSPACE, workspace_id)
+    if workspace.status == WorkspaceStatus.FROZEN:
         raise Invalid(f"{workspace.name} is already frozen.")
-    if workspace.status == "offboarding":
+    if workspace.status == WorkspaceStatus.OFFBOARDING:
         raise Invalid(
             f"{workspace.name} is being offboarded and is already read-only; restore it first."
         )
     before = _status_transition(workspace)
     workspace.status_before = workspace.status
-    workspace.status = "frozen"
+    workspace.status = WorkspaceStatus.FROZEN
     workspace.frozen_at = utcnow()
     session.add(workspace)
     after = {**_status_transition(workspace), "frozen_at": _iso(workspace.frozen_at)}
@@ -601,11 +624,11 @@ def freeze(
 
 def unfreeze(*, session: Session, actor: Actor, workspace_id: str) -> WorkspacePublic:
     """Back to the status the workspace had when it was frozen."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.ADMINISTER)
-    if workspace.status != "frozen":
+    workspace = permissions.require(session, actor, Action.UNFREEZE_WORKSPACE, workspace_id)
+    if workspace.status != WorkspaceStatus.FROZEN:
         raise Invalid(f"{workspace.name} is not frozen.")
     before = {**_status_transition(workspace), "frozen_at": _iso(workspace.frozen_at)}
-    workspace.status = workspace.status_before or "active"
+    workspace.status = workspace.status_before or WorkspaceStatus.ACTIVE
     workspace.status_before = None
     workspace.frozen_at = None
     session.add(workspace)
@@ -628,8 +651,8 @@ def offboard(
     `confirm_name` must be the workspace's name, typed exactly. A frozen workspace can be
     offboarded; restoring it brings it back frozen.
     """
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.ADMINISTER)
-    if workspace.status == "offboarding":
+    workspace = permissions.require(session, actor, Action.OFFBOARD_WORKSPACE, workspace_id)
+    if workspace.status == WorkspaceStatus.OFFBOARDING:
         raise Invalid(f"{workspace.name} is already being offboarded.")
     if (confirm_name or "") != workspace.name:
         raise Invalid(
@@ -639,7 +662,7 @@ def offboard(
     now = utcnow()
     before = _status_transition(workspace)
     workspace.status_before = workspace.status
-    workspace.status = "offboarding"
+    workspace.status = WorkspaceStatus.OFFBOARDING
     workspace.offboarding_started_at = now
     workspace.purge_after = now + timedelta(days=get_settings().offboarding_days)
     session.add(workspace)
@@ -656,15 +679,15 @@ def offboard(
 
 def restore(*, session: Session, actor: Actor, workspace_id: str) -> WorkspacePublic:
     """Stop offboarding during the hard-delete window; back to the status it had before."""
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.ADMINISTER)
-    if workspace.status != "offboarding":
+    workspace = permissions.require(session, actor, Action.RESTORE_WORKSPACE, workspace_id)
+    if workspace.status != WorkspaceStatus.OFFBOARDING:
         raise Invalid(f"{workspace.name} is not being offboarded.")
     if workspace.purge_after is not None and utcnow() >= workspace.purge_after:
         raise Invalid(
             f"The hard-delete window of {workspace.name} has ended: it can no longer be restored."
         )
     before = {**_status_transition(workspace), "purge_after": _iso(workspace.purge_after)}
-    workspace.status = workspace.status_before or "active"
+    workspace.status = workspace.status_before or WorkspaceStatus.ACTIVE
     # Offboarding a frozen workspace kept "frozen" here; what it had before the freeze is gone,
     # so a later unfreeze returns it to active.
     workspace.status_before = None
@@ -690,13 +713,14 @@ def remember_workspace(*, session: Session, actor: Actor, workspace_id: str) -> 
 
     A preference, not a change to the workspace: allowed on a frozen one, and not audited.
     """
-    workspace = permissions.require_workspace(session, actor, workspace_id, Permission.READ)
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     user = session.get(User, actor.user_id)
     if user is None:
         raise NotFound()
     if user.last_workspace_id != workspace.id:
         user.last_workspace_id = workspace.id
         session.add(user)
+        _record_pick(session, user.id, workspace.id)
 
 
 def last_workspace(*, session: Session, actor: Actor) -> str | None:
@@ -705,9 +729,171 @@ def last_workspace(*, session: Session, actor: Actor) -> str | None:
     if user is None or user.last_workspace_id is None:
         return None
     try:
-        workspace = permissions.require_workspace(
-            session, actor, user.last_workspace_id, Permission.READ
+        workspace = permissions.require(
+            session, actor, Action.VIEW_WORKSPACE, user.last_workspace_id
         )
     except NotFound:
         return None
     return str(workspace.id)
+
+
+# The picker: search on the server, pinned and recent first ----------------------------------
+
+PICKER_LIMIT = 15  # what the picker shows at most, whatever the number of workspaces
+RECENT_KEPT = 8  # recent picks remembered per person; pinned ones stay while pinned
+
+
+def _pick_row(session: Session, user_id: int, workspace_id: uuid.UUID) -> WorkspacePick:
+    """The person's row for the workspace, created if missing (another tab may race us)."""
+    key = {"user_id": user_id, "workspace_id": workspace_id}
+    row = session.get(WorkspacePick, key)
+    if row is not None:
+        return row
+    row = WorkspacePick(**key)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        row = session.get(WorkspacePick, key)
+    return row
+
+
+def _record_pick(session: Session, user_id: int, workspace_id: uuid.UUID) -> None:
+    """Recent = the person's last RECENT_KEPT picks; older unpinned ones are forgotten."""
+    row = _pick_row(session, user_id, workspace_id)
+    row.picked_at = utcnow()
+    session.add(row)
+    session.flush()
+    stale = session.exec(
+        select(WorkspacePick.workspace_id)
+        .where(WorkspacePick.user_id == user_id, col(WorkspacePick.pinned_at).is_(None))
+        .order_by(col(WorkspacePick.picked_at).desc().nulls_last())
+        .offset(RECENT_KEPT)
+    ).all()
+    if stale:
+        session.exec(
+            delete(WorkspacePick).where(
+                col(WorkspacePick.user_id) == user_id,
+                col(WorkspacePick.workspace_id).in_(stale),
+            )
+        )
+
+
+def _choices(actor: Actor, query: str | None):
+    """Readable workspaces with the person's pick row: pinned, then recent, then by name."""
+    pick = and_(
+        col(WorkspacePick.workspace_id) == col(Workspace.id),
+        col(WorkspacePick.user_id) == actor.user_id,
+    )
+    statement = (
+        select(Workspace, Account, WorkspacePick)
+        .join(Account, col(Account.id) == col(Workspace.account_id))
+        .outerjoin(WorkspacePick, pick)
+        .where(permissions.readable_workspaces(actor))
+        .where(col(Workspace.status) != WorkspaceStatus.DELETED)
+    )
+    term = " ".join((query or "").split()).lower()[:NAME_MAX]
+    if term:
+        statement = statement.where(
+            or_(
+                func.lower(col(Workspace.name)).contains(term, autoescape=True),
+                func.lower(col(Account.name)).contains(term, autoescape=True),
+            )
+        )
+    pinned = col(WorkspacePick.pinned_at).is_not(None)
+    return statement.order_by(
+        case((pinned, 0), (col(WorkspacePick.picked_at).is_not(None), 1), else_=2),
+        case((pinned, None), else_=col(WorkspacePick.picked_at)).desc().nulls_last(),
+        func.lower(col(Workspace.name)),
+        func.lower(col(Account.name)),
+        col(Workspace.id),
+    )
+
+
+def _choice(workspace: Workspace, account: Account, pick: WorkspacePick | None) -> WorkspaceChoice:
+    return WorkspaceChoice(
+        id=str(workspace.id),
+        name=workspace.name,
+        account_name=account.name,
+        status=workspace.status,
+        pinned=pick is not None and pick.pinned_at is not None,
+        recent=pick is not None and pick.picked_at is not None,
+    )
+
+
+def search_for_picker(
+    *, session: Session, actor: Actor, query: str | None = None, limit: int = PICKER_LIMIT
+) -> PickerResults:
+    """At most `limit` readable workspaces whose name or account name contains `query`:
+    pinned first (by name), then recent picks (latest first), then the rest by name. One query,
+    whatever the number of workspaces; `more` says whether others match too."""
+    limit = max(1, min(limit, PICKER_LIMIT))
+    rows = session.exec(_choices(actor, query).limit(limit + 1)).all()
+    return PickerResults(
+        items=[_choice(*row) for row in rows[:limit]],
+        more=len(rows) > limit,
+    )
+
+
+def current_choice(*, session: Session, actor: Actor) -> WorkspaceChoice | None:
+    """The picker's current workspace: the remembered pick if still readable, else the first
+    the picker would offer (pinned, recent, by name); None when the person can read none."""
+    user = session.get(User, actor.user_id)
+    statement = _choices(actor, None)
+    if user is not None and user.last_workspace_id is not None:
+        row = session.exec(statement.where(Workspace.id == user.last_workspace_id)).first()
+        if row is not None:
+            return _choice(*row)
+    row = session.exec(statement.limit(1)).first()
+    return _choice(*row) if row is not None else None
+
+
+def _set_pinned(session: Session, actor: Actor, workspace_id: str, pinned: bool) -> WorkspaceChoice:
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
+    row = _pick_row(session, actor.user_id, workspace.id)
+    if (row.pinned_at is not None) != pinned:
+        row.pinned_at = utcnow() if pinned else None
+        session.add(row)
+        session.flush()
+    return _choice(workspace, session.get(Account, workspace.account_id), row)
+
+
+def pin_workspace(*, session: Session, actor: Actor, workspace_id: str) -> WorkspaceChoice:
+    """Keep the workspace at the top of the person's picker. Needs read on it; a preference,
+    so allowed on a frozen workspace and not audited."""
+    return _set_pinned(session, actor, workspace_id, True)
+
+
+def unpin_workspace(*, session: Session, actor: Actor, workspace_id: str) -> WorkspaceChoice:
+    """Stop keeping the workspace at the top of the picker (it may stay among the recent)."""
+    return _set_pinned(session, actor, workspace_id, False)
+
+
+# Live progress: a cheap change check ------------------------------------------------------
+
+
+def change_mark(*, session: Session, actor: Actor, workspace_id: str) -> str:
+    """A short fingerprint of what a detail page shows live (workspace status, processes and
+    their progress, environments done, newest audit event), in one small query: a page polls
+    this and reloads only when it changed. Needs read on the workspace."""
+    workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
+    key = workspace.id
+    of_processes = col(Process.workspace_id) == key
+    finished = col(Process.status).in_(("succeeded", "failed"))
+    row = session.exec(
+        select(
+            select(func.max(Process.id)).where(of_processes).scalar_subquery(),
+            select(func.coalesce(func.sum(Process.progress), 0))
+            .where(of_processes)
+            .scalar_subquery(),
+            select(func.count()).where(of_processes, finished).scalar_subquery(),
+            select(func.count())
+            .where(col(Environment.workspace_id) == key, Environment.status != "provisioning")
+            .scalar_subquery(),
+            select(func.max(AuditEvent.id))
+            .where(col(AuditEvent.workspace_id) == key)
+            .scalar_subquery(),
+        )
+    ).one()
+    return "|".join([workspace.status, *(str(value or 0) for value in row)])

@@ -1,13 +1,23 @@
 """The signed-in person, resolved on the server from a session token kept in a cookie.
 
-Every event handler that touches data gets its Actor from `_actor()`: the only thing the
-browser supplies is the token, and the server decides what it is worth on every call.
+Every event handler that touches data gets its Actor from the server-side session: the only
+thing the browser supplies is the token, and the server decides what it is worth on every
+call. Handlers call services through `await self._call(service_fn, ...)` (portal/state/calls.py:
+a worker thread, one transaction, errors shown by `self._show_error`). `_acting()` and
+`_require_session()` are the older synchronous way, kept for pages not migrated yet: they run
+their transaction on the event loop.
+
+One event per page load: `guard` (the on_load of every page) checks the page's requirement and
+then runs the page's own loaders in the same event (`register_page_loaders`), so the first
+delta after the guard carries what the page shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import inspect
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import reflex as rx
 from sqlmodel import Session
@@ -16,15 +26,41 @@ from portal import routes
 from portal.config import get_settings
 from portal.db import transaction
 from portal.domain.access import Actor, ClientInfo, Requirement
-from portal.domain.errors import Unauthenticated
+from portal.domain.errors import PortalError, Unauthenticated
 from portal.services import auth, permissions, sessions
+from portal.state.calls import call_anonymous, call_as, show_error
 
-# Each page's own load events, run by the guard only after the page's requirement passed.
+T = TypeVar("T")
+
+# Each page's own load handlers, run by the guard (in its own event) only after the page's
+# requirement passed.
 PAGE_LOADERS: dict[str, list] = {}
 
 
 def register_page_loaders(route: str, loaders: list) -> None:
+    """The guard calls each loader inline, in its own event: plain (or async) handlers that
+    take no argument. A background handler cannot run that way: return it from a loader."""
+    for loader in loaders:
+        if loader.is_background:
+            raise ValueError(f"{loader.fn.__qualname__}: a background event cannot be a loader")
     PAGE_LOADERS[route] = list(loaders)
+
+
+def _who(*, session: Session, actor: Actor) -> tuple[Actor, bool]:
+    """The guard's one read: the Actor, and whether they accepted the developer terms."""
+    return actor, permissions.meets(session, actor, Requirement.DEVELOPER_TERMS)
+
+
+def _nothing(*, session: Session, actor: Actor) -> None:
+    """A service call that only resolves the Actor (see SessionState._check_session)."""
+
+
+def _events(result: Any) -> list:
+    if result is None:
+        return []
+    if isinstance(result, list | tuple):
+        return [event for event in result if event is not None]
+    return [result]
 
 
 class SessionState(rx.State):
@@ -56,6 +92,52 @@ class SessionState(rx.State):
             session=session, token=self.session_token, client=self._client()
         )
 
+    async def _call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        """`fn(session=, actor=, **kwargs)` off the event loop, in one transaction, as the
+        person behind this browser. See portal/state/calls.py."""
+        return await call_as(fn, token=self.session_token, client=self._client(), **kwargs)
+
+    async def _check_session(self) -> None:
+        """Raise Unauthenticated unless this browser has a live session (off the event loop).
+
+        For a handler that would do nothing this time but must still refuse a browser without
+        a session, like every handler that can touch data."""
+        await self._call(_nothing)
+
+    async def _call_anonymous(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        """`fn(session=, **kwargs)` off the event loop, in one transaction, with no Actor."""
+        return await call_anonymous(fn, **kwargs)
+
+    def _show_error(
+        self,
+        exc: PortalError,
+        *,
+        fields: str | None = None,
+        field: str | None = None,
+        banner: str | None = None,
+    ):
+        """Show a refused call's message beside a field, in a banner, or as a toast."""
+        return show_error(self, exc, fields=fields, field=field, banner=banner)
+
+    async def _run_loaders(self, route: str) -> list:
+        """Run the page's loaders in this event; return the events they ask for.
+
+        Each loader is an event handler of a page or nav state; it is called on that state's
+        instance in this browser's tree, as the event processor would call it.
+        """
+        events: list = []
+        for handler in PAGE_LOADERS.get(route, []):
+            state = await self.get_state(handler.state)
+            result = handler.fn(state)
+            if inspect.isawaitable(result):
+                result = await result
+            if inspect.isasyncgen(result):
+                result = [event async for event in result]
+            elif inspect.isgenerator(result):
+                result = list(result)
+            events.extend(_events(result))
+        return events
+
     @contextmanager
     def _acting(self) -> Iterator[tuple[Session, Actor]]:
         """One transaction with the server-resolved Actor: `with self._acting() as (db, actor)`."""
@@ -81,20 +163,19 @@ class SessionState(rx.State):
         return path + (f"?{url.query}" if url.query else "")
 
     @rx.event
-    def guard(self):
-        """on_load of every page: check the page's requirement (from routes.PAGES) and redirect."""
+    async def guard(self):
+        """on_load of every page: check the page's requirement (from routes.PAGES), redirect,
+        or load the page (its loaders run in this same event)."""
         route = routes.page_key(self.router.route_id)
         requirement = routes.requirement_for(route)
         try:
-            with transaction() as session:
-                actor = self._actor(session)
-                self.terms_accepted = permissions.meets(session, actor, Requirement.DEVELOPER_TERMS)
+            actor, self.terms_accepted = await self._call(_who)
         except Unauthenticated as exc:
             self._forget_identity()
             if self.session_token:
                 self.session_token = ""
             if requirement is Requirement.PUBLIC:
-                return PAGE_LOADERS.get(route, [])
+                return await self._run_loaders(route)
             return rx.redirect(
                 routes.sign_in_url(
                     next_path=self._current_path(), reason="expired" if exc.expired else None
@@ -113,12 +194,11 @@ class SessionState(rx.State):
             )
         if requirement is Requirement.PLATFORM_ADMIN and not actor.is_platform_admin:
             return rx.redirect(routes.DASHBOARD, replace=True)
-        return PAGE_LOADERS.get(route, [])
+        return await self._run_loaders(route)
 
     @rx.event
-    def sign_out(self):
-        with transaction() as session:
-            auth.sign_out(session=session, token=self.session_token)
+    async def sign_out(self):
+        await self._call_anonymous(auth.sign_out, token=self.session_token)
         self.session_token = ""
         self._forget_identity()
         return rx.redirect(routes.SIGN_IN, replace=True)

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from portal.api.app import create_api
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import Workspace
 from tests.factories import (
     account_of,
@@ -56,7 +57,7 @@ def world(db) -> World:
     other = create_workspace(db, actors[bob.id], account_b, name="Bob's")
     # Provisioning is the worker's job; the API tests start from a ready workspace.
     for row in (workspace, other):
-        row.status = "active"
+        row.status = WorkspaceStatus.ACTIVE
         db.add(row)
     world = World(
         alice=bearer(make_token(db, alice, actor=actors[alice.id])),

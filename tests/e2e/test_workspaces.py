@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from portal.models import User
 from tests.e2e.helpers import PASSWORD, open_page, ready, sign_in, signed_in_user, unique_email
-from tests.factories import account_of, make_workspace
+from tests.factories import account_of, grant, make_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -204,3 +204,129 @@ def test_export_builds_an_archive_the_administrator_downloads(page: Page, shot) 
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["counts"]["workspaces"] == 1
     assert manifest["counts"]["environments"] == 3
+
+
+def _many_workspaces(server, *, prefix: str, count: int = 30) -> str:
+    """A person with `count` workspaces in their account and two in another's; their email."""
+    email = unique_email(prefix)
+    server.cli(
+        "create-user",
+        "--email",
+        email,
+        "--name",
+        "Mo Many",
+        "--password",
+        PASSWORD,
+        "--account-name",
+        "Many Co",
+    )
+    other = unique_email(f"{prefix}-other")
+    server.cli(
+        "create-user",
+        "--email",
+        other,
+        "--name",
+        "Oz Other",
+        "--password",
+        PASSWORD,
+        "--account-name",
+        "Other Co",
+    )
+    with server.db() as session:
+        user_id = session.exec(select(User.id).where(User.email == email)).one()
+        other_id = session.exec(select(User.id).where(User.email == other)).one()
+        account_id = account_of(session, user_id)
+        for n in range(count):
+            make_workspace(
+                session,
+                account_id=account_id,
+                name=f"Shop {n:02d}",
+                status=("active", "frozen", "provisioning", "offboarding")[n % 4],
+            )
+        # The same name in another account: the picker tells them apart by the account.
+        theirs = make_workspace(session, account_id=account_of(session, other_id), name="Shop 07")
+        grant(session, user_id, workspace_id=theirs.id)
+    return email
+
+
+def test_the_picker_searches_pins_and_tells_same_names_apart(page: Page, server, shot) -> None:
+    email = _many_workspaces(server, prefix="picker-search")
+    sign_in(page, email=email)
+    picker = page.locator("#workspace-picker")
+    expect(picker).to_have_text(re.compile("Shop 00"))
+
+    picker.click()
+    options = page.get_by_role("option")
+    # A bounded list, whatever the number of workspaces, and a hint to narrow it.
+    expect(options).to_have_count(15)
+    expect(page.get_by_text("More workspaces match")).to_be_visible()
+    page.get_by_label("Search workspaces").fill("shop 07")
+    expect(options).to_have_count(2)
+    expect(options.filter(has_text="Many Co")).to_have_count(1)
+    expect(options.filter(has_text="Other Co")).to_have_count(1)
+    shot("workspace-picker-search")
+
+    # Pin the other account's Shop 07: it comes first, even with the search cleared.
+    page.get_by_label("Search workspaces").fill("")
+    expect(options).to_have_count(15)
+    page.get_by_label("Search workspaces").fill("shop 07")
+    expect(options).to_have_count(2)
+    row = page.locator(".picker-row").filter(has_text="Other Co")
+    row.get_by_role("button", name="Pin", exact=True).click()
+    expect(options.first).to_contain_text("Other Co")
+    page.get_by_label("Search workspaces").fill("")
+    expect(options.first).to_contain_text("Other Co")
+    shot("workspace-picker-pinned")
+
+    options.filter(has_text="Shop 03").click()
+    expect(picker).to_have_text(re.compile("Shop 03"))
+    # The pick shows first among the recent ones next time (after the pinned one).
+    picker.click()
+    expect(options.nth(0)).to_contain_text("Other Co")
+    expect(options.nth(1)).to_contain_text("Shop 03")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+
+
+def test_workspaces_list_sorts_pages_and_fits_phone_and_desktop(page: Page, server, shot) -> None:
+    email = _many_workspaces(server, prefix="list-widths")
+    sign_in(page, email=email)
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    open_page(page, "/workspaces")
+    rows = page.locator(".workspace-row")
+    expect(rows).to_have_count(25)
+    expect(page.get_by_text(re.compile(r"31 workspaces"))).to_be_visible()
+
+    # Sort by name: aria-sort says so, and the first row follows.
+    name_header = page.get_by_role("columnheader", name="Name")
+    name_header.get_by_role("button").click()
+    expect(name_header).to_have_attribute("aria-sort", "ascending")
+    expect(rows.first).to_contain_text("Shop 00")
+    name_header.get_by_role("button").click()
+    expect(name_header).to_have_attribute("aria-sort", "descending")
+    expect(rows.first).to_contain_text("Shop 29")
+    # Pages on the server: Next shows the 6 left, Previous comes back.
+    page.get_by_role("button", name="Next").click()
+    expect(rows).to_have_count(6)
+    expect(page.get_by_text("Page 2")).to_be_visible()
+    page.get_by_role("button", name="Previous").click()
+    expect(rows).to_have_count(25)
+
+    # Dates in the viewer's local time, the UTC time on hover.
+    created = rows.first.locator("time")
+    expect(created).to_have_attribute("title", re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$"))
+    expect(created).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$"))
+
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for width, height in ((1440, 900), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            open_page(page, "/workspaces")
+            expect(rows).to_have_count(25)
+            # The page never scrolls sideways on a phone: only the table inside its card.
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            shot(f"workspaces-{width}-{scheme}")
+
+    # On a phone the sidebar is a menu in the top bar.
+    page.get_by_role("button", name="Open navigation").click()
+    page.get_by_role("menuitem", name="Settings").click()
+    expect(page).to_have_url(re.compile(r"/settings$"))

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
+from portal.domain.access import Action
 from portal.domain.errors import Invalid, NotFound, PermissionDenied
 from portal.models import AuditEvent, Invitation, PermissionGrant, SentEmail
 from portal.models._base import utcnow
@@ -193,9 +194,9 @@ def test_a_workspace_administrator_invites_to_that_workspace_only(db, account_id
     )
     assert (grant_dto.workspace_id, grant_dto.permission) == (str(production.id), "read")
     ivan = actor_for(db, invitee)
-    assert permissions.require_workspace(db, ivan, production.id, permissions.Permission.READ)
+    assert permissions.require(db, ivan, Action.VIEW_WORKSPACE, production.id) == production
     with pytest.raises(NotFound):
-        permissions.require_workspace(db, ivan, staging.id, permissions.Permission.READ)
+        permissions.require(db, ivan, Action.VIEW_WORKSPACE, staging.id)
 
 
 def test_a_workspace_of_another_account_cannot_be_the_target(db, actor, account_id):
@@ -475,3 +476,142 @@ def test_grants_work_on_a_frozen_workspace(db, actor, account_id, member):
         permission="administer",
         workspace_id=str(workspace.id),
     )
+
+
+# One membership rule -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def workspace_admin(db, account_id):
+    """Administer on Production only: manages Production's members and nothing else."""
+    production = make_workspace(db, account_id, "Production")
+    staging = make_workspace(db, account_id, "Staging")
+    user = make_user(db, email="wanda@example.com")
+    grant(db, user.id, workspace_id=production.id, permission="administer")
+    return actor_for(db, user), production, staging
+
+
+def test_a_workspace_administrator_manages_that_workspaces_grants(
+    db, account_id, member, workspace_admin
+):
+    """Set and remove, like invite and revoke: the rule the account page's owner also follows
+    for each workspace (before, set and remove needed administer on the account)."""
+    wanda, production, _staging = workspace_admin
+    given = accounts.set_grant(
+        session=db,
+        actor=wanda,
+        account_id=account_id,
+        user_id=member.id,
+        permission="administer",
+        workspace_id=str(production.id),
+    )
+    assert (given.workspace_id, given.permission) == (str(production.id), "administer")
+    member_actor = actor_for(db, member)
+    assert permissions.workspace_permission(db, member_actor, production) == "administer"
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "grant.created")).one()
+    assert (event.actor_id, event.workspace_id) == (str(wanda.user_id), production.id)
+
+    accounts.remove_grant(
+        session=db,
+        actor=wanda,
+        account_id=account_id,
+        user_id=member.id,
+        workspace_id=str(production.id),
+    )
+    assert permissions.workspace_permission(db, member_actor, production) == "read"  # account's
+    assert actions(db)[-1] == "grant.removed"
+
+
+def test_a_workspace_administrator_manages_that_workspaces_invitations(
+    db, account_id, workspace_admin
+):
+    wanda, production, _staging = workspace_admin
+    created = invite(db, wanda, account_id, workspace_id=str(production.id))
+    revoked = accounts.revoke_invitation(
+        session=db, actor=wanda, account_id=account_id, invitation_id=created.invitation.id
+    )
+    assert revoked.state == "revoked"
+
+
+def test_a_workspace_administrator_manages_nothing_else(
+    db, actor, account_id, member, workspace_admin
+):
+    wanda, _production, staging = workspace_admin
+    on_staging = {"workspace_id": str(staging.id)}
+    staging_invitation = invite(db, actor, account_id, **on_staging).invitation.id
+    account_invitation = invite(db, actor, account_id, email="ana@example.com").invitation.id
+    refused = [
+        lambda: accounts.set_grant(
+            session=db,
+            actor=wanda,
+            account_id=account_id,
+            user_id=member.id,
+            permission="read",
+            **on_staging,
+        ),
+        lambda: accounts.remove_grant(
+            session=db, actor=wanda, account_id=account_id, user_id=member.id, **on_staging
+        ),
+        lambda: accounts.set_grant(
+            session=db, actor=wanda, account_id=account_id, user_id=member.id, permission="read"
+        ),
+        lambda: accounts.remove_grant(
+            session=db, actor=wanda, account_id=account_id, user_id=member.id
+        ),
+        lambda: accounts.remove_member(
+            session=db, actor=wanda, account_id=account_id, user_id=member.id
+        ),
+        lambda: invite(db, wanda, account_id, **on_staging),
+        lambda: invite(db, wanda, account_id),
+        lambda: accounts.revoke_invitation(
+            session=db, actor=wanda, account_id=account_id, invitation_id=staging_invitation
+        ),
+        lambda: accounts.revoke_invitation(
+            session=db, actor=wanda, account_id=account_id, invitation_id=account_invitation
+        ),
+    ]
+    before = actions(db)
+    for call in refused:
+        with pytest.raises(NotFound):  # she cannot read the account or Staging
+            call()
+    assert actions(db) == before
+
+
+def test_a_workspace_reader_is_told_who_manages_its_members(db, account_id, owner, member):
+    workspace = make_workspace(db, account_id, "Production")
+    reader = make_user(db)
+    grant(db, reader.id, workspace_id=workspace.id, permission="read")
+    with pytest.raises(PermissionDenied, match="administer on the workspace Production"):
+        accounts.set_grant(
+            session=db,
+            actor=actor_for(db, reader),
+            account_id=account_id,
+            user_id=member.id,
+            permission="read",
+            workspace_id=str(workspace.id),
+        )
+
+
+def test_an_account_administrator_manages_every_workspaces_members(db, actor, account_id, member):
+    for name in ("Production", "Staging"):
+        workspace = make_workspace(db, account_id, name)
+        accounts.set_grant(
+            session=db,
+            actor=actor,
+            account_id=account_id,
+            user_id=member.id,
+            permission="administer",
+            workspace_id=str(workspace.id),
+        )
+        created = invite(db, actor, account_id, workspace_id=str(workspace.id))
+        accounts.revoke_invitation(
+            session=db, actor=actor, account_id=account_id, invitation_id=created.invitation.id
+        )
+        accounts.remove_grant(
+            session=db,
+            actor=actor,
+            account_id=account_id,
+            user_id=member.id,
+            workspace_id=str(workspace.id),
+        )
+    assert actions(db).count("grant.removed") == 2

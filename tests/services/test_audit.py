@@ -12,6 +12,7 @@ from sqlmodel import Session, create_engine, select
 from portal import cli
 from portal import db as portal_db
 from portal.domain.access import ActorKind
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import AuditEvent, Environment, Process, Workspace
 from portal.services import audit, workspaces
 from tests.factories import account_of, actor_for, make_user, make_workspace
@@ -76,7 +77,7 @@ def test_a_rolled_back_change_leaves_no_audit_row_and_no_change(setup, call, kwa
     assert audit_count() == 0
     with portal_db.transaction() as session:
         row = session.get(Workspace, workspace_id)
-        assert (row.name, row.status) == ("Production", "active")
+        assert (row.name, row.status) == ("Production", WorkspaceStatus.ACTIVE)
 
 
 def test_a_refused_change_writes_no_audit_row(setup):

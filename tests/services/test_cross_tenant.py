@@ -14,6 +14,7 @@ import pytest
 from sqlmodel import select
 
 from portal.domain.errors import NotFound
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import AuditEvent, Invitation, User, Workspace
 from portal.services import accounts, workspaces
 from tests.factories import account_of, actor_for, grant, make_user, make_workspace
@@ -92,7 +93,15 @@ def _snapshot(db, tenants) -> tuple:
     )
 
 
-@pytest.mark.parametrize("status", ["active", "frozen", "offboarding", "provisioning"])
+@pytest.mark.parametrize(
+    "status",
+    [
+        WorkspaceStatus.ACTIVE,
+        WorkspaceStatus.FROZEN,
+        WorkspaceStatus.OFFBOARDING,
+        WorkspaceStatus.PROVISIONING,
+    ],
+)
 @pytest.mark.parametrize("name", sorted(WORKSPACE_CALLS))
 def test_workspace_functions_answer_not_found(db, tenants, name, status):
     workspace = tenants["a_workspace"]

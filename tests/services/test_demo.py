@@ -6,6 +6,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from portal.db import transaction
+from portal.domain.workspaces import EnvironmentStatus, WorkspaceStatus
 from portal.models import Account, Environment, PermissionGrant, User, Workspace
 from portal.services import demo, workspaces
 from tests.factories import actor_for
@@ -36,7 +37,7 @@ def test_the_demo_person_can_sign_in_and_sees_the_demo_workspaces(db):
 
     listed = workspaces.list_for_picker(session=db, actor=actor)
     assert sorted(w.slug for w in listed) == sorted(slug for _, slug, _, _ in demo.DEMO_WORKSPACES)
-    assert {w.status for w in listed} == {"active"}
+    assert {w.status for w in listed} == {WorkspaceStatus.ACTIVE}
     assert {w.account_name for w in listed} == {"Acme Inc."}
 
 
@@ -45,4 +46,4 @@ def test_demo_workspaces_arrive_provisioned(db):
     db.commit()
     environments = db.exec(select(Environment)).all()
     assert len(environments) == 9
-    assert {e.status for e in environments} == {"ready"}
+    assert {e.status for e in environments} == {EnvironmentStatus.READY}

@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlmodel import SQLModel, col, select
 
 from portal.domain.errors import NotFound, PermissionDenied
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import (
     AuditEvent,
     Environment,
@@ -20,7 +21,7 @@ from portal.models import (
     ProcessStep,
     Workspace,
 )
-from portal.models._base import utcnow
+from portal.models._base import SECRET, model_for, secret_columns, utcnow
 from portal.services import exports, processes, workspaces
 from tests import factories
 from tests.services.processes_support import (
@@ -128,7 +129,9 @@ def test_no_secret_ever_reaches_an_archive(exported, db):
 
     keys = {key for rows in entities.values() for row in rows for key in row}
     assert "token_hash" not in keys and "password_hash" not in keys
-    assert not [key for key in keys if exports.is_secret_column(key)]
+    for entity, rows in entities.items():
+        classified = secret_columns(SQLModel.metadata.tables[entity])
+        assert {key: classified[key] for row in rows for key in row if classified[key]} == {}
     with zipfile.ZipFile(path) as archive:
         for name in archive.namelist():
             for line in archive.read(name).decode().splitlines():
@@ -137,19 +140,76 @@ def test_no_secret_ever_reaches_an_archive(exported, db):
     assert entities["invitations"][0]["email"] == "invitee@example.com"  # the rest is there
 
 
-def test_the_deny_list_covers_every_secret_column_of_the_schema():
-    """A new table with a hash or secret column must be caught by the deny-list."""
+def test_every_column_of_every_table_is_classified():
+    """A new column must say whether it holds a secret before any export can carry it."""
+    unclassified = [
+        f"{table.name}.{name}"
+        for table in SQLModel.metadata.sorted_tables
+        for name, secret in secret_columns(table).items()
+        if secret is None
+    ]
+    assert unclassified == [], (
+        f"Unclassified columns: {', '.join(unclassified)}. Declare each one in its model "
+        "(portal/models/): a secret (the hash of a password or token, key material, an "
+        "encrypted value, anything that lets its reader act as someone) with "
+        "`secret_field(...)` from portal.models._base instead of `Field(...)`; any other "
+        "column by adding its name to the class's `__not_secret__`."
+    )
+
+
+def test_classifications_name_real_columns_and_never_both():
+    for table in SQLModel.metadata.sorted_tables:
+        model = model_for(table)
+        declared = set(model.__not_secret__)
+        columns = {column.name for column in table.columns}
+        assert declared <= columns, f"{model.__name__}.__not_secret__ names no column: " + (
+            ", ".join(sorted(declared - columns))
+        )
+        secrets = {column.name for column in table.columns if column.info.get(SECRET)}
+        assert declared & secrets == set(), f"{table.name}: both secret and not secret"
+
+
+# Columns whose name sounds secret but whose value is not, each with the reason.
+_NOT_SECRET_DESPITE_THE_NAME = {
+    # SHA-256 of a request body, to tell a replayed request from a different one.
+    "idempotency_records.request_hash",
+    # The client's Idempotency-Key header: a request id it chose, not a credential.
+    "idempotency_records.key",
+}
+
+
+def test_columns_named_like_secrets_are_marked_secret():
+    """A second guard against a hash or key classified as not secret by mistake."""
     suspicious = {
         f"{table.name}.{column.name}"
         for table in SQLModel.metadata.sorted_tables
         for column in table.columns
-        if any(word in column.name for word in ("hash", "secret", "password", "token"))
+        if any(word in column.name for word in ("hash", "secret", "password", "token", "key"))
         and not column.name.endswith(("_at", "_id", "_prefix"))
-        and column.name not in ("token_name",)
     }
-    leaked = {name for name in suspicious if not exports.is_secret_column(name.split(".")[1])}
-    assert leaked == set()
+    assert {"users.password_hash", "sessions.token_hash"} <= suspicious  # the filter sees them
+    marked = {
+        f"{table.name}.{name}"
+        for table in SQLModel.metadata.sorted_tables
+        for name, secret in secret_columns(table).items()
+        if secret
+    }
+    assert suspicious - marked - _NOT_SECRET_DESPITE_THE_NAME == set()
+    assert "sent_emails.body" in marked  # reset and invitation links carry live tokens
     assert "users" in exports.EXCLUDED_TABLES  # people's records are not workspace data
+
+
+def test_an_export_holds_only_columns_declared_not_secret(monkeypatch):
+    invitations = SQLModel.metadata.tables[Invitation.__tablename__]
+    names = [column.name for column in exports.exported_columns(invitations)]
+    assert "token_hash" not in names and {"id", "email", "workspace_id"} <= set(names)
+
+    # Fail closed: a column nobody classified is left out, not exported.
+    unclassified = tuple(name for name in Invitation.__not_secret__ if name != "email")
+    monkeypatch.setattr(Invitation, "__not_secret__", unclassified)
+    assert secret_columns(invitations)["email"] is None
+    names = [column.name for column in exports.exported_columns(invitations)]
+    assert "email" not in names and "id" in names
 
 
 def test_progress_moves_entity_by_entity_and_a_failed_write_is_retried(exported, db, monkeypatch):
@@ -208,7 +268,7 @@ def test_export_needs_administer_and_works_on_a_frozen_workspace(exported, db):
     assert event.after == {"process_id": process_id}
     run_all(Clock())
     db.expire_all()
-    assert db.get(Workspace, workspace.id).status == "frozen"
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.FROZEN
     assert exports.archive_for_download(session=db, actor=actor, process_id=process_id).is_file()
 
     with pytest.raises(PermissionDenied):

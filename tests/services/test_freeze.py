@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from portal.domain.access import Action
 from portal.domain.errors import Frozen, Invalid, NotFound, PermissionDenied, ReadOnly
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import AuditEvent, Workspace
 from portal.services import permissions, workspaces
 from tests.factories import account_of, actor_for, grant, make_user, make_workspace
@@ -28,7 +30,7 @@ def actor(db, owner):
 
 @pytest.fixture
 def workspace(db, account_id):
-    return make_workspace(db, account_id, "Production", status="active")
+    return make_workspace(db, account_id, "Production", status=WorkspaceStatus.ACTIVE)
 
 
 def freeze(db, actor, workspace, **kwargs):
@@ -37,28 +39,28 @@ def freeze(db, actor, workspace, **kwargs):
 
 def test_freeze_keeps_the_status_and_records_it(db, actor, workspace):
     frozen = freeze(db, actor, workspace, reason="Unpaid invoice")
-    assert frozen.status == "frozen"
+    assert frozen.status == WorkspaceStatus.FROZEN
     assert frozen.frozen_at is not None
     row = db.get(Workspace, workspace.id)
-    assert row.status_before == "active"
+    assert row.status_before == WorkspaceStatus.ACTIVE
 
     event = db.exec(select(AuditEvent).where(AuditEvent.action == "workspace.frozen")).one()
-    assert event.before == {"status": "active"}
-    assert event.after["status"] == "frozen"
+    assert event.before == {"status": WorkspaceStatus.ACTIVE}
+    assert event.after["status"] == WorkspaceStatus.FROZEN
     assert event.after["reason"] == "Unpaid invoice"
     assert event.workspace_id == workspace.id
 
 
 def test_unfreeze_restores_the_status_before(db, actor, account_id):
-    workspace = make_workspace(db, account_id, status="provisioning")
+    workspace = make_workspace(db, account_id, status=WorkspaceStatus.PROVISIONING)
     freeze(db, actor, workspace)
     back = workspaces.unfreeze(session=db, actor=actor, workspace_id=str(workspace.id))
-    assert back.status == "provisioning"
+    assert back.status == WorkspaceStatus.PROVISIONING
     assert back.frozen_at is None
     assert db.get(Workspace, workspace.id).status_before is None
     event = db.exec(select(AuditEvent).where(AuditEvent.action == "workspace.unfrozen")).one()
-    assert event.before["status"] == "frozen"
-    assert event.after == {"status": "provisioning"}
+    assert event.before["status"] == WorkspaceStatus.FROZEN
+    assert event.after == {"status": WorkspaceStatus.PROVISIONING}
 
 
 def test_freezing_twice_or_unfreezing_an_unfrozen_workspace_is_refused(db, actor, workspace):
@@ -67,7 +69,7 @@ def test_freezing_twice_or_unfreezing_an_unfrozen_workspace_is_refused(db, actor
     freeze(db, actor, workspace)
     with pytest.raises(Invalid, match="already frozen"):
         freeze(db, actor, workspace)
-    assert db.get(Workspace, workspace.id).status_before == "active"
+    assert db.get(Workspace, workspace.id).status_before == WorkspaceStatus.ACTIVE
 
 
 def test_an_offboarding_workspace_cannot_be_frozen(db, actor, workspace):
@@ -90,7 +92,7 @@ def test_freeze_and_unfreeze_need_administer(db, actor, account_id, workspace):
     stranger = actor_for(db, make_user(db))
     with pytest.raises(NotFound):
         workspaces.unfreeze(session=db, actor=stranger, workspace_id=str(workspace.id))
-    assert db.get(Workspace, workspace.id).status == "frozen"
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.FROZEN
 
 
 def test_a_frozen_workspace_refuses_writes_with_a_clear_message(db, actor, workspace):
@@ -104,14 +106,14 @@ def test_a_frozen_workspace_refuses_writes_with_a_clear_message(db, actor, works
     )
     assert db.get(Workspace, workspace.id).name == "Production"
     with pytest.raises(Frozen):
-        permissions.require_workspace_write(db, actor, workspace.id)
+        permissions.require(db, actor, Action.RENAME_WORKSPACE, workspace.id)
 
 
 def test_a_frozen_workspace_still_reads(db, actor, workspace):
     freeze(db, actor, workspace)
     key = str(workspace.id)
     assert workspaces.get_workspace_detail(session=db, actor=actor, workspace_id=key).status == (
-        "frozen"
+        WorkspaceStatus.FROZEN
     )
     assert workspaces.list_environments(session=db, actor=actor, workspace_id=key) == []
     assert workspaces.list_activity(session=db, actor=actor, workspace_id=key).items
@@ -140,16 +142,21 @@ def test_an_offboarding_workspace_is_read_only(db, actor, workspace):
 
 def test_require_writable_checks_permission_first(db, workspace):
     """Someone who cannot read a frozen workspace learns nothing, not even that it is frozen."""
-    workspace.status = "frozen"
+    workspace.status = WorkspaceStatus.FROZEN
     db.add(workspace)
     db.flush()
     stranger = actor_for(db, make_user(db))
     with pytest.raises(NotFound):
-        permissions.require_workspace_write(db, stranger, workspace.id)
+        permissions.require(db, stranger, Action.RENAME_WORKSPACE, workspace.id)
 
 
 @pytest.mark.parametrize(
-    ("status", "error"), [("frozen", Frozen), ("offboarding", ReadOnly), ("active", None)]
+    ("status", "error"),
+    [
+        (WorkspaceStatus.FROZEN, Frozen),
+        (WorkspaceStatus.OFFBOARDING, ReadOnly),
+        (WorkspaceStatus.ACTIVE, None),
+    ],
 )
 def test_require_writable(status, error):
     workspace = Workspace(account_id=1, name="W", slug="w", status=status)

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from portal.domain.errors import Invalid, NotFound, PermissionDenied
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import AuditEvent, Workspace
 from portal.models._base import utcnow
 from portal.services import workspaces
@@ -31,7 +32,7 @@ def actor(db, owner):
 
 @pytest.fixture
 def workspace(db, account_id):
-    return make_workspace(db, account_id, "Acme Prod", status="active")
+    return make_workspace(db, account_id, "Acme Prod", status=WorkspaceStatus.ACTIVE)
 
 
 def offboard(db, actor, workspace, confirm_name="Acme Prod"):
@@ -47,10 +48,10 @@ def restore(db, actor, workspace):
 def test_offboard_starts_the_window(db, actor, workspace):
     before = utcnow()
     result = offboard(db, actor, workspace)
-    assert result.status == "offboarding"
+    assert result.status == WorkspaceStatus.OFFBOARDING
     assert result.offboarding_started_at >= before
     assert result.purge_after - result.offboarding_started_at == timedelta(days=30)
-    assert db.get(Workspace, workspace.id).status_before == "active"
+    assert db.get(Workspace, workspace.id).status_before == WorkspaceStatus.ACTIVE
 
     detail = workspaces.get_workspace_detail(
         session=db, actor=actor, workspace_id=str(workspace.id)
@@ -60,8 +61,8 @@ def test_offboard_starts_the_window(db, actor, workspace):
     event = db.exec(
         select(AuditEvent).where(AuditEvent.action == "workspace.offboarding_started")
     ).one()
-    assert event.before == {"status": "active"}
-    assert event.after["status"] == "offboarding"
+    assert event.before == {"status": WorkspaceStatus.ACTIVE}
+    assert event.after["status"] == WorkspaceStatus.OFFBOARDING
     assert event.after["purge_after"] == result.purge_after.isoformat()
 
 
@@ -92,7 +93,7 @@ def test_the_name_must_be_typed_exactly(db, actor, workspace, typed):
         offboard(db, actor, workspace, confirm_name=typed)
     assert error.value.field == "confirm_name"
     assert "Acme Prod" in error.value.message
-    assert db.get(Workspace, workspace.id).status == "active"
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.ACTIVE
 
 
 def test_offboard_needs_administer(db, account_id, workspace):
@@ -107,7 +108,7 @@ def test_offboard_needs_administer(db, account_id, workspace):
 def test_a_workspace_administrator_may_offboard(db, workspace):
     admin = make_user(db)
     grant(db, admin.id, workspace_id=workspace.id, permission="administer")
-    assert offboard(db, actor_for(db, admin), workspace).status == "offboarding"
+    assert offboard(db, actor_for(db, admin), workspace).status == WorkspaceStatus.OFFBOARDING
 
 
 def test_offboarding_twice_is_refused(db, actor, workspace):
@@ -119,14 +120,14 @@ def test_offboarding_twice_is_refused(db, actor, workspace):
 def test_restore_during_the_window(db, actor, workspace):
     offboard(db, actor, workspace)
     result = restore(db, actor, workspace)
-    assert result.status == "active"
+    assert result.status == WorkspaceStatus.ACTIVE
     assert result.offboarding_started_at is None
     assert result.purge_after is None
     row = db.get(Workspace, workspace.id)
     assert row.status_before is None
     event = db.exec(select(AuditEvent).where(AuditEvent.action == "workspace.restored")).one()
-    assert event.before["status"] == "offboarding"
-    assert event.after == {"status": "active"}
+    assert event.before["status"] == WorkspaceStatus.OFFBOARDING
+    assert event.after == {"status": WorkspaceStatus.ACTIVE}
     # Writable again.
     workspaces.rename_workspace(
         session=db, actor=actor, workspace_id=str(workspace.id), name="Back"
@@ -141,7 +142,7 @@ def test_restore_after_the_window_is_refused(db, actor, workspace):
     db.flush()
     with pytest.raises(Invalid, match="window"):
         restore(db, actor, workspace)
-    assert db.get(Workspace, workspace.id).status == "offboarding"
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.OFFBOARDING
 
 
 def test_restore_needs_offboarding_and_administer(db, actor, account_id, workspace):
@@ -157,13 +158,13 @@ def test_restore_needs_offboarding_and_administer(db, actor, account_id, workspa
 def test_a_frozen_workspace_offboarded_and_restored_comes_back_frozen(db, actor, workspace):
     workspaces.freeze(session=db, actor=actor, workspace_id=str(workspace.id))
     offboard(db, actor, workspace)
-    assert restore(db, actor, workspace).status == "frozen"
+    assert restore(db, actor, workspace).status == WorkspaceStatus.FROZEN
     assert workspaces.unfreeze(session=db, actor=actor, workspace_id=str(workspace.id)).status == (
-        "active"
+        WorkspaceStatus.ACTIVE
     )
 
 
 def test_a_provisioning_workspace_restores_to_provisioning(db, actor, account_id):
-    workspace = make_workspace(db, account_id, "Acme Prod", status="provisioning")
+    workspace = make_workspace(db, account_id, "Acme Prod", status=WorkspaceStatus.PROVISIONING)
     offboard(db, actor, workspace)
-    assert restore(db, actor, workspace).status == "provisioning"
+    assert restore(db, actor, workspace).status == WorkspaceStatus.PROVISIONING

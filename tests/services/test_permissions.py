@@ -7,8 +7,9 @@ import uuid
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from portal.domain.access import Permission, Requirement
+from portal.domain.access import RULES, Action, Permission, Requirement, Scope, strongest
 from portal.domain.errors import NotFound, PermissionDenied
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import DeveloperTermsAcceptance
 from portal.services import permissions, workspaces
 from tests.factories import account_of, actor_for, grant, make_user, make_workspace
@@ -31,12 +32,30 @@ def member(db):
     return make_user(db, email="member@example.com")
 
 
+def test_permission_levels_are_ranked_once():
+    assert ADMINISTER.includes(READ) and ADMINISTER.includes(ADMINISTER)
+    assert READ.includes(READ) and not READ.includes(ADMINISTER)
+    assert strongest([]) is None
+    assert strongest([None, "read"]) is READ
+    assert strongest(["administer", "read"]) is ADMINISTER
+    assert strongest(["read", "administer", None]) is ADMINISTER
+
+
+def test_every_action_has_a_rule_with_a_scope_and_a_level():
+    assert set(RULES) == set(Action)
+    for action in Action:
+        assert action.scope in Scope
+        assert action.permission in Permission
+        assert action.rule.purpose
+        assert not (action.writes and action.scope is Scope.ACCOUNT), action  # only workspaces
+
+
 def test_owner_administers_the_account_and_its_workspaces(db, owner, account_id):
     workspace = make_workspace(db, account_id, "Production")
     actor = actor_for(db, owner)
     assert permissions.account_permission(db, actor, account_id) is ADMINISTER
-    assert permissions.require_account(db, actor, account_id, ADMINISTER).name == "Acme"
-    assert permissions.require_workspace(db, actor, workspace.id, ADMINISTER) == workspace
+    assert permissions.require(db, actor, Action.CREATE_WORKSPACE, account_id).name == "Acme"
+    assert permissions.require(db, actor, Action.FREEZE_WORKSPACE, workspace.id) == workspace
 
 
 def test_an_account_grant_is_inherited_by_its_workspaces(db, account_id, member):
@@ -47,7 +66,8 @@ def test_an_account_grant_is_inherited_by_its_workspaces(db, account_id, member)
 
     for workspace in (production, staging):
         assert permissions.workspace_permission(db, actor, workspace) is READ
-        assert permissions.require_workspace(db, actor, str(workspace.id), READ) == workspace
+        found = permissions.require(db, actor, Action.VIEW_WORKSPACE, str(workspace.id))
+        assert found == workspace
 
 
 def test_a_workspace_grant_covers_that_workspace_only(db, account_id, member):
@@ -56,11 +76,11 @@ def test_a_workspace_grant_covers_that_workspace_only(db, account_id, member):
     grant(db, member.id, workspace_id=production.id, permission="administer")
     actor = actor_for(db, member)
 
-    assert permissions.require_workspace(db, actor, production.id, ADMINISTER) == production
+    assert permissions.require(db, actor, Action.FREEZE_WORKSPACE, production.id) == production
     with pytest.raises(NotFound):
-        permissions.require_workspace(db, actor, staging.id, READ)
+        permissions.require(db, actor, Action.VIEW_WORKSPACE, staging.id)
     with pytest.raises(NotFound):
-        permissions.require_account(db, actor, account_id, READ)
+        permissions.require(db, actor, Action.VIEW_ACCOUNT, account_id)
 
 
 def test_the_strongest_grant_wins(db, account_id, member):
@@ -77,16 +97,18 @@ def test_read_is_not_administer_and_says_who_to_ask(db, owner, account_id, membe
     actor = actor_for(db, member)
 
     with pytest.raises(PermissionDenied) as on_workspace:
-        permissions.require_workspace(db, actor, workspace.id, ADMINISTER)
-    assert "administer" in on_workspace.value.message
-    assert "Production" in on_workspace.value.message
-    assert "owner@example.com" in on_workspace.value.message
-    assert "member@example.com" not in on_workspace.value.message
+        permissions.require(db, actor, Action.FREEZE_WORKSPACE, workspace.id)
+    assert on_workspace.value.message == (
+        "You need administer on the workspace Production to freeze it. "
+        "Ask an administrator: owner@example.com."
+    )
 
     with pytest.raises(PermissionDenied) as on_account:
-        permissions.require_account(db, actor, account_id, ADMINISTER)
-    assert "administer" in on_account.value.message
-    assert "owner@example.com" in on_account.value.message
+        permissions.require(db, actor, Action.CREATE_WORKSPACE, account_id)
+    assert on_account.value.message == (
+        "You need administer on the account Acme to create a workspace in it. "
+        "Ask an administrator: owner@example.com."
+    )
 
 
 def test_without_a_grant_everything_is_not_found(db, account_id, member):
@@ -94,15 +116,15 @@ def test_without_a_grant_everything_is_not_found(db, account_id, member):
     actor = actor_for(db, member)
 
     with pytest.raises(NotFound) as on_workspace:
-        permissions.require_workspace(db, actor, workspace.id, READ)
+        permissions.require(db, actor, Action.VIEW_WORKSPACE, workspace.id)
     with pytest.raises(NotFound) as missing_workspace:
-        permissions.require_workspace(db, actor, uuid.uuid4(), READ)
+        permissions.require(db, actor, Action.VIEW_WORKSPACE, uuid.uuid4())
     assert on_workspace.value.message == missing_workspace.value.message
 
     with pytest.raises(NotFound) as on_account:
-        permissions.require_account(db, actor, account_id, READ)
+        permissions.require(db, actor, Action.VIEW_ACCOUNT, account_id)
     with pytest.raises(NotFound) as missing_account:
-        permissions.require_account(db, actor, 999_999, READ)
+        permissions.require(db, actor, Action.VIEW_ACCOUNT, 999_999)
     assert on_account.value.message == missing_account.value.message
 
 
@@ -110,7 +132,14 @@ def test_without_a_grant_everything_is_not_found(db, account_id, member):
 def test_a_malformed_workspace_id_is_not_found(db, owner, raw):
     actor = actor_for(db, owner)
     with pytest.raises(NotFound):
-        permissions.require_workspace(db, actor, raw, READ)
+        permissions.require(db, actor, Action.VIEW_WORKSPACE, raw)
+
+
+@pytest.mark.parametrize("raw", ["abc", "", "1.5", None, True, 10**40, -(10**40), "../1"])
+def test_a_malformed_account_id_is_not_found(db, owner, raw):
+    actor = actor_for(db, owner)
+    with pytest.raises(NotFound):
+        permissions.require(db, actor, Action.VIEW_ACCOUNT, raw)
 
 
 def test_readable_workspaces_exclude_other_accounts(db, owner, account_id, member):
@@ -119,7 +148,7 @@ def test_readable_workspaces_exclude_other_accounts(db, owner, account_id, membe
     theirs = make_workspace(db, account_of(db, stranger.id), "Theirs")
     shared_with_me = make_workspace(db, account_of(db, stranger.id), "Shared")
     grant(db, owner.id, workspace_id=shared_with_me.id)
-    make_workspace(db, account_id, "Gone", status="deleted")
+    make_workspace(db, account_id, "Gone", status=WorkspaceStatus.DELETED)
     actor = actor_for(db, owner)
 
     listed = workspaces.list_for_picker(session=db, actor=actor)
@@ -199,9 +228,9 @@ def test_a_grant_targets_exactly_one_thing(db, account_id, member):
 
 
 def test_a_deleted_workspace_is_not_found_even_for_its_administrator(db, owner, account_id):
-    gone = make_workspace(db, account_id, "Gone", status="deleted")
+    gone = make_workspace(db, account_id, "Gone", status=WorkspaceStatus.DELETED)
     actor = actor_for(db, owner)
     with pytest.raises(NotFound):
-        permissions.require_workspace(db, actor, gone.id, READ)
+        permissions.require(db, actor, Action.VIEW_WORKSPACE, gone.id)
     with pytest.raises(NotFound):
         workspaces.get(session=db, actor=actor, workspace_id=str(gone.id))

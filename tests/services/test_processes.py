@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from portal.db import get_engine, transaction
 from portal.domain.errors import Invalid, NotFound, PermissionDenied
+from portal.domain.workspaces import EnvironmentName, EnvironmentStatus, WorkspaceStatus
 from portal.models import AuditEvent, Environment, Process, ProcessStep, Workspace
 from portal.services import processes, workspaces
 from tests import factories
@@ -181,10 +182,10 @@ def test_a_step_that_keeps_failing_fails_its_environment_and_retry_resumes_it(
         e.name: e
         for e in db.exec(select(Environment).where(Environment.workspace_id == workspace.id))
     }
-    assert environments["prod"].status == "failed"
-    assert environments["prod"].error == "quota exceeded"
-    assert environments["dev"].status == "ready"
-    assert db.get(Workspace, workspace.id).status == "provisioning"
+    assert environments[EnvironmentName.PROD].status == EnvironmentStatus.FAILED
+    assert environments[EnvironmentName.PROD].error == "quota exceeded"
+    assert environments[EnvironmentName.DEV].status == EnvironmentStatus.READY
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.PROVISIONING
     failed_event = db.exec(
         select(AuditEvent).where(AuditEvent.action == "environment.failed")
     ).one()
@@ -200,8 +201,8 @@ def test_a_step_that_keeps_failing_fails_its_environment_and_retry_resumes_it(
     db.commit()
     assert retried.status == "pending" and not retried.can_retry
     db.expire_all()
-    prod_env = db.get(Environment, environments["prod"].id)
-    assert (prod_env.status, prod_env.error) == ("provisioning", None)
+    prod_env = db.get(Environment, environments[EnvironmentName.PROD].id)
+    assert (prod_env.status, prod_env.error) == (EnvironmentStatus.PROVISIONING, None)
     event = db.exec(select(AuditEvent).where(AuditEvent.action == "process.retried")).one()
     assert (event.actor_type, event.target_id, event.workspace_id) == (
         "user",
@@ -211,7 +212,7 @@ def test_a_step_that_keeps_failing_fails_its_environment_and_retry_resumes_it(
 
     run_all(clock)
     assert _process(db, saga).status == "succeeded"
-    assert db.get(Workspace, workspace.id).status == "active"
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.ACTIVE
     assert dev_calls == []
     assert [s.attempts for s in _steps(db, saga)] == [1, 1, 1, 1]
 
@@ -270,10 +271,11 @@ def test_a_saga_interrupted_by_a_restart_resumes_from_its_unfinished_step(setup,
     assert (
         db.exec(
             select(Environment.status).where(
-                Environment.workspace_id == workspace.id, Environment.name == "staging"
+                Environment.workspace_id == workspace.id,
+                Environment.name == EnvironmentName.STAGING,
             )
         ).one()
-        == "provisioning"
+        == EnvironmentStatus.PROVISIONING
     )  # the interrupted step's transaction was rolled back
 
     # A new worker after the restart: nothing until the dead worker's lease runs out ...
@@ -287,7 +289,7 @@ def test_a_saga_interrupted_by_a_restart_resumes_from_its_unfinished_step(setup,
     assert len(staging_calls) == 2
     assert [s.attempts for s in _steps(db, saga)] == [1, 2, 1, 1]
     db.expire_all()
-    assert db.get(Workspace, workspace.id).status == "active"
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.ACTIVE
 
 
 def test_a_process_purged_while_queued_is_skipped(setup, db):

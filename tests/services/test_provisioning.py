@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, select
 
+from portal.domain.workspaces import EnvironmentName, EnvironmentStatus, WorkspaceStatus
 from portal.models import AuditEvent, Environment, Process, ProcessStep, Workspace
 from portal.services import processes, provisioning, workspaces
 from tests import factories
@@ -49,12 +50,14 @@ def test_create_workspace_records_a_pending_saga_with_its_steps(db):
         "provision prod",
         "activate workspace",
     ]
-    assert {env.status for env in _environments(db, workspace.id).values()} == {"provisioning"}
+    assert {env.status for env in _environments(db, workspace.id).values()} == {
+        EnvironmentStatus.PROVISIONING
+    }
 
 
 def test_start_returns_the_process_id_in_the_callers_transaction(db):
     actor, account_id = factories.admin_actor(db)
-    workspace = factories.make_workspace(db, account_id, status="provisioning")
+    workspace = factories.make_workspace(db, account_id, status=WorkspaceStatus.PROVISIONING)
     process_id = provisioning.start(db, workspace=workspace, actor=actor)
     assert db.get(Process, process_id).kind == "provision"
     db.rollback()
@@ -72,12 +75,12 @@ def test_saga_provisions_every_environment_then_activates_the_workspace(db):
 
     environments = _environments(db, workspace.id)
     assert {name: env.status for name, env in environments.items()} == {
-        "dev": "ready",
-        "staging": "ready",
-        "prod": "ready",
+        "dev": EnvironmentStatus.READY,
+        "staging": EnvironmentStatus.READY,
+        "prod": EnvironmentStatus.READY,
     }
     assert all(env.ready_at == clock.now for env in environments.values())
-    assert db.get(Workspace, workspace.id).status == "active"
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.ACTIVE
     saga = _saga(db, workspace.id)
     assert (saga.status, saga.progress, saga.error) == ("succeeded", 100, None)
     assert saga.started_at is not None and saga.finished_at is not None
@@ -90,7 +93,11 @@ def test_saga_provisions_every_environment_then_activates_the_workspace(db):
         .order_by(col(AuditEvent.id))
     ).all()
     assert [e.action for e in events] == ["environment.ready"] * 3 + ["workspace.activated"]
-    assert [e.after["name"] for e in events[:3]] == ["dev", "staging", "prod"]
+    assert [e.after["name"] for e in events[:3]] == [
+        EnvironmentName.DEV,
+        EnvironmentName.STAGING,
+        EnvironmentName.PROD,
+    ]
 
 
 def test_steps_are_idempotent(db):
@@ -109,7 +116,7 @@ def test_steps_are_idempotent(db):
     db.commit()
 
     assert db.exec(select(AuditEvent.id)).all() == before
-    assert db.get(Workspace, workspace.id).status == "active"
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.ACTIVE
     assert {env.ready_at for env in _environments(db, workspace.id).values()} == {clock.now}
 
 
@@ -129,13 +136,17 @@ def test_freeze_pauses_provisioning_until_unfrozen(db):
     assert first.attempts == 0  # waiting is not a failed try
     assert "frozen" in first.error
     assert first.next_attempt_at == clock.now + processes_pause()
-    assert {env.status for env in _environments(db, workspace.id).values()} == {"provisioning"}
-    assert db.get(Workspace, workspace.id).status == "frozen"
+    assert {env.status for env in _environments(db, workspace.id).values()} == {
+        EnvironmentStatus.PROVISIONING
+    }
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.FROZEN
     assert run_round(clock) is None  # not due again before the pause ends
 
     clock.advance(processes.PAUSE_SECONDS)
     run_round(clock)  # still frozen: waits again, still writes nothing
-    assert {env.status for env in _environments(db, workspace.id).values()} == {"provisioning"}
+    assert {env.status for env in _environments(db, workspace.id).values()} == {
+        EnvironmentStatus.PROVISIONING
+    }
     assert _saga(db, workspace.id).status == "running"
 
     workspaces.unfreeze(session=db, actor=actor, workspace_id=str(workspace.id))
@@ -143,8 +154,10 @@ def test_freeze_pauses_provisioning_until_unfrozen(db):
     clock.advance(processes.PAUSE_SECONDS)
     run_all(clock)
 
-    assert {env.status for env in _environments(db, workspace.id).values()} == {"ready"}
-    assert db.get(Workspace, workspace.id).status == "active"
+    assert {env.status for env in _environments(db, workspace.id).values()} == {
+        EnvironmentStatus.READY
+    }
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.ACTIVE
     assert _saga(db, workspace.id).status == "succeeded"
     assert all(step.error is None for step in _steps(db, saga.id))
 
@@ -160,23 +173,23 @@ def test_freeze_between_steps_stops_the_next_step(db, monkeypatch):
     def dev_then_freeze(ctx):
         original(ctx)
         frozen = ctx.session.get(Workspace, ctx.process.workspace_id)
-        frozen.status_before, frozen.status = frozen.status, "frozen"
+        frozen.status_before, frozen.status = frozen.status, WorkspaceStatus.FROZEN
         ctx.session.add(frozen)
 
     monkeypatch.setitem(processes.STEPS["provision"], "provision dev", dev_then_freeze)
     run_round(clock)
 
     environments = _environments(db, workspace.id)
-    assert environments["dev"].status == "ready"
-    assert environments["staging"].status == "provisioning"
-    assert db.get(Workspace, workspace.id).status == "frozen"
+    assert environments[EnvironmentName.DEV].status == EnvironmentStatus.READY
+    assert environments[EnvironmentName.STAGING].status == EnvironmentStatus.PROVISIONING
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.FROZEN
 
     workspaces.unfreeze(session=db, actor=actor, workspace_id=str(workspace.id))
     db.commit()
     clock.advance(processes.PAUSE_SECONDS)
     run_all(clock)
     db.expire_all()
-    assert db.get(Workspace, workspace.id).status == "active"
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.ACTIVE
 
 
 def test_activate_never_overwrites_a_frozen_or_offboarding_status(db):
@@ -186,7 +199,7 @@ def test_activate_never_overwrites_a_frozen_or_offboarding_status(db):
     saga = _saga(db, workspace.id)
     step = _steps(db, saga.id)[3]
     row = db.get(Workspace, workspace.id)
-    row.status, row.status_before = "offboarding", "provisioning"
+    row.status, row.status_before = WorkspaceStatus.OFFBOARDING, WorkspaceStatus.PROVISIONING
     db.add(row)
     db.commit()
 
@@ -195,7 +208,7 @@ def test_activate_never_overwrites_a_frozen_or_offboarding_status(db):
             processes.StepContext(session=db, process=saga, step=step, now=Clock().now)
         )
     db.rollback()
-    assert db.get(Workspace, workspace.id).status == "offboarding"
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.OFFBOARDING
 
 
 def test_offboarding_pauses_provisioning_and_restore_resumes_it(db):
@@ -208,7 +221,9 @@ def test_offboarding_pauses_provisioning_and_restore_resumes_it(db):
     clock = Clock()
 
     run_round(clock)
-    assert {env.status for env in _environments(db, workspace.id).values()} == {"provisioning"}
+    assert {env.status for env in _environments(db, workspace.id).values()} == {
+        EnvironmentStatus.PROVISIONING
+    }
     assert "read-only" in _steps(db, _saga(db, workspace.id).id)[0].error
 
     workspaces.restore(session=db, actor=actor, workspace_id=str(workspace.id))
@@ -216,7 +231,7 @@ def test_offboarding_pauses_provisioning_and_restore_resumes_it(db):
     clock.advance(processes.PAUSE_SECONDS)
     run_all(clock)
     db.expire_all()
-    assert db.get(Workspace, workspace.id).status == "active"
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.ACTIVE
 
 
 def processes_pause():

@@ -11,6 +11,7 @@ from sqlalchemy import func, text
 from sqlmodel import SQLModel, col, select
 
 from portal.domain.errors import NotFound
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import AuditEvent, Process, ProcessStep, User, Workspace
 from portal.models._base import utcnow
 from portal.services import exports, processes, purge, workspaces
@@ -147,7 +148,7 @@ def test_a_restored_workspace_is_not_purged(doomed, db):
     db.commit()
     assert purge.purge_due(session=db, now=utcnow() + timedelta(days=2)) == []
     db.expire_all()
-    assert db.get(Workspace, workspace.id).status == "active"
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.ACTIVE
     assert references(db, workspace.id)["environments.workspace_id"] == 3
 
 

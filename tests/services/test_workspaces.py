@@ -7,9 +7,16 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from slugify import slugify as python_slugify
 from sqlmodel import select
 
 from portal.domain.errors import Invalid, NotFound, PermissionDenied
+from portal.domain.workspaces import (
+    EnvironmentName,
+    EnvironmentStatus,
+    TenancyModel,
+    WorkspaceStatus,
+)
 from portal.models import AuditEvent, Environment, Process, User, Workspace
 from portal.models._base import utcnow
 from portal.services import workspaces
@@ -46,8 +53,8 @@ def test_create_returns_at_once_in_provisioning_with_defaults(db, actor, account
     assert created.name == "Acme Dev"
     assert created.slug == "acme-dev"
     assert uuid.UUID(created.id)
-    assert created.status == "provisioning"
-    assert created.tenancy_model == "shared"
+    assert created.status == WorkspaceStatus.PROVISIONING
+    assert created.tenancy_model == TenancyModel.SHARED
     assert created.region == "eu-central"  # the first configured region
     assert created.account_name == "Acme"
 
@@ -57,8 +64,12 @@ def test_create_makes_three_environments_and_starts_the_saga(db, actor, account_
     key = uuid.UUID(created.id)
 
     envs = db.exec(select(Environment).where(Environment.workspace_id == key)).all()
-    assert sorted(e.name for e in envs) == ["dev", "prod", "staging"]
-    assert {e.status for e in envs} == {"provisioning"}
+    assert sorted(e.name for e in envs) == [
+        EnvironmentName.DEV,
+        EnvironmentName.PROD,
+        EnvironmentName.STAGING,
+    ]
+    assert {e.status for e in envs} == {EnvironmentStatus.PROVISIONING}
     process = db.exec(select(Process).where(Process.workspace_id == key)).one()
     assert process.kind == "provision"
     assert process.status == "pending"
@@ -66,7 +77,7 @@ def test_create_makes_three_environments_and_starts_the_saga(db, actor, account_
 
 def test_create_writes_the_audit_row(db, actor, account_id, owner):
     actor = replace(actor, client=CLIENT)
-    created = create(db, actor, account_id, "Production", tenancy_model="dedicated")
+    created = create(db, actor, account_id, "Production", tenancy_model=TenancyModel.DEDICATED)
     row = db.exec(select(AuditEvent).where(AuditEvent.action == "workspace.created")).one()
     assert row.workspace_id == uuid.UUID(created.id)
     assert row.account_id == account_id
@@ -76,7 +87,7 @@ def test_create_writes_the_audit_row(db, actor, account_id, owner):
     assert row.after == {
         "name": "Production",
         "slug": "production",
-        "tenancy_model": "dedicated",
+        "tenancy_model": TenancyModel.DEDICATED,
         "region": "eu-central",
     }
 
@@ -104,13 +115,45 @@ def test_slug_fills_a_gap_and_ignores_longer_names(db, actor, account_id):
     ("name", "slug"),
     [
         ("Café Zürich", "cafe-zurich"),
-        ("日本", "workspace"),
         ("--Prod--", "prod"),
         ("A_b.C", "a-b-c"),
+        # Other scripts are transliterated, not dropped.
+        ("北京 Ops", "bei-jing-ops"),
+        ("東京", "dong-jing"),
+        ("日本", "ri-ben"),
+        ("Ünïcödé", "unicode"),
+        ("Москва", "moskva"),
+        ("서울", "seoul"),
+        # Nothing to spell: the fallback.
+        ("🚀🔥✨", "workspace"),
+        ("🚀 Launch", "launch"),
     ],
 )
 def test_slugify(name, slug):
     assert workspaces.slugify(name) == slug
+
+
+def test_slugs_of_names_in_one_script_stay_apart():
+    names = ["北京 Ops", "上海 Ops", "東京", "大阪"]
+    assert len({workspaces.slugify(name) for name in names}) == len(names)
+
+
+@pytest.mark.parametrize("name", ["x" * 500, "ab " * 166, "北京 " * 100, "Ünïcödé-" * 62])
+def test_long_names_give_slugs_that_fit_with_a_suffix(name):
+    slug = workspaces.slugify(name)
+    # Room for "-NNN" under the column's 140; cut at a word boundary, no dangling hyphen.
+    assert 0 < len(slug) <= 100 and len(slug) + len("-999") <= 140
+    assert not slug.startswith("-") and not slug.endswith("-")
+    assert slug.replace("-", "").isalnum() and slug == slug.lower() and slug.isascii()
+    whole = python_slugify(name)  # not cut
+    assert whole.startswith(slug)
+    if " " in name or "-" in name:  # cut between words, never inside one
+        assert whole[len(slug)] == "-"
+
+
+def test_a_non_latin_name_gets_its_transliterated_slug(db, actor, account_id):
+    assert create(db, actor, account_id, "北京 Ops").slug == "bei-jing-ops"
+    assert create(db, actor, account_id, "東京").slug == "dong-jing"
 
 
 @pytest.mark.parametrize("name", ["", "   ", None, "x" * 121])
@@ -179,12 +222,12 @@ def walk(db, actor, **kwargs):
 @pytest.fixture
 def many(db, account_id):
     """33 workspaces with repeating tenancy, status and region (many sort ties)."""
-    statuses = ("active", "provisioning", "frozen")
+    statuses = (WorkspaceStatus.ACTIVE, WorkspaceStatus.PROVISIONING, WorkspaceStatus.FROZEN)
     now = utcnow()
     made = []
     for i in range(33):
         ws = make_workspace(db, account_id, f"ws {i:02d}", status=statuses[i % 3])
-        ws.tenancy_model = ("shared", "dedicated")[i % 2]
+        ws.tenancy_model = (TenancyModel.SHARED, TenancyModel.DEDICATED)[i % 2]
         ws.region = ("eu-central", "us-east")[i % 2]
         ws.created_at = now - timedelta(minutes=i // 4)  # groups of four share a timestamp
         db.add(ws)
@@ -229,13 +272,13 @@ def test_filters_by_name_and_status_and_counts(db, actor, many):
     assert sorted(row.name for row in rows) == [f"ws {i}" for i in range(10, 20)]
     assert workspaces.count_workspaces(session=db, actor=actor, name_contains="ws 1") == 10
 
-    frozen, _ = walk(db, actor, status="frozen", limit=100)
+    frozen, _ = walk(db, actor, status=WorkspaceStatus.FROZEN, limit=100)
     assert len(frozen) == 11
-    assert {row.status for row in frozen} == {"frozen"}
-    assert workspaces.count_workspaces(session=db, actor=actor, status="frozen") == 11
+    assert {row.status for row in frozen} == {WorkspaceStatus.FROZEN}
+    assert workspaces.count_workspaces(session=db, actor=actor, status=WorkspaceStatus.FROZEN) == 11
     assert workspaces.count_workspaces(session=db, actor=actor) == 33
 
-    both, _ = walk(db, actor, name_contains="ws 1", status="active")
+    both, _ = walk(db, actor, name_contains="ws 1", status=WorkspaceStatus.ACTIVE)
     assert sorted(row.name for row in both) == ["ws 12", "ws 15", "ws 18"]
 
 
@@ -250,7 +293,7 @@ def test_name_filter_treats_wildcards_literally(db, actor, account_id):
 
 def test_list_shows_only_readable_and_not_deleted(db, actor, account_id):
     mine = make_workspace(db, account_id, "Mine")
-    make_workspace(db, account_id, "Gone", status="deleted")
+    make_workspace(db, account_id, "Gone", status=WorkspaceStatus.DELETED)
     other = make_user(db)
     theirs = make_workspace(db, account_of(db, other.id), "Theirs")
     shared = make_workspace(db, account_of(db, other.id), "Shared with me")
@@ -269,7 +312,7 @@ def test_list_shows_only_readable_and_not_deleted(db, actor, account_id):
     [
         ({"sort": "slug"}, "sort"),
         ({"direction": "up"}, "direction"),
-        ({"status": "deleted"}, "status"),
+        ({"status": WorkspaceStatus.DELETED}, "status"),
         ({"status": "sleeping"}, "status"),
         ({"limit": 0}, "limit"),
         ({"limit": 101}, "limit"),
@@ -306,8 +349,12 @@ def test_detail(db, actor, account_id, owner):
     assert detail.account_id == account_id
     assert detail.account_name == "Acme"
     assert detail.slug == "production"
-    assert [e.name for e in detail.environments] == ["dev", "staging", "prod"]
-    assert {e.status for e in detail.environments} == {"provisioning"}
+    assert [e.name for e in detail.environments] == [
+        EnvironmentName.DEV,
+        EnvironmentName.STAGING,
+        EnvironmentName.PROD,
+    ]
+    assert {e.status for e in detail.environments} == {EnvironmentStatus.PROVISIONING}
     assert detail.can_administer is True
     assert detail.administrators == [owner.email]
     assert detail.provisioning_stuck is False
@@ -339,9 +386,9 @@ def test_provisioning_longer_than_the_threshold_is_flagged(db, actor, account_id
 
     # Once everything is ready it is no longer stuck, however old.
     workspace = db.get(Workspace, uuid.UUID(created.id))
-    workspace.status = "active"
+    workspace.status = WorkspaceStatus.ACTIVE
     for env in db.exec(select(Environment)).all():
-        env.status = "ready"
+        env.status = EnvironmentStatus.READY
         db.add(env)
     db.add(workspace)
     db.flush()
@@ -374,7 +421,11 @@ def test_coderunners_section_follows_the_setting(db, actor, account_id, monkeypa
 def test_list_environments(db, actor, account_id):
     created = create(db, actor, account_id)
     envs = workspaces.list_environments(session=db, actor=actor, workspace_id=created.id)
-    assert [e.name for e in envs] == ["dev", "staging", "prod"]
+    assert [e.name for e in envs] == [
+        EnvironmentName.DEV,
+        EnvironmentName.STAGING,
+        EnvironmentName.PROD,
+    ]
 
 
 @pytest.mark.parametrize("bad", ["not-a-uuid", str(uuid.uuid4()), ""])
@@ -384,7 +435,7 @@ def test_unknown_workspace_ids_are_not_found(db, actor, bad):
 
 
 def test_a_deleted_workspace_is_not_found(db, actor, account_id):
-    workspace = make_workspace(db, account_id, status="deleted")
+    workspace = make_workspace(db, account_id, status=WorkspaceStatus.DELETED)
     with pytest.raises(NotFound):
         workspaces.get_workspace_detail(session=db, actor=actor, workspace_id=str(workspace.id))
 
@@ -526,7 +577,7 @@ def test_a_remembered_workspace_no_longer_readable_is_forgotten(db, account_id):
 def test_a_remembered_deleted_workspace_is_forgotten(db, actor, account_id):
     workspace = make_workspace(db, account_id)
     workspaces.remember_workspace(session=db, actor=actor, workspace_id=str(workspace.id))
-    workspace.status = "deleted"
+    workspace.status = WorkspaceStatus.DELETED
     db.add(workspace)
     db.flush()
     assert workspaces.last_workspace(session=db, actor=actor) is None

@@ -86,10 +86,15 @@ class Browser:
         self.session.session_token = value
 
 
+async def _drain(generator) -> list[Any]:
+    return [item async for item in generator]
+
+
 def run(bound_handler, *args: Any) -> list[Event]:
     """Call a bound handler like the event processor does and return the events it emits.
 
-    A generator handler is run to the end: what it yields and what it returns both count.
+    A generator handler (sync or async) is run to the end: what it yields and what it returns
+    both count; a bare `yield` (send the state now) emits nothing.
     """
     result = bound_handler(*args)
     if inspect.iscoroutine(result):
@@ -97,7 +102,10 @@ def run(bound_handler, *args: Any) -> list[Event]:
         with ThreadPoolExecutor(max_workers=1) as pool:
             result = pool.submit(asyncio.run, result).result()
     emitted: list[Any] = []
-    if inspect.isgenerator(result):
+    if inspect.isasyncgen(result):
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            emitted.extend(pool.submit(asyncio.run, _drain(result)).result())
+    elif inspect.isgenerator(result):
         try:
             while True:
                 emitted.append(next(result))

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import Invitation, PermissionGrant, Workspace
 from portal.models._base import utcnow
 from portal.pages.accounts.account_detail import AccountDetailState
@@ -135,10 +136,11 @@ def test_another_accounts_member_learns_nothing_and_changes_nothing(browse, acme
     run(state.remove_member, reader_id)
     assert state.remove_error == "Account not found."
     form = {"user_id": reader_id, "workspace_id": acme["workspace_id"], "permission": "administer"}
+    # A workspace's grants are decided on the workspace (like its invitations, above).
     run(state.set_workspace_grant, form)
-    assert state.grants_errors == {"workspace_id": "Account not found."}
+    assert state.grants_errors == {"workspace_id": "Workspace not found."}
     run(state.remove_workspace_grant, reader_id, acme["workspace_id"])
-    assert state.grants_errors == {"workspace_id": "Account not found."}
+    assert state.grants_errors == {"workspace_id": "Workspace not found."}
     run(state.next_activity_page)
     run(state.previous_activity_page)
     assert state.activity == []
@@ -337,7 +339,7 @@ def test_a_second_browser_of_the_owner_sees_the_new_member(browse, acme, person,
 
 def test_purge_runs_of_offboarded_workspaces_show_on_the_account_page(browse, acme, db):
     workspace = db.get(Workspace, uuid.UUID(acme["workspace_id"]))
-    workspace.status = "offboarding"
+    workspace.status = WorkspaceStatus.OFFBOARDING
     workspace.purge_after = utcnow() - timedelta(minutes=1)
     db.add(workspace)
     db.commit()

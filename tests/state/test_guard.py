@@ -12,7 +12,8 @@ from portal.pages.auth.sign_in import SignInState
 from portal.pages.settings import SettingsState
 from portal.services import developer_terms
 from portal.state.nav import NavState
-from tests.state.support import name_of, names, redirect_path, run
+from tests.factories import account_of, make_workspace
+from tests.state.support import names, redirect_path, run
 
 
 def _age_session(db, actor, minutes: int) -> None:
@@ -42,11 +43,12 @@ def test_an_unknown_path_needs_a_session(browse):
     assert redirect_path(run(client.session.guard)) == "/sign-in?next=%2Fno-such-page"
 
 
-def test_public_page_without_cookie_runs_its_loaders(browse):
-    client = browse("/sign-in")
+def test_public_page_without_cookie_runs_its_loaders_in_the_same_event(browse):
+    client = browse("/sign-in", query="reason=expired")
     events = run(client.session.guard)
     assert redirect_path(events) is None
-    assert names(events) == name_of(SignInState.load)
+    assert names(events) == []  # nothing chained: one event loads the page
+    assert "expired" in client.state(SignInState).notice
 
 
 def test_expired_session_redirects_with_reason_and_clears_the_cookie(browse, person, db):
@@ -83,14 +85,17 @@ def test_forged_cookie_is_not_a_session(browse):
     assert client.token == ""
 
 
-def test_valid_session_sets_identity_and_returns_the_page_loaders(browse, person):
+def test_valid_session_sets_identity_and_loads_the_page_in_the_same_event(browse, person):
     user, token, _ = person(name="Ada Lovelace")
     client = browse("/settings", token=token)
 
     events = run(client.session.guard)
 
     assert redirect_path(events) is None
-    assert names(events) == name_of(NavState.load_workspaces, SettingsState.load)
+    # The page's loader and the picker's ran inside the guard: no event chained after it.
+    assert names(events) == []
+    assert client.state(SettingsState).profile_email == user.email
+    assert client.state(NavState).selected_workspace_id == ""  # Ada has no workspace yet
     session = client.session
     assert (session.signed_in, session.user_name, session.user_email) == (
         True,
@@ -102,11 +107,16 @@ def test_valid_session_sets_identity_and_returns_the_page_loaders(browse, person
     assert client.token == token
 
 
-def test_the_dashboard_loads_the_workspace_picker(browse, person):
+def test_the_dashboard_loads_the_workspace_picker(browse, person, db):
     """Reflex's route id for "/" is "/index": the guard must still find the page's loaders."""
-    _, token, _ = person()
+    user, token, _ = person(account_name="Ada Co")
+    make_workspace(db, account_of(db, user.id), name="Orbit")
+    db.commit()
     client = browse("/", token=token)
-    assert names(run(client.session.guard)) == name_of(NavState.load_workspaces)
+    assert names(run(client.session.guard)) == []
+    nav = client.state(NavState)
+    assert (nav.selected_workspace_name, nav.selected_account_name) == ("Orbit", "Ada Co")
+    assert nav.picker_rows == []  # the list is searched only when the picker opens
 
 
 @pytest.mark.parametrize("path", ["/sign-in", "/sign-up"])
@@ -141,7 +151,7 @@ def test_developer_page_with_accepted_terms_opens(browse, person, db):
     client = browse("/developer", token=token)
     events = run(client.session.guard)
     assert redirect_path(events) is None
-    assert names(events) == name_of(NavState.load_workspaces)
+    assert names(events) == []
     assert client.session.terms_accepted is True
 
 

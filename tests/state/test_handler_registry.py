@@ -39,13 +39,25 @@ REVIEWED: dict[str, str] = {
     "portal.state.session.SessionState.sign_out": (
         "public: revokes only the session behind this browser's own cookie; no-op without one"
     ),
-    "portal.state.nav.NavState.load_workspaces": (
-        "signed in: _acting() resolves the Actor from the cookie; workspaces.list_for_picker "
-        "filters by permissions.readable_workspaces; last_workspace only if still readable"
+    "portal.state.nav.NavState.load_pick": (
+        "signed in: _call() resolves the Actor from the cookie; workspaces.current_choice "
+        "returns the remembered pick only if still readable, else the first readable one"
+    ),
+    "portal.state.nav.NavState.open_picker": (
+        "signed in: _call(); workspaces.search_for_picker filters by "
+        "permissions.readable_workspaces, at most PICKER_LIMIT rows; closing touches nothing"
+    ),
+    "portal.state.nav.NavState.search_picker": (
+        "signed in: _call(); the client's term (cut to 120 characters) is a bound LIKE "
+        "parameter of workspaces.search_for_picker over readable workspaces only"
     ),
     "portal.state.nav.NavState.select_workspace": (
-        "signed in: _acting(); the client's UUID goes through workspaces.remember_workspace "
-        "and workspaces.get -> permissions.require_workspace(READ), NotFound otherwise"
+        "signed in: _call(); the client's UUID goes through workspaces.remember_workspace -> "
+        "permissions.require(VIEW_WORKSPACE), NotFound otherwise"
+    ),
+    "portal.state.nav.NavState.toggle_pin": (
+        "signed in: _call(); workspaces.pin_workspace / unpin_workspace check READ on the "
+        "client's UUID (NotFound otherwise) and write only the Actor's own pick row"
     ),
     # Public pages.
     "portal.pages.auth.sign_in.SignInState.load": (
@@ -111,30 +123,33 @@ REVIEWED: dict[str, str] = {
     # Workspaces. Every handler takes the workspace from the URL or an argument, never from
     # state the client could set, and the service checks the Actor's permission on it.
     "portal.pages.workspaces.list_page.WorkspacesState.load": (
-        "signed in: _acting(); workspaces.list_workspaces/count_workspaces over readable "
+        "signed in: _call(); workspaces.list_workspaces/count_workspaces over readable "
         "workspaces only; accounts.list_accounts of the Actor"
     ),
     "portal.pages.workspaces.list_page.WorkspacesState.filter_by_name": (
-        "signed in: _require_session() first; the list query is the Actor's"
+        "signed in: _call() via the Pager's _first_page; the filter is kept only if the page "
+        "loads; the list query is the Actor's"
     ),
     "portal.pages.workspaces.list_page.WorkspacesState.filter_by_status": (
-        "signed in: _require_session() first; the list query is the Actor's"
+        "signed in: _call() via _first_page; unknown statuses become all; the Actor's list"
     ),
     "portal.pages.workspaces.list_page.WorkspacesState.sort_by": (
-        "signed in: _require_session() first; unknown columns ignored, service validates"
+        "signed in: _call() via _first_page; columns outside workspaces.SORTS ignored"
     ),
     "portal.pages.workspaces.list_page.WorkspacesState.next_page": (
-        "signed in: _require_session(); the cursor is backend-only state"
+        "signed in: Pager: _call() (or _check_session() when there is nothing to load); the "
+        "client sends only a list name checked against PAGED, the cursors are backend-only"
     ),
     "portal.pages.workspaces.list_page.WorkspacesState.previous_page": (
-        "signed in: _require_session(); the cursors are backend-only state"
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "the cursors are backend-only"
     ),
     "portal.pages.workspaces.list_page.WorkspacesState.set_create_open": (
         "public: opens or closes this browser's dialog; touches no data"
     ),
     "portal.pages.workspaces.list_page.WorkspacesState.create": (
         "signed in: _acting(); workspaces.create_workspace needs administer on the account id "
-        "the client sends (permissions.require_account: NotFound or PermissionDenied)"
+        "the client sends (permissions.require(CREATE_WORKSPACE): NotFound or PermissionDenied)"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.load": (
         "signed in: _acting(); get_workspace_detail(READ) on the URL's UUID, NotFound shows "
@@ -145,10 +160,11 @@ REVIEWED: dict[str, str] = {
         "checks the session"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.poll_once": (
-        "signed in: _acting() through _refresh; READ on the URL's workspace"
+        "signed in: _call(); workspaces.change_mark checks READ on the URL's workspace; "
+        "_acting() through _refresh only when the mark moved"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.load_runners": (
-        "signed in: resolves the Actor from the cookie in its thread; coderunners.list_runners "
+        "signed in: _call() resolves the Actor in its worker thread; coderunners.list_runners "
         "checks READ on the URL's workspace before asking the integration"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.filter_activity_by_actor": (
@@ -220,7 +236,7 @@ REVIEWED: dict[str, str] = {
         "signed in: _acting(); accounts.list_accounts lists only the Actor's own grants"
     ),
     "portal.pages.accounts.account_detail.AccountDetailState.load": (
-        "signed in: _acting(); accounts.get_account -> permissions.require_account(READ) on "
+        "signed in: _acting(); accounts.get_account -> permissions.require(VIEW_ACCOUNT) on "
         "the URL's id, NotFound shows the not-found state; list_account_activity checks READ"
     ),
     "portal.pages.accounts.account_detail.AccountDetailState.next_activity_page": (

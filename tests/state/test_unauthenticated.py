@@ -27,8 +27,11 @@ NEEDS_SESSION = sorted(key for key in REVIEWED if requirement_of(key) != "public
 
 # key -> function(victim) -> the arguments to call the handler with.
 ARGS = {
-    "portal.state.nav.NavState.load_workspaces": lambda v: (),
+    "portal.state.nav.NavState.load_pick": lambda v: (),
+    "portal.state.nav.NavState.open_picker": lambda v: (True,),
+    "portal.state.nav.NavState.search_picker": lambda v: ("Secret",),
     "portal.state.nav.NavState.select_workspace": lambda v: (v["workspace_id"],),
+    "portal.state.nav.NavState.toggle_pin": lambda v: (v["workspace_id"],),
     "portal.pages.settings.SettingsState.load": lambda v: (),
     "portal.pages.settings.SettingsState.save_profile": lambda v: ({"name": "Mallory"},),
     "portal.pages.settings.SettingsState.change_password": lambda v: (
@@ -52,8 +55,8 @@ ARGS = {
     "portal.pages.workspaces.list_page.WorkspacesState.filter_by_name": lambda v: ("Sec",),
     "portal.pages.workspaces.list_page.WorkspacesState.filter_by_status": lambda v: ("active",),
     "portal.pages.workspaces.list_page.WorkspacesState.sort_by": lambda v: ("name",),
-    "portal.pages.workspaces.list_page.WorkspacesState.next_page": lambda v: (),
-    "portal.pages.workspaces.list_page.WorkspacesState.previous_page": lambda v: (),
+    "portal.pages.workspaces.list_page.WorkspacesState.next_page": lambda v: ("workspaces",),
+    "portal.pages.workspaces.list_page.WorkspacesState.previous_page": lambda v: ("workspaces",),
     "portal.pages.workspaces.list_page.WorkspacesState.create": lambda v: (
         {"account_id": str(v["account_id"]), "name": "Mallory's"},
     ),

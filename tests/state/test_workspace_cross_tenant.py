@@ -144,4 +144,4 @@ def test_a_reader_is_told_who_can_grant_administer(browse, db, person, tenants):
     run(state.load)
     owner_email = db.exec(select(User.email).where(User.name == "Alice")).one()
     assert "Account A: " + owner_email in state.account_owners
-    assert all(a["name"] != "Account A" for a in state.administered_accounts)
+    assert all(a.name != "Account A" for a in state.administered_accounts)

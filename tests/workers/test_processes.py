@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from portal import cli
+from portal.domain.workspaces import WorkspaceStatus
 from portal.models import AuditEvent, Process, Workspace
 from portal.models._base import utcnow
 from portal.services import workspaces
@@ -27,7 +28,7 @@ def test_a_round_provisions_a_new_workspace(db):
     assert worker.run_once() == {"processes_run": 1, "workspaces_purged": 0}
     assert worker.run_once() == {"processes_run": 0, "workspaces_purged": 0}
     db.expire_all()
-    assert db.get(Workspace, workspace.id).status == "active"
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.ACTIVE
 
 
 def test_a_round_purges_workspaces_whose_window_ended(db):
@@ -99,7 +100,7 @@ def test_cli_worker_once_runs_processes_too(db):
     db.commit()
     assert cli.main(["worker", "--once"]) == 0
     db.expire_all()
-    assert db.get(Workspace, workspace.id).status == "active"
+    assert db.get(Workspace, workspace.id).status == WorkspaceStatus.ACTIVE
 
 
 @pytest.mark.parametrize("interval", ["0", "soon"])

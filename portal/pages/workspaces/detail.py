@@ -13,7 +13,6 @@ from portal.components.badges import status_badge
 from portal.components.empty_state import empty_state
 from portal.components.format import when
 from portal.components.forms import field_error
-from portal.db import transaction
 from portal.domain.errors import (
     Frozen,
     Invalid,
@@ -23,8 +22,9 @@ from portal.domain.errors import (
     ReadOnly,
     Unauthenticated,
 )
+from portal.domain.workspaces import EnvironmentStatus, WorkspaceStatus
 from portal.layout import page
-from portal.services import coderunners, exports, processes, sessions, workspaces
+from portal.services import coderunners, exports, processes, workspaces
 from portal.state.nav import NavState
 from portal.state.session import SessionState
 
@@ -56,6 +56,7 @@ class WorkspaceDetailState(SessionState):
     failed_provision_id: int = 0  # a failed provisioning saga an administrator can retry
     _activity_cursors: list[str] = []
     _activity_next: str = ""
+    _change_mark: str = ""  # what poll_once last saw (workspaces.change_mark)
 
     def _workspace_id(self) -> str:
         return self.router._page.params.get("workspace_uuid", "")
@@ -143,7 +144,7 @@ class WorkspaceDetailState(SessionState):
 
     @property
     def _provisioning(self) -> bool:
-        return any(env["status"] == "provisioning" for env in self.environments)
+        return any(env["status"] == EnvironmentStatus.PROVISIONING for env in self.environments)
 
     @rx.event
     def load(self):
@@ -160,7 +161,7 @@ class WorkspaceDetailState(SessionState):
             workspaces.remember_workspace(
                 session=session, actor=actor, workspace_id=self._workspace_id()
             )
-        events = [NavState.load_workspaces]
+        events = []
         if self._provisioning and not self.polling:
             events.append(WorkspaceDetailState.watch_provisioning)
         if self.coderunners_enabled:
@@ -169,20 +170,15 @@ class WorkspaceDetailState(SessionState):
 
     @rx.event
     async def load_runners(self):
-        """The integration's runners; its HTTP call (up to 3 s) runs off the event loop."""
+        """The integration's runners; its HTTP call (up to 3 s) runs off the event loop.
+
+        The spinner is sent before the call (the `yield`), so the person sees it while they
+        wait; it is reset whatever happens, a refused session included.
+        """
         self.runners_loading = True
-        workspace_id = self._workspace_id()
-        token, client = self.session_token, self._client()
-
-        def fetch():
-            with transaction() as session:
-                actor = sessions.resolve_actor(session=session, token=token, client=client)
-                return coderunners.list_runners(
-                    session=session, actor=actor, workspace_id=workspace_id
-                )
-
+        yield
         try:
-            listed = await asyncio.to_thread(fetch)
+            listed = await self._call(coderunners.list_runners, workspace_id=self._workspace_id())
         finally:
             self.runners_loading = False
         self.runners = [
@@ -216,15 +212,22 @@ class WorkspaceDetailState(SessionState):
             self.polling = False
 
     @rx.event
-    def poll_once(self):
-        """One refresh of the provisioning progress; stops the timer when nothing runs."""
-        self._require_session()
+    async def poll_once(self):
+        """One tick of live progress: a cheap change check (one small query); the page reloads
+        only when what it shows moved. Stops the timer off the page or when nothing runs."""
+        try:
+            mark = await self._call(workspaces.change_mark, workspace_id=self._workspace_id())
+        except NotFound:
+            mark = ""  # lost access or gone: _refresh shows the not-found state
         on_page = self.router.url.path.rstrip("/") == routes.workspace_url(
             self.workspace.get("id", "")
         )
         if not on_page:
             self.polling = False
             return
+        if mark and mark == self._change_mark:
+            return
+        self._change_mark = mark
         self._refresh()
         self._first_activity_page()
         if not self._provisioning:
@@ -324,7 +327,7 @@ class WorkspaceDetailState(SessionState):
         self._refresh()
         self._first_activity_page()
         return [
-            NavState.load_workspaces,
+            NavState.load_pick,
             rx.toast.success("Workspace renamed.", position="top-center"),
         ]
 
@@ -385,7 +388,7 @@ def _banners() -> rx.Component:
     ws = WorkspaceDetailState.workspace
     return rx.vstack(
         rx.cond(
-            ws["status"] == "frozen",
+            ws["status"] == WorkspaceStatus.FROZEN,
             rx.callout(
                 rx.text(
                     "This workspace is frozen since ",
@@ -399,7 +402,7 @@ def _banners() -> rx.Component:
             ),
         ),
         rx.cond(
-            ws["status"] == "offboarding",
+            ws["status"] == WorkspaceStatus.OFFBOARDING,
             rx.callout(
                 rx.text(
                     "Offboarding: read-only. It will be deleted for good on ",
@@ -453,7 +456,7 @@ def _actions_menu() -> rx.Component:
         ),
         rx.menu.content(
             rx.cond(
-                ws["status"] == "frozen",
+                ws["status"] == WorkspaceStatus.FROZEN,
                 rx.menu.item(
                     rx.icon("sun", size=14), "Unfreeze", on_click=WorkspaceDetailState.unfreeze
                 ),
@@ -461,7 +464,7 @@ def _actions_menu() -> rx.Component:
                     rx.icon("snowflake", size=14),
                     "Freeze",
                     on_click=WorkspaceDetailState.freeze,
-                    disabled=ws["status"] == "offboarding",
+                    disabled=ws["status"] == WorkspaceStatus.OFFBOARDING,
                 ),
             ),
             rx.menu.item(
@@ -469,7 +472,7 @@ def _actions_menu() -> rx.Component:
             ),
             rx.menu.separator(),
             rx.cond(
-                ws["status"] == "offboarding",
+                ws["status"] == WorkspaceStatus.OFFBOARDING,
                 rx.menu.item(
                     rx.icon("undo-2", size=14), "Restore", on_click=WorkspaceDetailState.restore
                 ),
@@ -551,7 +554,7 @@ def _environment(env) -> rx.Component:
                 width="100%",
             ),
             rx.cond(
-                env["status"] == "provisioning",
+                env["status"] == EnvironmentStatus.PROVISIONING,
                 rx.hstack(
                     rx.spinner(size="1"), rx.text("Provisioning…", size="1", color_scheme="gray")
                 ),

@@ -1,152 +1,169 @@
-"""Workspaces: the list (sortable, filtered, paginated on the server) and Create workspace."""
+"""Workspaces: the list (sortable, filtered, paged on the server) and Create workspace.
+
+Built from the shared pieces every list page uses: typed rows (dataclasses built from the
+service's DTOs), the Pager mixin (portal/state/pager.py), service calls off the event loop
+(`self._call`), the data table, the dialog footer and local dates (portal/components/).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
 
 import reflex as rx
 
 from portal import routes
 from portal.components.badges import status_badge
+from portal.components.data_table import Column, data_table, pager
+from portal.components.dates import iso_utc, local_time
+from portal.components.dialogs import dialog_footer
 from portal.components.empty_state import empty_state
 from portal.components.forms import field_error
 from portal.config import get_settings
-from portal.domain.errors import Invalid, PermissionDenied
+from portal.domain.dto import WorkspaceRow
+from portal.domain.errors import PortalError
+from portal.domain.workspaces import VISIBLE_STATUSES, TenancyModel
 from portal.layout import page
 from portal.services import accounts, workspaces
+from portal.state.pager import Pager
 from portal.state.session import SessionState
 
-COLUMNS = (
-    ("name", "Name"),
-    ("account", "Account"),
-    ("tenancy_model", "Tenancy model"),
-    ("status", "Status"),
-    ("region", "Region"),
-    ("created_at", "Created"),
-)
-STATUSES = ("all", "provisioning", "active", "frozen", "offboarding")
+STATUSES = ("all", *VISIBLE_STATUSES)
+LIST = "workspaces"  # the one paged list on this page
 
 
-class WorkspacesState(SessionState):
-    rows: list[dict[str, str]] = []
+@dataclass(frozen=True)
+class WorkspaceListRow:
+    id: str
+    name: str
+    account: str
+    tenancy_model: str
+    status: str
+    region: str
+    created_at: str  # ISO 8601 UTC; shown in the viewer's local time
+    href: str
+
+    @classmethod
+    def of(cls, row: WorkspaceRow) -> WorkspaceListRow:
+        return cls(
+            id=row.id,
+            name=row.name,
+            account=row.account_name,
+            tenancy_model=row.tenancy_model,
+            status=row.status,
+            region=row.region,
+            created_at=iso_utc(row.created_at),
+            href=routes.workspace_url(row.id),
+        )
+
+
+@dataclass(frozen=True)
+class AccountOption:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CreateOptions:
+    """What the Create workspace button and its hint need, read in one transaction."""
+
+    administered: list[AccountOption]
+    member_of_any: bool
+    owners: str  # "Acme: a@example.com, b@example.com; ..." for accounts the person only reads
+
+
+def _create_options(*, session, actor) -> CreateOptions:
+    listed = accounts.list_accounts(session=session, actor=actor)
+    # Who to ask for administer, named (seed 002: "Ask an account owner").
+    owners = [
+        f"{detail.name}: "
+        + ", ".join(m.email for m in detail.members if m.account_permission == "administer")
+        for detail in (
+            accounts.get_account(session=session, actor=actor, account_id=a.id)
+            for a in listed
+            if a.permission != "administer"
+        )
+    ]
+    return CreateOptions(
+        administered=[
+            AccountOption(id=str(a.id), name=a.name) for a in listed if a.permission == "administer"
+        ],
+        member_of_any=bool(listed),
+        owners="; ".join(owners),
+    )
+
+
+def _page_of_workspaces(*, session, actor, cursor, count, **filters):
+    """One page of the list and, on the first page, how many match: one transaction."""
+    listed = workspaces.list_workspaces(session=session, actor=actor, cursor=cursor, **filters)
+    total = None
+    if count:
+        total = workspaces.count_workspaces(
+            session=session,
+            actor=actor,
+            name_contains=filters["name_contains"],
+            status=filters["status"],
+        )
+    return listed, total
+
+
+class WorkspacesState(Pager, SessionState):
+    PAGED: ClassVar[tuple[str, ...]] = (LIST,)
+
+    rows: list[WorkspaceListRow] = []
     total: int = 0
     name_filter: str = ""
     status_filter: str = "all"
     sort: str = "created_at"
     direction: str = "desc"
-    page_number: int = 1
-    has_next: bool = False
-    list_error: str = ""
     # Create workspace
     create_open: bool = False
-    administered_accounts: list[dict[str, str]] = []
-    readable_accounts: list[str] = []
-    account_owners: str = ""  # "Acme: a@example.com, b@example.com; ..." for readers
+    administered_accounts: list[AccountOption] = []
+    member_of_any: bool = False
+    account_owners: str = ""
     create_errors: dict[str, str] = {}
-    _cursors: list[str] = []  # cursor of each page shown so far; [""] is the first
-    _next_cursor: str = ""
 
-    def _fetch(self, cursor: str) -> None:
-        try:
-            with self._acting() as (session, actor):
-                filters = dict(
-                    name_contains=self.name_filter.strip() or None,
-                    status=None if self.status_filter == "all" else self.status_filter,
-                )
-                listed = workspaces.list_workspaces(
-                    session=session,
-                    actor=actor,
-                    sort=self.sort,
-                    direction=self.direction,
-                    cursor=cursor or None,
-                    **filters,
-                )
-                self.total = workspaces.count_workspaces(session=session, actor=actor, **filters)
-        except Invalid as exc:
-            self.list_error = exc.message
-            return
-        self.list_error = ""
-        self.rows = [
-            {
-                "id": row.id,
-                "name": row.name,
-                "account": row.account_name,
-                "tenancy_model": row.tenancy_model,
-                "status": row.status,
-                "region": row.region,
-                "created_at": row.created_at.strftime("%Y-%m-%d"),
-                "href": routes.workspace_url(row.id),
-            }
-            for row in listed.items
-        ]
-        self._next_cursor = listed.next_cursor or ""
-        self.has_next = bool(listed.next_cursor)
-
-    def _first_page(self) -> None:
-        self._cursors = [""]
-        self.page_number = 1
-        self._fetch("")
+    async def _load_page(self, name: str, cursor: str | None) -> str | None:
+        listed, total = await self._call(
+            _page_of_workspaces,
+            cursor=cursor,
+            count=cursor is None,
+            name_contains=self.name_filter.strip() or None,
+            status=None if self.status_filter == "all" else self.status_filter,
+            sort=self.sort,
+            direction=self.direction,
+        )
+        self.rows = [WorkspaceListRow.of(row) for row in listed.items]
+        if total is not None:
+            self.total = total
+        return listed.next_cursor
 
     @rx.event
-    def load(self):
+    async def load(self):
+        await self._first_page(LIST)
+        options = await self._call(_create_options)
+        self.administered_accounts = options.administered
+        self.member_of_any = options.member_of_any
+        self.account_owners = options.owners
         self.create_open = False
-        self._first_page()
-        with self._acting() as (session, actor):
-            listed = accounts.list_accounts(session=session, actor=actor)
-            # Who to ask for administer, named (seed 002: "Ask an account owner").
-            owners = [
-                f"{detail.name}: "
-                + ", ".join(m.email for m in detail.members if m.account_permission == "administer")
-                for detail in (
-                    accounts.get_account(session=session, actor=actor, account_id=a.id)
-                    for a in listed
-                    if a.permission != "administer"
-                )
-            ]
-        self.administered_accounts = [
-            {"id": str(a.id), "name": a.name} for a in listed if a.permission == "administer"
-        ]
-        self.readable_accounts = [a.name for a in listed]
-        self.account_owners = "; ".join(owners)
 
     @rx.event
-    def filter_by_name(self, value: str):
-        self._require_session()
-        self.name_filter = value[:120]
-        self._first_page()
+    async def filter_by_name(self, value: str):
+        await self._first_page(LIST, name_filter=str(value)[:120])
 
     @rx.event
-    def filter_by_status(self, value: str):
-        self._require_session()
-        self.status_filter = value if value in STATUSES else "all"
-        self._first_page()
+    async def filter_by_status(self, value: str):
+        await self._first_page(LIST, status_filter=value if value in STATUSES else "all")
 
     @rx.event
-    def sort_by(self, column: str):
-        self._require_session()
-        if column not in dict(COLUMNS):
+    async def sort_by(self, column: str):
+        if column not in workspaces.SORTS:
             return
         if self.sort == column:
-            self.direction = "asc" if self.direction == "desc" else "desc"
+            direction = "asc" if self.direction == "desc" else "desc"
         else:
-            self.sort, self.direction = column, "asc" if column != "created_at" else "desc"
-        self._first_page()
-
-    @rx.event
-    def next_page(self):
-        self._require_session()
-        if not self._next_cursor:
-            return
-        self._cursors = [*self._cursors, self._next_cursor]
-        self.page_number = len(self._cursors)
-        self._fetch(self._next_cursor)
-
-    @rx.event
-    def previous_page(self):
-        self._require_session()
-        if len(self._cursors) < 2:
-            return
-        self._cursors = self._cursors[:-1]
-        self.page_number = len(self._cursors)
-        self._fetch(self._cursors[-1])
+            direction = "desc" if column == "created_at" else "asc"
+        await self._first_page(LIST, sort=column, direction=direction)
 
     @rx.event
     def set_create_open(self, value: bool):
@@ -154,69 +171,53 @@ class WorkspacesState(SessionState):
         self.create_errors = {}
 
     @rx.event
-    def create(self, form: dict):
+    async def create(self, form: dict):
         self.create_errors = {}
         try:
             account_id = int(form.get("account_id") or 0)
-        except ValueError:
+        except (TypeError, ValueError):
             account_id = 0
         try:
-            with self._acting() as (session, actor):
-                created = workspaces.create_workspace(
-                    session=session,
-                    actor=actor,
-                    account_id=account_id,
-                    name=str(form.get("name", "")),
-                    tenancy_model=str(form.get("tenancy_model") or "shared"),
-                    region=str(form.get("region") or "") or None,
-                )
-        except Invalid as exc:
-            self.create_errors = {exc.field or "name": exc.message}
-            return None
-        except PermissionDenied as exc:
-            self.create_errors = {"account_id": exc.message}
-            return None
+            created = await self._call(
+                workspaces.create_workspace,
+                account_id=account_id,
+                name=str(form.get("name", "")),
+                tenancy_model=str(form.get("tenancy_model") or TenancyModel.SHARED),
+                region=str(form.get("region") or "") or None,
+            )
+        except PortalError as exc:
+            # Invalid names its field; NotFound / PermissionDenied concern the account.
+            return self._show_error(exc, fields="create_errors", field="account_id")
         self.create_open = False
         return rx.redirect(routes.workspace_url(created.id))
 
 
-def _sortable_header(column: str, label: str) -> rx.Component:
-    active = WorkspacesState.sort == column
-    return rx.table.column_header_cell(
-        rx.button(
-            label,
-            rx.cond(
-                active,
-                rx.icon(
-                    rx.cond(WorkspacesState.direction == "asc", "arrow-up", "arrow-down"), size=12
-                ),
-                rx.icon("arrow-up-down", size=12, opacity="0.4"),
-            ),
-            variant="ghost",
-            size="1",
-            color_scheme="gray",
-            on_click=WorkspacesState.sort_by(column),
-        ),
-        aria_sort=rx.cond(
-            active, rx.cond(WorkspacesState.direction == "asc", "ascending", "descending"), "none"
-        ),
-    )
+COLUMNS = (
+    Column(
+        "Name",
+        lambda row: rx.link(row.name, href=row.href, weight="medium"),
+        sort="name",
+        row_header=True,
+    ),
+    Column("Account", lambda row: row.account, sort="account"),
+    Column("Tenancy model", lambda row: row.tenancy_model, sort="tenancy_model"),
+    Column("Status", lambda row: status_badge(row.status), sort="status"),
+    Column("Region", lambda row: row.region, sort="region"),
+    Column("Created", lambda row: local_time(row.created_at), sort="created_at"),
+)
 
 
-def _row(row) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(rx.link(row["name"], href=row["href"], weight="medium")),
-        rx.table.cell(row["account"]),
-        rx.table.cell(row["tenancy_model"]),
-        rx.table.cell(status_badge(row["status"])),
-        rx.table.cell(row["region"]),
-        rx.table.cell(row["created_at"]),
-        class_name="workspace-row",
+def _labelled(label: str, control: rx.Component, error: str, html_for: str = "") -> rx.Component:
+    return rx.vstack(
+        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=html_for or None),
+        control,
+        field_error(WorkspacesState.create_errors, error),
+        spacing="1",
+        width="100%",
     )
 
 
 def _create_dialog() -> rx.Component:
-    errors = WorkspacesState.create_errors
     settings = get_settings()
     return rx.dialog.root(
         rx.dialog.trigger(
@@ -232,66 +233,68 @@ def _create_dialog() -> rx.Component:
                 "Only a name is needed. Portal assigns the URL slug and UUID and provisions "
                 "dev, staging and prod environments.",
                 size="2",
+                color_scheme="gray",
+                margin_bottom="var(--space-4)",
             ),
             rx.form(
                 rx.vstack(
-                    rx.el.label(rx.text("Name", size="2", weight="medium"), html_for="name"),
-                    rx.input(
-                        id="name",
-                        name="name",
-                        placeholder="Production",
-                        required=True,
-                        width="100%",
-                        auto_focus=True,
-                    ),
-                    field_error(errors, "name"),
-                    rx.el.label(rx.text("Account", size="2", weight="medium")),
-                    rx.select.root(
-                        rx.select.trigger(width="100%", aria_label="Account"),
-                        rx.select.content(
-                            rx.foreach(
-                                WorkspacesState.administered_accounts,
-                                lambda a: rx.select.item(a["name"], value=a["id"]),
-                            )
+                    _labelled(
+                        "Name",
+                        rx.input(
+                            id="name",
+                            name="name",
+                            placeholder="Production",
+                            required=True,
+                            width="100%",
+                            auto_focus=True,
                         ),
-                        name="account_id",
-                        default_value=WorkspacesState.administered_accounts[0]["id"],
+                        "name",
+                        html_for="name",
                     ),
-                    field_error(errors, "account_id"),
-                    rx.hstack(
-                        rx.vstack(
-                            rx.text("Tenancy model", size="2", weight="medium"),
-                            rx.select(
-                                ["shared", "dedicated"],
-                                name="tenancy_model",
-                                default_value="shared",
-                                aria_label="Tenancy model",
+                    _labelled(
+                        "Account",
+                        rx.select.root(
+                            rx.select.trigger(width="100%", aria_label="Account"),
+                            rx.select.content(
+                                rx.foreach(
+                                    WorkspacesState.administered_accounts,
+                                    lambda a: rx.select.item(a.name, value=a.id),
+                                )
                             ),
-                            spacing="1",
+                            name="account_id",
+                            default_value=WorkspacesState.administered_accounts[0].id,
                         ),
-                        rx.vstack(
-                            rx.text("Region", size="2", weight="medium"),
+                        "account_id",
+                    ),
+                    rx.flex(
+                        _labelled(
+                            "Tenancy model",
+                            rx.select(
+                                list(workspaces.TENANCY_MODELS),
+                                name="tenancy_model",
+                                default_value=workspaces.TENANCY_MODELS[0],
+                                aria_label="Tenancy model",
+                                width="100%",
+                            ),
+                            "tenancy_model",
+                        ),
+                        _labelled(
+                            "Region",
                             rx.select(
                                 list(settings.regions),
                                 name="region",
                                 default_value=settings.regions[0],
                                 aria_label="Region",
+                                width="100%",
                             ),
-                            field_error(errors, "region"),
-                            spacing="1",
+                            "region",
                         ),
+                        direction=rx.breakpoints(initial="column", sm="row"),
                         spacing="4",
-                    ),
-                    rx.hstack(
-                        rx.dialog.close(
-                            rx.button("Cancel", variant="soft", color_scheme="gray", type="button")
-                        ),
-                        rx.button("Create workspace", type="submit"),
-                        justify="end",
                         width="100%",
-                        padding_top="var(--space-2)",
                     ),
-                    spacing="2",
+                    dialog_footer("Create workspace"),
+                    spacing="3",
                     width="100%",
                 ),
                 on_submit=WorkspacesState.create,
@@ -304,14 +307,14 @@ def _create_dialog() -> rx.Component:
 
 
 def _toolbar() -> rx.Component:
-    return rx.hstack(
+    return rx.flex(
         rx.input(
             rx.input.slot(rx.icon("search", size=14)),
             placeholder="Filter by name",
             value=WorkspacesState.name_filter,
             on_change=WorkspacesState.filter_by_name.debounce(300),
             aria_label="Filter by name",
-            width="260px",
+            width=rx.breakpoints(initial="100%", sm="260px"),
         ),
         rx.select(
             list(STATUSES),
@@ -324,6 +327,7 @@ def _toolbar() -> rx.Component:
         width="100%",
         align="center",
         spacing="3",
+        wrap="wrap",
     )
 
 
@@ -332,7 +336,7 @@ def _no_administer_hint() -> rx.Component:
         WorkspacesState.administered_accounts.length() == 0,
         rx.callout(
             rx.cond(
-                WorkspacesState.readable_accounts.length() > 0,
+                WorkspacesState.member_of_any,
                 rx.text(
                     "You can see workspaces but not create them: creating one needs "
                     "administer on an account. Ask an administrator to grant it — ",
@@ -348,34 +352,23 @@ def _no_administer_hint() -> rx.Component:
     )
 
 
-def _pager() -> rx.Component:
-    return rx.hstack(
-        rx.text(
-            "Page ",
-            WorkspacesState.page_number,
-            " · ",
-            WorkspacesState.total,
-            " workspaces",
-            size="2",
-            color_scheme="gray",
+def _filtered() -> rx.Var:
+    return (WorkspacesState.name_filter != "") | (WorkspacesState.status_filter != "all")
+
+
+def _empty() -> rx.Component:
+    return rx.cond(
+        _filtered(),
+        empty_state(
+            "search-x",
+            "No workspace matches these filters",
+            "Clear the name filter or choose the status All.",
         ),
-        rx.spacer(),
-        rx.button(
-            "Previous",
-            variant="soft",
-            size="1",
-            on_click=WorkspacesState.previous_page,
-            disabled=WorkspacesState.page_number <= 1,
+        empty_state(
+            "boxes",
+            "No workspaces yet",
+            "Create one with Create workspace, or ask to be added to an account's workspace.",
         ),
-        rx.button(
-            "Next",
-            variant="soft",
-            size="1",
-            on_click=WorkspacesState.next_page,
-            disabled=~WorkspacesState.has_next,
-        ),
-        width="100%",
-        align="center",
     )
 
 
@@ -389,31 +382,22 @@ def workspaces_page() -> rx.Component:
         ),
         _toolbar(),
         _no_administer_hint(),
-        rx.cond(
-            WorkspacesState.list_error != "",
-            rx.callout(WorkspacesState.list_error, icon="circle-alert", color_scheme="red"),
-        ),
-        rx.cond(
-            WorkspacesState.rows.length() > 0,
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(*[_sortable_header(col, label) for col, label in COLUMNS])
+        data_table(
+            WorkspacesState.rows,
+            COLUMNS,
+            label="Workspaces",
+            sort=WorkspacesState.sort,
+            direction=WorkspacesState.direction,
+            on_sort=WorkspacesState.sort_by,
+            empty=_empty(),
+            footer=pager(
+                **WorkspacesState.pager_props(LIST),
+                summary=rx.text(
+                    "· ", WorkspacesState.total, " workspaces", size="2", color_scheme="gray"
                 ),
-                rx.table.body(rx.foreach(WorkspacesState.rows, _row)),
-                variant="surface",
-                width="100%",
             ),
-            empty_state(
-                "boxes",
-                rx.cond(
-                    (WorkspacesState.name_filter != "") | (WorkspacesState.status_filter != "all"),
-                    "No workspace matches these filters",
-                    "No workspaces yet",
-                ),
-                "Create one with Create workspace, or ask to be added to an account's workspace.",
-            ),
+            row_class="workspace-row",
         ),
-        _pager(),
         spacing="4",
         width="100%",
     )

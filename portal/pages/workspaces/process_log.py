@@ -118,7 +118,7 @@ class ProcessLogState(SessionState):
                 workspaces.remember_workspace(
                     session=session, actor=actor, workspace_id=self._workspace_id()
                 )
-            events = [NavState.load_workspaces]
+            events = []
             if self._running and not self.polling:
                 events.append(ProcessLogState.watch)
             return events

@@ -1,0 +1,196 @@
+"""The one data table: typed rows, columns with a label, an optional sort key and a cell
+renderer, sort headers, an empty state that says what to do next, and the pager.
+
+Rows are a Var of a list of dataclasses (a page state's `rows: list[WorkspaceListRow]`), so a
+cell reads `row.name`, typed, instead of `row["name"]`. Sorting and paging happen on the
+server: a header click calls `on_sort(key)`; the pager calls the state's Pager handlers.
+
+    from portal.components.data_table import Column, data_table, pager
+
+    COLUMNS = (
+        Column("Name", lambda r: rx.link(r.name, href=r.href), sort="name", row_header=True),
+        Column("Status", lambda r: status_badge(r.status), sort="status"),
+        Column("Created", lambda r: local_time(r.created_at), sort="created_at"),
+        Column("Note", lambda r: r.note, nowrap=False),  # no sort key: a plain header
+    )
+
+    data_table(
+        WorkspacesState.rows,
+        COLUMNS,
+        label="Workspaces",
+        sort=WorkspacesState.sort,
+        direction=WorkspacesState.direction,
+        on_sort=WorkspacesState.sort_by,
+        empty=empty_state("boxes", "No workspaces yet", "Create one with Create workspace."),
+        footer=pager(**WorkspacesState.pager_props("workspaces"), summary=...),
+        row_class="workspace-row",
+    )
+
+Sort icons are static (`rx.icon("arrow-up")` under an rx.cond, never `rx.icon(<Var>)`): a
+dynamic icon name makes the build ship the whole Lucide set. The table scrolls sideways inside
+its card on narrow screens; the page itself never does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+from reflex.vars import Var
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its header `label`, `cell(row) -> component or Var`, and optionally the
+    server's `sort` key for it. `row_header` marks the cell that names the row (a <th>)."""
+
+    label: str
+    cell: Callable[[Any], Any]
+    sort: str = ""
+    row_header: bool = False
+    nowrap: bool = True
+    align: str = "left"  # "right" for numbers
+
+
+def _sort_icon(active: Var, direction: Var) -> rx.Component:
+    return rx.cond(
+        active,
+        rx.cond(
+            direction == "asc",
+            rx.icon("arrow-up", size=12),
+            rx.icon("arrow-down", size=12),
+        ),
+        rx.icon("arrow-up-down", size=12, opacity="0.4"),
+    )
+
+
+def sort_header(column: Column, *, sort: Var, direction: Var, on_sort: Callable) -> rx.Component:
+    """A header cell that sorts by `column.sort` when clicked, with aria-sort for readers."""
+    active = sort == column.sort
+    return rx.table.column_header_cell(
+        rx.button(
+            column.label,
+            _sort_icon(active, direction),
+            variant="ghost",
+            size="1",
+            color_scheme="gray",
+            on_click=on_sort(column.sort),
+            white_space="nowrap",
+        ),
+        aria_sort=rx.cond(active, rx.cond(direction == "asc", "ascending", "descending"), "none"),
+        text_align=column.align,
+    )
+
+
+def _header(column: Column, sort: Var | None, direction: Var | None, on_sort) -> rx.Component:
+    if column.sort and sort is not None and direction is not None and on_sort is not None:
+        return sort_header(column, sort=sort, direction=direction, on_sort=on_sort)
+    return rx.table.column_header_cell(column.label, white_space="nowrap", text_align=column.align)
+
+
+def _cell(column: Column, row: Var) -> rx.Component:
+    style = {"white_space": "nowrap" if column.nowrap else "normal", "text_align": column.align}
+    content = column.cell(row)
+    if column.row_header:
+        return rx.table.row_header_cell(content, **style)
+    return rx.table.cell(content, **style)
+
+
+def data_table(
+    rows: Var,
+    columns: Sequence[Column],
+    *,
+    label: str,
+    empty: rx.Component,
+    sort: Var | None = None,
+    direction: Var | None = None,
+    on_sort: Callable | None = None,
+    footer: rx.Component | None = None,
+    row_class: str = "",
+    size: str = "2",
+) -> rx.Component:
+    """The table in a card: headers (sortable where a column has a sort key), one row per item
+    of `rows`, `empty` when there are none, and `footer` (usually `pager(...)`) below the rows.
+    `label` names the table for screen readers."""
+    table = rx.table.root(
+        rx.table.header(
+            rx.table.row(*[_header(column, sort, direction, on_sort) for column in columns])
+        ),
+        rx.table.body(
+            rx.foreach(
+                rows,
+                lambda row: rx.table.row(
+                    *[_cell(column, row) for column in columns], class_name=row_class
+                ),
+            )
+        ),
+        variant="ghost",
+        size=size,
+        width="100%",
+        aria_label=label,
+    )
+    return rx.card(
+        rx.vstack(
+            rx.cond(
+                rows.length() > 0,
+                # The table scrolls sideways inside the card; min_width 0 lets the card shrink.
+                rx.box(table, width="100%", overflow_x="auto", min_width="0"),
+                empty,
+            ),
+            # No pager under an empty state: there is nothing to page through.
+            rx.cond(rows.length() > 0, footer) if footer is not None else rx.fragment(),
+            spacing="3",
+            width="100%",
+            align="stretch",
+        ),
+        width="100%",
+        min_width="0",
+        class_name="data-table",
+    )
+
+
+def pager(
+    *,
+    page: Var,
+    has_next: Var,
+    on_previous,
+    on_next,
+    summary: rx.Component | None = None,
+    previous: str = "Previous",
+    next: str = "Next",  # noqa: A002 - the button's word
+) -> rx.Component:
+    """Page N (and an optional summary such as a count), Previous and Next.
+
+    Takes the Vars and events a state's Pager gives: `pager(**State.pager_props("rows"))`.
+    """
+    return rx.hstack(
+        rx.hstack(
+            rx.text("Page ", page, size="2", color_scheme="gray", white_space="nowrap"),
+            summary if summary is not None else rx.fragment(),
+            spacing="1",
+            align="center",
+        ),
+        rx.spacer(),
+        rx.button(
+            rx.icon("chevron-left", size=14),
+            previous,
+            variant="soft",
+            size="1",
+            on_click=on_previous,
+            disabled=~(page > 1),
+        ),
+        rx.button(
+            next,
+            rx.icon("chevron-right", size=14),
+            variant="soft",
+            size="1",
+            on_click=on_next,
+            disabled=~has_next,
+        ),
+        width="100%",
+        align="center",
+        spacing="2",
+        custom_attrs={"role": "navigation", "aria-label": "Pages"},
+    )
