@@ -10,7 +10,7 @@
   the whole feed; the new ones serve the feeds and the foreign-key look-ups alike.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01
 
 """
@@ -21,8 +21,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0004"
-# Other branches add revisions after 0002 too: whoever merges second re-chains this line.
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
