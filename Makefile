@@ -44,6 +44,12 @@ test: setup-dev chromium lint
 test-postgres: setup-dev chromium
 	PORTAL_TEST_DATABASE=postgresql $(BIN)/pytest
 
+## make bench: Portal beside bare baselines, issue 7's figures (a few minutes; it builds and
+## starts Portal and a blank Reflex app). Options: make bench BENCH_ARGS="--only api,js".
+.PHONY: bench
+bench: setup-dev chromium
+	$(BIN)/python bench/compare.py $(BENCH_ARGS)
+
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports

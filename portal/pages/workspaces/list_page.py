@@ -270,9 +270,9 @@ def _create_dialog() -> rx.Component:
                         _labelled(
                             "Tenancy model",
                             rx.select(
-                                list(workspaces.TENANCY_MODELS),
+                                list(TenancyModel),
                                 name="tenancy_model",
-                                default_value=workspaces.TENANCY_MODELS[0],
+                                default_value=TenancyModel.SHARED,
                                 aria_label="Tenancy model",
                                 width="100%",
                             ),
