@@ -10,7 +10,6 @@ validation of what the body returned.) Writes run `run_as` inside their own thre
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -33,10 +32,10 @@ def run_as(token: Bearer, work: Callable[[Session, Actor], T]) -> T:
 
 
 # The API's own worker threads. A plain executor hop costs about a third of anyio's
-# to_thread (no capacity limiter, cancel scope or context copy; services need none), and a
-# few threads serve SQLite's sub-millisecond reads as well as forty would, with less
-# switching of the GIL between them. PostgreSQL's network round trips want more.
-API_THREADS = int(os.environ.get("PORTAL_API_THREADS", "8"))
+# to_thread under load (no capacity limiter, cancel scope or context copy; services need
+# none). 2, 8 and 16 threads served SQLite's sub-millisecond reads alike at 16 concurrent
+# requests; 8 leaves room for PostgreSQL's network round trips.
+API_THREADS = 8
 _EXECUTOR = ThreadPoolExecutor(max_workers=API_THREADS, thread_name_prefix="portal-api")
 
 
