@@ -82,7 +82,7 @@ SORTS = tuple(_LIST.sorts)
 DIRECTIONS = keyset.DIRECTIONS
 # Newest first: ids grow with every insert, so they order the feed without ties.
 _ACTIVITY = keyset.Keyset(
-    "audit-events", sorts={"newest": None}, tiebreak=Key(col(AuditEvent.id), int)
+    "audit-events", sorts={"newest": None}, tiebreak=Key(AuditEvent.__table__.c.id, int)
 )
 # Parametrized once: Page[X] inside a function costs a class build on many calls.
 WorkspaceRowPage = Page[WorkspaceRow]
@@ -321,7 +321,7 @@ def _name_term(name_contains: str | None) -> str | None:
     term = (name_contains or "").strip().lower()
     if not term:
         return None
-    return "%" + term.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    return f"%{_like_escaped(term)}%"
 
 
 def _filtered(query, *, by_name: bool, by_status: bool):
@@ -489,49 +489,80 @@ def get_workspace_detail(*, session: Session, actor: Actor, workspace_id: str) -
 # Activity ---------------------------------------------------------------------------------
 
 
+# The audit feeds read table columns too, with one statement per scope and filters.
+_E = AuditEvent.__table__.c
+_EVENT_COLUMNS = (
+    _E.id,
+    type_coerce(_E.created_at, UtcTimestampText()).label("created_at"),
+    _E.account_id,
+    type_coerce(_E.workspace_id, UuidText()).label("workspace_id"),
+    _E.actor_type,
+    _E.actor_id,
+    _E.actor_label,
+    _E.action,
+    _E.target_type,
+    _E.target_id,
+    _E.before,
+    _E.after,
+    _E.ip_address,
+    _E.user_agent,
+)
+_EVENT_FIELDS = tuple(column.key for column in _EVENT_COLUMNS)
+_EVENTS = TypeAdapter(list[AuditEventPublic])
+
+
+@lru_cache(maxsize=8)
+def _activity_query(scope: str, by_actor: bool, by_action: bool):
+    """A feed's statement (`scope` is workspace_id or account_id), built once per filters."""
+    query = select(*_EVENT_COLUMNS).where(_E[scope] == bindparam("scope"))
+    if by_actor:
+        query = query.where(
+            or_(
+                _E.actor_id == bindparam("actor"),
+                func.lower(_E.actor_label).like(bindparam("actor_label"), escape="/"),
+            )
+        )
+    if by_action:
+        query = query.where(_E.action.like(bindparam("action"), escape="/"))
+    return query
+
+
+def _like_escaped(text: str) -> str:
+    """`text` as a literal part of a LIKE pattern (escape character "/")."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
 def _activity(
     session: Session,
-    scope,
+    scope: str,
+    scope_id: Any,
     *,
     actor_filter: str | None,
     action_filter: str | None,
     limit: int | None,
     cursor: str | None,
 ) -> Page[AuditEventPublic]:
-    query = select(AuditEvent).where(scope)
+    values: dict[str, Any] = {"scope": scope_id}
     who = (actor_filter or "").strip()
     if who:
-        query = query.where(
-            or_(
-                AuditEvent.actor_id == who,
-                func.lower(col(AuditEvent.actor_label)).contains(who.lower(), autoescape=True),
-            )
-        )
+        values["actor"] = who
+        values["actor_label"] = f"%{_like_escaped(who.lower())}%"
     what = (action_filter or "").strip()
     if what:
-        query = query.where(col(AuditEvent.action).startswith(what, autoescape=True))
+        values["action"] = f"{_like_escaped(what)}%"
+    query = _activity_query(scope, "actor" in values, "action" in values)
     page = _ACTIVITY.page(
-        session, query, sort="newest", direction="desc", limit=limit, cursor=cursor
+        session,
+        query,
+        sort="newest",
+        direction="desc",
+        limit=limit,
+        cursor=cursor,
+        params=values,
     )
-    items = [
-        AuditEventPublic(
-            id=row.id,
-            created_at=row.created_at,
-            account_id=row.account_id,
-            workspace_id=str(row.workspace_id) if row.workspace_id else None,
-            actor_type=row.actor_type,
-            actor_id=row.actor_id,
-            actor_label=row.actor_label,
-            action=row.action,
-            target_type=row.target_type,
-            target_id=row.target_id,
-            before=row.before,
-            after=row.after,
-            ip_address=row.ip_address,
-            user_agent=row.user_agent,
-        )
-        for row, _key in page.rows
-    ]
+    items = _EVENTS.validate_python(
+        [dict(zip(_EVENT_FIELDS, row, strict=False)) for row in page.rows]
+    )
     return AuditEventPage(items=items, next_cursor=page.next_cursor)
 
 
@@ -551,7 +582,8 @@ def list_activity(
     workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     return _activity(
         session,
-        AuditEvent.workspace_id == workspace.id,
+        "workspace_id",
+        workspace.id,
         actor_filter=actor_filter,
         action_filter=action_filter,
         limit=limit,
@@ -574,7 +606,8 @@ def list_account_activity(
     account = permissions.require(session, actor, Action.VIEW_ACCOUNT, account_id)
     return _activity(
         session,
-        AuditEvent.account_id == account.id,
+        "account_id",
+        account.id,
         actor_filter=actor_filter,
         action_filter=action_filter,
         limit=limit,
