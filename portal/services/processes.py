@@ -25,9 +25,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import and_, bindparam, exists, or_, update
 from sqlmodel import Session, col, select
 
 from portal.db import transaction
@@ -512,6 +513,18 @@ def list_purges(
     return [to_public(row, steps[row.id]) for row in rows]
 
 
+@lru_cache(maxsize=4)
+def _list_query(by_kind: bool, by_status: bool):
+    """The Process Log's statement for one combination of filters, built once (the keyset
+    pager keeps its ordered forms per statement)."""
+    query = select(Process).where(col(Process.workspace_id) == bindparam("workspace"))
+    if by_kind:
+        query = query.where(col(Process.kind) == bindparam("kind"))
+    if by_status:
+        query = query.where(col(Process.status) == bindparam("status"))
+    return query
+
+
 def list_processes(
     *,
     session: Session,
@@ -526,12 +539,20 @@ def list_processes(
     workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     kind = _choice(kind, ProcessKind, "kind")
     status = _choice(status, ProcessStatus, "status")
-    query = select(Process).where(Process.workspace_id == workspace.id)
+    values: dict[str, Any] = {"workspace": workspace.id}
     if kind:
-        query = query.where(Process.kind == kind)
+        values["kind"] = kind
     if status:
-        query = query.where(Process.status == status)
-    page = _LIST.page(session, query, sort="newest", direction="desc", limit=limit, cursor=cursor)
+        values["status"] = status
+    page = _LIST.page(
+        session,
+        _list_query("kind" in values, "status" in values),
+        sort="newest",
+        direction="desc",
+        limit=limit,
+        cursor=cursor,
+        params=values,
+    )
     rows = [row for row, _key in page.rows]
     steps_by_process: dict[int, list[ProcessStep]] = {row.id: [] for row in rows}
     if rows:
