@@ -4,22 +4,40 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from functools import lru_cache
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import CHAR, DateTime, String, TypeDecorator, Uuid, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
 from portal.config import get_settings
+
+# SQLite connections kept open: as many as the threads that can run a request or a handler
+# at once (anyio's default thread limit is 40). Past that, extra connections open and close.
+SQLITE_POOL_SIZE = 40
 
 
 @lru_cache(maxsize=4)
 def engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # A file database keeps its connections: opening one (and its PRAGMAs) costs more
+        # than the query of a page, and the default pool of 5 reopened connections under 16
+        # concurrent API requests. An in-memory database is one connection per thread.
+        pooling = (
+            {"poolclass": QueuePool, "pool_size": SQLITE_POOL_SIZE, "max_overflow": -1}
+            if _is_file(url)
+            else {}
+        )
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **pooling
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - driver hook
+            # Once per connection (the pool keeps them): foreign keys are per connection,
+            # WAL is kept in the file.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -27,6 +45,67 @@ def engine_for(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _is_file(url: str) -> bool:
+    database = make_url(url).database
+    return bool(database) and database != ":memory:" and "mode=memory" not in url
+
+
+# Column types for reading many rows into DTOs (use with type_coerce() in a select; the
+# column keeps its own type for writes and binds). On SQLite, SQLAlchemy's Uuid builds a
+# uuid.UUID per row and UTCDateTime parses and re-zones a datetime per row, together about
+# a third of the /v1 list's time; a DTO wants text for the one and parses ISO text for the
+# other (in pydantic's Rust core) at a fraction of the cost.
+
+
+class UuidText(TypeDecorator):
+    """A UUID column read as its canonical text: SQLite's 32 hex digits are hyphenated
+    directly; PostgreSQL's driver hands a UUID, which is written out."""
+
+    impl = Uuid
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.supports_native_uuid:
+            return dialect.type_descriptor(Uuid())
+        return dialect.type_descriptor(CHAR(32))
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.supports_native_uuid:
+            return value
+        return value.hex
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+        return str(value)
+
+
+class UtcTimestampText(TypeDecorator):
+    """A UTC timestamp column (UTCDateTime) read for a DTO field to parse: on SQLite its
+    stored UTC text with the zone added ("2026-04-26 17:20:34.000000+00:00"), on PostgreSQL
+    the driver's aware datetime in UTC. Read-only: bind the column's own type."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String())
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value, dialect):
+        raise TypeError("UtcTimestampText only reads; bind the column's own type")
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return value + "+00:00"
+        return value.astimezone(UTC)
 
 
 def get_engine() -> Engine:

@@ -1,18 +1,21 @@
 """The /v1 API's one way to an Actor: `Authorization: Bearer pat_...` (a personal access token).
 
-Every route that touches data depends on `require_actor`; there is no other way for a route
-to get one (no cookies, no query parameters, no headers naming a user).
+Every route that touches data depends on `Token` (`require_token`), which refuses a request
+without a Bearer header at once; the token itself is checked in the route's transaction, by
+`portal.api.threads.as_actor` (or `Bearer.actor` inside a write), which is the only way a
+route gets an Actor: no cookies, no query parameters, no headers naming a user.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
 
 from portal.api.problems import BearerRequired
-from portal.db import transaction
 from portal.domain.access import Actor, ClientInfo
 from portal.domain.errors import Unauthenticated
 from portal.services import api_tokens
@@ -34,22 +37,34 @@ def client_info(request: Request) -> ClientInfo:
     )
 
 
-def require_actor(
+@dataclass(frozen=True)
+class Bearer:
+    """The personal access token a request presented, not yet checked."""
+
+    secret: str
+    client: ClientInfo
+
+    def actor(self, session: Session) -> Actor:
+        """The token's Actor, or a 401 problem (unknown, revoked, expired) with a Bearer
+        challenge. Marks the token used (at most once a minute) in `session`'s transaction."""
+        try:
+            return api_tokens.resolve_token(session=session, secret=self.secret, client=self.client)
+        except Unauthenticated as exc:
+            raise BearerRequired(exc.message, invalid_token=True) from None
+
+
+async def require_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Actor:
-    """The token's Actor, or a 401 problem with a Bearer challenge."""
+) -> Bearer:
+    """The request's Bearer token, or a 401 problem with a Bearer challenge when there is
+    none. No database work here: the token is looked up in the route's one transaction, on
+    its worker thread (one hop per request, not one for this and one for the route)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise BearerRequired(
             "Send a personal access token: Authorization: Bearer pat_...", invalid_token=False
         )
-    try:
-        with transaction() as session:
-            return api_tokens.resolve_token(
-                session=session, secret=credentials.credentials, client=client_info(request)
-            )
-    except Unauthenticated as exc:
-        raise BearerRequired(exc.message, invalid_token=True) from None
+    return Bearer(secret=credentials.credentials, client=client_info(request))
 
 
-CurrentActor = Annotated[Actor, Depends(require_actor)]
+Token = Annotated[Bearer, Depends(require_token)]

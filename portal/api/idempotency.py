@@ -20,7 +20,8 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from portal.db import transaction
+from portal.api.auth import Bearer
+from portal.api.threads import run_as
 from portal.domain.access import Actor
 from portal.services import api_tokens
 
@@ -76,16 +77,16 @@ def _response(
 def run_write(
     *,
     request: Request,
-    actor: Actor,
+    token: Bearer,
     key: str | None,
     payload: BaseModel | None,
     status_code: int,
     response_model: type[M],
-    change: Callable[[Session], Any],
+    change: Callable[[Session, Actor], Any],
     headers: Callable[[M], dict[str, str]] | None = None,
 ) -> Response:
-    """Run `change` (one service call) in a transaction and answer with `response_model`,
-    honouring the Idempotency-Key `key` if there is one."""
+    """Run `change` (one service call, as the token's Actor) in a transaction and answer with
+    `response_model`, honouring the Idempotency-Key `key` if there is one."""
 
     def render(result: Any) -> tuple[M, str]:
         model = response_model.model_validate(result)
@@ -95,36 +96,37 @@ def run_write(
         return headers(model) if headers else {}
 
     if key is None:
-        with transaction() as session:
-            model, body = render(change(session))
+        model, body = run_as(token, lambda session, actor: render(change(session, actor)))
         return _response(body, status_code, headers_for(model))
 
     method, path = request.method, request.url.path
     fingerprint = request_hash(method, path, payload)
-    lookup = {"actor": actor, "key": key, "method": method, "path": path}
+    lookup = {"key": key, "method": method, "path": path}
+
+    def once(session: Session, actor: Actor) -> Response:
+        stored = api_tokens.stored_response(
+            session=session, actor=actor, request_hash=fingerprint, **lookup
+        )
+        if stored is not None:
+            model = response_model.model_validate_json(stored.body)
+            return _response(stored.body, stored.status_code, headers_for(model), replayed=True)
+        model, body = render(change(session, actor))
+        try:
+            api_tokens.store_response(
+                session=session,
+                actor=actor,
+                request_hash=fingerprint,
+                status_code=status_code,
+                body=body,
+                **lookup,
+            )
+        except IntegrityError:
+            raise _KeyTaken from None
+        return _response(body, status_code, headers_for(model))
+
     for attempt in range(2):
         try:
-            with transaction() as session:
-                stored = api_tokens.stored_response(
-                    session=session, request_hash=fingerprint, **lookup
-                )
-                if stored is not None:
-                    model = response_model.model_validate_json(stored.body)
-                    return _response(
-                        stored.body, stored.status_code, headers_for(model), replayed=True
-                    )
-                model, body = render(change(session))
-                try:
-                    api_tokens.store_response(
-                        session=session,
-                        request_hash=fingerprint,
-                        status_code=status_code,
-                        body=body,
-                        **lookup,
-                    )
-                except IntegrityError:
-                    raise _KeyTaken from None
-            return _response(body, status_code, headers_for(model))
+            return run_as(token, once)
         except _KeyTaken:
             if attempt:
                 raise

@@ -22,6 +22,7 @@ from portal.domain.errors import (
     Throttled,
     Unauthenticated,
 )
+from portal.domain.paging import InvalidCursor
 
 log = logging.getLogger("portal.api")
 
@@ -36,6 +37,9 @@ _STATUS: list[tuple[type[PortalError], int, str, str]] = [
     (PermissionDenied, 403, "permission-denied", "Permission denied"),
     (Frozen, 409, "workspace-frozen", "Workspace is frozen"),
     (ReadOnly, 409, "workspace-read-only", "Workspace is read-only"),
+    # A cursor is not something a person typed: one this list did not give is a client's
+    # bug (forged, truncated, from another list or sort), 400 rather than a 422 to correct.
+    (InvalidCursor, 400, "invalid-cursor", "Invalid cursor"),
     (Invalid, 422, "invalid", "Invalid request"),
     (Throttled, 429, "throttled", "Too many requests"),
 ]
@@ -69,7 +73,8 @@ class BearerRequired(Exception):  # noqa: N818 - reads as the response it become
 
 
 _DESCRIPTIONS = {
-    400: "The body is not JSON",
+    400: "The body is not JSON (bad-request), or the cursor is not one this list gave "
+    "(invalid-cursor)",
     401: "No valid personal access token (a Bearer challenge is in WWW-Authenticate)",
     403: "The token's owner can read the workspace but lacks the permission the action needs",
     404: "Not found, or a tenant the token's owner cannot read",

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from portal.api import problems
-from portal.api.auth import CurrentActor
+from portal.api.auth import Token
 from portal.api.schemas import INT32_MAX
-from portal.db import transaction
+from portal.api.threads import as_actor
 from portal.domain.processes import ProcessPublic
 from portal.services import processes
 
@@ -24,8 +24,12 @@ router = APIRouter(prefix="/v1/processes", tags=["processes"])
     operation_id="get_process",
     summary="One process with its steps and progress (read on its workspace)",
 )
-def get_process(
-    actor: CurrentActor, process_id: Annotated[int, Path(ge=1, le=INT32_MAX)]
+async def get_process(
+    token: Token, process_id: Annotated[int, Path(ge=1, le=INT32_MAX)]
 ) -> ProcessPublic:
-    with transaction() as session:
-        return processes.get_process(session=session, actor=actor, process_id=process_id)
+    return await as_actor(
+        token,
+        lambda session, actor: processes.get_process(
+            session=session, actor=actor, process_id=process_id
+        ),
+    )

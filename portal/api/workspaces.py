@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
 from portal.api import problems
-from portal.api.auth import CurrentActor
+from portal.api.auth import Token
 from portal.api.idempotency import REPLAYED_RESPONSE_HEADER, IdempotencyKey, run_write
 from portal.api.schemas import (
     AuditEventListPublic,
@@ -29,7 +29,7 @@ from portal.api.schemas import (
     WorkspaceStatus,
     WorkspaceUpdate,
 )
-from portal.db import transaction
+from portal.api.threads import as_actor
 from portal.domain.dto import WorkspacePublic
 from portal.domain.paging import DEFAULT_LIMIT, MAX_LIMIT
 from portal.domain.processes import ProcessPublic
@@ -39,11 +39,15 @@ router = APIRouter(prefix="/v1/workspaces", tags=["workspaces"])
 
 WorkspaceId = Annotated[uuid.UUID, Path(description="The workspace UUID.")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")]
+# Any string: the keyset pager checks it, and one it did not give is a 400 problem
+# (invalid-cursor), whatever its length or content.
 Cursor = Annotated[
-    Text | None, Query(max_length=1000, description="`next_cursor` of the previous page.")
+    str | None,
+    Query(description="`next_cursor` of the previous page, as it was given (opaque)."),
 ]
 
 _READ = problems.responses(401, 404, 422)
+_LIST = problems.responses(400, 401, 404, 422)
 _WRITE = problems.responses(401, 403, 404, 409, 422)
 _BODY = problems.responses(400)  # a body that is not JSON at all
 
@@ -64,12 +68,12 @@ def _created(model: WorkspacePublic) -> dict[str, str]:
 @router.get(
     "",
     response_model=WorkspaceListPublic,
-    responses=_READ,
+    responses=_LIST,
     operation_id="list_workspaces",
     summary="List the workspaces the token's owner can read",
 )
-def list_workspaces(
-    actor: CurrentActor,
+async def list_workspaces(
+    token: Token,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
     name: Annotated[
@@ -79,8 +83,9 @@ def list_workspaces(
     sort: WorkspaceSort = "created_at",
     direction: Direction = "desc",
 ) -> WorkspaceListPublic:
-    with transaction() as session:
-        page = workspaces.list_workspaces(
+    page = await as_actor(
+        token,
+        lambda session, actor: workspaces.list_workspaces(
             session=session,
             actor=actor,
             name_contains=name,
@@ -89,7 +94,8 @@ def list_workspaces(
             direction=direction,
             limit=limit,
             cursor=cursor,
-        )
+        ),
+    )
     return WorkspaceListPublic(items=page.items, next_cursor=page.next_cursor)
 
 
@@ -100,11 +106,13 @@ def list_workspaces(
     operation_id="get_workspace",
     summary="One workspace with its environments",
 )
-def get_workspace(actor: CurrentActor, workspace_id: WorkspaceId) -> WorkspaceDetailPublic:
-    with transaction() as session:
-        detail = workspaces.get_workspace_detail(
+async def get_workspace(token: Token, workspace_id: WorkspaceId) -> WorkspaceDetailPublic:
+    detail = await as_actor(
+        token,
+        lambda session, actor: workspaces.get_workspace_detail(
             session=session, actor=actor, workspace_id=str(workspace_id)
-        )
+        ),
+    )
     return WorkspaceDetailPublic.model_validate(detail.model_dump())
 
 
@@ -115,23 +123,25 @@ def get_workspace(actor: CurrentActor, workspace_id: WorkspaceId) -> WorkspaceDe
     operation_id="list_environments",
     summary="The workspace's dev, staging and prod environments with their status",
 )
-def list_environments(actor: CurrentActor, workspace_id: WorkspaceId) -> EnvironmentListPublic:
-    with transaction() as session:
-        items = workspaces.list_environments(
+async def list_environments(token: Token, workspace_id: WorkspaceId) -> EnvironmentListPublic:
+    items = await as_actor(
+        token,
+        lambda session, actor: workspaces.list_environments(
             session=session, actor=actor, workspace_id=str(workspace_id)
-        )
+        ),
+    )
     return EnvironmentListPublic(items=items)
 
 
 @router.get(
     "/{workspace_id}/audit",
     response_model=AuditEventListPublic,
-    responses=_READ,
+    responses=_LIST,
     operation_id="list_audit_events",
     summary="The workspace's audit trail, newest first",
 )
-def list_audit_events(
-    actor: CurrentActor,
+async def list_audit_events(
+    token: Token,
     workspace_id: WorkspaceId,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
@@ -148,8 +158,9 @@ def list_audit_events(
         Query(max_length=64, description='An action or its prefix, e.g. "workspace.".'),
     ] = None,
 ) -> AuditEventListPublic:
-    with transaction() as session:
-        page = workspaces.list_activity(
+    page = await as_actor(
+        token,
+        lambda session, actor: workspaces.list_activity(
             session=session,
             actor=actor,
             workspace_id=str(workspace_id),
@@ -157,7 +168,8 @@ def list_audit_events(
             action_filter=action,
             limit=limit,
             cursor=cursor,
-        )
+        ),
+    )
     return AuditEventListPublic(items=page.items, next_cursor=page.next_cursor)
 
 
@@ -177,17 +189,17 @@ def list_audit_events(
     summary="Create a workspace (administer on the account); it starts provisioning",
 )
 def create_workspace(
-    request: Request, actor: CurrentActor, payload: WorkspaceCreate, key: IdempotencyKey = None
+    request: Request, token: Token, payload: WorkspaceCreate, key: IdempotencyKey = None
 ) -> Response:
     return run_write(
         request=request,
-        actor=actor,
+        token=token,
         key=key,
         payload=payload,
         status_code=status.HTTP_201_CREATED,
         response_model=WorkspacePublic,
         headers=_created,
-        change=lambda session: workspaces.create_workspace(
+        change=lambda session, actor: workspaces.create_workspace(
             session=session,
             actor=actor,
             account_id=payload.account_id,
@@ -207,19 +219,19 @@ def create_workspace(
 )
 def update_workspace(
     request: Request,
-    actor: CurrentActor,
+    token: Token,
     workspace_id: WorkspaceId,
     payload: WorkspaceUpdate,
     key: IdempotencyKey = None,
 ) -> Response:
     return run_write(
         request=request,
-        actor=actor,
+        token=token,
         key=key,
         payload=payload,
         status_code=status.HTTP_200_OK,
         response_model=WorkspacePublic,
-        change=lambda session: workspaces.rename_workspace(
+        change=lambda session, actor: workspaces.rename_workspace(
             session=session, actor=actor, workspace_id=str(workspace_id), name=payload.name
         ),
     )
@@ -234,7 +246,7 @@ def update_workspace(
 )
 def freeze_workspace(
     request: Request,
-    actor: CurrentActor,
+    token: Token,
     workspace_id: WorkspaceId,
     payload: Annotated[WorkspaceFreeze | None, Body()] = None,
     key: IdempotencyKey = None,
@@ -242,12 +254,12 @@ def freeze_workspace(
     payload = payload or WorkspaceFreeze()  # no body and {} are the same request
     return run_write(
         request=request,
-        actor=actor,
+        token=token,
         key=key,
         payload=payload,
         status_code=status.HTTP_200_OK,
         response_model=WorkspacePublic,
-        change=lambda session: workspaces.freeze(
+        change=lambda session, actor: workspaces.freeze(
             session=session, actor=actor, workspace_id=str(workspace_id), reason=payload.reason
         ),
     )
@@ -261,16 +273,16 @@ def freeze_workspace(
     summary="Unfreeze a workspace (administer)",
 )
 def unfreeze_workspace(
-    request: Request, actor: CurrentActor, workspace_id: WorkspaceId, key: IdempotencyKey = None
+    request: Request, token: Token, workspace_id: WorkspaceId, key: IdempotencyKey = None
 ) -> Response:
     return run_write(
         request=request,
-        actor=actor,
+        token=token,
         key=key,
         payload=None,
         status_code=status.HTTP_200_OK,
         response_model=WorkspacePublic,
-        change=lambda session: workspaces.unfreeze(
+        change=lambda session, actor: workspaces.unfreeze(
             session=session, actor=actor, workspace_id=str(workspace_id)
         ),
     )
@@ -302,17 +314,17 @@ def _start_export(session, actor, workspace_id: uuid.UUID) -> ProcessPublic:
     summary="Start an export of the workspace (administer); follow the process in Location",
 )
 def export_workspace(
-    request: Request, actor: CurrentActor, workspace_id: WorkspaceId, key: IdempotencyKey = None
+    request: Request, token: Token, workspace_id: WorkspaceId, key: IdempotencyKey = None
 ) -> Response:
     return run_write(
         request=request,
-        actor=actor,
+        token=token,
         key=key,
         payload=None,
         status_code=status.HTTP_202_ACCEPTED,
         response_model=ProcessPublic,
         headers=_process_location,
-        change=lambda session: _start_export(session, actor, workspace_id),
+        change=lambda session, actor: _start_export(session, actor, workspace_id),
     )
 
 
@@ -325,19 +337,19 @@ def export_workspace(
 )
 def offboard_workspace(
     request: Request,
-    actor: CurrentActor,
+    token: Token,
     workspace_id: WorkspaceId,
     payload: WorkspaceOffboard,
     key: IdempotencyKey = None,
 ) -> Response:
     return run_write(
         request=request,
-        actor=actor,
+        token=token,
         key=key,
         payload=payload,
         status_code=status.HTTP_200_OK,
         response_model=WorkspacePublic,
-        change=lambda session: workspaces.offboard(
+        change=lambda session, actor: workspaces.offboard(
             session=session,
             actor=actor,
             workspace_id=str(workspace_id),
@@ -354,16 +366,16 @@ def offboard_workspace(
     summary="Restore a workspace being offboarded, within its hard-delete window",
 )
 def restore_workspace(
-    request: Request, actor: CurrentActor, workspace_id: WorkspaceId, key: IdempotencyKey = None
+    request: Request, token: Token, workspace_id: WorkspaceId, key: IdempotencyKey = None
 ) -> Response:
     return run_write(
         request=request,
-        actor=actor,
+        token=token,
         key=key,
         payload=None,
         status_code=status.HTTP_200_OK,
         response_model=WorkspacePublic,
-        change=lambda session: workspaces.restore(
+        change=lambda session, actor: workspaces.restore(
             session=session, actor=actor, workspace_id=str(workspace_id)
         ),
     )

@@ -13,8 +13,9 @@ from portal.models._base import EXTEND, utcnow
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_events"
     __table_args__ = (
-        Index("ix_audit_events_workspace_created", "workspace_id", "created_at"),
-        Index("ix_audit_events_account_created", "account_id", "created_at"),
+        # The feeds walk these newest first (keyset by id); see alembic revision 0004.
+        Index("ix_audit_events_workspace_id_id", "workspace_id", "id"),
+        Index("ix_audit_events_account_id_id", "account_id", "id"),
         EXTEND,
     )
     __not_secret__ = (

@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from portal.domain.workspaces import TenancyModel, WorkspaceStatus
@@ -11,7 +12,11 @@ from portal.models._base import EXTEND, utcnow
 
 class Workspace(SQLModel, table=True):
     __tablename__ = "workspaces"
-    __table_args__ = EXTEND
+    __table_args__ = (
+        # The list's default keyset order (newest first, ties by id); see alembic revision 0004.
+        Index("ix_workspaces_created_at_id", "created_at", "id"),
+        EXTEND,
+    )
     __not_secret__ = (
         "id",
         "account_id",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, or_, update
 from sqlmodel import Session, col, select
 
 from portal.domain.access import Actor, ActorKind, ClientInfo
@@ -156,17 +156,50 @@ def revoke_token(*, session: Session, actor: Actor, token_id: int) -> TokenPubli
     return _public(row)
 
 
+# The token look-up of every API request, built once (its values are bound parameters), on
+# table columns: a Core statement, rows as tuples.
+_T, _U = PersonalAccessToken.__table__.c, User.__table__.c
+_TOKEN_LOOKUP = (
+    select(
+        _T.id,
+        _T.name,
+        _T.revoked_at,
+        _T.expires_at,
+        _T.last_used_at,
+        _U.id.label("user_id"),
+        _U.email,
+        _U.name.label("user_name"),
+        _U.is_platform_admin,
+    )
+    .join_from(PersonalAccessToken.__table__, User.__table__, _U.id == _T.user_id)
+    .where(_T.token_hash == bindparam("token_hash"))
+)
+# Concurrent requests of one token at the minute's turn all see it stale; this writes once.
+_TOUCH = (
+    update(PersonalAccessToken.__table__)
+    .where(
+        _T.id == bindparam("token_id"),
+        or_(
+            _T.last_used_at.is_(None),
+            _T.last_used_at <= bindparam("stale", type_=_T.last_used_at.type),
+        ),
+    )
+    .values(last_used_at=bindparam("now", type_=_T.last_used_at.type))
+)
+
+
 def resolve_token(*, session: Session, secret: str | None, client: ClientInfo) -> Actor:
     """The Actor behind a `pat_...` secret, or Unauthenticated (unknown, revoked, expired).
 
     The /v1 API authenticates every request through here; the secret is the only thing the
-    client supplies.
+    client supplies. One indexed read of the token with its owner's columns (no ORM rows:
+    this runs on every request), and a write only when last_used_at is older than
+    _TOUCH_EVERY; that UPDATE is guarded by the same condition, so concurrent requests of one
+    token at the minute's turn write it once.
     """
     if not secret or not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
         raise Unauthenticated("A valid personal access token is required.")
-    row = session.exec(
-        select(PersonalAccessToken).where(PersonalAccessToken.token_hash == token_hash(secret))
-    ).first()
+    row = session.execute(_TOKEN_LOOKUP, {"token_hash": token_hash(secret)}).first()
     if row is None:
         raise Unauthenticated("A valid personal access token is required.")
     if row.revoked_at is not None:
@@ -174,17 +207,13 @@ def resolve_token(*, session: Session, secret: str | None, client: ClientInfo) -
     now = utcnow()
     if row.expires_at is not None and now >= row.expires_at:
         raise Unauthenticated("This personal access token has expired.", expired=True)
-    user = session.get(User, row.user_id)
-    if user is None:
-        raise Unauthenticated("A valid personal access token is required.")
     if row.last_used_at is None or now - row.last_used_at >= _TOUCH_EVERY:
-        row.last_used_at = now
-        session.add(row)
+        session.execute(_TOUCH, {"token_id": row.id, "now": now, "stale": now - _TOUCH_EVERY})
     return Actor(
-        user_id=user.id,
-        email=user.email,
-        name=user.name,
-        is_platform_admin=user.is_platform_admin,
+        user_id=row.user_id,
+        email=row.email,
+        name=row.user_name,
+        is_platform_admin=row.is_platform_admin,
         kind=ActorKind.TOKEN,
         token_id=row.id,
         token_name=row.name,

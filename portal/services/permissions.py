@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import or_
+from sqlalchemy import BindParameter, exists, or_
 from sqlmodel import Session, col, select
 
 from portal.config import get_settings
@@ -152,13 +152,24 @@ def require_writable(workspace: Workspace) -> None:
 
 def readable_workspaces(actor: Actor):
     """A where-clause: the workspaces the actor can read, directly or through the account."""
-    account_ids = select(PermissionGrant.account_id).where(
-        PermissionGrant.user_id == actor.user_id, col(PermissionGrant.account_id).is_not(None)
+    return workspaces_readable_by(actor.user_id)
+
+
+def workspaces_readable_by(user_id: int | BindParameter[int]):
+    """readable_workspaces for a user id, or for a bound parameter in a statement that is
+    built once and run for every reader (the /v1 list).
+
+    Two correlated EXISTS, each one probe of a grant's unique index, rather than IN over two
+    grant lists: with IN, SQLite unions the two lists and sorts every readable workspace
+    before a page can be taken; with EXISTS it walks the list's order index and stops after
+    a page. Plain table columns, so a Core statement stays a Core statement.
+    """
+    grants, workspaces = PermissionGrant.__table__.c, Workspace.__table__.c
+    through_account = exists().where(
+        grants.user_id == user_id, grants.account_id == workspaces.account_id
     )
-    workspace_ids = select(PermissionGrant.workspace_id).where(
-        PermissionGrant.user_id == actor.user_id, col(PermissionGrant.workspace_id).is_not(None)
-    )
-    return or_(col(Workspace.account_id).in_(account_ids), col(Workspace.id).in_(workspace_ids))
+    direct = exists().where(grants.user_id == user_id, grants.workspace_id == workspaces.id)
+    return or_(through_account, direct)
 
 
 def has_accepted_developer_terms(session: Session, actor: Actor) -> bool:

@@ -25,15 +25,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import and_, bindparam, exists, or_, update
 from sqlmodel import Session, col, select
 
 from portal.db import transaction
 from portal.domain.access import Action, Actor
 from portal.domain.errors import Invalid, NotFound
-from portal.domain.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from portal.domain.paging import Page, clamp_limit
 from portal.domain.processes import (
     ProcessKind,
     ProcessPublic,
@@ -43,7 +44,7 @@ from portal.domain.processes import (
 )
 from portal.models import Process, ProcessStep, Workspace
 from portal.models._base import utcnow
-from portal.services import audit, permissions
+from portal.services import audit, keyset, permissions
 
 log = logging.getLogger("portal.processes")
 
@@ -58,6 +59,12 @@ PAUSE_SECONDS = 30.0  # how often a paused step (frozen workspace) looks again
 ERROR_MAX_CHARS = 1000
 
 RUNNABLE = (ProcessStatus.PENDING.value, ProcessStatus.RUNNING.value)
+
+# The Process Log pages newest first: ids grow with every insert, so they order it without ties.
+_LIST = keyset.Keyset(
+    "processes", sorts={"newest": None}, tiebreak=keyset.Key(col(Process.id), int)
+)
+ProcessPage = Page[ProcessPublic]
 UNFINISHED_STEP = (ProcessStatus.PENDING.value, ProcessStatus.RUNNING.value)
 
 
@@ -506,6 +513,18 @@ def list_purges(
     return [to_public(row, steps[row.id]) for row in rows]
 
 
+@lru_cache(maxsize=4)
+def _list_query(by_kind: bool, by_status: bool):
+    """The Process Log's statement for one combination of filters, built once (the keyset
+    pager keeps its ordered forms per statement)."""
+    query = select(Process).where(col(Process.workspace_id) == bindparam("workspace"))
+    if by_kind:
+        query = query.where(col(Process.kind) == bindparam("kind"))
+    if by_status:
+        query = query.where(col(Process.status) == bindparam("status"))
+    return query
+
+
 def list_processes(
     *,
     session: Session,
@@ -518,26 +537,23 @@ def list_processes(
 ) -> Page[ProcessPublic]:
     """The workspace's processes, newest first, each with its steps (read on the workspace)."""
     workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
-    size = clamp_limit(limit)
     kind = _choice(kind, ProcessKind, "kind")
     status = _choice(status, ProcessStatus, "status")
-    position = decode_cursor(cursor)
-    query = select(Process).where(Process.workspace_id == workspace.id)
+    values: dict[str, Any] = {"workspace": workspace.id}
     if kind:
-        query = query.where(Process.kind == kind)
+        values["kind"] = kind
     if status:
-        query = query.where(Process.status == status)
-    if position is not None:
-        try:
-            before_id = int(position["id"])
-        except (KeyError, TypeError, ValueError):
-            raise Invalid(
-                "The cursor is not valid; start from the first page.", field="cursor"
-            ) from None
-        query = query.where(col(Process.id) < before_id)
-    rows = list(session.exec(query.order_by(col(Process.id).desc()).limit(size + 1)).all())
-    more = len(rows) > size
-    rows = rows[:size]
+        values["status"] = status
+    page = _LIST.page(
+        session,
+        _list_query("kind" in values, "status" in values),
+        sort="newest",
+        direction="desc",
+        limit=limit,
+        cursor=cursor,
+        params=values,
+    )
+    rows = [row for row, _key in page.rows]
     steps_by_process: dict[int, list[ProcessStep]] = {row.id: [] for row in rows}
     if rows:
         for step in session.exec(
@@ -547,8 +563,7 @@ def list_processes(
         ).all():
             steps_by_process[step.process_id].append(step)
     items = [to_public(row, steps_by_process[row.id]) for row in rows]
-    next_cursor = encode_cursor({"id": rows[-1].id}) if more else None
-    return Page[ProcessPublic](items=items, next_cursor=next_cursor)
+    return ProcessPage(items=items, next_cursor=page.next_cursor)
 
 
 def get_process(*, session: Session, actor: Actor, process_id: int) -> ProcessPublic:

@@ -11,14 +11,17 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
+from pydantic import TypeAdapter
 from slugify import slugify as python_slugify
-from sqlalchemy import and_, case, delete, func, or_
+from sqlalchemy import and_, bindparam, case, delete, func, or_, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from portal.config import get_settings
+from portal.db import UtcTimestampText, UuidText
 from portal.domain.access import Action, Actor, Permission
 from portal.domain.dto import (
     AuditEventPublic,
@@ -31,7 +34,7 @@ from portal.domain.dto import (
     WorkspaceSummary,
 )
 from portal.domain.errors import Invalid, NotFound
-from portal.domain.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from portal.domain.paging import Page
 from portal.domain.workspaces import (
     VISIBLE_STATUSES,
     EnvironmentName,
@@ -49,23 +52,41 @@ from portal.models import (
     WorkspacePick,
 )
 from portal.models._base import utcnow
-from portal.services import audit, permissions, provisioning
+from portal.services import audit, keyset, permissions, provisioning
+from portal.services.keyset import Key
 
 NAME_MAX = 120
 _SLUG_MAX = 100  # leaves room for "-NNN" under the column's 140
 _SLUG_ATTEMPTS = 5
 
+# The list reads table columns (a Core statement: rows as tuples, no ORM loading), and the
+# workspace id as text.
+_W, _A = Workspace.__table__.c, Account.__table__.c
+_WORKSPACE_ID = type_coerce(_W.id, UuidText())
+_CREATED_AT = type_coerce(_W.created_at, UtcTimestampText())
 # The list's sort keys: a column each (names compare case-insensitively); ties break by id.
-_SORTS = {
-    "name": func.lower(col(Workspace.name)),
-    "account": func.lower(col(Account.name)),
-    "tenancy_model": col(Workspace.tenancy_model),
-    "status": col(Workspace.status),
-    "region": col(Workspace.region),
-    "created_at": col(Workspace.created_at),
-}
-SORTS = tuple(_SORTS)
-DIRECTIONS = ("asc", "desc")
+# created_at (the default) walks ix_workspaces_created_at_id.
+_LIST = keyset.Keyset(
+    "workspaces",
+    sorts={
+        "name": Key(func.lower(_W.name), str),
+        "account": Key(func.lower(_A.name), str),
+        "tenancy_model": Key(_W.tenancy_model, str),
+        "status": Key(_W.status, str),
+        "region": Key(_W.region, str),
+        "created_at": Key(_CREATED_AT, datetime),
+    },
+    tiebreak=Key(_WORKSPACE_ID, uuid.UUID),
+)
+SORTS = tuple(_LIST.sorts)
+DIRECTIONS = keyset.DIRECTIONS
+# Newest first: ids grow with every insert, so they order the feed without ties.
+_ACTIVITY = keyset.Keyset(
+    "audit-events", sorts={"newest": None}, tiebreak=Key(AuditEvent.__table__.c.id, int)
+)
+# Parametrized once: Page[X] inside a function costs a class build on many calls.
+WorkspaceRowPage = Page[WorkspaceRow]
+AuditEventPage = Page[AuditEventPublic]
 
 
 # Helpers ----------------------------------------------------------------------------------
@@ -289,31 +310,82 @@ def get(*, session: Session, actor: Actor, workspace_id: str) -> WorkspaceSummar
     return _summary(workspace, session.get(Account, workspace.account_id))
 
 
-def _filtered(actor: Actor, *, name_contains: str | None, status: str | None):
+def _valid_status(status: str | None) -> str | None:
     if status is not None and status not in VISIBLE_STATUSES:
         raise Invalid(f"status must be one of: {', '.join(VISIBLE_STATUSES)}.", field="status")
-    query = (
-        select(Workspace, Account)
-        .join(Account, col(Account.id) == col(Workspace.account_id))
-        .where(permissions.readable_workspaces(actor))
-        .where(col(Workspace.status) != WorkspaceStatus.DELETED)
-    )
+    return status or None
+
+
+def _name_term(name_contains: str | None) -> str | None:
+    """The name filter as a LIKE operand: lowercased, its wildcards escaped with "/"."""
     term = (name_contains or "").strip().lower()
-    if term:
-        query = query.where(func.lower(col(Workspace.name)).contains(term, autoescape=True))
-    if status:
-        query = query.where(Workspace.status == status)
+    if not term:
+        return None
+    return f"%{_like_escaped(term)}%"
+
+
+def _filtered(query, *, by_name: bool, by_status: bool):
+    """`query` narrowed to the workspaces the `reader` parameter can read, not deleted, and
+    by the `name` and `status` parameters where asked."""
+    query = query.where(permissions.workspaces_readable_by(bindparam("reader"))).where(
+        _W.status != WorkspaceStatus.DELETED
+    )
+    if by_name:
+        query = query.where(func.lower(_W.name).like(bindparam("name"), escape="/"))
+    if by_status:
+        query = query.where(_W.status == bindparam("status"))
     return query
 
 
-def _sort_value(sort: str, workspace: Workspace, account: Account) -> Any:
-    if sort == "name":
-        return workspace.name.lower()
-    if sort == "account":
-        return account.name.lower()
-    if sort == "created_at":
-        return workspace.created_at.isoformat()
-    return getattr(workspace, sort)
+_ROW_FIELDS = (
+    "id",
+    "name",
+    "slug",
+    "account_id",
+    "account_name",
+    "tenancy_model",
+    "status",
+    "region",
+    "created_at",
+)
+_ROWS = TypeAdapter(list[WorkspaceRow])
+
+
+@lru_cache(maxsize=4)
+def _list_query(by_name: bool, by_status: bool):
+    """The list's statement for one combination of filters, built once: its values are bound
+    parameters (the keyset pager caches its ordered forms per statement)."""
+    rows = select(
+        _WORKSPACE_ID,
+        _W.name,
+        _W.slug,
+        _W.account_id,
+        _A.name.label("account_name"),
+        _W.tenancy_model,
+        _W.status,
+        _W.region,
+        _CREATED_AT,
+    ).join_from(Workspace.__table__, Account.__table__, _A.id == _W.account_id)
+    return _filtered(rows, by_name=by_name, by_status=by_status)
+
+
+@lru_cache(maxsize=4)
+def _count_query(by_name: bool, by_status: bool):
+    # Workspaces alone: each has its account (a foreign key), so the join changes no count.
+    return _filtered(
+        select(func.count()).select_from(Workspace.__table__), by_name=by_name, by_status=by_status
+    )
+
+
+def _filter_values(actor: Actor, name_contains: str | None, status: str | None) -> dict:
+    values: dict[str, Any] = {"reader": actor.user_id}
+    status = _valid_status(status)
+    term = _name_term(name_contains)
+    if term is not None:
+        values["name"] = term
+    if status is not None:
+        values["status"] = status
+    return values
 
 
 def list_workspaces(
@@ -332,65 +404,20 @@ def list_workspaces(
     `sort` is one of SORTS, `direction` asc or desc; ties break by id in the same direction,
     so every row appears exactly once as the cursor walks the pages.
     """
-    if sort not in _SORTS:
-        raise Invalid(f"sort must be one of: {', '.join(SORTS)}.", field="sort")
-    if direction not in DIRECTIONS:
-        raise Invalid("direction must be asc or desc.", field="direction")
-    limit = clamp_limit(limit)
-    key = _SORTS[sort]
-    query = _filtered(actor, name_contains=name_contains, status=status)
-
-    position = decode_cursor(cursor)
-    if position is not None:
-        try:
-            if position["s"] != sort or position["d"] != direction:
-                raise ValueError
-            value = position["v"]
-            if sort == "created_at":
-                value = datetime.fromisoformat(value)
-            last_id = uuid.UUID(position["id"])
-        except (KeyError, TypeError, ValueError):
-            raise Invalid(
-                "The cursor does not match this sort; start from the first page.", field="cursor"
-            ) from None
-        if direction == "asc":
-            query = query.where(or_(key > value, and_(key == value, col(Workspace.id) > last_id)))
-        else:
-            query = query.where(or_(key < value, and_(key == value, col(Workspace.id) < last_id)))
-
-    if direction == "asc":
-        query = query.order_by(key.asc(), col(Workspace.id).asc())
-    else:
-        query = query.order_by(key.desc(), col(Workspace.id).desc())
-    rows = session.exec(query.limit(limit + 1)).all()
-
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last_workspace, last_account = rows[-1]
-        next_cursor = encode_cursor(
-            {
-                "s": sort,
-                "d": direction,
-                "v": _sort_value(sort, last_workspace, last_account),
-                "id": str(last_workspace.id),
-            }
-        )
-    items = [
-        WorkspaceRow(
-            id=str(workspace.id),
-            name=workspace.name,
-            slug=workspace.slug,
-            account_id=account.id,
-            account_name=account.name,
-            tenancy_model=workspace.tenancy_model,
-            status=workspace.status,
-            region=workspace.region,
-            created_at=workspace.created_at,
-        )
-        for workspace, account in rows
-    ]
-    return Page[WorkspaceRow](items=items, next_cursor=next_cursor)
+    values = _filter_values(actor, name_contains, status)
+    query = _list_query("name" in values, "status" in values)
+    page = _LIST.page(
+        session,
+        query,
+        sort=sort,
+        direction=direction,
+        limit=limit,
+        cursor=cursor,
+        params=values,
+    )
+    # One validation call for the page (pydantic's core loops over the rows).
+    items = _ROWS.validate_python([dict(zip(_ROW_FIELDS, row, strict=False)) for row in page.rows])
+    return WorkspaceRowPage(items=items, next_cursor=page.next_cursor)
 
 
 def count_workspaces(
@@ -401,8 +428,8 @@ def count_workspaces(
     status: str | None = None,
 ) -> int:
     """How many workspaces list_workspaces would walk through with the same filters."""
-    query = _filtered(actor, name_contains=name_contains, status=status)
-    return session.exec(select(func.count()).select_from(query.subquery())).one()
+    values = _filter_values(actor, name_contains, status)
+    return session.execute(_count_query("name" in values, "status" in values), values).scalar_one()
 
 
 def _environments(session: Session, workspace: Workspace) -> list[EnvironmentPublic]:
@@ -462,60 +489,81 @@ def get_workspace_detail(*, session: Session, actor: Actor, workspace_id: str) -
 # Activity ---------------------------------------------------------------------------------
 
 
+# The audit feeds read table columns too, with one statement per scope and filters.
+_E = AuditEvent.__table__.c
+_EVENT_COLUMNS = (
+    _E.id,
+    type_coerce(_E.created_at, UtcTimestampText()).label("created_at"),
+    _E.account_id,
+    type_coerce(_E.workspace_id, UuidText()).label("workspace_id"),
+    _E.actor_type,
+    _E.actor_id,
+    _E.actor_label,
+    _E.action,
+    _E.target_type,
+    _E.target_id,
+    _E.before,
+    _E.after,
+    _E.ip_address,
+    _E.user_agent,
+)
+_EVENT_FIELDS = tuple(column.key for column in _EVENT_COLUMNS)
+_EVENTS = TypeAdapter(list[AuditEventPublic])
+
+
+@lru_cache(maxsize=8)
+def _activity_query(scope: str, by_actor: bool, by_action: bool):
+    """A feed's statement (`scope` is workspace_id or account_id), built once per filters."""
+    query = select(*_EVENT_COLUMNS).where(_E[scope] == bindparam("scope"))
+    if by_actor:
+        query = query.where(
+            or_(
+                _E.actor_id == bindparam("actor"),
+                func.lower(_E.actor_label).like(bindparam("actor_label"), escape="/"),
+            )
+        )
+    if by_action:
+        query = query.where(_E.action.like(bindparam("action"), escape="/"))
+    return query
+
+
+def _like_escaped(text: str) -> str:
+    """`text` as a literal part of a LIKE pattern (escape character "/")."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
 def _activity(
     session: Session,
-    scope,
+    scope: str,
+    scope_id: Any,
     *,
     actor_filter: str | None,
     action_filter: str | None,
     limit: int | None,
     cursor: str | None,
 ) -> Page[AuditEventPublic]:
-    limit = clamp_limit(limit)
-    query = select(AuditEvent).where(scope)
+    values: dict[str, Any] = {"scope": scope_id}
     who = (actor_filter or "").strip()
     if who:
-        query = query.where(
-            or_(
-                AuditEvent.actor_id == who,
-                func.lower(col(AuditEvent.actor_label)).contains(who.lower(), autoescape=True),
-            )
-        )
+        values["actor"] = who
+        values["actor_label"] = f"%{_like_escaped(who.lower())}%"
     what = (action_filter or "").strip()
     if what:
-        query = query.where(col(AuditEvent.action).startswith(what, autoescape=True))
-    position = decode_cursor(cursor)
-    if position is not None:
-        last_id = position.get("id")
-        if not isinstance(last_id, int):
-            raise Invalid("The cursor is not valid; start from the first page.", field="cursor")
-        query = query.where(col(AuditEvent.id) < last_id)
-    # Newest first: ids grow with every insert, so they order the feed without ties.
-    rows = session.exec(query.order_by(col(AuditEvent.id).desc()).limit(limit + 1)).all()
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor({"id": rows[-1].id})
-    items = [
-        AuditEventPublic(
-            id=row.id,
-            created_at=row.created_at,
-            account_id=row.account_id,
-            workspace_id=str(row.workspace_id) if row.workspace_id else None,
-            actor_type=row.actor_type,
-            actor_id=row.actor_id,
-            actor_label=row.actor_label,
-            action=row.action,
-            target_type=row.target_type,
-            target_id=row.target_id,
-            before=row.before,
-            after=row.after,
-            ip_address=row.ip_address,
-            user_agent=row.user_agent,
-        )
-        for row in rows
-    ]
-    return Page[AuditEventPublic](items=items, next_cursor=next_cursor)
+        values["action"] = f"{_like_escaped(what)}%"
+    query = _activity_query(scope, "actor" in values, "action" in values)
+    page = _ACTIVITY.page(
+        session,
+        query,
+        sort="newest",
+        direction="desc",
+        limit=limit,
+        cursor=cursor,
+        params=values,
+    )
+    items = _EVENTS.validate_python(
+        [dict(zip(_EVENT_FIELDS, row, strict=False)) for row in page.rows]
+    )
+    return AuditEventPage(items=items, next_cursor=page.next_cursor)
 
 
 def list_activity(
@@ -534,7 +582,8 @@ def list_activity(
     workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     return _activity(
         session,
-        AuditEvent.workspace_id == workspace.id,
+        "workspace_id",
+        workspace.id,
         actor_filter=actor_filter,
         action_filter=action_filter,
         limit=limit,
@@ -557,7 +606,8 @@ def list_account_activity(
     account = permissions.require(session, actor, Action.VIEW_ACCOUNT, account_id)
     return _activity(
         session,
-        AuditEvent.account_id == account.id,
+        "account_id",
+        account.id,
         actor_filter=actor_filter,
         action_filter=action_filter,
         limit=limit,

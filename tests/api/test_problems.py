@@ -16,6 +16,7 @@ from portal.domain.errors import (
     ReadOnly,
     Throttled,
 )
+from portal.domain.paging import InvalidCursor
 
 
 @pytest.fixture
@@ -50,6 +51,7 @@ def test_unknown_route_is_a_problem_document(client: TestClient) -> None:
         (Frozen("The workspace is frozen."), 409, "workspace-frozen"),
         (ReadOnly("The workspace is being offboarded."), 409, "workspace-read-only"),
         (Invalid("Enter a name.", field="name"), 422, "invalid"),
+        (InvalidCursor(), 400, "invalid-cursor"),
         (Throttled(90), 429, "throttled"),
     ],
 )
@@ -69,7 +71,7 @@ def test_domain_errors_map_to_problem_documents(error, status, slug) -> None:
     assert body["status"] == status
     assert body["detail"] == error.message
     if isinstance(error, Invalid):
-        assert body["field"] == "name"
+        assert body["field"] == error.field
     if isinstance(error, Throttled):
         assert response.headers["retry-after"] == "90"
 

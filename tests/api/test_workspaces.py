@@ -89,7 +89,7 @@ def test_list_refuses_unknown_choices(client, world, params, field):
 
 def test_a_bad_cursor_is_a_problem_naming_the_cursor(client, world):
     response = client.get("/v1/workspaces", params={"cursor": "nonsense!"}, headers=world.alice)
-    assert _problem(response, 422, "invalid")["field"] == "cursor"
+    assert _problem(response, 400, "invalid-cursor")["field"] == "cursor"
 
 
 # Create -------------------------------------------------------------------------------------
