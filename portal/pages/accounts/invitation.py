@@ -191,7 +191,7 @@ def _invitation() -> rx.Component:
     inv = InvitationState.invitation
     return rx.vstack(
         rx.hstack(
-            rx.icon("mail-open", size=24, color=rx.color("accent", 10)),
+            rx.icon("mail-open", size=24, color=rx.color("accent", 10), flex_shrink="0"),
             rx.heading("You're invited to ", inv.account_name, size="6", as_="h1"),
             align="center",
             spacing="3",
