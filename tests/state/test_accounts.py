@@ -13,9 +13,9 @@ from sqlmodel import select
 from portal.domain.workspaces import WorkspaceStatus
 from portal.models import Invitation, PermissionGrant, Workspace
 from portal.models._base import utcnow
+from portal.pages.accounts.account_list import AccountsState
 from portal.pages.accounts.detail.rows import NO_MEMBER, AccountHeader
 from portal.pages.accounts.detail.state import AccountDetailState
-from portal.pages.accounts.account_list import AccountsState
 from portal.pages.accounts.invitation import InvitationState
 from portal.services import accounts, purge
 from tests.factories import account_of, grant, make_workspace, sign_in

@@ -70,7 +70,19 @@ def _invitations() -> rx.Component:
             INVITATION_COLUMNS,
             label="Pending invitations",
             empty=rx.box(
-                empty_state("mail", "No pending invitations", "Invite someone with Invite member."),
+                empty_state(
+                    "mail",
+                    "No pending invitations",
+                    rx.text(
+                        rx.cond(
+                            S.can_administer,
+                            "Invite someone with Invite member.",
+                            "An administrator of this account invites new members.",
+                        ),
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                ),
                 id="no-invitations",
             ),
             row_class="invitation-row",
