@@ -18,7 +18,7 @@ from portal.pages.accounts.detail.rows import NO_MEMBER, AccountHeader
 from portal.pages.accounts.detail.state import AccountDetailState
 from portal.pages.accounts.invitation import InvitationState
 from portal.services import accounts, purge
-from tests.factories import account_of, grant, make_workspace, sign_in
+from tests.factories import account_of, actor_for, grant, make_workspace, sign_in
 from tests.state.support import redirect_path, run, toasts
 from tests.state.test_unauthenticated import _snapshot
 
@@ -355,3 +355,32 @@ def test_purge_runs_of_offboarded_workspaces_show_on_the_account_page(browse, ac
         (f"Production ({workspace.slug})", "succeeded")
     ]
     assert _page(browse, acme, acme["reader_token"]).purges  # readers see it too
+
+
+def test_the_activity_pages_older_and_back(browse, acme, db):
+    owner_actor = actor_for(db, acme["owner"])
+    for n in range(12):  # 12 more events: with the fixture's one, two pages of 10
+        accounts.invite(
+            session=db,
+            actor=owner_actor,
+            account_id=acme["account_id"],
+            email=f"guest{n}@example.com",
+            permission="read",
+        )
+    db.commit()
+    state = _page(browse, acme, acme["owner_token"])
+    first = [row.target for row in state.activity]
+    assert len(first) == 10 and first[0] == "invitation guest11@example.com"
+    assert state.pager_page["activity"] == 1 and state.pager_has_next["activity"]
+
+    run(state.next_page, "activity")
+    assert state.pager_page["activity"] == 2 and not state.pager_has_next["activity"]
+    assert [row.target for row in state.activity][-1] == "invitation ivan@example.com"
+    assert not set(first) & {row.target for row in state.activity}
+    run(state.next_page, "activity")  # no older page: nothing changes
+    assert state.pager_page["activity"] == 2
+
+    run(state.previous_page, "activity")
+    assert [row.target for row in state.activity] == first
+    run(state.next_page, "members")  # not a paged list of this page: ignored
+    assert state.pager_page == {"activity": 1}
