@@ -43,6 +43,7 @@ def test_invite_accept_and_the_administrator_sees_the_new_member(
     open_page(page, "/accounts")
     expect(page.locator(".account-row")).to_have_count(1)
     shot("accounts")
+    looks(page, "accounts")
     account_path = open_my_account(page)
 
     invitee = unique_email("invitee")
@@ -59,6 +60,7 @@ def test_invite_accept_and_the_administrator_sees_the_new_member(
     dialog.get_by_role("button", name="Done").click()
     expect(page.locator(".invitation-row").filter(has_text=invitee)).to_have_count(1)
     shot("account")
+    looks(page, "account")
 
     # The mail is in the dev outbox, with the link.
     open_page(page, "/dev/outbox")
@@ -86,6 +88,7 @@ def test_invite_accept_and_the_administrator_sees_the_new_member(
     ready(them)
     expect(them.get_by_role("button", name="Accept")).to_be_visible()
     shot_page(them, "invitation-signed-in")
+    looks(them, "invitation")
     them.get_by_role("button", name="Accept").click()
     expect(them).to_have_url(re.compile(rf"{account_path}$"))
     ready(them)
@@ -94,6 +97,7 @@ def test_invite_accept_and_the_administrator_sees_the_new_member(
     expect(them.get_by_role("button", name="Invite member")).to_have_count(0)
     expect(them.get_by_role("button", name="Remove")).to_have_count(0)
     shot_page(them, "account-read-only")
+    looks(them, "account-read-only")
     other.close()
 
     # The administrator sees the new member; the invitation is no longer pending.
@@ -170,6 +174,7 @@ def test_workspace_grants_and_another_email_and_decline(page: Page, server, shot
     expect(dialog.locator(".workspace-grant-row")).to_contain_text("Staging Area")
     expect(row).to_contain_text("Staging Area: read")
     shot("account-workspace-grants")
+    looks(page, "account-workspace-grants")
     dialog.locator(".workspace-grant-row").get_by_role("button", name="Remove").click()
     expect(dialog.locator(".workspace-grant-row")).to_have_count(0)
     dialog.get_by_role("button", name="Done").click()
@@ -202,3 +207,21 @@ def shot_page(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def looks(page: Page, name: str) -> None:
+    """NAME-1440-light.png ... NAME-390-dark.png: the page wide and narrow, light and dark,
+    to look at; the page is left as it was (size, colour scheme)."""
+    from tests.e2e.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for width in (1440, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{width}-{scheme}.png"), full_page=True)
+    page.emulate_media(color_scheme="light")
+    if size:
+        page.set_viewport_size(size)

@@ -13,11 +13,12 @@ from sqlmodel import select
 from portal.domain.workspaces import WorkspaceStatus
 from portal.models import Invitation, PermissionGrant, Workspace
 from portal.models._base import utcnow
-from portal.pages.accounts.account_detail import AccountDetailState
 from portal.pages.accounts.account_list import AccountsState
+from portal.pages.accounts.detail.rows import NO_MEMBER, AccountHeader
+from portal.pages.accounts.detail.state import AccountDetailState
 from portal.pages.accounts.invitation import InvitationState
 from portal.services import accounts, purge
-from tests.factories import account_of, grant, make_workspace, sign_in
+from tests.factories import account_of, actor_for, grant, make_workspace, sign_in
 from tests.state.support import redirect_path, run, toasts
 from tests.state.test_unauthenticated import _snapshot
 
@@ -68,28 +69,28 @@ def _grants(db) -> list[tuple]:
 def test_the_owner_sees_members_invitations_and_activity(browse, acme):
     state = _page(browse, acme, acme["owner_token"])
     assert state.found and state.can_administer
-    assert state.account["name"] == "Acme"
-    by_email = {m["email"]: m for m in state.members}
-    assert by_email[acme["owner"].email]["permission"] == "administer"
-    assert by_email[acme["reader"].email]["permission"] == "read"
-    assert [i["email"] for i in state.invitations] == ["ivan@example.com"]
-    assert [w["name"] for w in state.workspaces] == ["Production"]
-    assert state.activity[0]["action"] == "invitation.created"
-    assert state.activity[0]["target"] == "invitation ivan@example.com"
+    assert state.account.name == "Acme"
+    by_email = {m.email: m for m in state.members}
+    assert by_email[acme["owner"].email].permission == "administer"
+    assert by_email[acme["reader"].email].permission == "read"
+    assert [i.email for i in state.invitations] == ["ivan@example.com"]
+    assert [w.name for w in state.workspaces] == ["Production"]
+    assert state.activity[0].action == "invitation.created"
+    assert state.activity[0].target == "invitation ivan@example.com"
 
 
 def test_the_accounts_list_shows_my_accounts_only(browse, acme, person):
     client = browse("/accounts", token=acme["reader_token"])
     state = client.state(AccountsState)
     run(state.load)
-    rows = {r["name"]: r for r in state.rows}
-    assert rows["Acme"]["permission"] == "read"
-    assert rows["Acme"]["href"] == f"/accounts/{acme['account_id']}"
+    rows = {r.name: r for r in state.rows}
+    assert rows["Acme"].permission == "read"
+    assert rows["Acme"].href == f"/accounts/{acme['account_id']}"
     assert len(rows) == 2  # Acme, and the account Rita got when she signed up
     _, outsider_token, _ = person(name="Bob", account_name="Bobco")
     other = browse("/accounts", token=outsider_token).state(AccountsState)
     run(other.load)
-    assert [r["name"] for r in other.rows] == ["Bobco"]
+    assert [r.name for r in other.rows] == ["Bobco"]
 
 
 def test_no_account_shows_the_empty_list(browse, person, db):
@@ -108,14 +109,19 @@ def test_unknown_account_ids_are_not_found(browse, acme, path_id):
     state = client.state(AccountDetailState)
     run(state.load)
     assert state.found is False
-    assert state.members == [] and state.account == {}
+    assert state.members == [] and state.account == AccountHeader()
 
 
 def test_another_accounts_member_learns_nothing_and_changes_nothing(browse, acme, person, db):
     _, outsider_token, _ = person(name="Mallory", account_name="Evil")
     state = _page(browse, acme, outsider_token)
     assert state.found is False
-    assert (state.account, state.members, state.invitations, state.activity) == ({}, [], [], [])
+    assert (state.account, state.members, state.invitations, state.activity) == (
+        AccountHeader(),
+        [],
+        [],
+        [],
+    )
     before = _snapshot()
     owner_id = str(acme["owner"].id)
     reader_id = str(acme["reader"].id)
@@ -141,13 +147,13 @@ def test_another_accounts_member_learns_nothing_and_changes_nothing(browse, acme
     assert state.grants_errors == {"workspace_id": "Workspace not found."}
     run(state.remove_workspace_grant, reader_id, acme["workspace_id"])
     assert state.grants_errors == {"workspace_id": "Workspace not found."}
-    run(state.next_activity_page)
-    run(state.previous_activity_page)
+    run(state.next_page, "activity")
+    run(state.previous_page, "activity")
     assert state.activity == []
     # The public dialogs only pick from what this browser loaded: nothing.
     run(state.ask_remove_member, owner_id)
     run(state.open_workspace_grants, owner_id)
-    assert state.remove_target == {} and state.grants_target == {} and state.grants_rows == []
+    assert state.remove_target == NO_MEMBER and state.grants_target == NO_MEMBER
 
     assert _snapshot() == before
     assert state.found is False and state.members == []
@@ -156,7 +162,7 @@ def test_another_accounts_member_learns_nothing_and_changes_nothing(browse, acme
 def test_a_reader_sees_everything_read_only_and_cannot_change_it(browse, acme, db):
     state = _page(browse, acme, acme["reader_token"])
     assert state.found and not state.can_administer
-    assert acme["owner"].email in state.administrators
+    assert any(acme["owner"].email in who for who in state.administrators)
     assert len(state.members) == 2 and len(state.invitations) == 1
     before = _snapshot()
 
@@ -187,15 +193,15 @@ def test_the_last_administrator_refusal_shows_where_the_person_acted(browse, acm
     assert message.startswith(f"{acme['owner'].email} is the last administrator of Acme")
     assert toasts(events) == []
     # The row still shows what is true.
-    assert next(m for m in state.members if m["user_id"] == owner_id)["permission"] == "administer"
+    assert next(m for m in state.members if m.user_id == owner_id).permission == "administer"
     run(state.set_account_permission, owner_id, "none")
     assert "last administrator" in state.member_errors[owner_id]
 
     run(state.ask_remove_member, owner_id)
-    assert state.remove_target["email"] == acme["owner"].email
+    assert state.remove_target.email == acme["owner"].email
     run(state.remove_member, owner_id)
     assert "last administrator" in state.remove_error
-    assert state.remove_target["user_id"] == owner_id  # the dialog stays open with the error
+    assert state.remove_target.user_id == owner_id  # the dialog stays open with the error
     assert _grants(db) == before
 
 
@@ -204,21 +210,20 @@ def test_the_owner_manages_grants_and_invitations(browse, acme, db):
     reader_id = str(acme["reader"].id)
 
     run(state.set_account_permission, reader_id, "administer")
-    assert next(m for m in state.members if m["user_id"] == reader_id)["permission"] == "administer"
+    assert next(m for m in state.members if m.user_id == reader_id).permission == "administer"
     run(state.open_workspace_grants, reader_id)
     form = {"user_id": reader_id, "workspace_id": acme["workspace_id"], "permission": "read"}
     events = run(state.set_workspace_grant, form)
     assert toasts(events) == [("success", "Workspace grant saved.")]
-    assert [r["workspace"] for r in state.grants_rows] == ["Production"]
-    assert next(m for m in state.members if m["user_id"] == reader_id)["grants"] == (
-        "Production: read"
-    )
+    assert [g.workspace for g in state.grants_target.grants] == ["Production"]
+    reader = next(m for m in state.members if m.user_id == reader_id)
+    assert [(g.workspace, g.permission) for g in reader.grants] == [("Production", "read")]
     # An empty workspace id is never taken as "the account".
     run(state.set_workspace_grant, {**form, "workspace_id": "", "permission": "read"})
     assert state.grants_errors == {"workspace_id": "Workspace not found."}
-    assert next(m for m in state.members if m["user_id"] == reader_id)["permission"] == "administer"
+    assert next(m for m in state.members if m.user_id == reader_id).permission == "administer"
     run(state.remove_workspace_grant, reader_id, acme["workspace_id"])
-    assert state.grants_rows == []
+    assert state.grants_target.grants == []
 
     run(state.set_invite_open, True)
     run(state.invite, {"email": "not an email", "permission": "read", "workspace_id": "account"})
@@ -228,19 +233,19 @@ def test_the_owner_manages_grants_and_invitations(browse, acme, db):
         {"email": "Nina@Example.com", "permission": "administer", "workspace_id": "account"},
     )
     assert state.invite_sent_to == "nina@example.com" and state.invite_errors == {}
-    assert "nina@example.com" in [i["email"] for i in state.invitations]
+    assert "nina@example.com" in [i.email for i in state.invitations]
     run(
         state.invite,
         {"email": "wes@example.com", "permission": "read", "workspace_id": acme["workspace_id"]},
     )
-    assert any(i["scope"] == "Production" for i in state.invitations)
+    assert any(i.scope == "Production" for i in state.invitations)
 
     events = run(state.revoke_invitation, str(acme["invitation_id"]))
     assert toasts(events) == [("success", "Invitation to ivan@example.com revoked.")]
-    assert "ivan@example.com" not in [i["email"] for i in state.invitations]
+    assert "ivan@example.com" not in [i.email for i in state.invitations]
 
     run(state.set_account_permission, reader_id, "none")
-    assert all(m["user_id"] != reader_id for m in state.members)
+    assert all(m.user_id != reader_id for m in state.members)
 
 
 def test_removing_a_member(browse, acme, db):
@@ -249,8 +254,8 @@ def test_removing_a_member(browse, acme, db):
     run(state.ask_remove_member, reader_id)
     events = run(state.remove_member, reader_id)
     assert toasts(events) == [("success", f"{acme['reader'].email} removed from the account.")]
-    assert state.remove_target == {}
-    assert [m["email"] for m in state.members] == [acme["owner"].email]
+    assert state.remove_target == NO_MEMBER
+    assert [m.email for m in state.members] == [acme["owner"].email]
 
 
 # The invitation page ----------------------------------------------------------------------
@@ -267,9 +272,9 @@ def _invitation_page(browse, acme, token: str = "") -> InvitationState:
 def test_the_invitation_page_is_public_and_keeps_the_token_server_side(browse, acme):
     state = _invitation_page(browse, acme)
     assert state.found and not state.signed_in
-    assert state.invitation["account_name"] == "Acme"
-    assert state.invitation["invited_by"] == f"Olivia Owner <{acme['owner'].email}>"
-    assert state.invitation["state"] == "pending"
+    assert state.invitation.account_name == "Acme"
+    assert state.invitation.invited_by == f"Olivia Owner <{acme['owner'].email}>"
+    assert state.invitation.state == "pending"
     assert state.sign_in_href.startswith("/sign-in?next=%2Finvitations%2F")
     assert "_token" not in state.get_delta().get(state.get_full_name(), {})
     assert "_token" not in InvitationState.base_vars
@@ -310,7 +315,7 @@ def test_the_invited_person_accepts(browse, acme, person, db):
     )
     # Used: the page explains it and refuses a second answer.
     run(state.load)
-    assert state.invitation["state"] == "accepted"
+    assert state.invitation.state == "accepted"
     run(state.decline)
     assert state.answer_error == "This invitation was already accepted."
 
@@ -320,8 +325,8 @@ def test_the_invited_person_declines(browse, acme, person, db):
     state = _invitation_page(browse, acme, ivan_token)
     events = run(state.decline)
     assert toasts(events) == [("info", "Invitation declined.")]
-    assert state.invitation["state"] == "declined"
-    assert "declined" in state.invitation["explained"]
+    assert state.invitation.state == "declined"
+    assert "declined" in state.invitation.explained
     db.expire_all()
     assert db.get(Invitation, acme["invitation_id"]).declined_at is not None
     assert len(_grants(db)) == 4  # two people, each with their own account and Rita on Acme
@@ -333,7 +338,7 @@ def test_a_second_browser_of_the_owner_sees_the_new_member(browse, acme, person,
     token, _ = sign_in(db, acme["owner"])
     db.commit()
     state = _page(browse, acme, token)
-    assert ivan.email in [m["email"] for m in state.members]
+    assert ivan.email in [m.email for m in state.members]
     assert state.invitations == []
 
 
@@ -346,7 +351,36 @@ def test_purge_runs_of_offboarded_workspaces_show_on_the_account_page(browse, ac
     purge.purge_due(session=db, now=utcnow())
     db.commit()
     owner_page = _page(browse, acme, acme["owner_token"])
-    assert [(p["subject"], p["status"]) for p in owner_page.purges] == [
+    assert [(p.subject, p.status) for p in owner_page.purges] == [
         (f"Production ({workspace.slug})", "succeeded")
     ]
     assert _page(browse, acme, acme["reader_token"]).purges  # readers see it too
+
+
+def test_the_activity_pages_older_and_back(browse, acme, db):
+    owner_actor = actor_for(db, acme["owner"])
+    for n in range(12):  # 12 more events: with the fixture's one, two pages of 10
+        accounts.invite(
+            session=db,
+            actor=owner_actor,
+            account_id=acme["account_id"],
+            email=f"guest{n}@example.com",
+            permission="read",
+        )
+    db.commit()
+    state = _page(browse, acme, acme["owner_token"])
+    first = [row.target for row in state.activity]
+    assert len(first) == 10 and first[0] == "invitation guest11@example.com"
+    assert state.pager_page["activity"] == 1 and state.pager_has_next["activity"]
+
+    run(state.next_page, "activity")
+    assert state.pager_page["activity"] == 2 and not state.pager_has_next["activity"]
+    assert [row.target for row in state.activity][-1] == "invitation ivan@example.com"
+    assert not set(first) & {row.target for row in state.activity}
+    run(state.next_page, "activity")  # no older page: nothing changes
+    assert state.pager_page["activity"] == 2
+
+    run(state.previous_page, "activity")
+    assert [row.target for row in state.activity] == first
+    run(state.next_page, "members")  # not a paged list of this page: ignored
+    assert state.pager_page == {"activity": 1}

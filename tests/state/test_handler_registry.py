@@ -244,67 +244,70 @@ REVIEWED: dict[str, str] = {
     # Accounts. The account comes from the URL (digits only, else 0 = no account), user,
     # invitation and workspace ids from arguments; accounts.* checks the Actor on each call.
     "portal.pages.accounts.account_list.AccountsState.load": (
-        "signed in: _acting(); accounts.list_accounts lists only the Actor's own grants"
+        "signed in: _call(); accounts.list_accounts lists only the Actor's own grants"
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.load": (
-        "signed in: _acting(); accounts.get_account -> permissions.require(VIEW_ACCOUNT) on "
+    "portal.pages.accounts.detail.state.AccountDetailState.load": (
+        "signed in: _call(); accounts.get_account -> permissions.require(VIEW_ACCOUNT) on "
         "the URL's id, NotFound shows the not-found state; list_account_activity checks READ"
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.next_activity_page": (
-        "signed in: _require_session(); backend-only cursor; READ checked by list_account_activity"
+    "portal.pages.accounts.detail.state.AccountDetailState.next_page": (
+        "signed in: Pager: _call() (or _check_session() when there is nothing to load); list "
+        "name checked against PAGED, backend-only cursors; READ checked by list_account_activity"
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.previous_activity_page": (
-        "signed in: _require_session(); backend-only cursors; READ checked by list_account_activity"
+    "portal.pages.accounts.detail.state.AccountDetailState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "backend-only cursors; READ checked by list_account_activity"
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.set_invite_open": (
+    "portal.pages.accounts.detail.state.AccountDetailState.set_invite_open": (
         "public: opens or closes this browser's Invite member dialog; touches no data"
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.invite": (
-        "signed in: _acting(); accounts.invite needs ADMINISTER on the URL's account (or on "
+    "portal.pages.accounts.detail.state.AccountDetailState.invite": (
+        "signed in: _call(); accounts.invite needs ADMINISTER on the URL's account (or on "
         "the client's workspace, which must belong to it): NotFound or PermissionDenied"
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.revoke_invitation": (
-        "signed in: _acting(); accounts.revoke_invitation needs ADMINISTER and refuses an "
+    "portal.pages.accounts.detail.state.AccountDetailState.revoke_invitation": (
+        "signed in: _call(); accounts.revoke_invitation needs ADMINISTER and refuses an "
         "invitation id of another account (NotFound)"
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.set_account_permission": (
-        "signed in: _acting(); accounts.set_grant / remove_grant need ADMINISTER on the URL's "
+    "portal.pages.accounts.detail.state.AccountDetailState.set_account_permission": (
+        "signed in: _call(); accounts.set_grant / remove_grant need ADMINISTER on the URL's "
         "account, refuse non-members (NotFound) and the last administrator (Invalid)"
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.ask_remove_member": (
+    "portal.pages.accounts.detail.state.AccountDetailState.ask_remove_member": (
         "public: picks a row of the member list this browser already loaded into the "
         "confirmation dialog; touches no data"
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.close_member_dialogs": (
+    "portal.pages.accounts.detail.state.AccountDetailState.close_member_dialogs": (
         "public: closes this browser's member dialogs; touches no data"
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.remove_member": (
-        "signed in: _acting(); accounts.remove_member needs ADMINISTER on the URL's account, "
+    "portal.pages.accounts.detail.state.AccountDetailState.remove_member": (
+        "signed in: _call(); accounts.remove_member needs ADMINISTER on the URL's account, "
         "refuses non-members (NotFound) and the last administrator (Invalid)"
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.open_workspace_grants": (
-        "public: picks a member's grants from what this browser already loaded (backend-only "
-        "copy) into the dialog; touches no data"
+    "portal.pages.accounts.detail.state.AccountDetailState.open_workspace_grants": (
+        "public: picks a member (and their grants) from the list this browser already loaded "
+        "into the dialog; touches no data"
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.set_workspace_grant": (
-        "signed in: _acting(); accounts.set_grant needs ADMINISTER on the URL's account and a "
+    "portal.pages.accounts.detail.state.AccountDetailState.set_workspace_grant": (
+        "signed in: _call(); accounts.set_grant needs ADMINISTER on the URL's account and a "
         "workspace of that account; an empty workspace id is sent as an invalid one (NotFound), "
         "never as an account grant"
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.remove_workspace_grant": (
-        "signed in: _acting(); accounts.remove_grant needs ADMINISTER and a workspace of the "
+    "portal.pages.accounts.detail.state.AccountDetailState.remove_workspace_grant": (
+        "signed in: _call(); accounts.remove_grant needs ADMINISTER and a workspace of the "
         "URL's account; an empty workspace id never reaches the account grant"
     ),
     "portal.pages.accounts.invitation.InvitationState.load": (
         "public: the link's token (kept in a backend-only var) is the key; "
-        "accounts.get_invitation shows what the mail already said, NotFound otherwise"
+        "_call_anonymous(accounts.get_invitation) shows what the mail already said, NotFound "
+        "otherwise"
     ),
     "portal.pages.accounts.invitation.InvitationState.accept": (
-        "signed in: _acting(); accounts.accept_invitation with the backend-only token refuses "
+        "signed in: _call(); accounts.accept_invitation with the backend-only token refuses "
         "another email than the invited one, and used, expired or revoked invitations"
     ),
     "portal.pages.accounts.invitation.InvitationState.decline": (
-        "signed in: _acting(); accounts.decline_invitation, the same checks as accept"
+        "signed in: _call(); accounts.decline_invitation, the same checks as accept"
     ),
 }
 

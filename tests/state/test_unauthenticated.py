@@ -91,27 +91,25 @@ ARGS = {
     "portal.pages.workspaces.process_log.ProcessLogState.retry": lambda v: (v["process_id"],),
     "portal.pages.workspaces.process_log.PickedProcessLogState.open_picked": lambda v: (),
     "portal.pages.accounts.account_list.AccountsState.load": lambda v: (),
-    "portal.pages.accounts.account_detail.AccountDetailState.load": lambda v: (),
-    "portal.pages.accounts.account_detail.AccountDetailState.next_activity_page": lambda v: (),
-    "portal.pages.accounts.account_detail.AccountDetailState.previous_activity_page": (
-        lambda v: ()
-    ),
-    "portal.pages.accounts.account_detail.AccountDetailState.invite": lambda v: (
+    "portal.pages.accounts.detail.state.AccountDetailState.load": lambda v: (),
+    "portal.pages.accounts.detail.state.AccountDetailState.next_page": lambda v: ("activity",),
+    "portal.pages.accounts.detail.state.AccountDetailState.previous_page": lambda v: ("activity",),
+    "portal.pages.accounts.detail.state.AccountDetailState.invite": lambda v: (
         {"email": "mallory@example.com", "permission": "administer", "workspace_id": "account"},
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.revoke_invitation": lambda v: (
+    "portal.pages.accounts.detail.state.AccountDetailState.revoke_invitation": lambda v: (
         str(v["invitation_id"]),
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.set_account_permission": (
+    "portal.pages.accounts.detail.state.AccountDetailState.set_account_permission": (
         lambda v: (str(v["user_id"]), "read")
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.remove_member": lambda v: (
+    "portal.pages.accounts.detail.state.AccountDetailState.remove_member": lambda v: (
         str(v["user_id"]),
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.set_workspace_grant": lambda v: (
+    "portal.pages.accounts.detail.state.AccountDetailState.set_workspace_grant": lambda v: (
         {"user_id": str(v["user_id"]), "workspace_id": v["workspace_id"], "permission": "read"},
     ),
-    "portal.pages.accounts.account_detail.AccountDetailState.remove_workspace_grant": (
+    "portal.pages.accounts.detail.state.AccountDetailState.remove_workspace_grant": (
         lambda v: (str(v["user_id"]), v["workspace_id"])
     ),
     "portal.pages.accounts.invitation.InvitationState.accept": lambda v: (),
@@ -124,7 +122,7 @@ PATHS = {
     "portal.pages.workspaces.process_log.ProcessLogState": (
         lambda v: f"/workspaces/{v['workspace_id']}/process-log"
     ),
-    "portal.pages.accounts.account_detail.": lambda v: f"/accounts/{v['account_id']}",
+    "portal.pages.accounts.detail.state.": lambda v: f"/accounts/{v['account_id']}",
     "portal.pages.accounts.account_list.": lambda v: "/accounts",
     "portal.pages.accounts.invitation.": lambda v: f"/invitations/{v['invitation_token']}",
 }

@@ -2,47 +2,62 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
 from portal import routes
+from portal.components.data_table import Column, data_table
 from portal.components.empty_state import empty_state
+from portal.domain.dto import AccountSummary
 from portal.layout import page
 from portal.pages.accounts.parts import permission_badge
 from portal.services import accounts
 from portal.state.session import SessionState
 
 
+@dataclass(frozen=True)
+class AccountRow:
+    id: str
+    name: str
+    permission: str
+    href: str
+
+    @classmethod
+    def of(cls, account: AccountSummary) -> AccountRow:
+        return cls(
+            id=str(account.id),
+            name=account.name,
+            permission=account.permission,
+            href=routes.account_url(account.id),
+        )
+
+
 class AccountsState(SessionState):
-    rows: list[dict[str, str]] = []
+    rows: list[AccountRow] = []
 
     @rx.event
-    def load(self):
-        with self._acting() as (session, actor):
-            listed = accounts.list_accounts(session=session, actor=actor)
-        self.rows = [
-            {
-                "id": str(account.id),
-                "name": account.name,
-                "permission": account.permission,
-                "href": routes.account_url(account.id),
-            }
-            for account in listed
-        ]
+    async def load(self):
+        listed = await self._call(accounts.list_accounts)
+        self.rows = [AccountRow.of(account) for account in listed]
 
 
-def _row(row) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(rx.link(row["name"], href=row["href"], weight="medium")),
-        rx.table.cell(permission_badge(row["permission"])),
-        rx.table.cell(
-            rx.link(
-                rx.button("Members", rx.icon("arrow-right", size=14), variant="soft", size="1"),
-                href=row["href"],
-            ),
-            text_align="right",
+COLUMNS = (
+    Column(
+        "Account",
+        lambda row: rx.link(row.name, href=row.href, weight="medium"),
+        row_header=True,
+    ),
+    Column("Your permission", lambda row: permission_badge(row.permission)),
+    Column(
+        "",
+        lambda row: rx.link(
+            rx.button("Members", rx.icon("arrow-right", size=14), variant="soft", size="1"),
+            href=row.href,
         ),
-        class_name="account-row",
-    )
+        align="right",
+    ),
+)
 
 
 @page(routes.ACCOUNTS, on_load=[AccountsState.load])
@@ -54,30 +69,18 @@ def accounts_page() -> rx.Component:
             color_scheme="gray",
             size="2",
         ),
-        rx.cond(
-            AccountsState.rows.length() > 0,
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Account"),
-                        rx.table.column_header_cell("Your permission"),
-                        rx.table.column_header_cell(""),
-                    )
-                ),
-                rx.table.body(rx.foreach(AccountsState.rows, _row)),
-                variant="surface",
-                width="100%",
+        data_table(
+            AccountsState.rows,
+            COLUMNS,
+            label="Accounts",
+            empty=empty_state(
+                "building-2",
+                "You are not a member of any account",
+                "To join one, ask one of its administrators to invite you by email: the "
+                "invitation link brings you here. Signing up with a new email also creates "
+                "an account of your own.",
             ),
-            rx.card(
-                empty_state(
-                    "building-2",
-                    "You are not a member of any account",
-                    "To join one, ask one of its administrators to invite you by email: the "
-                    "invitation link brings you here. Signing up with a new email also creates "
-                    "an account of your own.",
-                ),
-                width="100%",
-            ),
+            row_class="account-row",
         ),
         spacing="4",
         width="100%",

@@ -3,16 +3,19 @@ with the invited email. The token in the URL is the only key; it stays in a back
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import reflex as rx
+from sqlmodel import Session
 
 from portal import routes
+from portal.components.dates import iso_utc, local_time
 from portal.components.empty_state import empty_state
-from portal.components.format import when
 from portal.components.forms import form_message
-from portal.db import transaction
-from portal.domain.errors import NotFound, PortalError, Unauthenticated
+from portal.domain.access import Actor
+from portal.domain.dto import GrantPublic, InvitationPublic
+from portal.domain.errors import NotFound, PortalError
 from portal.layout import page
 from portal.pages.accounts.parts import invitation_state_badge, permission_badge
 from portal.services import accounts
@@ -29,59 +32,80 @@ _EXPLAINED = {
 }
 
 
+@dataclass(frozen=True)
+class InvitationView:
+    """What the invitation mail already said, and where the invitation stands."""
+
+    account_name: str = ""
+    workspace_name: str = ""  # "" for the whole account
+    email: str = ""
+    permission: str = ""
+    invited_by: str = ""
+    expires_at: str = ""  # ISO 8601 UTC; shown in the viewer's local time
+    state: str = ""  # pending, accepted, declined, revoked, expired
+    explained: str = ""
+
+    @classmethod
+    def of(cls, found: InvitationPublic) -> InvitationView:
+        return cls(
+            account_name=found.account_name,
+            workspace_name=found.workspace_name or "",
+            email=found.email,
+            permission=found.permission,
+            invited_by=found.invited_by or "Someone who has since left",
+            expires_at=iso_utc(found.expires_at),
+            state=found.state,
+            explained=_EXPLAINED.get(found.state, ""),
+        )
+
+
+def _accept(*, session: Session, actor: Actor, invitation_token: str) -> GrantPublic:
+    # Renamed argument: `_call` keeps `token` for the session token.
+    return accounts.accept_invitation(session=session, actor=actor, token=invitation_token)
+
+
+def _decline(*, session: Session, actor: Actor, invitation_token: str) -> InvitationPublic:
+    return accounts.decline_invitation(session=session, actor=actor, token=invitation_token)
+
+
 class InvitationState(SessionState):
     found: bool = True
-    invitation: dict[str, str] = {}
+    invitation: InvitationView = InvitationView()
     sign_in_href: str = ""
     sign_up_href: str = ""
     answer_error: str = ""
     _token: str = ""
 
-    def _show(self) -> None:
+    async def _show(self) -> None:
         """Read the invitation by the URL's token; NotFound shows the invalid-link state."""
         try:
-            with transaction() as session:
-                found = accounts.get_invitation(session=session, token=self._token)
+            found = await self._call_anonymous(accounts.get_invitation, token=self._token)
         except NotFound:
             self.found = False
-            self.invitation = {}
+            self.invitation = InvitationView()
             return
         self.found = True
-        self.invitation = {
-            "account_name": found.account_name,
-            "workspace_name": found.workspace_name or "",
-            "email": found.email,
-            "permission": found.permission,
-            "invited_by": found.invited_by or "Someone who has since left",
-            "expires_at": when(found.expires_at),
-            "state": found.state,
-            "explained": _EXPLAINED.get(found.state, ""),
-        }
+        self.invitation = InvitationView.of(found)
 
     @rx.event
-    def load(self):
+    async def load(self):
         self._token = str(self.router._page.params.get("invitation_token", ""))[:200]
         self.answer_error = ""
         here = self._current_path()
         self.sign_in_href = routes.sign_in_url(next_path=here)
         # The sign-up page is asked to come back here too (it hands `next` on to sign-in).
         self.sign_up_href = f"{routes.SIGN_UP}?{urlencode({'next': here})}"
-        self._show()
+        await self._show()
 
     @rx.event
-    def accept(self):
+    async def accept(self):
         self.answer_error = ""
         try:
-            with self._acting() as (session, actor):
-                granted = accounts.accept_invitation(
-                    session=session, actor=actor, token=self._token
-                )
-        except Unauthenticated:
-            raise
+            granted = await self._call(_accept, invitation_token=self._token)
         except PortalError as exc:  # another email, expired, used, revoked, unknown token
-            self.answer_error = exc.message
-            self._show()
-            return None
+            event = self._show_error(exc, banner="answer_error")
+            await self._show()
+            return event
         target = (
             routes.workspace_url(granted.workspace_id)
             if granted.workspace_id
@@ -89,25 +113,22 @@ class InvitationState(SessionState):
         )
         return [
             rx.toast.success(
-                f"Welcome to {self.invitation.get('account_name', 'the account')}.",
+                f"Welcome to {self.invitation.account_name or 'the account'}.",
                 position="top-center",
             ),
             rx.redirect(target),
         ]
 
     @rx.event
-    def decline(self):
+    async def decline(self):
         self.answer_error = ""
         try:
-            with self._acting() as (session, actor):
-                accounts.decline_invitation(session=session, actor=actor, token=self._token)
-        except Unauthenticated:
-            raise
+            await self._call(_decline, invitation_token=self._token)
         except PortalError as exc:
-            self.answer_error = exc.message
-            self._show()
-            return None
-        self._show()
+            event = self._show_error(exc, banner="answer_error")
+            await self._show()
+            return event
+        await self._show()
         return rx.toast.info("Invitation declined.", position="top-center")
 
 
@@ -125,7 +146,7 @@ def _answer() -> rx.Component:
     signed_out = rx.vstack(
         rx.text(
             "Sign in as ",
-            rx.text.strong(inv["email"]),
+            rx.text.strong(inv.email),
             " to accept or decline. New to Portal? Sign up with that email first.",
             size="2",
         ),
@@ -170,33 +191,33 @@ def _invitation() -> rx.Component:
     inv = InvitationState.invitation
     return rx.vstack(
         rx.hstack(
-            rx.icon("mail-open", size=24, color=rx.color("accent", 10)),
-            rx.heading("You're invited to ", inv["account_name"], size="6", as_="h1"),
+            rx.icon("mail-open", size=24, color=rx.color("accent", 10), flex_shrink="0"),
+            rx.heading("You're invited to ", inv.account_name, size="6", as_="h1"),
             align="center",
             spacing="3",
         ),
         rx.vstack(
-            _fact("Account", rx.text(inv["account_name"], size="2", weight="medium")),
+            _fact("Account", rx.text(inv.account_name, size="2", weight="medium")),
             rx.cond(
-                inv["workspace_name"] != "",
-                _fact("Workspace", rx.text(inv["workspace_name"], size="2")),
+                inv.workspace_name != "",
+                _fact("Workspace", rx.text(inv.workspace_name, size="2")),
             ),
-            _fact("Invited by", rx.text(inv["invited_by"], size="2")),
-            _fact("For", rx.text(inv["email"], size="2")),
-            _fact("Permission", permission_badge(inv["permission"])),
-            _fact("Expires", rx.text(inv["expires_at"], size="2")),
-            _fact("State", invitation_state_badge(inv["state"])),
+            _fact("Invited by", rx.text(inv.invited_by, size="2")),
+            _fact("For", rx.text(inv.email, size="2")),
+            _fact("Permission", permission_badge(inv.permission)),
+            _fact("Expires", rx.text(local_time(inv.expires_at), size="2")),
+            _fact("State", invitation_state_badge(inv.state)),
             spacing="2",
             width="100%",
         ),
         rx.separator(size="4"),
         form_message(InvitationState.answer_error),
         rx.cond(
-            inv["state"] == "pending",
+            inv.state == "pending",
             _answer(),
             rx.vstack(
                 rx.callout(
-                    inv["explained"],
+                    inv.explained,
                     icon="info",
                     color_scheme="gray",
                     role="status",
