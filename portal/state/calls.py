@@ -52,6 +52,23 @@ T = TypeVar("T")
 ERROR_TOAST_ID = "portal_error"
 
 
+class TabStateLost(Unauthenticated):
+    """This tab's state is gone from the server while the browser may still be signed in.
+
+    Reflex drops a tab's state after it has gone unused for the state expiry (rxconfig.py) and
+    starts the next event on a fresh one. The session cookie reaches the server only when a
+    page loads (Reflex sends cookies with the hydrate event), so the fresh state holds no
+    session token even though the browser still has a live session. Sending that click to
+    sign in would bounce a signed-in person to the dashboard; instead the app reloads `path`,
+    the page the person is on, and the page's guard reads the cookie again (and sends to sign
+    in, with `next`, only if the session really ended).
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+
 def _as_actor(fn: Callable[..., T], token: str, client: ClientInfo, kwargs: dict[str, Any]) -> T:
     with transaction() as session:
         actor = sessions.resolve_actor(session=session, token=token, client=client)
