@@ -86,7 +86,7 @@ class SessionState(rx.State):
             user_agent=self.router.headers.user_agent or "",
         )
 
-    def _token(self) -> str:
+    def _held_token(self) -> str:
         """This browser's session token; TabStateLost when this state holds none (a tab whose
         state expired: the app reloads the page so the guard reads the cookie again)."""
         if not self.session_token:
@@ -95,12 +95,14 @@ class SessionState(rx.State):
 
     def _actor(self, session: Session) -> Actor:
         """The Actor for this browser, or Unauthenticated (the app turns it into sign-in)."""
-        return sessions.resolve_actor(session=session, token=self._token(), client=self._client())
+        return sessions.resolve_actor(
+            session=session, token=self._held_token(), client=self._client()
+        )
 
     async def _call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """`fn(session=, actor=, **kwargs)` off the event loop, in one transaction, as the
         person behind this browser. See portal/state/calls.py."""
-        return await call_as(fn, token=self._token(), client=self._client(), **kwargs)
+        return await call_as(fn, token=self._held_token(), client=self._client(), **kwargs)
 
     async def _check_session(self) -> None:
         """Raise Unauthenticated unless this browser has a live session (off the event loop).

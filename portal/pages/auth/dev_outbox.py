@@ -21,7 +21,7 @@ _LINK = re.compile(r"https?://\S+")
 @dataclass(frozen=True)
 class OutboxMail:
     id: int
-    to: str
+    to_address: str
     subject: str
     body: str
     sent_at: str  # ISO 8601 UTC; shown in the viewer's local time
@@ -31,7 +31,7 @@ class OutboxMail:
     def of(cls, mail) -> OutboxMail:
         return cls(
             id=mail.id,
-            to=mail.to_address,
+            to_address=mail.to_address,
             subject=mail.subject,
             body=mail.body,
             sent_at=iso_utc(mail.sent_at),
@@ -67,7 +67,7 @@ def _mail(mail) -> rx.Component:
                 local_time(mail.sent_at, seconds=True, size="1", color_scheme="gray"),
                 width="100%",
             ),
-            rx.text("To: ", mail.to, size="2", color_scheme="gray"),
+            rx.text("To: ", mail.to_address, size="2", color_scheme="gray"),
             rx.text(mail.body, size="2", white_space="pre-wrap", word_break="break-all"),
             rx.cond(
                 mail.link != "",
