@@ -27,7 +27,8 @@ Every page state reaches this through SessionState:
 - Errors: Unauthenticated always propagates (the app's backend_exception_handler sends the
   person to sign in; TabStateLost, a tab whose state expired, reloads the page instead). A
   PortalError the handler does not catch becomes an error toast (same handler). Catch it and
-  call `self._show_error(exc, ...)` to put it beside a form field or in a banner var instead (see `show_error` for the rule).
+  call `self._show_error(exc, ...)` to put it beside a form field or in a banner var instead
+  (see `show_error` for the rule).
 - Services get plain values as arguments (ids, strings), never state: the thread must not touch
   the state object, which belongs to the event loop.
 - Pages do not import portal.db; this module is the one place the UI opens transactions.
