@@ -374,11 +374,13 @@ SESSION_COLUMNS = (
     Column(
         "Browser",
         lambda r: rx.vstack(
-            rx.text(r.user_agent, size="2", max_width="360px", truncate=True),
+            # Wraps (a user agent is long): a nowrap cell would run over its neighbours.
+            rx.text(r.user_agent, size="2", min_width="220px", max_width="360px"),
             rx.cond(r.current, rx.badge("This browser", color_scheme="green", variant="soft")),
             spacing="1",
         ),
         row_header=True,
+        nowrap=False,
     ),
     Column("IP address", lambda r: r.ip_address),
     Column("Signed in", lambda r: local_time(r.created_at)),
