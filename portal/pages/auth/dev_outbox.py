@@ -64,7 +64,7 @@ def _mail(mail) -> rx.Component:
             rx.hstack(
                 rx.text(mail.subject, weight="bold"),
                 rx.spacer(),
-                local_time(mail.sent_at, seconds=True, size="1", color_scheme="gray"),
+                rx.text(local_time(mail.sent_at, seconds=True), size="1", color_scheme="gray"),
                 width="100%",
             ),
             rx.text("To: ", mail.to_address, size="2", color_scheme="gray"),
