@@ -2,20 +2,155 @@
 
 from __future__ import annotations
 
-import asyncio
+from dataclasses import dataclass
 
 import reflex as rx
 
 from portal import routes
 from portal.components.badges import status_badge
-from portal.components.format import when
+from portal.components.data_table import Column, data_table
+from portal.components.dates import iso_utc, local_time
+from portal.components.empty_state import empty_state
 from portal.components.forms import field_error, form_field, form_message
 from portal.config import get_settings
-from portal.db import transaction
-from portal.domain.errors import Invalid, NotFound
+from portal.domain.dto import SessionPublic, UserPublic
+from portal.domain.errors import Invalid, NotFound, PortalError
+from portal.domain.tokens import TokenPublic
 from portal.layout import page
 from portal.services import api_tokens, auth, passwords, sessions
 from portal.state.session import SessionState
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: int
+    user_agent: str
+    ip_address: str
+    created_at: str  # ISO 8601 UTC; shown in the viewer's local time
+    last_seen_at: str
+    expires_at: str
+    current: bool
+
+    @classmethod
+    def of(cls, row: SessionPublic) -> SessionRow:
+        return cls(
+            id=row.id,
+            user_agent=row.user_agent or "Unknown browser",
+            ip_address=row.ip_address or "unknown",
+            created_at=iso_utc(row.created_at),
+            last_seen_at=iso_utc(row.last_seen_at),
+            expires_at=iso_utc(row.expires_at),
+            current=row.is_current,
+        )
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    id: int
+    name: str
+    prefix: str
+    created_at: str
+    expires_at: str  # "" = never
+    last_used_at: str  # "" = never
+    state: str  # active, expired or revoked
+    active: bool
+
+    @classmethod
+    def of(cls, token: TokenPublic) -> TokenRow:
+        state = "revoked" if token.revoked else ("expired" if token.expired else "active")
+        return cls(
+            id=token.id,
+            name=token.name,
+            prefix=token.prefix,
+            created_at=iso_utc(token.created_at),
+            expires_at=iso_utc(token.expires_at),
+            last_used_at=iso_utc(token.last_used_at),
+            state=state,
+            active=state == "active",
+        )
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    """Everything the page shows, read in one transaction."""
+
+    profile: UserPublic
+    sessions: list[SessionRow]
+    tokens: list[TokenRow]
+
+
+def _sessions_of(*, session, actor) -> list[SessionRow]:
+    return [SessionRow.of(row) for row in sessions.list_active(session=session, actor=actor)]
+
+
+def _tokens_of(*, session, actor) -> list[TokenRow]:
+    return [TokenRow.of(row) for row in api_tokens.list_tokens(session=session, actor=actor)]
+
+
+def _view(*, session, actor) -> SettingsView:
+    return SettingsView(
+        profile=auth.get_profile(session=session, actor=actor),
+        sessions=_sessions_of(session=session, actor=actor),
+        tokens=_tokens_of(session=session, actor=actor),
+    )
+
+
+def _change_password(
+    *, session, actor, current_password: str, new_password: str
+) -> tuple[int, list[SessionRow]]:
+    signed_out = auth.change_password(
+        session=session,
+        actor=actor,
+        current_password=current_password,
+        new_password=new_password,
+    )
+    return signed_out, _sessions_of(session=session, actor=actor)
+
+
+def _revoke_session(*, session, actor, session_id: int) -> tuple[bool, list[SessionRow]]:
+    sessions.revoke(session=session, actor=actor, session_id=session_id)
+    return actor.session_id == session_id, _sessions_of(session=session, actor=actor)
+
+
+def _revoke_other_sessions(*, session, actor) -> tuple[int, list[SessionRow]]:
+    count = sessions.revoke_all_for_user(
+        session=session, user_id=actor.user_id, keep_session_id=actor.session_id
+    )
+    return count, _sessions_of(session=session, actor=actor)
+
+
+def _create_token(
+    *, session, actor, name: str, expires_in_days: int | None
+) -> tuple[str, list[TokenRow]]:
+    created = api_tokens.create_token(
+        session=session, actor=actor, name=name, expires_in_days=expires_in_days
+    )
+    return created.secret, _tokens_of(session=session, actor=actor)
+
+
+def _revoke_token(*, session, actor, token_id: int) -> list[TokenRow]:
+    api_tokens.revoke_token(session=session, actor=actor, token_id=token_id)
+    return _tokens_of(session=session, actor=actor)
+
+
+# The toast that shows a new token's secret: the secret travels in the event's return, to the
+# browser only, and is never a state var (state is kept on the server, in Redis or .states/).
+TOAST_ID = "new-token"
+
+
+def show_secret_once(secret: str) -> rx.event.EventSpec:
+    """A toast that stays until closed, with the secret and a Copy button."""
+    return rx.toast.success(
+        "Copy your new token now: it is shown only once.",
+        description=secret,
+        id=TOAST_ID,
+        duration=24 * 3600 * 1000,
+        close_button=True,
+        dismissible=False,
+        position="top-center",
+        action={"label": "Copy", "on_click": rx.set_clipboard(secret)},
+        class_name="new-token-toast",
+    )
 
 
 class SettingsState(SessionState):
@@ -26,68 +161,36 @@ class SettingsState(SessionState):
     profile_saved: str = ""
     password_errors: dict[str, str] = {}
     password_saved: str = ""
-    sessions: list[dict[str, str]] = []
-    tokens: list[dict[str, str]] = []
+    sessions: list[SessionRow] = []
+    tokens: list[TokenRow] = []
     token_errors: dict[str, str] = {}
-    # Shown once, right after creation; cleared on the next load.
-    new_token_secret: str = ""
 
-    def _load_sessions(self, session, actor) -> None:
-        self.sessions = [
-            {
-                "id": str(row.id),
-                "user_agent": row.user_agent or "Unknown browser",
-                "ip_address": row.ip_address or "unknown",
-                "created_at": when(row.created_at),
-                "last_seen_at": when(row.last_seen_at),
-                "expires_at": when(row.expires_at),
-                "current": "yes" if row.is_current else "",
-            }
-            for row in sessions.list_active(session=session, actor=actor)
-        ]
-
-    def _load_tokens(self, session, actor) -> None:
-        self.tokens = [
-            {
-                "id": str(token.id),
-                "name": token.name,
-                "prefix": token.prefix,
-                "created_at": when(token.created_at),
-                "expires_at": when(token.expires_at) if token.expires_at else "Never",
-                "last_used_at": when(token.last_used_at) if token.last_used_at else "Never",
-                "state": "revoked" if token.revoked else ("expired" if token.expired else "active"),
-            }
-            for token in api_tokens.list_tokens(session=session, actor=actor)
-        ]
+    @rx.var
+    def other_sessions(self) -> bool:
+        return len(self.sessions) > 1
 
     @rx.event
-    def load(self):
-        self.new_token_secret = ""
+    async def load(self):
         self.token_errors = {}
-        with self._acting() as (session, actor):
-            profile = auth.get_profile(session=session, actor=actor)
-            self._load_sessions(session, actor)
-            self._load_tokens(session, actor)
-        self.profile_name = profile.name
-        self.profile_email = profile.email
-        self.member_since = profile.created_at.strftime("%B %Y")
+        view = await self._call(_view)
+        self.profile_name = view.profile.name
+        self.profile_email = view.profile.email
+        self.member_since = view.profile.created_at.strftime("%B %Y")
+        self.sessions = view.sessions
+        self.tokens = view.tokens
         self.profile_errors = {}
         self.password_errors = {}
         self.profile_saved = ""
         self.password_saved = ""
 
     @rx.event
-    def save_profile(self, form: dict):
+    async def save_profile(self, form: dict):
         self.profile_errors = {}
         self.profile_saved = ""
         try:
-            with self._acting() as (session, actor):
-                profile = auth.update_profile(
-                    session=session, actor=actor, name=str(form.get("name", ""))
-                )
-        except Invalid as exc:
-            self.profile_errors = {exc.field or "name": exc.message}
-            return
+            profile = await self._call(auth.update_profile, name=str(form.get("name", "")))
+        except PortalError as exc:
+            return self._show_error(exc, fields="profile_errors", field="name")
         self.profile_name = profile.name
         self.user_name = profile.name
         self.profile_saved = "Profile saved."
@@ -99,41 +202,29 @@ class SettingsState(SessionState):
         new_password = str(form.get("new_password", ""))
         if new_password != str(form.get("confirm_password", "")):
             self.password_errors = {"confirm_password": "The two new passwords don't match."}
-            return
-        current_password = str(form.get("current_password", ""))
-
-        token = self.session_token
-
-        def change() -> int:
-            with transaction() as session:
-                return auth.change_password(
-                    session=session,
-                    actor=sessions.resolve_actor(session=session, token=token),
-                    current_password=current_password,
-                    new_password=new_password,
-                )
-
+            return None
         try:
-            # argon2id (verify + hash) costs ~60 ms of CPU: keep it off the event loop.
-            signed_out = await asyncio.to_thread(change)
-        except Invalid as exc:
-            self.password_errors = {exc.field or "new_password": exc.message}
-            return
-        with self._acting() as (session, actor):
-            self._load_sessions(session, actor)
+            # argon2id (verify + hash) costs ~60 ms of CPU: _call keeps it off the event loop.
+            signed_out, self.sessions = await self._call(
+                _change_password,
+                current_password=str(form.get("current_password", "")),
+                new_password=new_password,
+            )
+        except PortalError as exc:
+            return self._show_error(exc, fields="password_errors", field="new_password")
         others = f" {signed_out} other session(s) signed out." if signed_out else ""
         self.password_saved = "Password changed." + others
+        return None
 
     @rx.event
-    def revoke_session(self, session_id: int):
+    async def revoke_session(self, session_id: int):
         """Revoke one of the signed-in person's sessions; the service refuses anyone else's."""
         try:
-            with self._acting() as (session, actor):
-                sessions.revoke(session=session, actor=actor, session_id=int(session_id))
-                current = actor.session_id == int(session_id)
-                self._load_sessions(session, actor)
-        except (NotFound, ValueError, TypeError):
+            current, self.sessions = await self._call(_revoke_session, session_id=int(session_id))
+        except (ValueError, TypeError):
             return rx.toast.error("That session is not active.", position="top-center")
+        except PortalError as exc:
+            return self._show_error(exc)
         if current:
             self.session_token = ""
             self._forget_identity()
@@ -141,38 +232,33 @@ class SettingsState(SessionState):
         return rx.toast.success("Session revoked.", position="top-center")
 
     @rx.event
-    def create_token(self, form: dict):
-        """A personal access token for the /v1 API; its secret is shown here once."""
+    async def create_token(self, form: dict):
+        """A personal access token for the /v1 API. Its secret goes to the browser once, in
+        this event's return (a toast), and is never stored in this state."""
         self.token_errors = {}
-        self.new_token_secret = ""
         raw_days = str(form.get("expires_in_days") or "never")
         try:
             days = None if raw_days == "never" else int(raw_days)
         except ValueError:
             self.token_errors = {"expires_in_days": "Pick an expiry from the list."}
-            return
+            return None
         try:
-            with self._acting() as (session, actor):
-                created = api_tokens.create_token(
-                    session=session,
-                    actor=actor,
-                    name=str(form.get("token_name", "")),
-                    expires_in_days=days,
-                )
-                self._load_tokens(session, actor)
+            secret, self.tokens = await self._call(
+                _create_token, name=str(form.get("token_name", "")), expires_in_days=days
+            )
         except Invalid as exc:
             field = {"name": "token_name"}.get(exc.field or "name", exc.field or "token_name")
             self.token_errors = {field: exc.message}
-            return
-        self.new_token_secret = created.secret
+            return None
+        except PortalError as exc:
+            return self._show_error(exc, fields="token_errors", field="token_name")
+        return show_secret_once(secret)
 
     @rx.event
-    def revoke_token(self, token_id: int):
+    async def revoke_token(self, token_id: int):
         """Revoke one of the Actor's own tokens; the service refuses anyone else's."""
         try:
-            with self._acting() as (session, actor):
-                api_tokens.revoke_token(session=session, actor=actor, token_id=int(token_id))
-                self._load_tokens(session, actor)
+            self.tokens = await self._call(_revoke_token, token_id=int(token_id))
         except (NotFound, ValueError, TypeError):
             return rx.toast.error(
                 "That token is not yours or no longer exists.", position="top-center"
@@ -180,12 +266,8 @@ class SettingsState(SessionState):
         return rx.toast.success("Token revoked.", position="top-center")
 
     @rx.event
-    def revoke_other_sessions(self):
-        with self._acting() as (session, actor):
-            count = sessions.revoke_all_for_user(
-                session=session, user_id=actor.user_id, keep_session_id=actor.session_id
-            )
-            self._load_sessions(session, actor)
+    async def revoke_other_sessions(self):
+        count, self.sessions = await self._call(_revoke_other_sessions)
         return rx.toast.success(f"{count} other session(s) signed out.", position="top-center")
 
 
@@ -288,34 +370,34 @@ def _password() -> rx.Component:
     )
 
 
-def _session_row(row) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(
-            rx.vstack(
-                rx.text(row["user_agent"], size="2", max_width="360px", truncate=True),
-                rx.cond(
-                    row["current"] == "yes",
-                    rx.badge("This browser", color_scheme="green", variant="soft"),
-                ),
-                spacing="1",
-            )
+SESSION_COLUMNS = (
+    Column(
+        "Browser",
+        lambda r: rx.vstack(
+            # Wraps (a user agent is long): a nowrap cell would run over its neighbours.
+            rx.text(r.user_agent, size="2", min_width="220px", max_width="360px"),
+            rx.cond(r.current, rx.badge("This browser", color_scheme="green", variant="soft")),
+            spacing="1",
         ),
-        rx.table.cell(row["ip_address"]),
-        rx.table.cell(row["created_at"]),
-        rx.table.cell(row["last_seen_at"]),
-        rx.table.cell(row["expires_at"]),
-        rx.table.cell(
-            rx.button(
-                rx.cond(row["current"] == "yes", "Sign out", "Revoke"),
-                size="1",
-                variant="soft",
-                color_scheme="red",
-                white_space="nowrap",
-                on_click=SettingsState.revoke_session(row["id"].to(int)),
-            )
+        row_header=True,
+        nowrap=False,
+    ),
+    Column("IP address", lambda r: r.ip_address),
+    Column("Signed in", lambda r: local_time(r.created_at)),
+    Column("Last active", lambda r: local_time(r.last_seen_at)),
+    Column("Expires", lambda r: local_time(r.expires_at)),
+    Column(
+        "",
+        lambda r: rx.button(
+            rx.cond(r.current, "Sign out", "Revoke"),
+            size="1",
+            variant="soft",
+            color_scheme="red",
+            white_space="nowrap",
+            on_click=SettingsState.revoke_session(r.id),
         ),
-        class_name="session-row",
-    )
+    ),
+)
 
 
 def _sessions() -> rx.Component:
@@ -326,27 +408,19 @@ def _sessions() -> rx.Component:
         f"minutes idle or {_settings.session_absolute_hours} hours, whichever comes first. "
         "Revoke any you don't recognise.",
         rx.vstack(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Browser"),
-                        rx.table.column_header_cell("IP address"),
-                        rx.table.column_header_cell("Signed in"),
-                        rx.table.column_header_cell("Last active"),
-                        rx.table.column_header_cell("Expires"),
-                        rx.table.column_header_cell(""),
-                    )
-                ),
-                rx.table.body(rx.foreach(SettingsState.sessions, _session_row)),
-                width="100%",
-                variant="surface",
+            data_table(
+                SettingsState.sessions,
+                SESSION_COLUMNS,
+                label="Sessions",
+                empty=empty_state("monitor", "No active sessions", "Sign in to start one."),
+                row_class="session-row",
             ),
             rx.button(
                 "Sign out all other sessions",
                 variant="outline",
                 color_scheme="red",
                 on_click=SettingsState.revoke_other_sessions,
-                disabled=SettingsState.sessions.length() < 2,
+                disabled=~SettingsState.other_sessions,
             ),
             spacing="3",
             width="100%",
@@ -354,28 +428,27 @@ def _sessions() -> rx.Component:
     )
 
 
-def _token_row(row) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.text(row["name"], weight="medium")),
-        rx.table.cell(rx.code(row["prefix"], "…")),
-        rx.table.cell(row["created_at"]),
-        rx.table.cell(row["expires_at"]),
-        rx.table.cell(row["last_used_at"]),
-        rx.table.cell(status_badge(row["state"])),
-        rx.table.cell(
-            rx.cond(
-                row["state"] == "active",
-                rx.button(
-                    "Revoke",
-                    size="1",
-                    variant="soft",
-                    color_scheme="red",
-                    on_click=SettingsState.revoke_token(row["id"].to(int)),
-                ),
-            )
+TOKEN_COLUMNS = (
+    Column("Name", lambda r: rx.text(r.name, weight="medium"), row_header=True),
+    Column("Token", lambda r: rx.code(r.prefix, "…")),
+    Column("Created", lambda r: local_time(r.created_at)),
+    Column("Expires", lambda r: local_time(r.expires_at, empty="Never")),
+    Column("Last used", lambda r: local_time(r.last_used_at, empty="Never")),
+    Column("State", lambda r: status_badge(r.state)),
+    Column(
+        "",
+        lambda r: rx.cond(
+            r.active,
+            rx.button(
+                "Revoke",
+                size="1",
+                variant="soft",
+                color_scheme="red",
+                on_click=SettingsState.revoke_token(r.id),
+            ),
         ),
-        class_name="token-row",
-    )
+    ),
+)
 
 
 def _tokens() -> rx.Component:
@@ -385,33 +458,6 @@ def _tokens() -> rx.Component:
         "Tokens let scripts call the /v1 API as you (Authorization: Bearer pat_…). A token can "
         "do what you can do; give it an expiry and revoke it when it is no longer needed.",
         rx.vstack(
-            rx.cond(
-                SettingsState.new_token_secret != "",
-                rx.callout(
-                    rx.vstack(
-                        rx.text("Copy your new token now: it is shown only once.", weight="bold"),
-                        rx.hstack(
-                            rx.code(SettingsState.new_token_secret, id="new-token-secret"),
-                            rx.icon_button(
-                                rx.icon("copy", size=14),
-                                size="1",
-                                variant="ghost",
-                                aria_label="Copy token",
-                                on_click=[
-                                    rx.set_clipboard(SettingsState.new_token_secret),
-                                    rx.toast.info("Token copied", duration=1500),
-                                ],
-                            ),
-                            align="center",
-                        ),
-                        spacing="2",
-                    ),
-                    icon="key-round",
-                    color_scheme="green",
-                    role="status",
-                    width="100%",
-                ),
-            ),
             rx.form(
                 rx.hstack(
                     rx.vstack(
@@ -451,25 +497,14 @@ def _tokens() -> rx.Component:
                 on_submit=SettingsState.create_token,
                 reset_on_submit=True,
             ),
-            rx.cond(
-                SettingsState.tokens.length() > 0,
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Name"),
-                            rx.table.column_header_cell("Token"),
-                            rx.table.column_header_cell("Created"),
-                            rx.table.column_header_cell("Expires"),
-                            rx.table.column_header_cell("Last used"),
-                            rx.table.column_header_cell("State"),
-                            rx.table.column_header_cell(""),
-                        )
-                    ),
-                    rx.table.body(rx.foreach(SettingsState.tokens, _token_row)),
-                    width="100%",
-                    variant="surface",
+            data_table(
+                SettingsState.tokens,
+                TOKEN_COLUMNS,
+                label="Personal access tokens",
+                empty=empty_state(
+                    "key-round", "No tokens yet", "Create one above to call the /v1 API."
                 ),
-                rx.text("No tokens yet.", size="2", color_scheme="gray"),
+                row_class="token-row",
             ),
             spacing="3",
             width="100%",

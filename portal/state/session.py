@@ -28,7 +28,7 @@ from portal.db import transaction
 from portal.domain.access import Actor, ClientInfo, Requirement
 from portal.domain.errors import PortalError, Unauthenticated
 from portal.services import auth, permissions, sessions
-from portal.state.calls import call_anonymous, call_as, show_error
+from portal.state.calls import TabStateLost, call_anonymous, call_as, show_error
 
 T = TypeVar("T")
 
@@ -86,16 +86,23 @@ class SessionState(rx.State):
             user_agent=self.router.headers.user_agent or "",
         )
 
+    def _held_token(self) -> str:
+        """This browser's session token; TabStateLost when this state holds none (a tab whose
+        state expired: the app reloads the page so the guard reads the cookie again)."""
+        if not self.session_token:
+            raise TabStateLost(routes.safe_next(self._current_path()))
+        return self.session_token
+
     def _actor(self, session: Session) -> Actor:
         """The Actor for this browser, or Unauthenticated (the app turns it into sign-in)."""
         return sessions.resolve_actor(
-            session=session, token=self.session_token, client=self._client()
+            session=session, token=self._held_token(), client=self._client()
         )
 
     async def _call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """`fn(session=, actor=, **kwargs)` off the event loop, in one transaction, as the
         person behind this browser. See portal/state/calls.py."""
-        return await call_as(fn, token=self.session_token, client=self._client(), **kwargs)
+        return await call_as(fn, token=self._held_token(), client=self._client(), **kwargs)
 
     async def _check_session(self) -> None:
         """Raise Unauthenticated unless this browser has a live session (off the event loop).

@@ -162,3 +162,28 @@ def test_settings_profile_password_and_sessions(page: Page, browser: Browser, ba
     page.get_by_role("menuitem", name="Sign out").click()
     sign_in(page, email=email, password="another good passphrase")
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def test_a_personal_access_token_is_shown_once_in_a_toast(page: Page, shot):
+    signed_in_user(page, name="Tess Token")
+    open_page(page, "/settings")
+    expect(page.get_by_text("No tokens yet")).to_be_visible()
+
+    page.get_by_label("Token name").fill("CI deploys")
+    page.get_by_role("button", name="Create token").click()
+
+    toast = page.locator("[data-sonner-toast]").filter(has_text="shown only once")
+    expect(toast).to_contain_text(re.compile(r"pat_\S{8,}"))
+    expect(toast.get_by_role("button", name="Copy")).to_be_visible()
+    expect(page.locator(".token-row")).to_have_count(1)
+    expect(page.locator(".token-row")).to_contain_text("CI deploys")
+    shot("settings-token-created")
+
+    # Shown once: a reload lists the token but never its secret again.
+    page.reload()
+    ready(page)
+    expect(page.locator(".token-row")).to_contain_text("CI deploys")
+    expect(page.get_by_text(re.compile(r"pat_\S{20,}"))).to_have_count(0)
+
+    page.locator(".token-row").get_by_role("button", name="Revoke").click()
+    expect(page.locator(".token-row")).to_contain_text("revoked")

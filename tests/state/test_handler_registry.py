@@ -64,7 +64,8 @@ REVIEWED: dict[str, str] = {
         "public: reads only the `reason` query parameter into a fixed notice"
     ),
     "portal.pages.auth.sign_in.SignInState.sign_in": (
-        "public: auth.sign_in checks the password (throttled, same message for unknown "
+        "public: _call_anonymous; auth.sign_in checks the password (throttled, same message "
+        "for unknown "
         "emails); `next` goes through routes.safe_next"
     ),
     "portal.pages.auth.sign_up.SignUpState.sign_up": (
@@ -88,37 +89,38 @@ REVIEWED: dict[str, str] = {
     ),
     # Signed-in pages.
     "portal.pages.settings.SettingsState.load": (
-        "signed in: _acting(); profile and sessions of the Actor only"
+        "signed in: _call; profile and sessions of the Actor only"
     ),
     "portal.pages.settings.SettingsState.save_profile": (
-        "signed in: _acting(); auth.update_profile on the Actor's own user"
+        "signed in: _call; auth.update_profile on the Actor's own user"
     ),
     "portal.pages.settings.SettingsState.change_password": (
-        "signed in: _acting(); auth.change_password needs the current password"
+        "signed in: _call; auth.change_password needs the current password"
     ),
     "portal.pages.settings.SettingsState.revoke_session": (
-        "signed in: _acting(); the client's session id goes to sessions.revoke, which refuses "
+        "signed in: _call; the client's session id goes to sessions.revoke, which refuses "
         "another user's session (NotFound)"
     ),
     "portal.pages.settings.SettingsState.revoke_other_sessions": (
-        "signed in: _acting(); revokes the Actor's own sessions, keeping the current one"
+        "signed in: _call; revokes the Actor's own sessions, keeping the current one"
     ),
     "portal.pages.settings.SettingsState.create_token": (
-        "signed in: _acting(); api_tokens.create_token for the Actor only (a token cannot "
-        "mint tokens); the secret is shown once"
+        "signed in: _call; api_tokens.create_token for the Actor only (a token cannot "
+        "mint tokens); the secret goes to the browser once in the returned toast, never into "
+        "state"
     ),
     "portal.pages.settings.SettingsState.revoke_token": (
-        "signed in: _acting(); api_tokens.revoke_token refuses another user's token id (NotFound)"
+        "signed in: _call; api_tokens.revoke_token refuses another user's token id (NotFound)"
     ),
     "portal.pages.developer.terms.DeveloperTermsState.load": (
-        "signed in: _acting(); developer_terms.status of the Actor"
+        "signed in: _call; developer_terms.status of the Actor"
     ),
     "portal.pages.developer.terms.DeveloperTermsState.set_agreed": (
         "public: sets only this browser's checkbox flag; touches no data (accept() checks "
         "the session)"
     ),
     "portal.pages.developer.terms.DeveloperTermsState.accept": (
-        "signed in: _acting(); developer_terms.accept refuses a version other than the current"
+        "signed in: _call; developer_terms.accept refuses a version other than the current"
     ),
     # Workspaces. Every handler takes the workspace from the URL or an argument, never from
     # state the client could set, and the service checks the Actor's permission on it.

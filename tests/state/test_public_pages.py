@@ -25,7 +25,7 @@ def _reset_token(client) -> str:
     """The token from the newest reset mail, read as a person would: in the dev outbox."""
     outbox = client.state(DevOutboxState)
     run(outbox.load)
-    link = next(mail["link"] for mail in outbox.emails if "reset-password" in mail["link"])
+    link = next(mail.link for mail in outbox.emails if "reset-password" in mail.link)
     return re.search(r"token=([\w-]+)", link).group(1)
 
 

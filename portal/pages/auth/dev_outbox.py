@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import reflex as rx
 
 from portal import routes
+from portal.components.dates import iso_utc, local_time
 from portal.components.empty_state import empty_state
-from portal.db import transaction
 from portal.domain.errors import NotFound
 from portal.layout import page
 from portal.services import mailer
@@ -17,47 +18,60 @@ from portal.state.session import SessionState
 _LINK = re.compile(r"https?://\S+")
 
 
+@dataclass(frozen=True)
+class OutboxMail:
+    id: int
+    to_address: str
+    subject: str
+    body: str
+    sent_at: str  # ISO 8601 UTC; shown in the viewer's local time
+    link: str  # the first link in the body, "" when there is none
+
+    @classmethod
+    def of(cls, mail) -> OutboxMail:
+        return cls(
+            id=mail.id,
+            to_address=mail.to_address,
+            subject=mail.subject,
+            body=mail.body,
+            sent_at=iso_utc(mail.sent_at),
+            link=(_LINK.findall(mail.body) or [""])[0],
+        )
+
+
+def _outbox(*, session) -> list[OutboxMail]:
+    return [OutboxMail.of(mail) for mail in mailer.list_outbox(session=session)]
+
+
 class DevOutboxState(SessionState):
     enabled: bool = True
-    emails: list[dict[str, str]] = []
+    emails: list[OutboxMail] = []
 
     @rx.event
-    def load(self):
+    async def load(self):
         try:
-            with transaction() as session:
-                listed = mailer.list_outbox(session=session)
+            self.emails = await self._call_anonymous(_outbox)
         except NotFound:
             self.enabled = False
             self.emails = []
             return
         self.enabled = True
-        self.emails = [
-            {
-                "id": str(mail.id),
-                "to": mail.to_address,
-                "subject": mail.subject,
-                "body": mail.body,
-                "sent_at": mail.sent_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
-                "link": (_LINK.findall(mail.body) or [""])[0],
-            }
-            for mail in listed
-        ]
 
 
 def _mail(mail) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.text(mail["subject"], weight="bold"),
+                rx.text(mail.subject, weight="bold"),
                 rx.spacer(),
-                rx.text(mail["sent_at"], size="1", color_scheme="gray"),
+                rx.text(local_time(mail.sent_at, seconds=True), size="1", color_scheme="gray"),
                 width="100%",
             ),
-            rx.text("To: ", mail["to"], size="2", color_scheme="gray"),
-            rx.text(mail["body"], size="2", white_space="pre-wrap", word_break="break-all"),
+            rx.text("To: ", mail.to_address, size="2", color_scheme="gray"),
+            rx.text(mail.body, size="2", white_space="pre-wrap", word_break="break-all"),
             rx.cond(
-                mail["link"] != "",
-                rx.link(rx.button("Open link", variant="soft", size="1"), href=mail["link"]),
+                mail.link != "",
+                rx.link(rx.button("Open link", variant="soft", size="1"), href=mail.link),
             ),
             spacing="2",
             align="start",

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from portal import routes
 from portal.components.forms import form_field, form_message
 from portal.config import get_settings
-from portal.db import transaction
 from portal.domain.errors import Invalid
 from portal.layout import page
 from portal.services import auth, passwords
 from portal.state.session import SessionState
-
-
-def _reset_password(token: str, new_password: str) -> None:
-    with transaction() as session:
-        auth.reset_password(session=session, token=token, new_password=new_password)
 
 
 class ResetPasswordState(SessionState):
@@ -39,12 +31,11 @@ class ResetPasswordState(SessionState):
         self.dev_outbox = get_settings().dev_outbox_enabled
 
     @rx.event
-    def request_link(self, form: dict):
+    async def request_link(self, form: dict):
         self.field_errors = {}
         email = str(form.get("email", ""))
         try:
-            with transaction() as session:
-                auth.request_password_reset(session=session, email=email)
+            await self._call_anonymous(auth.request_password_reset, email=email)
         except Invalid as exc:
             self.field_errors = {"email": exc.message}
             return
@@ -59,7 +50,9 @@ class ResetPasswordState(SessionState):
             self.field_errors = {"confirm_password": "The two passwords don't match."}
             return None
         try:
-            await asyncio.to_thread(_reset_password, self._token, new_password)
+            await self._call_anonymous(
+                auth.reset_password, token=self._token, new_password=new_password
+            )
         except Invalid as exc:
             if exc.field == "token":
                 self.error = exc.message

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from portal import routes
 from portal.components.forms import form_field, form_message
-from portal.db import transaction
 from portal.domain.access import ClientInfo
 from portal.domain.dto import SignedIn
 from portal.domain.errors import AuthenticationFailed, Invalid, Throttled
@@ -24,11 +21,12 @@ _NOTICES = {
 }
 
 
-def _sign_in(*, email: str, password: str, client: ClientInfo, previous_token: str) -> SignedIn:
-    with transaction() as session:
-        signed_in = auth.sign_in(session=session, email=email, password=password, client=client)
-        # The new token replaces whatever session this browser held before.
-        auth.sign_out(session=session, token=previous_token)
+def _sign_in(
+    *, session, email: str, password: str, client: ClientInfo, previous_token: str
+) -> SignedIn:
+    signed_in = auth.sign_in(session=session, email=email, password=password, client=client)
+    # The new token replaces whatever session this browser held before.
+    auth.sign_out(session=session, token=previous_token)
     return signed_in
 
 
@@ -48,8 +46,8 @@ class SignInState(SessionState):
         self.error = ""
         self.field_errors = {}
         try:
-            # argon2id costs ~30 ms of CPU: keep it off the event loop.
-            signed_in = await asyncio.to_thread(
+            # argon2id costs ~30 ms of CPU: _call_anonymous keeps it off the event loop.
+            signed_in = await self._call_anonymous(
                 _sign_in,
                 email=str(form.get("email", "")),
                 password=str(form.get("password", "")),

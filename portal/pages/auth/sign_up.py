@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from portal import routes
 from portal.components.forms import form_field, form_message
-from portal.db import transaction
 from portal.domain.errors import Invalid
 from portal.layout import page
 from portal.services import auth, passwords
 from portal.state.session import SessionState
-
-
-def _sign_up(**fields: str) -> None:
-    with transaction() as session:
-        auth.sign_up(session=session, **fields)
 
 
 class SignUpState(SessionState):
@@ -33,9 +25,9 @@ class SignUpState(SessionState):
             self.field_errors = {"confirm_password": "The two passwords don't match."}
             return None
         try:
-            # argon2id costs ~30 ms of CPU: keep it off the event loop.
-            await asyncio.to_thread(
-                _sign_up,
+            # argon2id costs ~30 ms of CPU: _call_anonymous keeps it off the event loop.
+            await self._call_anonymous(
+                auth.sign_up,
                 email=str(form.get("email", "")),
                 name=str(form.get("name", "")),
                 password=password,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal import routes
+from portal.components.dates import iso_utc, local_time
 from portal.config import get_settings
-from portal.domain.errors import Invalid
+from portal.domain.errors import PortalError
 from portal.layout import page
 from portal.services import developer_terms
 from portal.state.session import SessionState
@@ -54,27 +55,23 @@ class DeveloperTermsState(SessionState):
             self.error = ""
 
     @rx.event
-    def load(self):
-        with self._acting() as (session, actor):
-            status = developer_terms.status(session=session, actor=actor)
+    async def load(self):
+        status = await self._call(developer_terms.status)
         self.current_version = status.current_version
         self.accepted_version = status.accepted_version or ""
-        self.accepted_at = status.accepted_at.strftime("%Y-%m-%d") if status.accepted_at else ""
+        self.accepted_at = iso_utc(status.accepted_at)
         self.error = ""
         self.agreed = False
 
     @rx.event
-    def accept(self, form: dict):
+    async def accept(self, form: dict):
         if not self.agreed:
             self.error = "Tick the box to confirm you have read the terms."
             return None
         try:
-            with self._acting() as (session, actor):
-                status = developer_terms.accept(
-                    session=session, actor=actor, version=str(form.get("version", ""))
-                )
-        except Invalid as exc:
-            self.error = exc.message
+            status = await self._call(developer_terms.accept, version=str(form.get("version", "")))
+        except PortalError as exc:
+            self._show_error(exc, banner="error")
             return DeveloperTermsState.load
         self.terms_accepted = True
         self.accepted_version = status.accepted_version or ""
@@ -95,7 +92,7 @@ def developer_terms_page() -> rx.Component:
                     rx.badge(
                         rx.icon("check", size=12),
                         "Accepted ",
-                        DeveloperTermsState.accepted_at,
+                        local_time(DeveloperTermsState.accepted_at),
                         color_scheme="green",
                         variant="soft",
                     ),
