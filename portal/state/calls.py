@@ -81,10 +81,14 @@ def _anonymous(fn: Callable[..., T], kwargs: dict[str, Any]) -> T:
         return fn(session=session, **kwargs)
 
 
-async def call_as(fn: Callable[..., T], /, *, token: str, client: ClientInfo, **kwargs: Any) -> T:
+async def call_as(
+    fn: Callable[..., T], token: str, client: ClientInfo, /, **kwargs: Any
+) -> T:
     """`fn(session=, actor=, **kwargs)` in a worker thread, one transaction, as `token`'s Actor.
 
     Unauthenticated (no, revoked, expired or forged token) is raised before `fn` runs.
+    `token` and `client` are positional-only, so a service with its own `token=` argument (an
+    invitation's) can be called through here too.
     """
     return await asyncio.to_thread(_as_actor, fn, token, client, kwargs)
 

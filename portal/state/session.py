@@ -102,7 +102,7 @@ class SessionState(rx.State):
     async def _call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """`fn(session=, actor=, **kwargs)` off the event loop, in one transaction, as the
         person behind this browser. See portal/state/calls.py."""
-        return await call_as(fn, token=self._held_token(), client=self._client(), **kwargs)
+        return await call_as(fn, self._held_token(), self._client(), **kwargs)
 
     async def _check_session(self) -> None:
         """Raise Unauthenticated unless this browser has a live session (off the event loop).

@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import reflex as rx
-from sqlmodel import Session
 
 from portal import routes
 from portal.components.dates import iso_utc, local_time
 from portal.components.empty_state import empty_state
 from portal.components.forms import form_message
-from portal.domain.access import Actor
-from portal.domain.dto import GrantPublic, InvitationPublic
+from portal.domain.dto import InvitationPublic
 from portal.domain.errors import NotFound, PortalError
 from portal.layout import page
 from portal.pages.accounts.parts import invitation_state_badge, permission_badge
@@ -59,14 +57,6 @@ class InvitationView:
         )
 
 
-def _accept(*, session: Session, actor: Actor, invitation_token: str) -> GrantPublic:
-    # Renamed argument: `_call` keeps `token` for the session token.
-    return accounts.accept_invitation(session=session, actor=actor, token=invitation_token)
-
-
-def _decline(*, session: Session, actor: Actor, invitation_token: str) -> InvitationPublic:
-    return accounts.decline_invitation(session=session, actor=actor, token=invitation_token)
-
 
 class InvitationState(SessionState):
     found: bool = True
@@ -101,7 +91,7 @@ class InvitationState(SessionState):
     async def accept(self):
         self.answer_error = ""
         try:
-            granted = await self._call(_accept, invitation_token=self._token)
+            granted = await self._call(accounts.accept_invitation, token=self._token)
         except PortalError as exc:  # another email, expired, used, revoked, unknown token
             event = self._show_error(exc, banner="answer_error")
             await self._show()
@@ -123,7 +113,7 @@ class InvitationState(SessionState):
     async def decline(self):
         self.answer_error = ""
         try:
-            await self._call(_decline, invitation_token=self._token)
+            await self._call(accounts.decline_invitation, token=self._token)
         except PortalError as exc:
             event = self._show_error(exc, banner="answer_error")
             await self._show()
