@@ -81,9 +81,7 @@ def _anonymous(fn: Callable[..., T], kwargs: dict[str, Any]) -> T:
         return fn(session=session, **kwargs)
 
 
-async def call_as(
-    fn: Callable[..., T], token: str, client: ClientInfo, /, **kwargs: Any
-) -> T:
+async def call_as(fn: Callable[..., T], token: str, client: ClientInfo, /, **kwargs: Any) -> T:
     """`fn(session=, actor=, **kwargs)` in a worker thread, one transaction, as `token`'s Actor.
 
     Unauthenticated (no, revoked, expired or forged token) is raised before `fn` runs.

@@ -57,7 +57,6 @@ class InvitationView:
         )
 
 
-
 class InvitationState(SessionState):
     found: bool = True
     invitation: InvitationView = InvitationView()
