@@ -3,10 +3,16 @@
 - ``database``: a fresh, migrated SQLite database for this test (DATABASE_URL points at it;
   PORTAL_TEST_DATABASE=postgresql makes it a PostgreSQL one);
 - ``db``: a Session on that database;
-- ``postgres_url``: a throwaway PostgreSQL database, or a clean skip when no server answers.
+- ``postgres_url``: a throwaway, empty PostgreSQL database, or a clean skip when no server
+  answers; ``migrated_postgres_url``: the same, migrated to head.
 
-The schema comes from the real Alembic migrations, run once per test session into a template
-file that each test copies (a copy costs ~1 ms, a migration run ~80 ms).
+The schema comes from the real Alembic migrations, run once per test session (per xdist
+worker) into a template that each test copies: a SQLite file (a copy costs ~1 ms, a migration
+run ~80 ms), or a PostgreSQL template database (`CREATE DATABASE ... TEMPLATE` ~0.2 s, a
+migration run ~1 s).
+
+Passwords are hashed with cheap argon2 parameters in tests (see below); ``production_hashing``
+switches a test back to the production ones.
 """
 
 from __future__ import annotations
@@ -27,6 +33,23 @@ from sqlmodel import Session
 from portal import cli
 from portal.config import get_settings
 from portal.db import engine_for, get_engine
+from portal.services import passwords
+
+# A production argon2 hash costs ~50 ms of CPU, and factories hash a password for every user
+# they make: about a minute of the suite. In this process (and each xdist worker) hashes are
+# made with the cheapest argon2id parameters instead; tests/services/test_passwords.py checks
+# the production ones, and tests/test_cli.py the hash a real `portal create-user` stores.
+TEST_HASHING = passwords.Argon2Parameters(memory_cost=8, time_cost=1, parallelism=1)
+passwords.use_parameters(TEST_HASHING)
+
+
+@pytest.fixture
+def production_hashing() -> Iterator[None]:
+    """Hash with the production argon2 parameters for this test (~50 ms a hash)."""
+    previous = passwords.use_parameters(passwords.PRODUCTION)
+    yield
+    passwords.use_parameters(previous)
+
 
 # Where PostgreSQL tests create their throwaway databases (any database on the server works as
 # the maintenance connection). Override with PORTAL_TEST_POSTGRES_URL.
@@ -52,6 +75,11 @@ def use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     get_settings.cache_clear()
 
 
+def _worker() -> str:
+    """This xdist worker's name (gw0, gw1, ...), or "main" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated to head, once per test session, through the CLI's code path."""
@@ -67,16 +95,17 @@ def database(
     """A fresh migrated database for this test; yields its URL (also DATABASE_URL).
 
     SQLite by default. With PORTAL_TEST_DATABASE=postgresql, a throwaway PostgreSQL database
-    migrated for this test instead (slower; run it to catch dialect differences).
+    copied from the session's migrated template instead (run it to catch dialect differences).
+    Files Portal writes (export archives) go to the test's own folder.
     """
     if os.environ.get("PORTAL_TEST_DATABASE") == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-        cli.upgrade(url=url)
+        url = request.getfixturevalue("migrated_postgres_url")
     else:
         path = tmp_path / "portal.db"
         shutil.copyfile(request.getfixturevalue("migrated_template"), path)
         url = sqlite_url(path)
     use_database(monkeypatch, url)
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
     yield url
     engine_for(url).dispose()
     # monkeypatch restores the environment after this; the next get_settings() re-reads it.
@@ -91,9 +120,47 @@ def db(database: str) -> Iterator[Session]:
         yield session
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A new, empty PostgreSQL database (SQLAlchemy URL, psycopg driver), dropped afterwards."""
+# PostgreSQL ---------------------------------------------------------------------------------
+
+
+class PostgresServer:
+    """The maintenance connection: creates and drops this session's throwaway databases."""
+
+    def __init__(self, connection, server_url) -> None:
+        self._admin = connection
+        self._server = server_url
+
+    def url(self, name: str) -> str:
+        """The SQLAlchemy URL (psycopg driver) of database `name` on this server."""
+        return self._server.set(drivername="postgresql+psycopg", database=name).render_as_string(
+            hide_password=False
+        )
+
+    def create(self, prefix: str, *, template: str | None = None) -> str:
+        """A new database (empty, or a copy of `template`); returns its name. Names carry the
+        xdist worker and a random part: other test runs may share the server."""
+        name = f"{prefix}_{_worker()}_{uuid.uuid4().hex[:12]}"
+        copy = f' TEMPLATE "{template}"' if template else ""
+        self._admin.execute(f'CREATE DATABASE "{name}"{copy}')
+        return name
+
+    def drop(self, name: str) -> None:
+        # FORCE ends connections a test left open (pooled engines) that would block the drop.
+        self._admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def seal(self, name: str) -> None:
+        """Make `name` a template nobody can connect to, so nothing blocks copying it."""
+        self._admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        self._admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The PostgreSQL server the tests use, or a clean skip when none answers."""
     psycopg = pytest.importorskip("psycopg")
     server = make_url(POSTGRES_ADMIN_URL)
     conninfo = server.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -103,18 +170,38 @@ def postgres_url() -> Iterator[str]:
     except psycopg.OperationalError as exc:
         reason = " ".join(str(exc).split())
         pytest.skip(f"no PostgreSQL server answers at {shown}: {reason}")
-    name = f"portal_test_{uuid.uuid4().hex[:12]}"
     with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield server.set(drivername="postgresql+psycopg", database=name).render_as_string(
-                hide_password=False
-            )
-        finally:
-            # Connections a test left open (pooled engines) would block DROP DATABASE.
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            )
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        yield PostgresServer(admin, server)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> Iterator[str]:
+    """A PostgreSQL database migrated to head once per test session (and xdist worker),
+    through the CLI's code path; its name, for `CREATE DATABASE ... TEMPLATE`."""
+    name = postgres_server.create("portal_template")
+    try:
+        cli.upgrade(url=postgres_server.url(name))  # a private engine, closed when done
+        postgres_server.seal(name)
+        yield name
+    finally:
+        postgres_server.drop(name)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A new, empty PostgreSQL database (SQLAlchemy URL, psycopg driver), dropped afterwards."""
+    name = postgres_server.create("portal_test")
+    try:
+        yield postgres_server.url(name)
+    finally:
+        postgres_server.drop(name)
+
+
+@pytest.fixture
+def migrated_postgres_url(postgres_server: PostgresServer, postgres_template: str) -> Iterator[str]:
+    """A new PostgreSQL database already migrated to head (a copy of the template)."""
+    name = postgres_server.create("portal_test", template=postgres_template)
+    try:
+        yield postgres_server.url(name)
+    finally:
+        postgres_server.drop(name)

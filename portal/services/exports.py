@@ -206,11 +206,6 @@ def archive_for_download(*, session: Session, actor: Actor, process_id: int | st
     return path
 
 
-def download_name(process_id: int, slug: str | None = None) -> str:
-    """A file name for the browser: `<slug>-export-<id>.zip`."""
-    return f"{slug or 'workspace'}-export-{int(process_id)}.zip"
-
-
 def _export_entity(table_name: str) -> processes.StepFunction:
     def export_entity(ctx: processes.StepContext) -> None:
         table = SQLModel.metadata.tables[table_name]

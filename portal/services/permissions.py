@@ -154,14 +154,6 @@ def require_workspace_write(
     return workspace
 
 
-def readable_accounts(actor: Actor):
-    """A where-clause: the accounts the actor holds a grant on (workspace grants do not count)."""
-    account_ids = select(PermissionGrant.account_id).where(
-        PermissionGrant.user_id == actor.user_id, col(PermissionGrant.account_id).is_not(None)
-    )
-    return col(Account.id).in_(account_ids)
-
-
 def readable_workspaces(actor: Actor):
     """A where-clause: the workspaces the actor can read, directly or through the account."""
     account_ids = select(PermissionGrant.account_id).where(
