@@ -2,7 +2,13 @@
 
 One server per test session on a free port, with its own database (a temporary SQLite file,
 or a throwaway PostgreSQL database when PORTAL_TEST_DATABASE=postgresql). Tests reach the same
-database through `server.sql(...)` to set up what a person could not (an expired session).
+database through `server.sql(...)` and `server.db()` to set up what a person could not (an
+expired session), and to skip what other tests already cover: `server.person(...)` makes a
+user through the services and `server.sign_in(page, email)` gives the browser a session cookie
+without the sign-in form (test_auth_flows.py signs up and signs in for real).
+
+Under pytest-xdist every browser test runs on one worker (the `e2e` xdist group, with
+`--dist loadgroup`), so the app is built and started once.
 """
 
 from __future__ import annotations
@@ -25,13 +31,19 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, pool, text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from portal.config import get_settings
 from portal.db import engine_for, transaction
+from portal.domain.access import ClientInfo
+from portal.models import User
+from portal.services import auth, sessions
+from tests.e2e.helpers import PASSWORD, open_page, unique_email
 
 ROOT = Path(__file__).resolve().parents[2]
+E2E = Path(__file__).resolve().parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -44,6 +56,16 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test: on one xdist worker (one build, one server), and a timeout on the
+    test itself; the server fixture has its own deadline for the build."""
+    for item in items:
+        if E2E in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+            item.add_marker(pytest.mark.timeout(120, func_only=True))
 
 
 def _free_port() -> int:
@@ -107,6 +129,41 @@ class Server:
             else:
                 os.environ["DATABASE_URL"] = previous
             get_settings.cache_clear()
+
+    def person(
+        self,
+        email: str | None = None,
+        name: str = "Sam Tester",
+        *,
+        password: str = PASSWORD,
+        account_name: str = "",
+        platform_admin: bool = False,
+    ) -> str:
+        """A user with their own account, made through the services; returns the email."""
+        email = email or unique_email("person")
+        with self.db() as session:
+            auth.create_user(
+                session=session,
+                email=email,
+                name=name,
+                password=password,
+                account_name=account_name,
+                is_platform_admin=platform_admin,
+            )
+        return email
+
+    def sign_in(self, page: Page, email: str) -> None:
+        """Sign `email` in on this browser as the sign-in form would (a new server-side session
+        in the cookie), without the form; lands on the dashboard."""
+        with self.db() as session:
+            user = session.exec(select(User).where(User.email == email)).one()
+            client = ClientInfo(ip_address="127.0.0.1", user_agent="e2e")
+            token = sessions.issue(session=session, user=user, client=client)
+        page.context.add_cookies(
+            [{"name": "portal_session", "value": token, "url": self.url, "sameSite": "Strict"}]
+        )
+        open_page(page, "/")
+        expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -197,6 +254,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, coderunner_url: str) -> Ite
         REFLEX_PERF_MODE="raise",
         PORTAL_DEV_OUTBOX="1",  # the reset test reads its link there; prod mode hides it
         PORTAL_CODERUNNER_URL=coderunner_url,
+        PORTAL_DATA_DIR=str(tmp / "data"),  # export archives
     )
     if os.environ.get("PORTAL_TEST_REDIS_URL"):
         env["REDIS_URL"] = os.environ["PORTAL_TEST_REDIS_URL"]  # the Redis state manager
@@ -262,6 +320,19 @@ def server(tmp_path_factory: pytest.TempPathFactory, coderunner_url: str) -> Ite
 @pytest.fixture(scope="session")
 def base_url(server: Server) -> str:
     return server.url
+
+
+@pytest.fixture
+def signed_in(server: Server, page: Page):
+    """signed_in(name=...) -> email: a new person with their own account, signed in on `page`
+    (server.person, then server.sign_in), on the dashboard."""
+
+    def sign_in_new_person(name: str = "Sam Tester") -> str:
+        email = server.person(name=name)
+        server.sign_in(page, email)
+        return email
+
+    return sign_in_new_person
 
 
 @pytest.fixture

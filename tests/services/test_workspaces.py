@@ -385,7 +385,11 @@ def test_list_environments(db, actor, account_id):
     assert [e.name for e in envs] == ["dev", "staging", "prod"]
 
 
-@pytest.mark.parametrize("bad", ["not-a-uuid", str(uuid.uuid4()), ""])
+@pytest.mark.parametrize(
+    "bad",
+    ["not-a-uuid", str(uuid.uuid4()), ""],
+    ids=["malformed", "unknown", "empty"],  # one name in every xdist worker
+)
 def test_unknown_workspace_ids_are_not_found(db, actor, bad):
     with pytest.raises(NotFound):
         workspaces.get_workspace_detail(session=db, actor=actor, workspace_id=bad)
