@@ -1,7 +1,8 @@
 """Browser tests: Portal runs for real (`reflex run --env prod`) and Chromium drives it.
 
-One server per test session on a free port, with its own database (a temporary SQLite file,
-or a throwaway PostgreSQL database when PORTAL_TEST_DATABASE=postgresql). Tests reach the same
+One server per test session on a free port, with its own database (a copy of the session's
+migrated template: a SQLite file, or a throwaway PostgreSQL database when
+PORTAL_TEST_DATABASE=postgresql). Tests reach the same
 database through `server.sql(...)` and `server.db()` to set up what a person could not (an
 expired session), and to skip what other tests already cover: `server.person(...)` makes a
 user through the services and `server.sign_in(page, email)` gives the browser a session cookie
@@ -22,7 +23,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +40,7 @@ from portal.db import engine_for, transaction
 from portal.domain.access import ClientInfo
 from portal.models import User
 from portal.services import auth, sessions
+from tests.conftest import sqlite_url
 from tests.e2e.helpers import PASSWORD, open_page, unique_email
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,28 +178,21 @@ class Server:
         )
 
 
-def _database_for_run(tmp: Path) -> tuple[str, callable]:
+@pytest.fixture(scope="session")
+def server_database(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
+    """The server's database, migrated: a copy of the session's migrated template (a SQLite
+    file, or with PORTAL_TEST_DATABASE=postgresql a PostgreSQL database); yields its URL."""
     if os.environ.get("PORTAL_TEST_DATABASE") == "postgresql":
-        import psycopg
-
-        admin_url = os.environ.get(
-            "PORTAL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        )
-        name = f"portal_e2e_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-
-        def drop() -> None:
-            with psycopg.connect(admin_url, autocommit=True) as admin:
-                admin.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                    (name,),
-                )
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-        base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-        return f"{base}/{name}", drop
-    return f"sqlite:///{tmp / 'portal-e2e.db'}", lambda: None
+        postgres = request.getfixturevalue("postgres_server")
+        name = postgres.create("portal_e2e", template=request.getfixturevalue("postgres_template"))
+        try:
+            yield postgres.url(name)
+        finally:
+            postgres.drop(name)
+    else:
+        path = tmp_path_factory.mktemp("e2e-database") / "portal-e2e.db"
+        shutil.copyfile(request.getfixturevalue("migrated_template"), path)
+        yield sqlite_url(path)
 
 
 class _CoderunnerStub(BaseHTTPRequestHandler):
@@ -236,9 +230,11 @@ def coderunner_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, coderunner_url: str) -> Iterator[Server]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, server_database: str, coderunner_url: str
+) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("e2e")
-    database_url, drop_database = _database_for_run(tmp)
+    database_url = server_database
     port = _free_port()
     url = f"http://localhost:{port}"
     env = {
@@ -258,14 +254,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, coderunner_url: str) -> Ite
     )
     if os.environ.get("PORTAL_TEST_REDIS_URL"):
         env["REDIS_URL"] = os.environ["PORTAL_TEST_REDIS_URL"]  # the Redis state manager
-    subprocess.run(
-        [sys.executable, "-m", "portal", "migrate"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
     log = (tmp / "reflex.log").open("w")
     process = subprocess.Popen(
         [
@@ -314,7 +302,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, coderunner_url: str) -> Ite
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
-        drop_database()
 
 
 @pytest.fixture(scope="session")
