@@ -62,6 +62,42 @@ POSTGRES_ADMIN_URL = os.environ.get(
 _SETTINGS_PREFIXES = ("PORTAL_", "SMTP_")
 
 
+# pytest-xdist (make test) ------------------------------------------------------------------
+
+BROWSER_TESTS = "tests/e2e/"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests first: they take longest, so under xdist they start at once."""
+    items.sort(key=lambda item: not item.nodeid.startswith(BROWSER_TESTS))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadgroup` for this suite: every browser test on one worker (one frontend
+    build, one server), the other tests one by one on whichever worker is free.
+
+    pytest-xdist 3.8 groups by renaming each test's node id, which pytest 9 no longer reads;
+    this scheduler groups by path instead."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def __init__(self, config: pytest.Config, log=None) -> None:
+            super().__init__(config, log)
+            # Units in collection order (browser tests first), not largest first.
+            config.option.loadscopereorder = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            return "e2e" if nodeid.startswith(BROWSER_TESTS) else nodeid
+
+    return BrowserTestsTogether(config, log)
+
+
+# Databases ----------------------------------------------------------------------------------
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 

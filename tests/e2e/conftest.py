@@ -8,8 +8,8 @@ expired session), and to skip what other tests already cover: `server.person(...
 user through the services and `server.sign_in(page, email)` gives the browser a session cookie
 without the sign-in form (test_auth_flows.py signs up and signs in for real).
 
-Under pytest-xdist every browser test runs on one worker (the `e2e` xdist group, with
-`--dist loadgroup`), so the app is built and started once.
+Under pytest-xdist (`--dist loadgroup`, see tests/conftest.py) every browser test runs on one
+worker, so the app is built and started once.
 """
 
 from __future__ import annotations
@@ -59,14 +59,11 @@ CHROMIUM_ARGS = [
 pytestmark = pytest.mark.e2e
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the group marks
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every browser test: on one xdist worker (one build, one server), and a timeout on the
-    test itself; the server fixture has its own deadline for the build."""
-    for item in items:
-        if E2E in item.path.parents:
-            item.add_marker(pytest.mark.xdist_group("e2e"))
-            item.add_marker(pytest.mark.timeout(120, func_only=True))
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """A timeout on each browser test itself; the server fixture has its own deadline for
+    the build. (Under xdist they all run on one worker: see tests/conftest.py.)"""
+    if E2E in item.path.parents:
+        item.add_marker(pytest.mark.timeout(120, func_only=True))
 
 
 def _free_port() -> int:
