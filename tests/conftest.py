@@ -67,30 +67,41 @@ _SETTINGS_PREFIXES = ("PORTAL_", "SMTP_")
 BROWSER_TESTS = "tests/e2e/"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The browser tests first: they take longest, so under xdist they start at once."""
-    items.sort(key=lambda item: not item.nodeid.startswith(BROWSER_TESTS))
-
-
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """`--dist loadgroup` for this suite: every browser test on one worker (one frontend
-    build, one server), the other tests one by one on whichever worker is free.
+    build, one server), the other tests load-balanced over the workers.
 
-    pytest-xdist 3.8 groups by renaming each test's node id, which pytest 9 no longer reads;
-    this scheduler groups by path instead."""
+    pytest-xdist 3.8 groups tests by renaming their node ids, which pytest 9 no longer reads
+    (and schemathesis' per-operation tests share one node id there, which xdist's group
+    scheduler collapses into one test). This scheduler is xdist's `load` one, by test index,
+    with the browser tests sent to the first worker at the start."""
     if config.getvalue("dist") != "loadgroup":
         return None
-    from xdist.scheduler import LoadScopeScheduling
+    from xdist.scheduler import LoadScheduling
 
-    class BrowserTestsTogether(LoadScopeScheduling):
-        def __init__(self, config: pytest.Config, log=None) -> None:
-            super().__init__(config, log)
-            # Units in collection order (browser tests first), not largest first.
-            config.option.loadscopereorder = False
-
-        def _split_scope(self, nodeid: str) -> str:
-            return "e2e" if nodeid.startswith(BROWSER_TESTS) else nodeid
+    class BrowserTestsTogether(LoadScheduling):
+        def schedule(self) -> None:
+            if self.collection is not None or not self._check_nodes_have_same_collection():
+                return super().schedule()  # rescheduling, or the error for differing tests
+            collection = next(iter(self.node2collection.values()))
+            browser = [i for i, nodeid in enumerate(collection) if nodeid.startswith(BROWSER_TESTS)]
+            if not browser or len(self.nodes) < 2:
+                return super().schedule()
+            self.collection = collection
+            self.maxschedchunk = self.maxschedchunk or len(collection)
+            self.pending[:] = [i for i in range(len(collection)) if i not in set(browser)]
+            first, *others = self.nodes
+            self.node2pending[first].extend(browser)
+            first.send_runtest_some(browser)
+            # The first worker gets more once its browser tests are nearly done (check_schedule
+            # holds back while a worker is busy with long tests).
+            chunk = max(2, len(self.pending) // len(self.nodes) // 4)
+            for node in others:
+                self._send_tests(node, chunk)
+            if not self.pending:
+                for node in self.nodes:
+                    node.shutdown()
 
     return BrowserTestsTogether(config, log)
 
