@@ -82,15 +82,20 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
     class BrowserTestsTogether(LoadScheduling):
         def schedule(self) -> None:
-            if self.collection is not None or not self._check_nodes_have_same_collection():
-                return super().schedule()  # rescheduling, or the error for differing tests
-            collection = next(iter(self.node2collection.values()))
+            collections = list(self.node2collection.values())
+            if (
+                self.collection is not None  # rescheduling
+                or len(self.nodes) < 2
+                or any(c != collections[0] for c in collections)  # xdist reports the error
+            ):
+                return super().schedule()
+            collection = collections[0]
             browser = [i for i, nodeid in enumerate(collection) if nodeid.startswith(BROWSER_TESTS)]
-            if not browser or len(self.nodes) < 2:
+            if not browser:
                 return super().schedule()
             self.collection = collection
             self.maxschedchunk = self.maxschedchunk or len(collection)
-            self.pending[:] = [i for i in range(len(collection)) if i not in set(browser)]
+            self.pending[:] = [i for i in range(len(collection)) if i not in browser]
             first, *others = self.nodes
             self.node2pending[first].extend(browser)
             first.send_runtest_some(browser)
@@ -153,6 +158,7 @@ def database(
         url = sqlite_url(path)
     use_database(monkeypatch, url)
     monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
     yield url
     engine_for(url).dispose()
     # monkeypatch restores the environment after this; the next get_settings() re-reads it.
