@@ -14,6 +14,8 @@ worker, so the app is built and started once.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -21,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -227,8 +230,28 @@ def coderunner_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def web_build_lock() -> Iterator[None]:
+    """One test server at a time per checkout: each builds the frontend into ROOT/.web, and a
+    second build there would switch the first server's pages to the second server. Under
+    xdist, `--dist loadgroup` keeps the browser tests on one worker (tests/conftest.py)."""
+    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    with (Path(tempfile.gettempdir()) / f"portal-e2e-{digest}.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pytest.fail(
+                f"another test run has a Portal server built from {ROOT}/.web; run the browser "
+                "tests in one process (make test: -n ... --dist loadgroup)"
+            )
+        yield
+
+
+@pytest.fixture(scope="session")
 def server(
-    tmp_path_factory: pytest.TempPathFactory, server_database: str, coderunner_url: str
+    tmp_path_factory: pytest.TempPathFactory,
+    web_build_lock: None,
+    server_database: str,
+    coderunner_url: str,
 ) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("e2e")
     database_url = server_database
