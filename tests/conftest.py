@@ -280,7 +280,7 @@ class TemplateCopies:
 
     def close(self) -> None:
         while self._coming:
-            self._server.drop(self._coming.popleft().result(timeout=120))
+            self._server.drop_later(self._coming.popleft().result(timeout=120))
 
 
 @pytest.fixture(scope="session")
@@ -316,7 +316,7 @@ def postgres_template(postgres_server: PostgresServer) -> Iterator[str]:
         postgres_server.seal(name)
         yield name
     finally:
-        postgres_server.drop(name)
+        postgres_server.drop_later(name)  # after the copies: postgres_copies ends first
 
 
 @pytest.fixture(scope="session")
