@@ -36,13 +36,17 @@ run: setup
 	@echo ""
 	$(BIN)/reflex run
 
+# pytest-xdist: one test process per CPU. The browser tests form one xdist group, so they run
+# on a single worker (one frontend build, one server) while the others take the rest.
+PYTEST_XDIST ?= -n logical --dist loadgroup
+
 ## make test: set up with the test extras, make sure a Chromium exists, lint, run every test.
 test: setup-dev chromium lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_XDIST)
 
-## make test-postgres: the same suite on a throwaway PostgreSQL database (127.0.0.1:5432).
+## make test-postgres: the same suite on throwaway PostgreSQL databases (127.0.0.1:5432).
 test-postgres: setup-dev chromium
-	PORTAL_TEST_DATABASE=postgresql $(BIN)/pytest
+	PORTAL_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_XDIST)
 
 ## make bench: Portal beside bare baselines, issue 7's figures (a few minutes; it builds and
 ## starts Portal and a blank Reflex app). Options: make bench BENCH_ARGS="--only api,js".

@@ -3,18 +3,27 @@
 - ``database``: a fresh, migrated SQLite database for this test (DATABASE_URL points at it;
   PORTAL_TEST_DATABASE=postgresql makes it a PostgreSQL one);
 - ``db``: a Session on that database;
-- ``postgres_url``: a throwaway PostgreSQL database, or a clean skip when no server answers.
+- ``postgres_url``: a throwaway, empty PostgreSQL database, or a clean skip when no server
+  answers; ``migrated_postgres_url``: the same, migrated to head.
 
-The schema comes from the real Alembic migrations, run once per test session into a template
-file that each test copies (a copy costs ~1 ms, a migration run ~80 ms).
+The schema comes from the real Alembic migrations, run once per test session (per xdist
+worker) into a template that each test copies: a SQLite file (a copy costs ~1 ms, a migration
+run ~80 ms), or a PostgreSQL template database (`CREATE DATABASE ... TEMPLATE` ~0.2 s, a
+migration run ~1 s).
+
+Passwords are hashed with cheap argon2 parameters in tests (see below); ``production_hashing``
+switches a test back to the production ones.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -27,6 +36,23 @@ from sqlmodel import Session
 from portal import cli
 from portal.config import get_settings
 from portal.db import engine_for, get_engine
+from portal.services import passwords
+
+# A production argon2 hash costs ~50 ms of CPU, and factories hash a password for every user
+# they make: about a minute of the suite. In this process (and each xdist worker) hashes are
+# made with the cheapest argon2id parameters instead; tests/services/test_passwords.py checks
+# the production ones, and tests/test_cli.py the hash a real `portal create-user` stores.
+TEST_HASHING = passwords.Argon2Parameters(memory_cost=8, time_cost=1, parallelism=1)
+passwords.use_parameters(TEST_HASHING)
+
+
+@pytest.fixture
+def production_hashing() -> Iterator[None]:
+    """Hash with the production argon2 parameters for this test (~50 ms a hash)."""
+    previous = passwords.use_parameters(passwords.PRODUCTION)
+    yield
+    passwords.use_parameters(previous)
+
 
 # Where PostgreSQL tests create their throwaway databases (any database on the server works as
 # the maintenance connection). Override with PORTAL_TEST_POSTGRES_URL.
@@ -37,6 +63,58 @@ POSTGRES_ADMIN_URL = os.environ.get(
 # Settings a developer's shell might carry that would change what the services do
 # (PORTAL_TEST_* configure the tests themselves and stay).
 _SETTINGS_PREFIXES = ("PORTAL_", "SMTP_")
+
+
+# pytest-xdist (make test) ------------------------------------------------------------------
+
+BROWSER_TESTS = "tests/e2e/"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadgroup` for this suite: every browser test on one worker (one frontend
+    build, one server), the other tests load-balanced over the workers.
+
+    pytest-xdist 3.8 groups tests by renaming their node ids, which pytest 9 no longer reads
+    (and schemathesis' per-operation tests share one node id there, which xdist's group
+    scheduler collapses into one test). This scheduler is xdist's `load` one, by test index,
+    with the browser tests sent to the first worker at the start."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScheduling
+
+    class BrowserTestsTogether(LoadScheduling):
+        def schedule(self) -> None:
+            collections = list(self.node2collection.values())
+            if (
+                self.collection is not None  # rescheduling
+                or len(self.nodes) < 2
+                or any(c != collections[0] for c in collections)  # xdist reports the error
+            ):
+                return super().schedule()
+            collection = collections[0]
+            browser = [i for i, nodeid in enumerate(collection) if nodeid.startswith(BROWSER_TESTS)]
+            if not browser:
+                return super().schedule()
+            self.collection = collection
+            self.maxschedchunk = self.maxschedchunk or len(collection)
+            self.pending[:] = [i for i in range(len(collection)) if i not in browser]
+            first, *others = self.nodes
+            self.node2pending[first].extend(browser)
+            first.send_runtest_some(browser)
+            # The first worker gets more once its browser tests are nearly done (check_schedule
+            # holds back while a worker is busy with long tests).
+            chunk = max(2, len(self.pending) // len(self.nodes) // 4)
+            for node in others:
+                self._send_tests(node, chunk)
+            if not self.pending:
+                for node in self.nodes:
+                    node.shutdown()
+
+    return BrowserTestsTogether(config, log)
+
+
+# Databases ----------------------------------------------------------------------------------
 
 
 def sqlite_url(path: Path) -> str:
@@ -50,6 +128,11 @@ def use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
             monkeypatch.delenv(name)
     monkeypatch.setenv("DATABASE_URL", url)
     get_settings.cache_clear()
+
+
+def _worker() -> str:
+    """This xdist worker's name (gw0, gw1, ...), or "main" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @pytest.fixture(scope="session")
@@ -67,16 +150,18 @@ def database(
     """A fresh migrated database for this test; yields its URL (also DATABASE_URL).
 
     SQLite by default. With PORTAL_TEST_DATABASE=postgresql, a throwaway PostgreSQL database
-    migrated for this test instead (slower; run it to catch dialect differences).
+    copied from the session's migrated template instead (run it to catch dialect differences).
+    Files Portal writes (export archives) go to the test's own folder.
     """
     if os.environ.get("PORTAL_TEST_DATABASE") == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-        cli.upgrade(url=url)
+        url = request.getfixturevalue("migrated_postgres_url")
     else:
         path = tmp_path / "portal.db"
         shutil.copyfile(request.getfixturevalue("migrated_template"), path)
         url = sqlite_url(path)
     use_database(monkeypatch, url)
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
     yield url
     engine_for(url).dispose()
     # monkeypatch restores the environment after this; the next get_settings() re-reads it.
@@ -91,30 +176,177 @@ def db(database: str) -> Iterator[Session]:
         yield session
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A new, empty PostgreSQL database (SQLAlchemy URL, psycopg driver), dropped afterwards."""
+# PostgreSQL ---------------------------------------------------------------------------------
+
+
+class PostgresServer:
+    """Maintenance connections (one per thread): create and drop this session's throwaway
+    databases, mostly in the background.
+
+    A CREATE DATABASE waits ~0.1 s on the server's disk, and three side by side take little
+    longer than one: `copies` makes copies of a template ahead of the tests that take them. A
+    DROP DATABASE forces a checkpoint (0.3 s, seconds under load), and drops that run together
+    share one: `drop_later` gathers databases and drops a batch of them at once (12 at a time),
+    which keeps checkpoints out of the way of the tests."""
+
+    DROP_BATCH = 128
+
+    def __init__(self, connect, server_url) -> None:
+        self._connect = connect
+        self._server = server_url
+        self._local = threading.local()
+        self._connections = []
+        self._background = ThreadPoolExecutor(max_workers=3, thread_name_prefix="pg-create")
+        self._dropping = ThreadPoolExecutor(max_workers=12, thread_name_prefix="pg-drop")
+        self._to_drop: list[str] = []
+        self._drops: list[Future] = []
+
+    def _admin(self):
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._connect()
+            self._connections.append(connection)
+        return connection
+
+    def url(self, name: str) -> str:
+        """The SQLAlchemy URL (psycopg driver) of database `name` on this server."""
+        return self._server.set(drivername="postgresql+psycopg", database=name).render_as_string(
+            hide_password=False
+        )
+
+    def create(self, prefix: str, *, template: str | None = None) -> str:
+        """A new database (empty, or a copy of `template`); returns its name. Names carry the
+        xdist worker and a random part: other test runs may share the server."""
+        name = f"{prefix}_{_worker()}_{uuid.uuid4().hex[:12]}"
+        copy = f' TEMPLATE "{template}"' if template else ""
+        self._admin().execute(f'CREATE DATABASE "{name}"{copy}')
+        return name
+
+    def drop(self, name: str) -> None:
+        # FORCE ends connections a test left open (pooled engines) that would block the drop.
+        self._admin().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop_later(self, name: str) -> None:
+        """Drop `name` in the background with the next batch; close() drops what is left and
+        reports any failure."""
+        self._to_drop.append(name)
+        if len(self._to_drop) >= self.DROP_BATCH:
+            self._drop_batch()
+
+    def _drop_batch(self) -> None:
+        batch, self._to_drop = self._to_drop, []
+        self._drops += [self._dropping.submit(self.drop, name) for name in batch]
+
+    def seal(self, name: str) -> None:
+        """Make `name` a template nobody can connect to, so nothing blocks copying it."""
+        self._admin().execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        self._admin().execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+
+    def copies(self, template: str, *, ahead: int = 3) -> TemplateCopies:
+        return TemplateCopies(self, template, ahead)
+
+    def submit(self, function, *args, **kwargs) -> Future:
+        return self._background.submit(function, *args, **kwargs)
+
+    def close(self) -> None:
+        self._drop_batch()
+        self._background.shutdown(wait=True)
+        self._dropping.shutdown(wait=True)
+        for connection in self._connections:
+            connection.close()
+        for dropped in self._drops:
+            dropped.result()  # a database left behind fails the session's teardown
+
+
+class TemplateCopies:
+    """Copies of a template database, `ahead` of them always being made in the background."""
+
+    def __init__(self, server: PostgresServer, template: str, ahead: int) -> None:
+        self._server = server
+        self._template = template
+        self._coming = deque(self._order() for _ in range(ahead))
+
+    def _order(self) -> Future:
+        return self._server.submit(self._server.create, "portal_test", template=self._template)
+
+    def take(self) -> str:
+        """A new database, migrated (a copy of the template); the caller drops it."""
+        name = self._coming.popleft().result(timeout=120)
+        self._coming.append(self._order())
+        return name
+
+    def close(self) -> None:
+        while self._coming:
+            self._server.drop_later(self._coming.popleft().result(timeout=120))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The PostgreSQL server the tests use, or a clean skip when none answers."""
     psycopg = pytest.importorskip("psycopg")
     server = make_url(POSTGRES_ADMIN_URL)
     conninfo = server.set(drivername="postgresql").render_as_string(hide_password=False)
     shown = server.render_as_string(hide_password=True)
+
+    def connect():
+        return psycopg.connect(conninfo, autocommit=True, connect_timeout=3)
+
     try:
-        admin = psycopg.connect(conninfo, autocommit=True, connect_timeout=3)
+        connect().close()
     except psycopg.OperationalError as exc:
         reason = " ".join(str(exc).split())
         pytest.skip(f"no PostgreSQL server answers at {shown}: {reason}")
-    name = f"portal_test_{uuid.uuid4().hex[:12]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield server.set(drivername="postgresql+psycopg", database=name).render_as_string(
-                hide_password=False
-            )
-        finally:
-            # Connections a test left open (pooled engines) would block DROP DATABASE.
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            )
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    postgres = PostgresServer(connect, server)
+    try:
+        yield postgres
+    finally:
+        postgres.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> Iterator[str]:
+    """A PostgreSQL database migrated to head once per test session (and xdist worker),
+    through the CLI's code path; its name, for `CREATE DATABASE ... TEMPLATE`."""
+    name = postgres_server.create("portal_template")
+    try:
+        cli.upgrade(url=postgres_server.url(name))  # a private engine, closed when done
+        postgres_server.seal(name)
+        yield name
+    finally:
+        postgres_server.drop_later(name)  # after the copies: postgres_copies ends first
+
+
+@pytest.fixture(scope="session")
+def postgres_copies(postgres_server: PostgresServer, postgres_template: str):
+    """Migrated databases for this session's tests, made ahead (see PostgresServer)."""
+    copies = postgres_server.copies(postgres_template)
+    try:
+        yield copies
+    finally:
+        copies.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A new, empty PostgreSQL database (SQLAlchemy URL, psycopg driver), dropped afterwards."""
+    name = postgres_server.create("portal_test")
+    try:
+        yield postgres_server.url(name)
+    finally:
+        postgres_server.drop_later(name)
+
+
+@pytest.fixture
+def migrated_postgres_url(
+    postgres_server: PostgresServer, postgres_copies: TemplateCopies
+) -> Iterator[str]:
+    """A new PostgreSQL database already migrated to head (a copy of the template)."""
+    name = postgres_copies.take()
+    try:
+        yield postgres_server.url(name)
+    finally:
+        postgres_server.drop_later(name)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -100,7 +103,8 @@ def test_migrate_seed_and_create_user(tmp_path):
     with Session(engine) as session:
         user = session.exec(select(User).where(User.email == "admin@example.com")).one()
         assert user.is_platform_admin
-        assert user.password_hash.startswith("$argon2id$")
+        # The production parameters: the suite's cheap ones are for its own process only.
+        assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
         assert "Platform" in session.exec(select(Account.name)).all()
     engine.dispose()
 
@@ -133,23 +137,33 @@ def test_worker_stops_cleanly_on_sigterm(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    # readline() blocks until the worker prints: read on a thread, so the deadline can fire.
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(
+        target=lambda: [lines.put(line) for line in iter(process.stdout.readline, "")],
+        daemon=True,
+    )
+    reader.start()
+    output: list[str] = []
     try:
-        lines = []
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            lines.append(line)
-            if "housekeeping:" in line or not line:
-                break
-        assert any("housekeeping:" in line for line in lines), lines
+        while not any("housekeeping:" in line for line in output):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                pytest.fail(f"no housekeeping round within 30 s: {output}")
+            with contextlib.suppress(queue.Empty):
+                output.append(lines.get(timeout=remaining))
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=10)
+        process.wait(timeout=10)
+        reader.join(timeout=10)  # the rest of the output, up to end of file
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+    while not lines.empty():
+        output.append(lines.get_nowait())
     assert process.returncode == 0
-    assert "worker stopped" in output
+    assert "worker stopped" in "".join(output)
 
 
 # In-process: argument errors, and the password prompt (a subprocess has no terminal).

@@ -2,26 +2,59 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from passlib.context import CryptContext
 from passlib.utils import MAX_PASSWORD_SIZE
 
 from portal.domain.errors import Invalid
 
+
+@dataclass(frozen=True)
+class Argon2Parameters:
+    memory_cost: int  # KiB
+    time_cost: int
+    parallelism: int
+
+
 # OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1. A hash made with other
 # parameters is re-hashed on the next successful sign-in (verify_and_update).
-_context = CryptContext(
-    schemes=["argon2"],
-    argon2__type="ID",
-    argon2__memory_cost=19 * 1024,
-    argon2__time_cost=2,
-    argon2__parallelism=1,
-)
+PRODUCTION = Argon2Parameters(memory_cost=19 * 1024, time_cost=2, parallelism=1)
+
+
+def _context_for(parameters: Argon2Parameters) -> CryptContext:
+    return CryptContext(
+        schemes=["argon2"],
+        argon2__type="ID",
+        argon2__memory_cost=parameters.memory_cost,
+        argon2__time_cost=parameters.time_cost,
+        argon2__parallelism=parameters.parallelism,
+    )
+
+
+_parameters = PRODUCTION
+_context = _context_for(PRODUCTION)
+# Verified against when the email has no account, so both paths cost one argon2 verify.
+_DUMMY_HASH = _context.hash("portal-dummy-password-for-timing")
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
 
-# Verified against when the email has no account, so both paths cost one argon2 verify.
-_DUMMY_HASH = _context.hash("portal-dummy-password-for-timing")
+
+def use_parameters(parameters: Argon2Parameters) -> Argon2Parameters:
+    """Hash with `parameters` from now on, in this process; returns the ones in use before.
+
+    For the test suite only: a production hash costs ~50 ms of CPU and the suite makes
+    thousands, so tests/conftest.py switches to cheap parameters (and tests that check the
+    production ones switch back). Nothing in portal calls this: production hashes with
+    PRODUCTION.
+    """
+    global _parameters, _context, _DUMMY_HASH
+    previous = _parameters
+    _parameters = parameters
+    _context = _context_for(parameters)
+    _DUMMY_HASH = _context.hash("portal-dummy-password-for-timing")
+    return previous
 
 
 def check_policy(password: str, *, field: str = "password") -> None:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from portal.models import Workspace
+from portal.api.app import create_api
+from portal.models import AuditEvent, Environment, Process, Workspace
+from portal.services import provisioning
 from tests.api.conftest import set_status
 from tests.factories import make_workspace
 
@@ -362,10 +365,33 @@ def test_export_is_202_with_a_readable_location(client, world):
     assert [s["name"] for s in process.json()["steps"]][-1] == "write archive"
 
 
-def test_api_changes_are_one_transaction_each(client, world, db):
-    """A refused write leaves nothing behind: no row, no audit event."""
-    before = len(db.exec(select(Workspace)).all())
-    client.post(
-        "/v1/workspaces", json={"account_id": world.account_a, "name": " "}, headers=world.alice
-    )
-    assert len(db.exec(select(Workspace)).all()) == before
+def test_api_changes_are_one_transaction_each(world, db, monkeypatch):
+    """A change that fails halfway leaves nothing behind: the workspace and its environments
+    are written before the provisioning saga starts, and when that fails the request's one
+    transaction takes them back, with no audit event. The same request that succeeds leaves
+    all of them."""
+
+    def rows() -> tuple[int, ...]:
+        db.expire_all()
+        return tuple(
+            len(db.exec(select(model)).all())
+            for model in (Workspace, Environment, Process, AuditEvent)
+        )
+
+    def saga_fails(session, *, workspace, actor):
+        assert session.get(Workspace, workspace.id) is not None  # written, in the transaction
+        raise RuntimeError("the saga could not start")
+
+    client = TestClient(create_api(), raise_server_exceptions=False)
+    body = {"account_id": world.account_a, "name": "Halfway"}
+    before = rows()
+    with monkeypatch.context() as patch:
+        patch.setattr(provisioning, "start", saga_fails)
+        failed = client.post("/v1/workspaces", json=body, headers=world.alice)
+    _problem(failed, 500, "server-error")
+    assert rows() == before
+
+    created = client.post("/v1/workspaces", json=body, headers=world.alice)
+    assert created.status_code == 201, created.text
+    workspaces, environments, processes, events = before
+    assert rows() == (workspaces + 1, environments + 3, processes + 1, events + 1)

@@ -1,12 +1,21 @@
 """Browser tests: Portal runs for real (`reflex run --env prod`) and Chromium drives it.
 
-One server per test session on a free port, with its own database (a temporary SQLite file,
-or a throwaway PostgreSQL database when PORTAL_TEST_DATABASE=postgresql). Tests reach the same
-database through `server.sql(...)` to set up what a person could not (an expired session).
+One server per test session on a free port, with its own database (a copy of the session's
+migrated template: a SQLite file, or a throwaway PostgreSQL database when
+PORTAL_TEST_DATABASE=postgresql). Tests reach the same
+database through `server.sql(...)` and `server.db()` to set up what a person could not (an
+expired session), and to skip what other tests already cover: `server.person(...)` makes a
+user through the services and `server.sign_in(page, email)` gives the browser a session cookie
+without the sign-in form (test_auth_flows.py signs up and signs in for real).
+
+Under pytest-xdist (`--dist loadgroup`, see tests/conftest.py) every browser test runs on one
+worker, so the app is built and started once.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -14,9 +23,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,13 +34,20 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, pool, text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from portal.config import get_settings
 from portal.db import engine_for, transaction
+from portal.domain.access import ClientInfo
+from portal.models import User
+from portal.services import auth, sessions
+from tests.conftest import sqlite_url
+from tests.e2e.helpers import PASSWORD, open_page, unique_email
 
 ROOT = Path(__file__).resolve().parents[2]
+E2E = Path(__file__).resolve().parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -44,6 +60,13 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.e2e
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """A timeout on each browser test itself; the server fixture has its own deadline for
+    the build. (Under xdist they all run on one worker: see tests/conftest.py.)"""
+    if E2E in item.path.parents:
+        item.add_marker(pytest.mark.timeout(120, func_only=True))
 
 
 def _free_port() -> int:
@@ -108,6 +131,41 @@ class Server:
                 os.environ["DATABASE_URL"] = previous
             get_settings.cache_clear()
 
+    def person(
+        self,
+        email: str | None = None,
+        name: str = "Sam Tester",
+        *,
+        password: str = PASSWORD,
+        account_name: str = "",
+        platform_admin: bool = False,
+    ) -> str:
+        """A user with their own account, made through the services; returns the email."""
+        email = email or unique_email("person")
+        with self.db() as session:
+            auth.create_user(
+                session=session,
+                email=email,
+                name=name,
+                password=password,
+                account_name=account_name,
+                is_platform_admin=platform_admin,
+            )
+        return email
+
+    def sign_in(self, page: Page, email: str) -> None:
+        """Sign `email` in on this browser as the sign-in form would (a new server-side session
+        in the cookie), without the form; lands on the dashboard."""
+        with self.db() as session:
+            user = session.exec(select(User).where(User.email == email)).one()
+            client = ClientInfo(ip_address="127.0.0.1", user_agent="e2e")
+            token = sessions.issue(session=session, user=user, client=client)
+        page.context.add_cookies(
+            [{"name": "portal_session", "value": token, "url": self.url, "sameSite": "Strict"}]
+        )
+        open_page(page, "/")
+        expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-m", "portal", *args],
@@ -120,28 +178,21 @@ class Server:
         )
 
 
-def _database_for_run(tmp: Path) -> tuple[str, callable]:
+@pytest.fixture(scope="session")
+def server_database(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
+    """The server's database, migrated: a copy of the session's migrated template (a SQLite
+    file, or with PORTAL_TEST_DATABASE=postgresql a PostgreSQL database); yields its URL."""
     if os.environ.get("PORTAL_TEST_DATABASE") == "postgresql":
-        import psycopg
-
-        admin_url = os.environ.get(
-            "PORTAL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        )
-        name = f"portal_e2e_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-
-        def drop() -> None:
-            with psycopg.connect(admin_url, autocommit=True) as admin:
-                admin.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                    (name,),
-                )
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-        base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-        return f"{base}/{name}", drop
-    return f"sqlite:///{tmp / 'portal-e2e.db'}", lambda: None
+        postgres = request.getfixturevalue("postgres_server")
+        name = postgres.create("portal_e2e", template=request.getfixturevalue("postgres_template"))
+        try:
+            yield postgres.url(name)
+        finally:
+            postgres.drop(name)
+    else:
+        path = tmp_path_factory.mktemp("e2e-database") / "portal-e2e.db"
+        shutil.copyfile(request.getfixturevalue("migrated_template"), path)
+        yield sqlite_url(path)
 
 
 class _CoderunnerStub(BaseHTTPRequestHandler):
@@ -179,9 +230,31 @@ def coderunner_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, coderunner_url: str) -> Iterator[Server]:
+def web_build_lock() -> Iterator[None]:
+    """One test server at a time per checkout: each builds the frontend into ROOT/.web, and a
+    second build there would switch the first server's pages to the second server. Under
+    xdist, `--dist loadgroup` keeps the browser tests on one worker (tests/conftest.py)."""
+    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    with (Path(tempfile.gettempdir()) / f"portal-e2e-{digest}.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pytest.fail(
+                f"another test run has a Portal server built from {ROOT}/.web; run the browser "
+                "tests in one process (make test: -n ... --dist loadgroup)"
+            )
+        yield
+
+
+@pytest.fixture(scope="session")
+def server(
+    tmp_path_factory: pytest.TempPathFactory,
+    web_build_lock: None,
+    server_database: str,
+    coderunner_url: str,
+) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("e2e")
-    database_url, drop_database = _database_for_run(tmp)
+    database_url = server_database
     port = _free_port()
     url = f"http://localhost:{port}"
     env = {
@@ -197,17 +270,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, coderunner_url: str) -> Ite
         REFLEX_PERF_MODE="raise",
         PORTAL_DEV_OUTBOX="1",  # the reset test reads its link there; prod mode hides it
         PORTAL_CODERUNNER_URL=coderunner_url,
+        PORTAL_DATA_DIR=str(tmp / "data"),  # export archives
     )
     if os.environ.get("PORTAL_TEST_REDIS_URL"):
         env["REDIS_URL"] = os.environ["PORTAL_TEST_REDIS_URL"]  # the Redis state manager
-    subprocess.run(
-        [sys.executable, "-m", "portal", "migrate"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
     log = (tmp / "reflex.log").open("w")
     process = subprocess.Popen(
         [
@@ -256,12 +322,24 @@ def server(tmp_path_factory: pytest.TempPathFactory, coderunner_url: str) -> Ite
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
-        drop_database()
 
 
 @pytest.fixture(scope="session")
 def base_url(server: Server) -> str:
     return server.url
+
+
+@pytest.fixture
+def signed_in(server: Server, page: Page):
+    """signed_in(name=...) -> email: a new person with their own account, signed in on `page`
+    (server.person, then server.sign_in), on the dashboard."""
+
+    def sign_in_new_person(name: str = "Sam Tester") -> str:
+        email = server.person(name=name)
+        server.sign_in(page, email)
+        return email
+
+    return sign_in_new_person
 
 
 @pytest.fixture

@@ -41,10 +41,9 @@ def sign_in(page: Page, *, email: str, password: str = PASSWORD, path: str = "/s
     page.get_by_role("button", name="Sign in").click()
 
 
-def signed_in_user(page: Page, *, name: str = "Sam Tester") -> str:
-    """Sign up a new person and sign them in; returns their email."""
-    email = unique_email("person")
-    sign_up(page, email=email, name=name)
-    sign_in(page, email=email)
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    return email
+def sign_out(page: Page) -> None:
+    """Sign out from the user menu and wait for the sign-in page (the cookie is gone then)."""
+    page.locator("#user-menu").click()
+    page.get_by_role("menuitem", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/sign-in"))
+    ready(page)

@@ -12,15 +12,7 @@ from sqlmodel import select
 
 from portal.models import User
 from portal.services import accounts
-from tests.e2e.helpers import (
-    PASSWORD,
-    open_page,
-    ready,
-    sign_in,
-    sign_up,
-    signed_in_user,
-    unique_email,
-)
+from tests.e2e.helpers import PASSWORD, open_page, ready, sign_out, unique_email
 from tests.factories import account_of, actor_for, make_workspace
 
 pytestmark = pytest.mark.e2e
@@ -37,9 +29,9 @@ def open_my_account(page: Page) -> str:
 
 
 def test_invite_accept_and_the_administrator_sees_the_new_member(
-    page: Page, browser: Browser, base_url, shot
+    page: Page, browser: Browser, base_url, server, signed_in, shot
 ) -> None:
-    signed_in_user(page, name="Ada Admin")
+    signed_in(name="Ada Admin")
     open_page(page, "/accounts")
     expect(page.locator(".account-row")).to_have_count(1)
     shot("accounts")
@@ -70,10 +62,11 @@ def test_invite_accept_and_the_administrator_sees_the_new_member(
     link = mail.get_by_role("link").get_attribute("href")
     assert re.search(r"/invitations/[\w-]+$", link)
 
-    # The invitee, in a browser of their own: signs up, opens the link, signs in from it.
+    # The invitee, who has signed up, in a browser of their own: opens the link, signs in
+    # from it.
+    server.person(invitee, name="Ivy Invitee")
     other = browser.new_context(base_url=base_url)
     them = other.new_page()
-    sign_up(them, email=invitee, name="Ivy Invitee")
     open_page(them, link)
     expect(them.get_by_role("heading", name=re.compile("You're invited to"))).to_be_visible()
     expect(them.locator("#invitation-state")).to_have_text("pending")
@@ -114,8 +107,8 @@ def test_invite_accept_and_the_administrator_sees_the_new_member(
     shot("account-members")
 
 
-def test_the_last_administrator_cannot_be_demoted_or_removed(page: Page, shot) -> None:
-    email = signed_in_user(page, name="Lone Admin")
+def test_the_last_administrator_cannot_be_demoted_or_removed(page: Page, signed_in, shot) -> None:
+    email = signed_in(name="Lone Admin")
     open_my_account(page)
     row = page.locator(".member-row").filter(has_text=email)
     row.get_by_role("combobox").click()
@@ -135,9 +128,8 @@ def test_the_last_administrator_cannot_be_demoted_or_removed(page: Page, shot) -
 
 
 def test_workspace_grants_and_another_email_and_decline(page: Page, server, shot) -> None:
-    owner, invitee = unique_email("owner"), unique_email("decliner")
-    server.cli("create-user", "--email", owner, "--name", "Omar Owner", "--password", PASSWORD)
-    server.cli("create-user", "--email", invitee, "--name", "Dee Decliner", "--password", PASSWORD)
+    owner = server.person(name="Omar Owner")
+    invitee = server.person(name="Dee Decliner")
     with server.db() as session:
         owner_user = session.exec(select(User).where(User.email == owner)).one()
         account_id = account_of(session, owner_user.id)
@@ -153,8 +145,7 @@ def test_workspace_grants_and_another_email_and_decline(page: Page, server, shot
         link = "/invitations/" + created.link.rsplit("/", 1)[-1]
 
     # The owner opens the link: it was sent to someone else.
-    sign_in(page, email=owner)
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    server.sign_in(page, owner)
     open_page(page, link)
     page.get_by_role("button", name="Accept").click()
     expect(page.get_by_role("alert")).to_contain_text(f"This invitation was sent to {invitee}")
@@ -180,11 +171,8 @@ def test_workspace_grants_and_another_email_and_decline(page: Page, server, shot
     dialog.get_by_role("button", name="Done").click()
 
     # The invitee declines.
-    page.locator("#user-menu").click()
-    page.get_by_role("menuitem", name="Sign out").click()
-    ready(page)
-    sign_in(page, email=invitee)
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    sign_out(page)
+    server.sign_in(page, invitee)
     open_page(page, link)
     page.get_by_role("button", name="Decline").click()
     expect(page.locator("#invitation-state")).to_have_text("declined")

@@ -8,15 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import (
-    PASSWORD,
-    open_page,
-    ready,
-    sign_in,
-    sign_up,
-    signed_in_user,
-    unique_email,
-)
+from tests.e2e.helpers import PASSWORD, open_page, ready, sign_in, sign_up, unique_email
 
 pytestmark = pytest.mark.e2e
 
@@ -99,8 +91,8 @@ def test_wrong_password_then_throttle(page: Page, server, shot) -> None:
         server.sql("DELETE FROM sign_in_attempts")
 
 
-def test_expired_session_is_refused(page: Page, server, shot) -> None:
-    email = signed_in_user(page)
+def test_expired_session_is_refused(page: Page, server, signed_in, shot) -> None:
+    email = signed_in()
     open_page(page, "/settings")
     expect(page.get_by_role("heading", name="Account settings")).to_be_visible()
     idle = datetime.now(UTC) - timedelta(minutes=31)

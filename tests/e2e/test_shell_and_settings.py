@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
 from portal.models import User
-from tests.e2e.helpers import PASSWORD, open_page, ready, sign_in, signed_in_user, unique_email
+from tests.e2e.helpers import PASSWORD, open_page, ready, sign_in, sign_out
 from tests.factories import account_of, make_workspace
 
 pytestmark = pytest.mark.e2e
@@ -18,25 +18,13 @@ pytestmark = pytest.mark.e2e
 def test_workspace_picker_lists_readable_workspaces_and_keeps_the_choice(
     page: Page, server, shot
 ) -> None:
-    email = unique_email("picker")
-    server.cli(
-        "create-user",
-        "--email",
-        email,
-        "--name",
-        "Pia Picker",
-        "--password",
-        PASSWORD,
-        "--account-name",
-        "Picker Co",
-    )
+    email = server.person(name="Pia Picker", account_name="Picker Co")
     with server.db() as session:
         user_id = session.exec(select(User.id).where(User.email == email)).one()
         account_id = account_of(session, user_id)
         make_workspace(session, account_id=account_id, name="Picker Alpha")
         make_workspace(session, account_id=account_id, name="Picker Beta")
-    sign_in(page, email=email)
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    server.sign_in(page, email)
     picker = page.locator("#workspace-picker")
     expect(picker).to_have_text(re.compile("Picker Alpha"))
     picker.click()
@@ -54,8 +42,8 @@ def test_workspace_picker_lists_readable_workspaces_and_keeps_the_choice(
     expect(page.locator("#workspace-picker")).to_have_text(re.compile("Picker Beta"))
 
 
-def test_dark_mode_toggle(page: Page, shot) -> None:
-    signed_in_user(page)
+def test_dark_mode_toggle(page: Page, signed_in, shot) -> None:
+    signed_in()
     html = page.locator("html")
     before = html.get_attribute("class") or ""
     page.get_by_role("button", name="Toggle dark mode").click()
@@ -68,8 +56,8 @@ def test_dark_mode_toggle(page: Page, shot) -> None:
     expect(html).not_to_have_class(re.compile("dark"))
 
 
-def test_developer_terms_gate(page: Page, shot) -> None:
-    signed_in_user(page)
+def test_developer_terms_gate(page: Page, signed_in, shot) -> None:
+    signed_in()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Developer portal").click()
     expect(page).to_have_url(re.compile(r"/developer/terms\?next=%2Fdeveloper"))
     expect(page.get_by_text("Not accepted yet")).to_be_visible()
@@ -84,39 +72,28 @@ def test_developer_terms_gate(page: Page, shot) -> None:
     shot("developer-portal")
 
 
-def test_platform_admin_page_is_only_for_platform_staff(page: Page, server) -> None:
-    signed_in_user(page)
+def test_platform_admin_page_is_only_for_platform_staff(page: Page, server, signed_in) -> None:
+    signed_in()
     expect(page.get_by_role("link", name="Distribution reviews")).to_have_count(0)
     page.goto("/platform/reviews")
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("heading", name="Distribution reviews")).to_have_count(0)
 
-    staff = unique_email("staff")
-    server.cli(
-        "create-user",
-        "--email",
-        staff,
-        "--name",
-        "Stella Staff",
-        "--password",
-        PASSWORD,
-        "--platform-admin",
-    )
-    page.locator("#user-menu").click()
-    page.get_by_role("menuitem", name="Sign out").click()
-    sign_in(page, email=staff)
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    staff = server.person(name="Stella Staff", platform_admin=True)
+    sign_out(page)
+    server.sign_in(page, staff)
     page.get_by_role("link", name="Distribution reviews").click()
     expect(page.get_by_role("heading", name="Distribution reviews")).to_be_visible()
 
 
-def test_settings_profile_password_and_sessions(page: Page, browser: Browser, base_url, shot):
-    email = signed_in_user(page, name="Sid Settings")
+def test_settings_profile_password_and_sessions(
+    page: Page, browser: Browser, base_url, server, signed_in, shot
+):
+    email = signed_in(name="Sid Settings")
     # A second browser signs in as the same person.
     other = browser.new_context(base_url=base_url)
     other_page = other.new_page()
-    sign_in(other_page, email=email)
-    expect(other_page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    server.sign_in(other_page, email)
 
     open_page(page, "/settings")
     expect(page.locator(".session-row")).to_have_count(2)
@@ -164,8 +141,8 @@ def test_settings_profile_password_and_sessions(page: Page, browser: Browser, ba
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
-def test_a_personal_access_token_is_shown_once_in_a_toast(page: Page, shot):
-    signed_in_user(page, name="Tess Token")
+def test_a_personal_access_token_is_shown_once_in_a_toast(page: Page, signed_in, shot):
+    signed_in(name="Tess Token")
     open_page(page, "/settings")
     expect(page.get_by_text("No tokens yet")).to_be_visible()
 

@@ -13,7 +13,13 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from portal.models import User
-from tests.e2e.helpers import PASSWORD, open_page, ready, sign_in, signed_in_user, unique_email
+from tests.e2e.helpers import (
+    PASSWORD,
+    open_page,
+    sign_in,
+    sign_out,
+    unique_email,
+)
 from tests.factories import account_of, grant, make_workspace
 
 pytestmark = pytest.mark.e2e
@@ -32,8 +38,8 @@ def create_workspace(page: Page, name: str) -> str:
     return page.url.rstrip("/").rsplit("/", 1)[-1]
 
 
-def test_create_workspace_then_provisioning_turns_ready(page: Page, shot) -> None:
-    signed_in_user(page, name="Cara Creator")
+def test_create_workspace_then_provisioning_turns_ready(page: Page, signed_in, shot) -> None:
+    signed_in(name="Cara Creator")
     open_page(page, "/workspaces")
     expect(page.get_by_text("No workspaces yet")).to_be_visible()
     shot("workspaces-empty")
@@ -83,8 +89,8 @@ def test_create_workspace_then_provisioning_turns_ready(page: Page, shot) -> Non
     shot("process-log")
 
 
-def test_freeze_refuses_writes_until_unfrozen(page: Page, shot) -> None:
-    signed_in_user(page)
+def test_freeze_refuses_writes_until_unfrozen(page: Page, signed_in, shot) -> None:
+    signed_in()
     create_workspace(page, "Glacier")
     actions = page.locator("#workspace-actions")
     actions.click()
@@ -103,8 +109,8 @@ def test_freeze_refuses_writes_until_unfrozen(page: Page, shot) -> None:
     expect(page.get_by_role("heading", name="Glacier Renamed")).to_be_visible()
 
 
-def test_offboard_needs_the_typed_name_and_can_be_restored(page: Page, shot) -> None:
-    signed_in_user(page)
+def test_offboard_needs_the_typed_name_and_can_be_restored(page: Page, signed_in, shot) -> None:
+    signed_in()
     create_workspace(page, "Sunset")
     page.locator("#workspace-actions").click()
     page.get_by_role("menuitem", name="Offboard").click()
@@ -124,23 +130,20 @@ def test_offboard_needs_the_typed_name_and_can_be_restored(page: Page, shot) -> 
 
 
 def test_picker_choice_survives_sign_out(page: Page, server) -> None:
-    email = unique_email("persist")
-    server.cli("create-user", "--email", email, "--name", "Pat Persist", "--password", PASSWORD)
+    email = server.person(name="Pat Persist")
     with server.db() as session:
         user_id = session.exec(select(User.id).where(User.email == email)).one()
         account_id = account_of(session, user_id)
         make_workspace(session, account_id=account_id, name="Persist Alpha")
         make_workspace(session, account_id=account_id, name="Persist Beta")
-    sign_in(page, email=email)
+    server.sign_in(page, email)
     picker = page.locator("#workspace-picker")
     expect(picker).to_have_text(re.compile("Persist Alpha"))
     picker.click()
     page.get_by_role("option", name=re.compile("Persist Beta")).click()
     expect(picker).to_have_text(re.compile("Persist Beta"))
-    page.locator("#user-menu").click()
-    page.get_by_role("menuitem", name="Sign out").click()
-    ready(page)
-    sign_in(page, email=email)
+    sign_out(page)
+    server.sign_in(page, email)
     expect(page.locator("#workspace-picker")).to_have_text(re.compile("Persist Beta"))
     # The sidebar's Process Log opens the picked workspace's log.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Process Log").click()
@@ -148,14 +151,13 @@ def test_picker_choice_survives_sign_out(page: Page, server) -> None:
     expect(page.get_by_role("link", name="Persist Beta")).to_be_visible()
 
 
-def test_another_accounts_workspace_is_not_found(page: Page, server, shot) -> None:
-    owner = unique_email("owner")
-    server.cli("create-user", "--email", owner, "--name", "Olga Owner", "--password", PASSWORD)
+def test_another_accounts_workspace_is_not_found(page: Page, server, signed_in, shot) -> None:
+    owner = server.person(name="Olga Owner")
     with server.db() as session:
         user_id = session.exec(select(User.id).where(User.email == owner)).one()
         theirs = make_workspace(session, account_id=account_of(session, user_id), name="Private")
         theirs_id = str(theirs.id)
-    signed_in_user(page)
+    signed_in()
     for path in (
         f"/workspaces/{theirs_id}",
         f"/workspaces/{theirs_id}/process-log",
@@ -167,8 +169,10 @@ def test_another_accounts_workspace_is_not_found(page: Page, server, shot) -> No
     shot("workspace-not-found")
 
 
-def test_a_personal_access_token_from_settings_calls_the_api(page: Page, server, shot) -> None:
-    signed_in_user(page, name="Tia Token")
+def test_a_personal_access_token_from_settings_calls_the_api(
+    page: Page, server, signed_in, shot
+) -> None:
+    signed_in(name="Tia Token")
     create_workspace(page, "API Target")
     open_page(page, "/settings")
     page.get_by_label("Token name").fill("laptop script")
@@ -189,8 +193,8 @@ def test_a_personal_access_token_from_settings_calls_the_api(page: Page, server,
     assert refused.headers["content-type"].startswith("application/problem+json")
 
 
-def test_export_builds_an_archive_the_administrator_downloads(page: Page, shot) -> None:
-    signed_in_user(page)
+def test_export_builds_an_archive_the_administrator_downloads(page: Page, signed_in, shot) -> None:
+    signed_in()
     create_workspace(page, "Exported")
     page.locator("#workspace-actions").click()
     page.get_by_role("menuitem", name="Export").click()
@@ -332,8 +336,10 @@ def test_workspaces_list_sorts_pages_and_fits_phone_and_desktop(page: Page, serv
     expect(page).to_have_url(re.compile(r"/settings$"))
 
 
-def test_workspace_detail_and_process_log_page_and_fit_phone_and_desktop(page: Page, shot) -> None:
-    signed_in_user(page, name="Wes Widths")
+def test_workspace_detail_and_process_log_page_and_fit_phone_and_desktop(
+    page: Page, signed_in, shot
+) -> None:
+    signed_in(name="Wes Widths")
     workspace_id = create_workspace(page, "Wide Orbit")
     for env in ("dev", "staging", "prod"):
         expect(page.locator(f"#environment-{env}")).to_contain_text("ready", timeout=60_000)

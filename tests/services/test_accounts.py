@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from portal.domain.access import Action
 from portal.domain.errors import Invalid, NotFound, PermissionDenied
-from portal.models import AuditEvent, Invitation, PermissionGrant, SentEmail
+from portal.models import AuditEvent, Invitation, PermissionGrant, SentEmail, Workspace
 from portal.models._base import utcnow
 from portal.services import accounts, permissions, workspaces
 from portal.services.tokens import token_hash
@@ -468,6 +468,7 @@ def test_grants_work_on_a_frozen_workspace(db, actor, account_id, member):
     """Membership is decided on the account: an admin may bring someone in to look."""
     workspace = make_workspace(db, account_id)
     workspaces.freeze(session=db, actor=actor, workspace_id=str(workspace.id))
+    assert db.get(Workspace, workspace.id).status == "frozen"
     accounts.set_grant(
         session=db,
         actor=actor,
@@ -476,6 +477,22 @@ def test_grants_work_on_a_frozen_workspace(db, actor, account_id, member):
         permission="administer",
         workspace_id=str(workspace.id),
     )
+    member_actor = actor_for(db, member)
+    assert permissions.workspace_permission(db, member_actor, workspace) == "administer"
+    detail = accounts.get_account(session=db, actor=actor, account_id=account_id)
+    [row] = [m for m in detail.members if m.user_id == member.id]
+    assert [(g.workspace_id, g.permission) for g in row.workspace_grants] == [
+        (str(workspace.id), "administer")
+    ]
+
+    accounts.remove_grant(
+        session=db,
+        actor=actor,
+        account_id=account_id,
+        user_id=member.id,
+        workspace_id=str(workspace.id),
+    )
+    assert permissions.workspace_permission(db, member_actor, workspace) == "read"
 
 
 # One membership rule -------------------------------------------------------------------------

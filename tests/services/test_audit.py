@@ -9,9 +9,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine, select
 
-from portal import cli
 from portal import db as portal_db
 from portal.domain.access import ActorKind
+from portal.domain.errors import Invalid
 from portal.domain.workspaces import WorkspaceStatus
 from portal.models import AuditEvent, Environment, Process, Workspace
 from portal.services import audit, workspaces
@@ -82,11 +82,14 @@ def test_a_rolled_back_change_leaves_no_audit_row_and_no_change(setup, call, kwa
 
 def test_a_refused_change_writes_no_audit_row(setup):
     actor, _, workspace_id = setup
-    with pytest.raises(Exception), portal_db.transaction() as session:  # noqa: B017, PT011
+    with pytest.raises(Invalid) as refused, portal_db.transaction() as session:
         workspaces.offboard(
             session=session, actor=actor, workspace_id=str(workspace_id), confirm_name="nope"
         )
+    assert refused.value.field == "confirm_name"  # refused for the typed name, not a crash
     assert audit_count() == 0
+    with portal_db.transaction() as session:
+        assert session.get(Workspace, workspace_id).status == "active"
 
 
 def test_token_and_system_actors(setup):
@@ -119,10 +122,9 @@ def test_token_and_system_actors(setup):
 
 
 @pytest.fixture
-def pg_engine(postgres_url):
+def pg_engine(migrated_postgres_url):
     """A migrated PostgreSQL database with one audit row (skips when no server answers)."""
-    cli.upgrade(url=postgres_url)
-    engine = create_engine(postgres_url)
+    engine = create_engine(migrated_postgres_url)
     with Session(engine) as session:
         session.add(
             AuditEvent(

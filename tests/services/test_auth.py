@@ -173,7 +173,7 @@ def test_the_database_never_holds_the_raw_token(db):
     assert token not in everything
 
 
-def test_sign_in_upgrades_a_hash_with_outdated_parameters(db):
+def test_sign_in_upgrades_a_hash_with_outdated_parameters(db, production_hashing):
     from passlib.context import CryptContext
 
     user = make_user(db)
@@ -207,7 +207,15 @@ def test_sign_out_revokes_the_session_on_the_server(db):
 
 @pytest.mark.parametrize("token", [None, "", "no-such-token"])
 def test_sign_out_without_a_live_session_is_harmless(db, token):
+    """No error, and nobody else's session is touched."""
+    live_token, actor = sign_in(db, make_user(db))
+    db.commit()
+
     auth.sign_out(session=db, token=token)
+    db.commit()
+
+    assert db.get(UserSession, actor.session_id).revoked_at is None
+    assert sessions.resolve_actor(session=db, token=live_token).user_id == actor.user_id
 
 
 # --- change password -----------------------------------------------------------------------

@@ -177,8 +177,14 @@ def test_lists_never_show_a(db, tenants):
     assert workspaces.count_workspaces(session=db, actor=b) == 1
     assert workspaces.count_workspaces(session=db, actor=b, name_contains="A Prod") == 0
     assert [a.name for a in accounts.list_accounts(session=db, actor=b)] == ["Account B"]
+    # Both accounts have activity: A's invitation, and a rename of B's workspace.
+    workspaces.rename_workspace(
+        session=db, actor=b, workspace_id=str(tenants["b_workspace"].id), name="B Renamed"
+    )
+    assert db.exec(select(AuditEvent).where(AuditEvent.account_id == tenants["a_account"])).all()
     b_feed = workspaces.list_account_activity(session=db, actor=b, account_id=tenants["b_account"])
-    assert all(e.account_id == tenants["b_account"] for e in b_feed.items)
+    assert [e.action for e in b_feed.items] == ["workspace.renamed"]
+    assert {e.account_id for e in b_feed.items} == {tenants["b_account"]}
 
 
 def test_a_remembered_workspace_of_a_is_not_returned(db, tenants):

@@ -1,18 +1,56 @@
-"""Password hashing (argon2id, OWASP parameters) and the password policy."""
+"""Password hashing (argon2id, OWASP parameters) and the password policy.
+
+The suite hashes with cheap parameters (tests/conftest.py); the tests here that are about the
+parameters switch back to the production ones with the `production_hashing` fixture.
+"""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import argon2.low_level
 import pytest
 from passlib.context import CryptContext
 
+from portal.config import ROOT
 from portal.domain.errors import Invalid
 from portal.services import passwords
+from tests.conftest import TEST_HASHING
+
+OWASP = "$m=19456,t=2,p=1$"
 
 
-def test_hash_is_argon2id_with_owasp_parameters():
+def test_production_uses_the_owasp_parameters():
+    production = passwords.PRODUCTION
+    assert (production.memory_cost, production.time_cost, production.parallelism) == (19456, 2, 1)
+
+
+def test_a_fresh_process_hashes_with_the_production_parameters():
+    """What portal itself uses: nothing but the test suite switches parameters."""
+    script = "from portal.services import passwords; print(passwords.hash_password('x' * 12))"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.startswith("$argon2id$")
+    assert OWASP in result.stdout
+
+
+def test_hash_is_argon2id_with_owasp_parameters(production_hashing):
     hashed = passwords.hash_password("correct horse battery")
     assert hashed.startswith("$argon2id$")
-    assert "$m=19456,t=2,p=1$" in hashed
+    assert OWASP in hashed
+
+
+def test_the_suite_hashes_cheaply():
+    hashed = passwords.hash_password("correct horse battery")
+    assert hashed.startswith("$argon2id$")
+    assert f"$m={TEST_HASHING.memory_cost},t={TEST_HASHING.time_cost}," in hashed
 
 
 def test_hashes_are_salted():
@@ -31,7 +69,7 @@ def test_verify_refuses_another_password():
     assert passwords.verify("correct horse battery!", hashed) == (False, None)
 
 
-def test_verify_rehashes_a_hash_made_with_weaker_parameters():
+def test_verify_rehashes_a_hash_made_with_weaker_parameters(production_hashing):
     weak = CryptContext(
         schemes=["argon2"],
         argon2__type="ID",
@@ -45,7 +83,7 @@ def test_verify_rehashes_a_hash_made_with_weaker_parameters():
 
     assert ok
     assert new_hash is not None
-    assert new_hash.startswith("$argon2id$") and "$m=19456,t=2,p=1$" in new_hash
+    assert new_hash.startswith("$argon2id$") and OWASP in new_hash
     assert passwords.verify("correct horse battery", new_hash) == (True, None)
 
 
@@ -56,8 +94,39 @@ def test_wrong_password_against_an_old_hash_gives_no_new_hash():
     assert passwords.verify("something else entirely", weak) == (False, None)
 
 
-def test_dummy_verify_runs_without_error():
+@pytest.fixture
+def argon2_verifications(monkeypatch):
+    """Every argon2 verification this process runs, as (hash, secret, matched)."""
+    seen: list[tuple[bytes, bytes, bool]] = []
+    real = argon2.low_level.verify_secret
+
+    def spy(hash_, secret, type_):
+        try:
+            matched = real(hash_, secret, type_)
+        except argon2.exceptions.VerifyMismatchError:
+            seen.append((hash_, secret, False))
+            raise
+        seen.append((hash_, secret, matched))
+        return matched
+
+    monkeypatch.setattr(argon2.low_level, "verify_secret", spy)
+    return seen
+
+
+def test_dummy_verify_does_one_real_argon2_verification(production_hashing, argon2_verifications):
+    """An unknown email costs what a known one does: one argon2id verify at the production
+    parameters, against a hash that nothing typed can match."""
     passwords.dummy_verify("anything at all")
+    [(hash_, secret, matched)] = argon2_verifications
+    assert hash_.startswith(b"$argon2id$") and OWASP.encode() in hash_
+    assert secret == b"anything at all"
+    assert matched is False
+
+    real_user = passwords.hash_password("anything at all")
+    argon2_verifications.clear()
+    passwords.verify("anything at all", real_user)
+    [(known_hash, _, _)] = argon2_verifications
+    assert known_hash.split(b"$")[3] == hash_.split(b"$")[3]  # the same cost parameters
 
 
 @pytest.mark.parametrize(

@@ -98,9 +98,16 @@ def test_the_throttle_is_per_email_across_addresses(db, user):
 
 
 def test_a_throttled_unknown_email_looks_like_a_known_one(db, user):
-    fail(10, email="nobody@example.com", ip="")
-    with pytest.raises(Throttled):
-        attempt("nobody@example.com", PASSWORD, ip="")
+    answers = {}
+    for email in ("ada@example.com", "nobody@example.com"):
+        with pytest.raises(AuthenticationFailed) as wrong:
+            attempt(email, "wrong password!", ip="")
+        fail(9, email=email, ip="")
+        with pytest.raises(Throttled) as throttled:
+            attempt(email, PASSWORD, ip="")
+        answers[email] = (wrong.value.message, throttled.value.message)
+    assert answers["nobody@example.com"] == answers["ada@example.com"]
+    assert "Too many failed sign-ins" in answers["ada@example.com"][1]
 
 
 def test_ten_failures_from_one_address_throttle_new_emails_from_it_only(db, user):

@@ -220,13 +220,20 @@ def walk(db, actor, **kwargs):
 
 
 @pytest.fixture
-def many(db, account_id):
-    """33 workspaces with repeating tenancy, status and region (many sort ties)."""
+def many(db, owner, account_id):
+    """33 workspaces with repeating tenancy, status and region (many sort ties), in three
+    accounts the owner reads (names of mixed case)."""
+    accounts = [account_id]
+    for name, permission in (("beta Labs", "read"), ("Zulu Corp", "administer")):
+        other = account_of(db, make_user(db, account_name=name).id)
+        grant(db, owner.id, account_id=other, permission=permission)
+        accounts.append(other)
     statuses = (WorkspaceStatus.ACTIVE, WorkspaceStatus.PROVISIONING, WorkspaceStatus.FROZEN)
     now = utcnow()
     made = []
     for i in range(33):
-        ws = make_workspace(db, account_id, f"ws {i:02d}", status=statuses[i % 3])
+        account = accounts[(i // 2) % 3]
+        ws = make_workspace(db, account, f"ws {i:02d}", status=statuses[i % 3])
         ws.tenancy_model = (TenancyModel.SHARED, TenancyModel.DEDICATED)[i % 2]
         ws.region = ("eu-central", "us-east")[i % 2]
         ws.created_at = now - timedelta(minutes=i // 4)  # groups of four share a timestamp
@@ -250,6 +257,7 @@ def test_the_cursor_walks_every_row_once_in_order(db, actor, many, sort, directi
         "account": lambda r: r.account_name.lower(),
     }.get(sort, lambda r: getattr(r, sort))
     values = [key(row) for row in rows]
+    assert len(set(values)) > 1  # an order to check, whatever the sort
     assert values == sorted(values, reverse=direction == "desc")
 
 
@@ -428,7 +436,11 @@ def test_list_environments(db, actor, account_id):
     ]
 
 
-@pytest.mark.parametrize("bad", ["not-a-uuid", str(uuid.uuid4()), ""])
+@pytest.mark.parametrize(
+    "bad",
+    ["not-a-uuid", str(uuid.uuid4()), ""],
+    ids=["malformed", "unknown", "empty"],  # one name in every xdist worker
+)
 def test_unknown_workspace_ids_are_not_found(db, actor, bad):
     with pytest.raises(NotFound):
         workspaces.get_workspace_detail(session=db, actor=actor, workspace_id=bad)

@@ -66,7 +66,13 @@ def test_run_until_returns_once_stopped(db, monkeypatch):
         return {}
 
     monkeypatch.setattr(worker, "run_once", fake_round)
-    worker.run_until(stop, interval=0.01)
+    loop = threading.Thread(target=worker.run_until, args=(stop,), kwargs={"interval": 0.01})
+    loop.start()
+    loop.join(timeout=10)
+    stopped = not loop.is_alive()
+    stop.set()  # a loop that did not stop by itself is ended before failing
+    loop.join(timeout=10)
+    assert stopped, f"run_until still running after {len(rounds)} rounds"
     assert len(rounds) == 3
 
 
@@ -81,16 +87,19 @@ def test_the_lifespan_task_runs_rounds_in_a_thread(monkeypatch):
 
     async def main():
         task = asyncio.create_task(worker.run_in_app(interval=0.01))
-        while len(threads) < 2:
-            await asyncio.sleep(0.01)
-        task.cancel()
+        try:
+            async with asyncio.timeout(10):
+                while len(threads) < 2:
+                    await asyncio.sleep(0.01)
+        finally:
+            task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
         return threading.current_thread().name
 
     # A thread of its own: pytest-playwright keeps an event loop running on the main one.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        loop_thread = pool.submit(asyncio.run, main()).result()
+        loop_thread = pool.submit(asyncio.run, main()).result(timeout=30)
     assert threads and loop_thread not in threads
 
 
