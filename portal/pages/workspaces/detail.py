@@ -15,13 +15,14 @@ from typing import ClassVar
 import reflex as rx
 
 from portal import routes
+from portal.components.activity_row import ActivityRow
 from portal.components.badges import status_badge
 from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import iso_utc, local_time
 from portal.components.dialogs import dialog_footer
 from portal.components.empty_state import empty_state
 from portal.components.forms import field_error
-from portal.domain.dto import AuditEventPublic, CoderunnerPublic, EnvironmentPublic, WorkspaceDetail
+from portal.domain.dto import CoderunnerPublic, EnvironmentPublic, WorkspaceDetail
 from portal.domain.errors import NotFound, PortalError
 from portal.domain.processes import ProcessKind, ProcessPublic
 from portal.domain.workspaces import EnvironmentStatus, WorkspaceStatus
@@ -89,25 +90,6 @@ class EnvironmentRow:
             provisioning=env.status == EnvironmentStatus.PROVISIONING,
             error=env.error or "",
             ready_at=iso_utc(env.ready_at),
-        )
-
-
-@dataclass(frozen=True)
-class ActivityRow:
-    id: int
-    when: str  # ISO 8601 UTC
-    actor: str
-    action: str
-    target: str
-
-    @classmethod
-    def of(cls, event: AuditEventPublic) -> ActivityRow:
-        return cls(
-            id=event.id,
-            when=iso_utc(event.created_at),
-            actor=event.actor_label,
-            action=event.action,
-            target=f"{event.target_type} {event.target_id}",
         )
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from portal.components.dates import iso_utc
 from portal.domain.access import Actor
-from portal.domain.dto import AccountDetail, AuditEventPublic, InvitationPublic, MemberPublic
+from portal.domain.dto import AccountDetail, InvitationPublic, MemberPublic
 from portal.domain.processes import ProcessPublic
 from portal.services import accounts, processes
 
@@ -116,26 +116,6 @@ class PurgeRow:
             finished_at=iso_utc(process.finished_at),
             steps=[f"{step.name}: {step.status}" for step in process.steps],
             error=process.error or "",
-        )
-
-
-@dataclass(frozen=True)
-class ActivityRow:
-    when: str  # ISO 8601 UTC
-    actor: str
-    action: str
-    target: str
-
-    @classmethod
-    def of(cls, event: AuditEventPublic, *, emails: dict[str, str]) -> ActivityRow:
-        """`emails` (user id -> email) names a member target; else the event's own email."""
-        email = emails.get(event.target_id) if event.target_type == "user" else None
-        email = email or (event.after or {}).get("email") or (event.before or {}).get("email")
-        return cls(
-            when=iso_utc(event.created_at),
-            actor=event.actor_label,
-            action=event.action,
-            target=f"{event.target_type} {email or event.target_id}",
         )
 
 

@@ -11,13 +11,13 @@ from typing import ClassVar
 
 import reflex as rx
 
+from portal.components.activity_row import ActivityRow
 from portal.config import get_settings
 from portal.domain.errors import NotFound, PortalError, Unauthenticated
 from portal.pages.accounts.detail.rows import (
     NO_ACCESS,
     NO_MEMBER,
     AccountHeader,
-    ActivityRow,
     InvitationRow,
     MemberRow,
     PurgeRow,
