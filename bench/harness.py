@@ -45,6 +45,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+CLOSED_TAB_GRACE_SECONDS = 10
+
+
 def base_env() -> dict[str, str]:
     """The environment of every child: this virtualenv's node first, npm, one worker, and
     none of the caller's Portal/SMTP/Redis settings (Redis would switch Reflex to several
@@ -288,6 +291,9 @@ def start_portal(seeded: Seeded, logs: Path) -> Server:
         **base_env(),
         "DATABASE_URL": seeded.database_url,
         "PORTAL_PUBLIC_URL": f"http://localhost:{port}",
+        # A closed tab's state goes this long after its socket (portal/state/closed_tabs.py):
+        # shorter than Portal's default 120 s so the memory figure can wait for it.
+        "PORTAL_CLOSED_TAB_GRACE_SECONDS": str(CLOSED_TAB_GRACE_SECONDS),
     }
     return _reflex_prod("portal", ROOT, port, env, logs, ["/ping", "/v1/health", "/sign-in"])
 

@@ -12,6 +12,7 @@ from portal.pages.auth import dev_outbox, reset_password, sign_in, sign_up  # no
 from portal.pages.developer import portal_home, terms  # noqa: F401
 from portal.pages.platform import reviews  # noqa: F401
 from portal.pages.workspaces import detail, list_page, process_log  # noqa: F401
+from portal.state import closed_tabs
 from portal.state.errors import handle_backend_exception
 from portal.state.session import SessionState
 from portal.workers import housekeeping
@@ -19,6 +20,7 @@ from portal.workers import processes as process_worker
 
 app = rx.App(
     api_transformer=create_api(),
+    stylesheets=["/portal.css"],
     backend_exception_handler=handle_backend_exception,
 )
 
@@ -29,6 +31,9 @@ for registered in layout.REGISTERED:
         title=registered.title,
         on_load=[SessionState.guard],
     )
+
+# A closed tab's state is dropped two minutes after its websocket goes (not 30 minutes).
+app.register_lifespan_task(closed_tabs.watch(app))
 
 # Background work runs inside the app unless a separate `python -m portal worker` does it:
 # housekeeping, and processes (provisioning sagas, exports, purges). Both run their blocking

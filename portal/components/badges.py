@@ -30,11 +30,15 @@ STATUS_COLORS: dict[str, str] = {
 
 
 def status_badge(status: Var | str) -> rx.Component:
-    return rx.badge(
+    """Radix's soft, round badge as a plain <span> with its classes: the same look without
+    the component's per-render prop work (a list shows one per row)."""
+    return rx.el.span(
         status,
-        color_scheme=rx.match(
-            status, *[(name, color) for name, color in STATUS_COLORS.items()], "gray"
-        ),
-        variant="soft",
-        radius="full",
+        class_name="rt-reset rt-Badge rt-r-size-1 rt-variant-soft",
+        custom_attrs={
+            "data-accent-color": rx.match(
+                status, *[(name, color) for name, color in STATUS_COLORS.items()], "gray"
+            ),
+            "data-radius": "full",
+        },
     )

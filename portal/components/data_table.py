@@ -91,11 +91,17 @@ def _header(column: Column, sort: Var | None, direction: Var | None, on_sort) ->
 
 
 def _cell(column: Column, row: Var) -> rx.Component:
-    style = {"white_space": "nowrap" if column.nowrap else "normal", "text_align": column.align}
+    # Plain <td>/<th> with Radix's own classes and static ones from assets/portal.css: the
+    # Radix components re-derive their props and an emotion class per cell on every render,
+    # and a page of 50 rows x 7 columns re-renders on each sort click (bench/timeline.py).
+    classes = "pt-cell" + ("" if column.nowrap else " pt-wrap")
+    classes += " pt-right" if column.align == "right" else ""
     content = column.cell(row)
     if column.row_header:
-        return rx.table.row_header_cell(content, **style)
-    return rx.table.cell(content, **style)
+        return rx.el.th(
+            content, scope="row", class_name=f"rt-TableCell rt-TableRowHeaderCell {classes}"
+        )
+    return rx.el.td(content, class_name=f"rt-TableCell {classes}")
 
 
 def data_table(
@@ -121,8 +127,9 @@ def data_table(
         rx.table.body(
             rx.foreach(
                 rows,
-                lambda row: rx.table.row(
-                    *[_cell(column, row) for column in columns], class_name=row_class
+                lambda row: rx.el.tr(
+                    *[_cell(column, row) for column in columns],
+                    class_name=f"rt-TableRow {row_class}".strip(),
                 ),
             )
         ),

@@ -122,12 +122,15 @@ class WorkspacesState(Pager, SessionState):
     member_of_any: bool = False
     account_owners: str = ""
     create_errors: dict[str, str] = {}
+    # Whether `total` counts the current filters: a sort or a page turn keeps the count, so
+    # only a load or a filter change pays for counting again.
+    _total_known: bool = False
 
     async def _load_page(self, name: str, cursor: str | None) -> str | None:
         listed, total = await self._call(
             _page_of_workspaces,
             cursor=cursor,
-            count=cursor is None,
+            count=not self._total_known,
             name_contains=self.name_filter.strip() or None,
             status=None if self.status_filter == "all" else self.status_filter,
             sort=self.sort,
@@ -136,11 +139,12 @@ class WorkspacesState(Pager, SessionState):
         self.rows = [WorkspaceListRow.of(row) for row in listed.items]
         if total is not None:
             self.total = total
+            self._total_known = True
         return listed.next_cursor
 
     @rx.event
     async def load(self):
-        await self._first_page(LIST)
+        await self._first_page(LIST, _total_known=False)
         options = await self._call(_create_options)
         self.administered_accounts = options.administered
         self.member_of_any = options.member_of_any
@@ -149,11 +153,12 @@ class WorkspacesState(Pager, SessionState):
 
     @rx.event
     async def filter_by_name(self, value: str):
-        await self._first_page(LIST, name_filter=str(value)[:120])
+        await self._first_page(LIST, name_filter=str(value)[:120], _total_known=False)
 
     @rx.event
     async def filter_by_status(self, value: str):
-        await self._first_page(LIST, status_filter=value if value in STATUSES else "all")
+        status = value if value in STATUSES else "all"
+        await self._first_page(LIST, status_filter=status, _total_known=False)
 
     @rx.event
     async def sort_by(self, column: str):
