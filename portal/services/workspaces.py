@@ -35,6 +35,7 @@ from portal.domain.dto import (
 )
 from portal.domain.errors import Invalid, NotFound
 from portal.domain.paging import Page
+from portal.domain.processes import ProcessStatus
 from portal.domain.workspaces import (
     VISIBLE_STATUSES,
     EnvironmentName,
@@ -913,7 +914,8 @@ def change_mark(*, session: Session, actor: Actor, workspace_id: str) -> str:
     workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     key = workspace.id
     of_processes = col(Process.workspace_id) == key
-    finished = col(Process.status).in_(("succeeded", "failed"))
+    finished = col(Process.status).in_((ProcessStatus.SUCCEEDED, ProcessStatus.FAILED))
+    started = col(Process.status) != ProcessStatus.PENDING  # pending -> running moves it
     row = session.exec(
         select(
             select(func.max(Process.id)).where(of_processes).scalar_subquery(),
@@ -921,6 +923,7 @@ def change_mark(*, session: Session, actor: Actor, workspace_id: str) -> str:
             .where(of_processes)
             .scalar_subquery(),
             select(func.count()).where(of_processes, finished).scalar_subquery(),
+            select(func.count()).where(of_processes, started).scalar_subquery(),
             select(func.count())
             .where(col(Environment.workspace_id) == key, Environment.status != "provisioning")
             .scalar_subquery(),

@@ -36,7 +36,8 @@ def test_the_mark_moves_with_each_change_the_page_shows_and_rests_otherwise(db):
         db.flush()
         marks.append(mark(db, actor, workspace))
 
-    change(process, status="running", progress=25)  # a step done
+    change(process, status="running")  # a worker took it, no step done yet
+    change(process, progress=25)  # a step done
     change(dev, status="ready")  # an environment ready
     change(process, status="failed")  # the saga failed, progress unchanged
     change(process, status="running")  # retried
