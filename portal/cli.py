@@ -91,6 +91,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(_args: argparse.Namespace) -> int:
+    # The demo person's password is in the README: in production it would be a way in.
+    if get_settings().mode == "production":
+        print(
+            "seed-demo refused: PORTAL_ENV is production, and the demo person's password is "
+            "public. Create real people with `python -m portal create-user`.",
+            file=sys.stderr,
+        )
+        return 2
     with transaction() as session:
         created = demo.seed_demo(session=session)
     if created:

@@ -254,3 +254,21 @@ def test_upgrade_creates_the_folder_of_a_sqlite_file(tmp_path):
     path: Path = tmp_path / "a" / "b" / "portal.db"
     cli.upgrade(url=sqlite_url(path))
     assert path.exists()
+
+
+def test_seed_demo_is_refused_in_production(tmp_path):
+    """The demo person's password is public (README): production gets no demo data."""
+    url = sqlite_url(tmp_path / "prod.db")
+    assert portal(url, "migrate").returncode == 0
+    env = {**_env(url), "PORTAL_ENV": "production", "PORTAL_PUBLIC_URL": "https://portal.test"}
+    refused = subprocess.run(
+        [sys.executable, "-m", "portal", "seed-demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2
+    assert "seed-demo refused" in refused.stderr
+    assert _count(url, User) == 0
