@@ -5,7 +5,7 @@ import reflex as rx
 from portal import layout
 from portal.api.app import create_api
 from portal.config import get_settings
-from portal.pages import overview, settings  # noqa: F401 - importing registers the pages
+from portal.pages import not_found, overview, settings  # noqa: F401 - importing registers the pages
 from portal.pages.accounts import account_list, invitation  # noqa: F401
 from portal.pages.accounts import detail as account_detail  # noqa: F401
 from portal.pages.auth import dev_outbox, reset_password, sign_in, sign_up  # noqa: F401

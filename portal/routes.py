@@ -14,6 +14,8 @@ SIGN_IN = "/sign-in"
 SIGN_UP = "/sign-up"
 RESET_PASSWORD = "/reset-password"  # noqa: S105 - a route, not a secret
 DEV_OUTBOX = "/dev/outbox"
+# Reflex serves its "404" page for every unknown path (its route id is "404").
+NOT_FOUND = "/404"
 DASHBOARD = "/"
 WORKSPACES = "/workspaces"
 APPS = "/apps"
@@ -67,6 +69,8 @@ PAGES: dict[str, PageSpec] = {
         PageSpec(SIGN_UP, "Sign up", Requirement.PUBLIC),
         PageSpec(RESET_PASSWORD, "Reset password", Requirement.PUBLIC),
         PageSpec(DEV_OUTBOX, "Dev outbox", Requirement.PUBLIC),
+        # Public: a signed-out visitor with a broken link learns it is broken, not to sign in.
+        PageSpec(NOT_FOUND, "Page not found", Requirement.PUBLIC),
         PageSpec(DASHBOARD, "Dashboard", Requirement.SIGNED_IN),
         PageSpec(WORKSPACES, "Workspaces", Requirement.SIGNED_IN),
         PageSpec(APPS, "Apps", Requirement.SIGNED_IN),
