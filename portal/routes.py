@@ -133,12 +133,16 @@ def safe_next(target: str | None, default: str = DASHBOARD) -> str:
     return target
 
 
-def sign_in_url(*, next_path: str | None = None, reason: str | None = None) -> str:
+def sign_in_url(
+    *, next_path: str | None = None, reason: str | None = None, email: str | None = None
+) -> str:
     params = {}
     if next_path and safe_next(next_path, default=""):
         params["next"] = next_path
     if reason:
         params["reason"] = reason
+    if email:
+        params["email"] = email
     return f"{SIGN_IN}?{urlencode(params)}" if params else SIGN_IN
 
 

@@ -6,9 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
+from sqlmodel import select
 
-from tests.e2e.helpers import open_page
+from portal.models import User
+from portal.services import accounts
+from tests.e2e.helpers import PASSWORD, open_page, unique_email
+from tests.factories import account_of, actor_for
 
 pytestmark = pytest.mark.e2e
 
@@ -30,3 +34,61 @@ def test_an_unknown_path_shows_portals_not_found_page_with_a_way_home(
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     page.get_by_role("link", name="Go to your dashboard").click()
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def test_sign_up_with_a_taken_email_shows_the_same_next_step(page: Page, server, shot) -> None:
+    """The code step looks the same for a taken email (its owner is mailed instead), and no
+    code signs anyone in."""
+    taken = server.person(name="Tara Taken")
+    open_page(page, "/sign-up")
+    expect(page.get_by_label("Your name")).to_be_focused()
+    page.get_by_label("Your name").fill("Mallory")
+    page.get_by_label("Email").fill(taken)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Confirm password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(page.get_by_text(taken)).to_be_visible()
+    shot("sign-up-code")
+    page.get_by_label("Code from the email").fill("123456")
+    page.get_by_role("button", name="Finish signing up").click()
+    expect(page.locator("#code-error")).to_contain_text("That code is not right")
+    open_page(page, "/settings")
+    expect(page).to_have_url(re.compile(r"/sign-in\?next="))
+
+
+def test_sign_up_from_an_invitation_comes_back_to_it_signed_in(
+    page: Page, browser: Browser, base_url, server, shot
+) -> None:
+    owner = server.person(name="Olga Owner", account_name="Acme Inc.")
+    invitee = unique_email("invited")
+    with server.db() as session:
+        owner_user = session.exec(select(User).where(User.email == owner)).one()
+        created = accounts.invite(
+            session=session,
+            actor=actor_for(session, owner_user),
+            account_id=account_of(session, owner_user.id),
+            email=invitee,
+            permission="read",
+        )
+        link = "/invitations/" + created.link.rsplit("/", 1)[-1]
+
+    open_page(page, link)
+    expect(page.get_by_role("heading", name=re.compile("You're invited to"))).to_be_visible()
+    # No button inside a link: "Sign in" is one link, styled as a button.
+    assert page.locator("a button, button a").count() == 0
+    shot("invitation-signed-out")
+    page.get_by_label("Your name").fill("Ivo Invited")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Confirm password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up and continue").click()
+    expect(page).to_have_url(re.compile(r"/invitations/[\w-]+$"))
+    expect(page.get_by_text(f"Signed in as {invitee}")).to_be_visible()
+    page.get_by_role("button", name="Accept").click()
+    # "Acme Inc." ends in a period already: the welcome does not add a second one.
+    expect(page.get_by_text("Welcome to Acme Inc.", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/accounts/\d+$"))
+    # Joined, with no account of their own made on the way.
+    open_page(page, "/accounts")
+    expect(page.locator(".account-row")).to_have_count(1)
+    expect(page.locator(".account-row")).to_contain_text("Acme Inc.")

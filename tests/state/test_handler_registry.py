@@ -61,7 +61,8 @@ REVIEWED: dict[str, str] = {
     ),
     # Public pages.
     "portal.pages.auth.sign_in.SignInState.load": (
-        "public: reads only the `reason` query parameter into a fixed notice"
+        "public: reads the `reason` query parameter into a fixed notice and `email` into the "
+        "email field's starting value (shown as text)"
     ),
     "portal.pages.auth.sign_in.SignInState.sign_in": (
         "public: _call_anonymous; auth.sign_in checks the password (throttled, same message "
@@ -69,8 +70,15 @@ REVIEWED: dict[str, str] = {
         "emails); `next` goes through routes.safe_next"
     ),
     "portal.pages.auth.sign_up.SignUpState.sign_up": (
-        "public: auth.sign_up validates; an existing email gets a mail, not an error"
+        "public: auth.sign_up validates; an existing email gets a mail, not an error; the "
+        "request id lands in a backend-only var"
     ),
+    "portal.pages.auth.sign_up.SignUpState.confirm": (
+        "public: _call_anonymous(auth.confirm_sign_up) with the backend-only request id (no "
+        "argument names a request); the code is checked there, 5 tries, 30 minutes"
+    ),
+    "portal.pages.auth.sign_up.SignUpState.load": ("public: resets the page's own vars"),
+    "portal.pages.auth.sign_up.SignUpState.start_over": ("public: resets the page's own vars"),
     "portal.pages.auth.reset_password.ResetPasswordState.load": (
         "public: keeps the link's token in a backend-only var"
     ),
@@ -307,6 +315,10 @@ REVIEWED: dict[str, str] = {
     "portal.pages.accounts.invitation.InvitationState.accept": (
         "signed in: _call(); accounts.accept_invitation with the backend-only token refuses "
         "another email than the invited one, and used, expired or revoked invitations"
+    ),
+    "portal.pages.accounts.invitation.InvitationState.sign_up": (
+        "public: _call_anonymous(accounts.sign_up_invited) with the backend-only token; the "
+        "email is the invitation's (never an argument), only a pending invitation works"
     ),
     "portal.pages.accounts.invitation.InvitationState.decline": (
         "signed in: _call(); accounts.decline_invitation, the same checks as accept"

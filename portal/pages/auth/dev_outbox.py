@@ -71,7 +71,12 @@ def _mail(mail) -> rx.Component:
             rx.text(mail.body, size="2", white_space="pre-wrap", word_break="break-all"),
             rx.cond(
                 mail.link != "",
-                rx.link(rx.button("Open link", variant="soft", size="1"), href=mail.link),
+                rx.button(
+                    rx.link("Open link", href=mail.link, underline="none"),
+                    as_child=True,
+                    variant="soft",
+                    size="1",
+                ),
             ),
             spacing="2",
             align="start",
