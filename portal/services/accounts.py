@@ -295,6 +295,42 @@ def get_account(*, session: Session, actor: Actor, account_id: int) -> AccountDe
     )
 
 
+ACCOUNT_NAME_MAX = 120
+
+
+def _valid_account_name(name: str | None) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise Invalid("Enter a name for the account.", field="name")
+    if len(name) > ACCOUNT_NAME_MAX:
+        raise Invalid(f"Use at most {ACCOUNT_NAME_MAX} characters.", field="name")
+    if any(not ch.isprintable() for ch in name):
+        raise Invalid("Use letters, digits, spaces and punctuation only.", field="name")
+    return name
+
+
+def rename_account(*, session: Session, actor: Actor, account_id: int, name: str) -> AccountSummary:
+    """A new name for the account (its id, and so every link to it, stays)."""
+    account = permissions.require(session, actor, Action.RENAME_ACCOUNT, account_id)
+    name = _valid_account_name(name)
+    if name != account.name:
+        before = {"name": account.name}
+        account.name = name
+        session.add(account)
+        _record(
+            session,
+            actor,
+            "account.renamed",
+            account_id=account.id,
+            target_type="account",
+            target_id=account.id,
+            before=before,
+            after={"name": name},
+        )
+    held = permissions.account_permission(session, actor, account.id)
+    return AccountSummary(id=account.id, name=account.name, permission=held.value)
+
+
 # Invitations ------------------------------------------------------------------------------
 
 

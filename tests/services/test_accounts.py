@@ -686,3 +686,48 @@ def test_sign_up_from_a_used_or_unknown_invitation_is_refused(db, actor, account
         )
     assert db.exec(select(User).where(User.email == "ivan@example.com")).first() is None
 
+
+# Renaming ---------------------------------------------------------------------------------
+
+
+def test_an_administrator_renames_the_account_and_it_is_audited(db, actor, account_id):
+    renamed = accounts.rename_account(
+        session=db, actor=actor, account_id=account_id, name="  Acme   Inc. "
+    )
+    db.commit()
+    assert (renamed.id, renamed.name, renamed.permission) == (account_id, "Acme Inc.", "administer")
+    assert accounts.get_account(session=db, actor=actor, account_id=account_id).name == "Acme Inc."
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "account.renamed")).one()
+    assert (event.account_id, event.target_type, event.target_id) == (
+        account_id,
+        "account",
+        str(account_id),
+    )
+    assert (event.before, event.after) == ({"name": "Acme"}, {"name": "Acme Inc."})
+    # The same name again changes nothing and records nothing.
+    accounts.rename_account(session=db, actor=actor, account_id=account_id, name="Acme Inc.")
+    assert actions(db).count("account.renamed") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("   ", "Enter a name"), ("A" * 121, "at most 120"), ("Acme\x1b[31m", "punctuation only")],
+)
+def test_renaming_refuses_a_bad_name(db, actor, account_id, name, message):
+    with pytest.raises(Invalid, match=message) as caught:
+        accounts.rename_account(session=db, actor=actor, account_id=account_id, name=name)
+    assert caught.value.field == "name"
+
+
+def test_a_reader_cannot_rename_and_a_stranger_does_not_see_the_account(
+    db, actor, account_id, invitee
+):
+    grant(db, invitee.id, account_id=account_id, permission="read")
+    reader = actor_for(db, invitee)
+    with pytest.raises(PermissionDenied):
+        accounts.rename_account(session=db, actor=reader, account_id=account_id, name="Mine")
+    stranger = actor_for(db, make_user(db, email="sam@example.com"))
+    with pytest.raises(NotFound):
+        accounts.rename_account(session=db, actor=stranger, account_id=account_id, name="Mine")
+    assert accounts.get_account(session=db, actor=actor, account_id=account_id).name == "Acme"
+    assert "account.renamed" not in actions(db)

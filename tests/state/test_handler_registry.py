@@ -80,7 +80,8 @@ REVIEWED: dict[str, str] = {
     "portal.pages.auth.sign_up.SignUpState.load": ("public: resets the page's own vars"),
     "portal.pages.auth.sign_up.SignUpState.start_over": ("public: resets the page's own vars"),
     "portal.pages.auth.reset_password.ResetPasswordState.load": (
-        "public: keeps the link's token in a backend-only var"
+        "public: keeps the link's token in a backend-only var; _call_anonymous("
+        "auth.check_reset_link) says only whether that link still works"
     ),
     "portal.pages.auth.reset_password.ResetPasswordState.request_link": (
         "public: auth.request_password_reset says the same whether or not the email exists; "
@@ -270,6 +271,13 @@ REVIEWED: dict[str, str] = {
     ),
     "portal.pages.accounts.detail.state.AccountDetailState.set_invite_open": (
         "public: opens or closes this browser's Invite member dialog; touches no data"
+    ),
+    "portal.pages.accounts.detail.state.AccountDetailState.set_rename_open": (
+        "public: opens or closes this browser's Rename dialog; touches no data"
+    ),
+    "portal.pages.accounts.detail.state.AccountDetailState.rename": (
+        "signed in: _call(); accounts.rename_account needs ADMINISTER on the URL's account: "
+        "NotFound or PermissionDenied"
     ),
     "portal.pages.accounts.detail.state.AccountDetailState.invite": (
         "signed in: _call(); accounts.invite needs ADMINISTER on the URL's account (or on "

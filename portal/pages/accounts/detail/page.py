@@ -12,6 +12,7 @@ from portal.components.dates import local_time
 from portal.components.empty_state import empty_state
 from portal.layout import page
 from portal.pages.accounts.detail.members import grants_dialog, members, remove_dialog
+from portal.pages.accounts.detail.rename import rename_dialog
 from portal.pages.accounts.detail.state import ACTIVITY, AccountDetailState
 from portal.pages.accounts.parts import permission_badge
 
@@ -163,6 +164,7 @@ def _found() -> rx.Component:
             permission_badge(acct.permission),
             rx.spacer(),
             rx.text("Created ", local_time(acct.created_at), size="2", color_scheme="gray"),
+            rx.cond(S.can_administer, rename_dialog()),
             width="100%",
             align="center",
             wrap="wrap",
