@@ -321,16 +321,26 @@ def request_password_reset(*, session: Session, email: str) -> None:
     )
 
 
-def reset_password(*, session: Session, token: str, new_password: str) -> None:
-    """Set a new password from a reset link; every session of the user is signed out."""
+def _usable_reset(session: Session, token: str) -> PasswordReset:
     row = session.exec(
         select(PasswordReset).where(PasswordReset.token_hash == token_hash(token or ""))
     ).first()
-    now = utcnow()
-    if row is None or row.used_at is not None or row.expires_at <= now:
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
         raise Invalid(
             "This reset link has expired or was already used. Request a new one.", field="token"
         )
+    return row
+
+
+def check_reset_link(*, session: Session, token: str) -> None:
+    """Whether a reset link still works (Invalid if not), so its page can say so on load."""
+    _usable_reset(session, token)
+
+
+def reset_password(*, session: Session, token: str, new_password: str) -> None:
+    """Set a new password from a reset link; every session of the user is signed out."""
+    row = _usable_reset(session, token)
+    now = utcnow()
     passwords.check_policy(new_password, field="new_password")
     user = session.get(User, row.user_id)
     user.password_hash = passwords.hash_password(new_password)

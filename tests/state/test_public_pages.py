@@ -172,3 +172,22 @@ def test_dev_outbox_can_be_off(browse, monkeypatch, person, name, value):
     state = browse("/dev/outbox").state(DevOutboxState)
     run(state.load)
     assert (state.enabled, state.emails) == (False, [])
+
+
+def test_a_used_or_garbled_reset_link_says_so_on_load(browse, person, db):
+    user, _, _ = person()
+    garbled = browse("/reset-password", query="token=not-a-real-token")
+    run(garbled.state(ResetPasswordState).load)
+    assert garbled.state(ResetPasswordState).error.startswith("This reset link has expired")
+
+    run(browse("/reset-password").state(ResetPasswordState).request_link, {"email": user.email})
+    token = _reset_token(browse("/dev/outbox"))
+    fresh = browse("/reset-password", query=f"token={token}")
+    run(fresh.state(ResetPasswordState).load)
+    assert fresh.state(ResetPasswordState).error == ""
+    form = {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
+    run(fresh.state(ResetPasswordState).choose_password, form)
+
+    used = browse("/reset-password", query=f"token={token}")
+    run(used.state(ResetPasswordState).load)
+    assert used.state(ResetPasswordState).error.startswith("This reset link has expired")
