@@ -20,6 +20,11 @@ from portal.workers import processes as process_worker
 app = rx.App(
     api_transformer=create_api(),
     backend_exception_handler=handle_backend_exception,
+    # assets/ is served at the site's root.
+    head_components=[
+        rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+        rx.el.link(rel="icon", href="/favicon.ico", sizes="48x48"),
+    ],
 )
 
 for registered in layout.REGISTERED:

@@ -60,6 +60,9 @@ class PageSpec:
     title: str
     requirement: Requirement
     show_title: bool = True  # False where the page heads itself (a workspace's name)
+    # The sidebar entry the page belongs to, when that is not the page's own route ("" for
+    # none: the accounts pages live in the user menu).
+    nav: str | None = None
 
 
 PAGES: dict[str, PageSpec] = {
@@ -75,16 +78,18 @@ PAGES: dict[str, PageSpec] = {
         PageSpec(WORKSPACES, "Workspaces", Requirement.SIGNED_IN),
         PageSpec(APPS, "Apps", Requirement.SIGNED_IN),
         PageSpec(DEVELOPER, "Developer portal", Requirement.DEVELOPER_TERMS),
-        PageSpec(DEVELOPER_TERMS, "Developer terms", Requirement.SIGNED_IN),
+        PageSpec(DEVELOPER_TERMS, "Developer terms", Requirement.SIGNED_IN, nav=DEVELOPER),
         PageSpec(SETTINGS, "Account settings", Requirement.SIGNED_IN),
         PageSpec(PLATFORM_REVIEWS, "Distribution reviews", Requirement.PLATFORM_ADMIN),
         PageSpec(PROCESS_LOG, "Process Log", Requirement.SIGNED_IN),
-        PageSpec(ACCOUNTS, "Accounts", Requirement.SIGNED_IN),
-        PageSpec(ACCOUNT_DETAIL, "Account", Requirement.SIGNED_IN, show_title=False),
+        PageSpec(ACCOUNTS, "Accounts", Requirement.SIGNED_IN, nav=""),
+        PageSpec(ACCOUNT_DETAIL, "Account", Requirement.SIGNED_IN, show_title=False, nav=""),
         # Public: the invited person may not have signed in (or signed up) yet.
         PageSpec(INVITATION, "Invitation", Requirement.PUBLIC),
-        PageSpec(WORKSPACE_DETAIL, "Workspace", Requirement.SIGNED_IN, show_title=False),
-        PageSpec(WORKSPACE_PROCESS_LOG, "Process Log", Requirement.SIGNED_IN),
+        PageSpec(
+            WORKSPACE_DETAIL, "Workspace", Requirement.SIGNED_IN, show_title=False, nav=WORKSPACES
+        ),
+        PageSpec(WORKSPACE_PROCESS_LOG, "Process Log", Requirement.SIGNED_IN, nav=PROCESS_LOG),
     )
 }
 
@@ -122,6 +127,14 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Settings", SETTINGS, "settings"),
     NavItem("Distribution reviews", PLATFORM_REVIEWS, "shield-check", platform_admin_only=True),
 )
+
+
+def nav_route(route: str) -> str:
+    """The route of the sidebar entry a page belongs to ("" for none)."""
+    spec = PAGES.get(route)
+    if spec is not None and spec.nav is not None:
+        return spec.nav
+    return route if any(item.route == route for item in NAV) else ""
 
 
 def safe_next(target: str | None, default: str = DASHBOARD) -> str:
