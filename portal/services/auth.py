@@ -7,7 +7,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from portal.config import get_settings
@@ -183,6 +183,15 @@ def sign_up(
             ),
         )
     return request.id
+
+
+def purge_sign_up_requests(*, session: Session) -> int:
+    """Drop sign-up requests older than an hour: their codes have expired (they held the
+    password hash of someone who never came back) and the hourly mail limit no longer
+    counts them."""
+    cutoff = utcnow() - timedelta(hours=1)
+    result = session.exec(delete(SignUpRequest).where(col(SignUpRequest.created_at) < cutoff))
+    return result.rowcount or 0
 
 
 def confirm_sign_up(

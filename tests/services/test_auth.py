@@ -21,7 +21,7 @@ from portal.models import (
     UserSession,
 )
 from portal.models._base import utcnow
-from portal.services import auth, mailer, sessions
+from portal.services import auth, housekeeping, mailer, sessions
 from portal.services.tokens import token_hash
 from tests.factories import CLIENT, PASSWORD, make_user, sign_in
 
@@ -494,3 +494,14 @@ def test_sign_in_records_the_client_it_came_from(db):
     ).one()
     assert row.ip_address == "198.51.100.7"
     assert len(row.user_agent) == 512
+
+
+def test_housekeeping_drops_sign_up_requests_older_than_an_hour(db):
+    old, fresh = _sign_up(db), _sign_up(db, email="bea@example.com")
+    request = db.get(SignUpRequest, old)
+    request.created_at = utcnow() - timedelta(hours=1, minutes=1)
+    db.add(request)
+    db.commit()
+    assert housekeeping.run_once(session=db)["sign_up_requests_purged"] == 1
+    db.commit()
+    assert db.exec(select(SignUpRequest.id)).all() == [fresh]
