@@ -171,6 +171,8 @@ def test_a_garbled_reset_link_says_so_on_load(page: Page) -> None:
 
 def test_sessions_name_the_browser(page: Page, server) -> None:
     email = server.person(name="Uma Agent")
+    open_page(page, "/sign-in")
+    expect(page.get_by_label("Email")).to_be_focused()  # type straight away
     sign_in(page, email=email)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     open_page(page, "/settings")

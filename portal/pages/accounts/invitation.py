@@ -11,6 +11,7 @@ from portal import routes
 from portal.components.dates import iso_utc, local_time
 from portal.components.empty_state import empty_state
 from portal.components.forms import field_error, form_field, form_message
+from portal.components.links import button_link
 from portal.domain.access import ClientInfo
 from portal.domain.dto import InvitationPublic, SignedIn
 from portal.domain.errors import Invalid, NotFound, PortalError
@@ -181,11 +182,7 @@ def _answer() -> rx.Component:
             size="2",
         ),
         # A link that looks like a button (asChild): no button nested in a link.
-        rx.button(
-            rx.link("Sign in", href=InvitationState.sign_in_href, underline="none"),
-            as_child=True,
-            size="3",
-        ),
+        button_link("Sign in", href=InvitationState.sign_in_href, size="3"),
         rx.separator(size="4"),
         rx.form(
             rx.vstack(

@@ -6,6 +6,7 @@ import reflex as rx
 
 from portal import routes
 from portal.components.forms import form_field, form_message
+from portal.components.links import button_link
 from portal.config import get_settings
 from portal.domain.errors import Invalid
 from portal.layout import page
@@ -124,12 +125,7 @@ def _request_form() -> rx.Component:
 def _link_refused() -> rx.Component:
     return rx.vstack(
         form_message(ResetPasswordState.error),
-        rx.button(
-            rx.link("Request a new link", href=routes.RESET_PASSWORD, underline="none"),
-            as_child=True,
-            size="3",
-            width="100%",
-        ),
+        button_link("Request a new link", href=routes.RESET_PASSWORD, size="3", width="100%"),
         rx.link("Back to sign in", href=routes.SIGN_IN, size="2"),
         spacing="4",
         width="100%",

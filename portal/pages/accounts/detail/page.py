@@ -10,6 +10,7 @@ from portal.components.badges import status_badge
 from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import local_time
 from portal.components.empty_state import empty_state
+from portal.components.links import button_link
 from portal.layout import page
 from portal.pages.accounts.detail.members import grants_dialog, members, remove_dialog
 from portal.pages.accounts.detail.rename import rename_dialog
@@ -198,7 +199,7 @@ def _not_found() -> rx.Component:
         "Account not found",
         "It does not exist, or you are not a member of it. Check the link, or open one of "
         "your accounts.",
-        rx.link(rx.button("Your accounts", variant="soft"), href=routes.ACCOUNTS),
+        button_link("Your accounts", href=routes.ACCOUNTS, variant="soft"),
     )
 
 
