@@ -51,11 +51,16 @@ def _checking() -> rx.Component:
     return rx.center(rx.spinner(size="3"), height="60vh", aria_label="Checking your session")
 
 
-def _nav_link(item: routes.NavItem) -> rx.Component:
-    path = rx.State.router.url.path
-    active = (path == item.route) | (
-        path.startswith(item.route + "/") if item.route != "/" else False
-    )
+def _logo() -> rx.Component:
+    """assets/logo.svg, beside the word "Portal" (which names it: the image is decoration)."""
+    return rx.image(src="/logo.svg", alt="", width="26px", height="26px", class_name="logo")
+
+
+def _nav_link(item: routes.NavItem, current: str = "") -> rx.Component:
+    """One sidebar entry; highlighted on the pages that belong to it (routes.nav_route: a
+    workspace's Process Log belongs to Process Log, not Workspaces), `current` being the
+    route of the page the sidebar is drawn on."""
+    active = bool(current) and routes.nav_route(current) == item.route
     link = rx.link(
         rx.hstack(
             rx.icon(item.icon, size=16),
@@ -73,12 +78,12 @@ def _nav_link(item: routes.NavItem) -> rx.Component:
         href=item.route,
         underline="none",
         width="100%",
-        aria_current=rx.cond(active, "page", "false"),
+        aria_current="page" if active else "false",
     )
     return rx.cond(SessionState.platform_admin, link) if item.platform_admin_only else link
 
 
-def _sidebar() -> rx.Component:
+def _sidebar(current: str = "") -> rx.Component:
     children: list[rx.Component] = []
     section = None
     for item in routes.NAV:
@@ -96,11 +101,11 @@ def _sidebar() -> rx.Component:
         elif not item.section and section:
             children.append(rx.box(height="8px"))
         section = item.section
-        children.append(_nav_link(item))
-    return rx.vstack(
+        children.append(_nav_link(item, current))
+    nav = rx.vstack(
         rx.link(
             rx.hstack(
-                rx.icon("orbit", size=22, color=rx.color("accent", 10)),
+                _logo(),
                 rx.heading("Portal", size="5"),
                 align="center",
                 spacing="2",
@@ -114,16 +119,25 @@ def _sidebar() -> rx.Component:
         *children,
         spacing="1",
         padding="var(--space-4)",
-        width=SIDEBAR_WIDTH,
-        min_width=SIDEBAR_WIDTH,
+        width="100%",
         height="100vh",
+        overflow_y="auto",
         position="sticky",
         top="0",
+        custom_attrs={"role": "navigation", "aria-label": "Main"},
+    )
+    # The column stretches to the page's full height (its background and border with it,
+    # on long pages too); the links inside stay in view while the page scrolls.
+    return rx.box(
+        nav,
+        width=SIDEBAR_WIDTH,
+        min_width=SIDEBAR_WIDTH,
+        align_self="stretch",
         border_right=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 2),
         # Below 768 px the top bar's menu button offers the same links.
-        display=rx.breakpoints(initial="none", sm="flex"),
-        custom_attrs={"role": "navigation", "aria-label": "Main"},
+        display=rx.breakpoints(initial="none", sm="block"),
+        id="sidebar",
     )
 
 
@@ -436,7 +450,7 @@ def _shell(spec: routes.PageSpec, content: rx.Component) -> rx.Component:
     return rx.cond(
         _allowed(spec.requirement),
         rx.hstack(
-            _sidebar(),
+            _sidebar(spec.route),
             rx.vstack(
                 _top_bar(),
                 rx.box(
@@ -468,7 +482,7 @@ def _public_frame(content: rx.Component) -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.hstack(
-                rx.icon("orbit", size=22, color=rx.color("accent", 10)),
+                _logo(),
                 rx.heading("Portal", size="5"),
                 align="center",
                 spacing="2",

@@ -5,7 +5,7 @@ import reflex as rx
 from portal import layout
 from portal.api.app import create_api
 from portal.config import get_settings
-from portal.pages import overview, settings  # noqa: F401 - importing registers the pages
+from portal.pages import not_found, overview, settings  # noqa: F401 - importing registers the pages
 from portal.pages.accounts import account_list, invitation  # noqa: F401
 from portal.pages.accounts import detail as account_detail  # noqa: F401
 from portal.pages.auth import dev_outbox, reset_password, sign_in, sign_up  # noqa: F401
@@ -22,6 +22,11 @@ app = rx.App(
     api_transformer=create_api(),
     stylesheets=["/portal.css"],
     backend_exception_handler=handle_backend_exception,
+    # assets/ is served at the site's root.
+    head_components=[
+        rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+        rx.el.link(rel="icon", href="/favicon.ico", sizes="48x48"),
+    ],
 )
 
 for registered in layout.REGISTERED:

@@ -14,6 +14,8 @@ SIGN_IN = "/sign-in"
 SIGN_UP = "/sign-up"
 RESET_PASSWORD = "/reset-password"  # noqa: S105 - a route, not a secret
 DEV_OUTBOX = "/dev/outbox"
+# Reflex serves its "404" page for every unknown path (its route id is "404").
+NOT_FOUND = "/404"
 DASHBOARD = "/"
 WORKSPACES = "/workspaces"
 APPS = "/apps"
@@ -58,6 +60,9 @@ class PageSpec:
     title: str
     requirement: Requirement
     show_title: bool = True  # False where the page heads itself (a workspace's name)
+    # The sidebar entry the page belongs to, when that is not the page's own route ("" for
+    # none: the accounts pages live in the user menu).
+    nav: str | None = None
 
 
 PAGES: dict[str, PageSpec] = {
@@ -67,20 +72,24 @@ PAGES: dict[str, PageSpec] = {
         PageSpec(SIGN_UP, "Sign up", Requirement.PUBLIC),
         PageSpec(RESET_PASSWORD, "Reset password", Requirement.PUBLIC),
         PageSpec(DEV_OUTBOX, "Dev outbox", Requirement.PUBLIC),
+        # Public: a signed-out visitor with a broken link learns it is broken, not to sign in.
+        PageSpec(NOT_FOUND, "Page not found", Requirement.PUBLIC),
         PageSpec(DASHBOARD, "Dashboard", Requirement.SIGNED_IN),
         PageSpec(WORKSPACES, "Workspaces", Requirement.SIGNED_IN),
         PageSpec(APPS, "Apps", Requirement.SIGNED_IN),
         PageSpec(DEVELOPER, "Developer portal", Requirement.DEVELOPER_TERMS),
-        PageSpec(DEVELOPER_TERMS, "Developer terms", Requirement.SIGNED_IN),
+        PageSpec(DEVELOPER_TERMS, "Developer terms", Requirement.SIGNED_IN, nav=DEVELOPER),
         PageSpec(SETTINGS, "Account settings", Requirement.SIGNED_IN),
         PageSpec(PLATFORM_REVIEWS, "Distribution reviews", Requirement.PLATFORM_ADMIN),
         PageSpec(PROCESS_LOG, "Process Log", Requirement.SIGNED_IN),
-        PageSpec(ACCOUNTS, "Accounts", Requirement.SIGNED_IN),
-        PageSpec(ACCOUNT_DETAIL, "Account", Requirement.SIGNED_IN, show_title=False),
+        PageSpec(ACCOUNTS, "Accounts", Requirement.SIGNED_IN, nav=""),
+        PageSpec(ACCOUNT_DETAIL, "Account", Requirement.SIGNED_IN, show_title=False, nav=""),
         # Public: the invited person may not have signed in (or signed up) yet.
         PageSpec(INVITATION, "Invitation", Requirement.PUBLIC),
-        PageSpec(WORKSPACE_DETAIL, "Workspace", Requirement.SIGNED_IN, show_title=False),
-        PageSpec(WORKSPACE_PROCESS_LOG, "Process Log", Requirement.SIGNED_IN),
+        PageSpec(
+            WORKSPACE_DETAIL, "Workspace", Requirement.SIGNED_IN, show_title=False, nav=WORKSPACES
+        ),
+        PageSpec(WORKSPACE_PROCESS_LOG, "Process Log", Requirement.SIGNED_IN, nav=PROCESS_LOG),
     )
 }
 
@@ -120,6 +129,14 @@ NAV: tuple[NavItem, ...] = (
 )
 
 
+def nav_route(route: str) -> str:
+    """The route of the sidebar entry a page belongs to ("" for none)."""
+    spec = PAGES.get(route)
+    if spec is not None and spec.nav is not None:
+        return spec.nav
+    return route if any(item.route == route for item in NAV) else ""
+
+
 def safe_next(target: str | None, default: str = DASHBOARD) -> str:
     """A post-sign-in destination from the URL, kept on this site (no open redirects)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -129,12 +146,16 @@ def safe_next(target: str | None, default: str = DASHBOARD) -> str:
     return target
 
 
-def sign_in_url(*, next_path: str | None = None, reason: str | None = None) -> str:
+def sign_in_url(
+    *, next_path: str | None = None, reason: str | None = None, email: str | None = None
+) -> str:
     params = {}
     if next_path and safe_next(next_path, default=""):
         params["next"] = next_path
     if reason:
         params["reason"] = reason
+    if email:
+        params["email"] = email
     return f"{SIGN_IN}?{urlencode(params)}" if params else SIGN_IN
 
 

@@ -25,8 +25,11 @@ def form_field(
     default_value: str | Var | None = None,
     required: bool = True,
     disabled: bool = False,
+    auto_focus: bool = False,
 ) -> rx.Component:
     extra = {} if default_value is None else {"default_value": default_value}
+    if auto_focus:
+        extra["auto_focus"] = True
     return rx.vstack(
         rx.el.label(rx.text(label, size="2", weight="medium"), html_for=name),
         rx.input(

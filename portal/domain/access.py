@@ -74,6 +74,7 @@ class Action(StrEnum):
     VIEW_ACCOUNT = "account.view"
     CREATE_WORKSPACE = "account.create_workspace"
     MANAGE_ACCOUNT_MEMBERS = "account.manage_members"
+    RENAME_ACCOUNT = "account.rename"
     # On a workspace.
     VIEW_WORKSPACE = "workspace.view"
     RENAME_WORKSPACE = "workspace.rename"
@@ -119,6 +120,7 @@ RULES: dict[Action, Rule] = {
     Action.VIEW_ACCOUNT: Rule(_READ, _ACCOUNT, "see it"),
     Action.CREATE_WORKSPACE: Rule(_ADMIN, _ACCOUNT, "create a workspace in it"),
     Action.MANAGE_ACCOUNT_MEMBERS: Rule(_ADMIN, _ACCOUNT, "manage its members"),
+    Action.RENAME_ACCOUNT: Rule(_ADMIN, _ACCOUNT, "rename it"),
     Action.VIEW_WORKSPACE: Rule(_READ, _WORKSPACE, "see it"),
     Action.RENAME_WORKSPACE: Rule(_ADMIN, _WORKSPACE, "rename it", writes=True),
     Action.FREEZE_WORKSPACE: Rule(_ADMIN, _WORKSPACE, "freeze it"),

@@ -3,7 +3,7 @@
 from portal.models.account import Account, PermissionGrant
 from portal.models.api_token import IdempotencyRecord, PersonalAccessToken
 from portal.models.audit import AuditEvent
-from portal.models.auth import PasswordReset, SignInAttempt, UserSession
+from portal.models.auth import PasswordReset, SignInAttempt, SignUpRequest, UserSession
 from portal.models.developer_terms import DeveloperTermsAcceptance
 from portal.models.email import SentEmail
 from portal.models.environment import Environment
@@ -27,6 +27,7 @@ __all__ = [
     "PermissionGrant",
     "SentEmail",
     "SignInAttempt",
+    "SignUpRequest",
     "User",
     "UserSession",
     "Workspace",

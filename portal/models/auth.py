@@ -61,3 +61,35 @@ class PasswordReset(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+
+
+class SignUpRequest(SQLModel, table=True):
+    """A sign-up waiting for the code mailed to its email; entering the code creates the user
+    and signs them in. A sign-up for an email that already has a user gets a row too (its
+    code is never sent and never matches), so both cases look the same to the browser."""
+
+    __tablename__ = "sign_up_requests"
+    __table_args__ = EXTEND
+    __not_secret__ = (
+        "id",
+        "email",
+        "name",
+        "account_name",
+        "email_taken",
+        "attempts",
+        "created_at",
+        "expires_at",
+        "used_at",
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, index=True)
+    name: str = Field(max_length=120)
+    account_name: str = Field(default="", max_length=120)
+    password_hash: str = secret_field(max_length=255)
+    code_hash: str = secret_field(max_length=64)
+    email_taken: bool = False
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None

@@ -13,6 +13,7 @@ from portal.components.dates import iso_utc, local_time
 from portal.components.empty_state import empty_state
 from portal.components.forms import field_error, form_field, form_message
 from portal.config import get_settings
+from portal.domain import user_agents
 from portal.domain.dto import SessionPublic, UserPublic
 from portal.domain.errors import Invalid, NotFound, PortalError
 from portal.domain.tokens import TokenPublic
@@ -24,7 +25,8 @@ from portal.state.session import SessionState
 @dataclass(frozen=True)
 class SessionRow:
     id: int
-    user_agent: str
+    browser: str  # "Chrome on Linux"
+    user_agent: str  # the header itself, on hover
     ip_address: str
     created_at: str  # ISO 8601 UTC; shown in the viewer's local time
     last_seen_at: str
@@ -35,7 +37,8 @@ class SessionRow:
     def of(cls, row: SessionPublic) -> SessionRow:
         return cls(
             id=row.id,
-            user_agent=row.user_agent or "Unknown browser",
+            browser=user_agents.describe(row.user_agent),
+            user_agent=row.user_agent or "No User-Agent header was sent",
             ip_address=row.ip_address or "unknown",
             created_at=iso_utc(row.created_at),
             last_seen_at=iso_utc(row.last_seen_at),
@@ -374,8 +377,8 @@ SESSION_COLUMNS = (
     Column(
         "Browser",
         lambda r: rx.vstack(
-            # Wraps (a user agent is long): a nowrap cell would run over its neighbours.
-            rx.text(r.user_agent, size="2", min_width="220px", max_width="360px"),
+            # "Chrome on Linux"; the header itself on hover.
+            rx.text(r.browser, size="2", title=r.user_agent, class_name="session-browser"),
             rx.cond(r.current, rx.badge("This browser", color_scheme="green", variant="soft")),
             spacing="1",
         ),

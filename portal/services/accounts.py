@@ -17,7 +17,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from portal.config import get_settings
-from portal.domain.access import Action, Actor, Permission, strongest
+from portal.domain.access import Action, Actor, ClientInfo, Permission, strongest
 from portal.domain.dto import (
     AccountDetail,
     AccountSummary,
@@ -25,14 +25,17 @@ from portal.domain.dto import (
     InvitationCreated,
     InvitationPublic,
     MemberPublic,
+    SignedIn,
+    UserPublic,
     WorkspaceGrantPublic,
     WorkspaceSummary,
 )
 from portal.domain.errors import Invalid, NotFound
+from portal.domain.wording import sentence
 from portal.domain.workspaces import WorkspaceStatus
 from portal.models import Account, Invitation, PermissionGrant, User, Workspace
 from portal.models._base import utcnow
-from portal.services import audit, mailer, permissions
+from portal.services import audit, auth, mailer, passwords, permissions, sessions
 from portal.services.tokens import new_token, token_hash
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -292,6 +295,42 @@ def get_account(*, session: Session, actor: Actor, account_id: int) -> AccountDe
     )
 
 
+ACCOUNT_NAME_MAX = 120
+
+
+def _valid_account_name(name: str | None) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise Invalid("Enter a name for the account.", field="name")
+    if len(name) > ACCOUNT_NAME_MAX:
+        raise Invalid(f"Use at most {ACCOUNT_NAME_MAX} characters.", field="name")
+    if any(not ch.isprintable() for ch in name):
+        raise Invalid("Use letters, digits, spaces and punctuation only.", field="name")
+    return name
+
+
+def rename_account(*, session: Session, actor: Actor, account_id: int, name: str) -> AccountSummary:
+    """A new name for the account (its id, and so every link to it, stays)."""
+    account = permissions.require(session, actor, Action.RENAME_ACCOUNT, account_id)
+    name = _valid_account_name(name)
+    if name != account.name:
+        before = {"name": account.name}
+        account.name = name
+        session.add(account)
+        _record(
+            session,
+            actor,
+            "account.renamed",
+            account_id=account.id,
+            target_type="account",
+            target_id=account.id,
+            before=before,
+            after={"name": name},
+        )
+    held = permissions.account_permission(session, actor, account.id)
+    return AccountSummary(id=account.id, name=account.name, permission=held.value)
+
+
 # Invitations ------------------------------------------------------------------------------
 
 
@@ -326,7 +365,9 @@ def invite(
             where = (
                 f"the workspace {workspace.name}" if workspace else f"the account {account.name}"
             )
-            raise Invalid(f"{email} already has {held.permission} on {where}.", field="email")
+            raise Invalid(
+                sentence(f"{email} already has {held.permission} on {where}"), field="email"
+            )
 
     now = utcnow()
     pending = session.exec(
@@ -404,6 +445,39 @@ def _by_token(session: Session, token: str) -> Invitation:
 def get_invitation(*, session: Session, token: str) -> InvitationPublic:
     """What an invitation link shows before signing in: public, by its token."""
     return _invitation_public(session, _by_token(session, token))
+
+
+def sign_up_invited(
+    *, session: Session, token: str, name: str, password: str, client: ClientInfo
+) -> SignedIn:
+    """Sign up from an invitation link and sign in, to answer the invitation next.
+
+    The link was mailed to the invited email, so holding it stands for the code a plain
+    sign-up mails: the user is created at once with that email, without an account of their
+    own (they are joining this one). Only the link's holder learns whether that email has a
+    Portal account already, and then is told to sign in instead.
+    """
+    invitation = _by_token(session, token)
+    state = _state(invitation)
+    if state != "pending":
+        raise Invalid(f"This invitation is {state}: it can no longer be used to sign up.")
+    name = auth.valid_name(name)
+    passwords.check_policy(password)
+    if session.exec(select(User).where(User.email == invitation.email)).first() is not None:
+        raise Invalid(
+            f"{invitation.email} already has a Portal account: sign in to answer the invitation.",
+            field="email",
+        )
+    user = auth.new_user(
+        session=session,
+        email=invitation.email,
+        name=name,
+        password_hash=passwords.hash_password(password),
+        own_account=False,
+    )
+    auth.welcome(session=session, user=user)
+    signed_in_token = sessions.issue(session=session, user=user, client=client)
+    return SignedIn(token=signed_in_token, user=UserPublic.model_validate(user))
 
 
 def _answerable(session: Session, actor: Actor, invitation: Invitation) -> None:

@@ -74,6 +74,8 @@ def test_invite_accept_and_the_administrator_sees_the_new_member(
     shot_page(them, "invitation-signed-out")
     them.get_by_role("link", name="Sign in").click()
     ready(them)
+    expect(them.get_by_label("Email")).to_have_value(invitee)  # filled in from the link
+    expect(them.get_by_label("Email")).to_be_focused()
     them.get_by_label("Email").fill(invitee)
     them.get_by_label("Password").fill(PASSWORD)
     them.get_by_role("button", name="Sign in").click()

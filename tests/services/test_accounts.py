@@ -9,11 +9,19 @@ from sqlmodel import col, select
 
 from portal.domain.access import Action
 from portal.domain.errors import Invalid, NotFound, PermissionDenied
-from portal.models import AuditEvent, Invitation, PermissionGrant, SentEmail, Workspace
+from portal.models import AuditEvent, Invitation, PermissionGrant, SentEmail, User, Workspace
 from portal.models._base import utcnow
-from portal.services import accounts, permissions, workspaces
+from portal.services import accounts, permissions, sessions, workspaces
 from portal.services.tokens import token_hash
-from tests.factories import account_of, actor_for, grant, make_user, make_workspace
+from tests.factories import (
+    CLIENT,
+    PASSWORD,
+    account_of,
+    actor_for,
+    grant,
+    make_user,
+    make_workspace,
+)
 
 
 @pytest.fixture
@@ -632,3 +640,94 @@ def test_an_account_administrator_manages_every_workspaces_members(db, actor, ac
             workspace_id=str(workspace.id),
         )
     assert actions(db).count("grant.removed") == 2
+
+
+# Sign-up from an invitation ---------------------------------------------------------------
+
+
+def test_sign_up_from_an_invitation_signs_in_as_the_invited_email_without_an_own_account(
+    db, actor, account_id
+):
+    token = token_of(invite(db, actor, account_id))
+    signed_in = accounts.sign_up_invited(
+        session=db, token=token, name="Ivan", password=PASSWORD, client=CLIENT
+    )
+    db.commit()
+
+    assert signed_in.user.email == "ivan@example.com"
+    ivan = sessions.resolve_actor(session=db, token=signed_in.token, client=CLIENT)
+    assert (
+        db.exec(select(PermissionGrant).where(PermissionGrant.user_id == ivan.user_id)).all() == []
+    )  # no account of their own: they are joining this one
+    accounts.accept_invitation(session=db, actor=ivan, token=token)
+    assert [a.id for a in accounts.list_accounts(session=db, actor=ivan)] == [account_id]
+
+
+def test_sign_up_from_an_invitation_for_a_taken_email_says_sign_in(db, actor, account_id, invitee):
+    token = token_of(invite(db, actor, account_id))
+    with pytest.raises(Invalid, match="sign in to answer"):
+        accounts.sign_up_invited(
+            session=db, token=token, name="Ivan", password=PASSWORD, client=CLIENT
+        )
+
+
+def test_sign_up_from_a_used_or_unknown_invitation_is_refused(db, actor, account_id):
+    created = invite(db, actor, account_id)
+    accounts.revoke_invitation(
+        session=db, actor=actor, account_id=account_id, invitation_id=created.invitation.id
+    )
+    with pytest.raises(Invalid, match="revoked"):
+        accounts.sign_up_invited(
+            session=db, token=token_of(created), name="Ivan", password=PASSWORD, client=CLIENT
+        )
+    with pytest.raises(NotFound):
+        accounts.sign_up_invited(
+            session=db, token="nope", name="Ivan", password=PASSWORD, client=CLIENT
+        )
+    assert db.exec(select(User).where(User.email == "ivan@example.com")).first() is None
+
+
+# Renaming ---------------------------------------------------------------------------------
+
+
+def test_an_administrator_renames_the_account_and_it_is_audited(db, actor, account_id):
+    renamed = accounts.rename_account(
+        session=db, actor=actor, account_id=account_id, name="  Acme   Inc. "
+    )
+    db.commit()
+    assert (renamed.id, renamed.name, renamed.permission) == (account_id, "Acme Inc.", "administer")
+    assert accounts.get_account(session=db, actor=actor, account_id=account_id).name == "Acme Inc."
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "account.renamed")).one()
+    assert (event.account_id, event.target_type, event.target_id) == (
+        account_id,
+        "account",
+        str(account_id),
+    )
+    assert (event.before, event.after) == ({"name": "Acme"}, {"name": "Acme Inc."})
+    # The same name again changes nothing and records nothing.
+    accounts.rename_account(session=db, actor=actor, account_id=account_id, name="Acme Inc.")
+    assert actions(db).count("account.renamed") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("   ", "Enter a name"), ("A" * 121, "at most 120"), ("Acme\x1b[31m", "punctuation only")],
+)
+def test_renaming_refuses_a_bad_name(db, actor, account_id, name, message):
+    with pytest.raises(Invalid, match=message) as caught:
+        accounts.rename_account(session=db, actor=actor, account_id=account_id, name=name)
+    assert caught.value.field == "name"
+
+
+def test_a_reader_cannot_rename_and_a_stranger_does_not_see_the_account(
+    db, actor, account_id, invitee
+):
+    grant(db, invitee.id, account_id=account_id, permission="read")
+    reader = actor_for(db, invitee)
+    with pytest.raises(PermissionDenied):
+        accounts.rename_account(session=db, actor=reader, account_id=account_id, name="Mine")
+    stranger = actor_for(db, make_user(db, email="sam@example.com"))
+    with pytest.raises(NotFound):
+        accounts.rename_account(session=db, actor=stranger, account_id=account_id, name="Mine")
+    assert accounts.get_account(session=db, actor=actor, account_id=account_id).name == "Acme"
+    assert "account.renamed" not in actions(db)

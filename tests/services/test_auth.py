@@ -11,9 +11,17 @@ from sqlmodel import SQLModel, select
 
 from portal.domain.access import ClientInfo, Permission
 from portal.domain.errors import AuthenticationFailed, Invalid, Unauthenticated
-from portal.models import Account, PasswordReset, PermissionGrant, SentEmail, User, UserSession
+from portal.models import (
+    Account,
+    PasswordReset,
+    PermissionGrant,
+    SentEmail,
+    SignUpRequest,
+    User,
+    UserSession,
+)
 from portal.models._base import utcnow
-from portal.services import auth, mailer, sessions
+from portal.services import auth, housekeeping, mailer, sessions
 from portal.services.tokens import token_hash
 from tests.factories import CLIENT, PASSWORD, make_user, sign_in
 
@@ -37,13 +45,27 @@ def _reset_token(mail: SentEmail) -> str:
 # --- sign up -------------------------------------------------------------------------------
 
 
-def test_sign_up_creates_user_account_and_administer_grant(db):
-    auth.sign_up(
-        session=db,
-        email="  Ada@Example.com ",
-        name="Ada",
-        password=PASSWORD,
-        account_name="Analytical Engines",
+def _code(mail: SentEmail) -> str:
+    match = re.search(r"^(\d{6})$", mail.body, re.MULTILINE)
+    assert match, mail.body
+    return match.group(1)
+
+
+def _sign_up(db, email="  Ada@Example.com ", **kwargs) -> int:
+    form = {"name": "Ada", "password": PASSWORD, "account_name": "Analytical Engines"}
+    request_id = auth.sign_up(session=db, email=email, **{**form, **kwargs})
+    db.commit()
+    return request_id
+
+
+def test_sign_up_mails_a_code_that_creates_the_user_and_signs_them_in(db):
+    request_id = _sign_up(db)
+    assert _count(db, User) == 0  # nobody until the code comes back
+    [mail] = _outbox(db, "ada@example.com")
+    assert mail.subject.startswith("Your Portal sign-up code")
+
+    signed_in = auth.confirm_sign_up(
+        session=db, request_id=request_id, code=f" {_code(mail)} ", client=CLIENT
     )
     db.commit()
 
@@ -57,11 +79,19 @@ def test_sign_up_creates_user_account_and_administer_grant(db):
     grant = db.exec(select(PermissionGrant)).one()
     assert (grant.user_id, grant.account_id, grant.workspace_id) == (user.id, account.id, None)
     assert grant.permission == Permission.ADMINISTER
-    assert [m.subject for m in _outbox(db, "ada@example.com")] == ["Welcome to Portal"]
+    assert signed_in.user.email == "ada@example.com"
+    actor = sessions.resolve_actor(session=db, token=signed_in.token, client=CLIENT)
+    assert actor.user_id == user.id
+    assert [m.subject for m in _outbox(db, "ada@example.com")][-1] == "Welcome to Portal"
+    # The code works once.
+    with pytest.raises(Invalid, match="expired"):
+        auth.confirm_sign_up(session=db, request_id=request_id, code=_code(mail), client=CLIENT)
 
 
 def test_sign_up_names_the_account_after_the_person_by_default(db):
-    auth.sign_up(session=db, email="ada@example.com", name="Ada", password=PASSWORD)
+    request_id = _sign_up(db, account_name="")
+    code = _code(_outbox(db, "ada@example.com")[0])
+    auth.confirm_sign_up(session=db, request_id=request_id, code=code, client=CLIENT)
     assert db.exec(select(Account.name)).one() == "Ada's account"
 
 
@@ -69,18 +99,58 @@ def test_sign_up_with_an_existing_email_looks_the_same_and_mails_the_owner(db):
     make_user(db, email="ada@example.com", name="Ada")
     db.commit()
 
-    result = auth.sign_up(
-        session=db, email="ADA@example.com", name="Impostor", password="another password"
-    )
-    db.commit()
+    result = _sign_up(db, email="ADA@example.com", name="Impostor", password="another password")
 
-    assert result is None
+    assert isinstance(result, int)  # a request, as for a new email
     assert _count(db, User) == 1
     assert db.exec(select(User.name)).one() == "Ada"
     assert _count(db, Account) == 1
     mails = _outbox(db, "ada@example.com")
     assert [m.subject for m in mails] == ["Someone tried to sign up with your email"]
     assert "/reset-password" in mails[0].body
+    assert not re.search(r"^\d{6}$", mails[0].body, re.MULTILINE)  # no code to enter
+    # Every code fails as a wrong one does for a new email: nothing tells the cases apart.
+    request = db.get(SignUpRequest, result)
+    with pytest.raises(Invalid) as caught:
+        auth.confirm_sign_up(session=db, request_id=result, code="123456", client=CLIENT)
+    assert caught.value.message.startswith("That code is not right")
+    assert request.password_hash == ""  # the impostor's password is not kept
+    assert _count(db, UserSession) == 0
+
+
+def test_a_wrong_code_counts_and_five_spend_the_request(db):
+    request_id = _sign_up(db)
+    code = _code(_outbox(db, "ada@example.com")[0])
+    wrong = "000000" if code != "000000" else "111111"
+    for left in (4, 3, 2, 1):
+        with pytest.raises(Invalid, match=f"{left} tr"):
+            auth.confirm_sign_up(session=db, request_id=request_id, code=wrong, client=CLIENT)
+        db.rollback()  # the caller's rollback: the attempt was committed already
+    with pytest.raises(Invalid, match="not right"):
+        auth.confirm_sign_up(session=db, request_id=request_id, code=wrong, client=CLIENT)
+    with pytest.raises(Invalid, match="expired"):
+        auth.confirm_sign_up(session=db, request_id=request_id, code=code, client=CLIENT)
+    assert _count(db, User) == 0
+
+
+def test_an_old_code_has_expired(db):
+    request_id = _sign_up(db)
+    code = _code(_outbox(db, "ada@example.com")[0])
+    request = db.get(SignUpRequest, request_id)
+    request.expires_at = utcnow() - timedelta(seconds=1)
+    db.add(request)
+    db.commit()
+    with pytest.raises(Invalid, match="expired"):
+        auth.confirm_sign_up(session=db, request_id=request_id, code=code, client=CLIENT)
+    with pytest.raises(Invalid, match="expired"):
+        auth.confirm_sign_up(session=db, request_id=0, code=code, client=CLIENT)
+
+
+def test_sign_up_mails_an_address_at_most_five_times_an_hour(db):
+    for _ in range(7):
+        _sign_up(db)
+    assert len(_outbox(db, "ada@example.com")) == 5
+    assert _count(db, SignUpRequest) == 7
 
 
 @pytest.mark.parametrize(
@@ -424,3 +494,14 @@ def test_sign_in_records_the_client_it_came_from(db):
     ).one()
     assert row.ip_address == "198.51.100.7"
     assert len(row.user_agent) == 512
+
+
+def test_housekeeping_drops_sign_up_requests_older_than_an_hour(db):
+    old, fresh = _sign_up(db), _sign_up(db, email="bea@example.com")
+    request = db.get(SignUpRequest, old)
+    request.created_at = utcnow() - timedelta(hours=1, minutes=1)
+    db.add(request)
+    db.commit()
+    assert housekeeping.run_once(session=db)["sign_up_requests_purged"] == 1
+    db.commit()
+    assert db.exec(select(SignUpRequest.id)).all() == [fresh]

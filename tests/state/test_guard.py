@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from portal import routes
+from portal.domain.access import Requirement
 from portal.models import UserSession
 from portal.models._base import utcnow
 from portal.pages.auth.sign_in import SignInState
@@ -37,10 +39,18 @@ def test_next_keeps_the_query_and_drops_the_trailing_slash(browse):
     assert redirect_path(run(client.session.guard)) == "/sign-in?next=%2Fsettings%3Ftab%3Dsessions"
 
 
-def test_an_unknown_path_needs_a_session(browse):
-    """Authenticated by default: a route missing from routes.PAGES is not public."""
+def test_an_unknown_path_shows_the_not_found_page_signed_out_too(browse):
+    """Every path no page claims is Reflex's "404" page, public: a broken link says so
+    instead of sending the visitor to sign in (and back to the same broken link)."""
     client = browse("/no-such-page")
-    assert redirect_path(run(client.session.guard)) == "/sign-in?next=%2Fno-such-page"
+    assert redirect_path(run(client.session.guard)) is None
+    assert client.session.signed_in is False
+
+
+def test_a_route_missing_from_pages_needs_a_session():
+    """Authenticated by default: a route missing from routes.PAGES is not public."""
+    assert routes.requirement_for("/not-declared") is Requirement.SIGNED_IN
+    assert routes.requirement_for("404") is Requirement.PUBLIC
 
 
 def test_public_page_without_cookie_runs_its_loaders_in_the_same_event(browse):

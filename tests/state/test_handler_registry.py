@@ -61,7 +61,8 @@ REVIEWED: dict[str, str] = {
     ),
     # Public pages.
     "portal.pages.auth.sign_in.SignInState.load": (
-        "public: reads only the `reason` query parameter into a fixed notice"
+        "public: reads the `reason` query parameter into a fixed notice and `email` into the "
+        "email field's starting value (shown as text)"
     ),
     "portal.pages.auth.sign_in.SignInState.sign_in": (
         "public: _call_anonymous; auth.sign_in checks the password (throttled, same message "
@@ -69,10 +70,18 @@ REVIEWED: dict[str, str] = {
         "emails); `next` goes through routes.safe_next"
     ),
     "portal.pages.auth.sign_up.SignUpState.sign_up": (
-        "public: auth.sign_up validates; an existing email gets a mail, not an error"
+        "public: auth.sign_up validates; an existing email gets a mail, not an error; the "
+        "request id lands in a backend-only var"
     ),
+    "portal.pages.auth.sign_up.SignUpState.confirm": (
+        "public: _call_anonymous(auth.confirm_sign_up) with the backend-only request id (no "
+        "argument names a request); the code is checked there, 5 tries, 30 minutes"
+    ),
+    "portal.pages.auth.sign_up.SignUpState.load": ("public: resets the page's own vars"),
+    "portal.pages.auth.sign_up.SignUpState.start_over": ("public: resets the page's own vars"),
     "portal.pages.auth.reset_password.ResetPasswordState.load": (
-        "public: keeps the link's token in a backend-only var"
+        "public: keeps the link's token in a backend-only var; _call_anonymous("
+        "auth.check_reset_link) says only whether that link still works"
     ),
     "portal.pages.auth.reset_password.ResetPasswordState.request_link": (
         "public: auth.request_password_reset says the same whether or not the email exists; "
@@ -263,6 +272,13 @@ REVIEWED: dict[str, str] = {
     "portal.pages.accounts.detail.state.AccountDetailState.set_invite_open": (
         "public: opens or closes this browser's Invite member dialog; touches no data"
     ),
+    "portal.pages.accounts.detail.state.AccountDetailState.set_rename_open": (
+        "public: opens or closes this browser's Rename dialog; touches no data"
+    ),
+    "portal.pages.accounts.detail.state.AccountDetailState.rename": (
+        "signed in: _call(); accounts.rename_account needs ADMINISTER on the URL's account: "
+        "NotFound or PermissionDenied"
+    ),
     "portal.pages.accounts.detail.state.AccountDetailState.invite": (
         "signed in: _call(); accounts.invite needs ADMINISTER on the URL's account (or on "
         "the client's workspace, which must belong to it): NotFound or PermissionDenied"
@@ -307,6 +323,10 @@ REVIEWED: dict[str, str] = {
     "portal.pages.accounts.invitation.InvitationState.accept": (
         "signed in: _call(); accounts.accept_invitation with the backend-only token refuses "
         "another email than the invited one, and used, expired or revoked invitations"
+    ),
+    "portal.pages.accounts.invitation.InvitationState.sign_up": (
+        "public: _call_anonymous(accounts.sign_up_invited) with the backend-only token; the "
+        "email is the invitation's (never an argument), only a pending invitation works"
     ),
     "portal.pages.accounts.invitation.InvitationState.decline": (
         "signed in: _call(); accounts.decline_invitation, the same checks as accept"

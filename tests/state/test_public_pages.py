@@ -10,15 +10,17 @@ from sqlmodel import select
 
 from portal.config import get_settings
 from portal.db import transaction
+from portal.domain.access import ClientInfo
 from portal.domain.errors import Unauthenticated
-from portal.models import User
+from portal.models import SentEmail, User
 from portal.pages.auth.dev_outbox import DevOutboxState
 from portal.pages.auth.reset_password import ResetPasswordState
 from portal.pages.auth.sign_up import SignUpState
 from portal.services import passwords, sessions
-from tests.state.support import redirect_path, run
+from tests.state.support import CLIENT_IP, USER_AGENT, redirect_path, run
 
 NEW_PASSWORD = "a brand new passphrase"
+CLIENT = ClientInfo(ip_address=CLIENT_IP, user_agent=USER_AGENT)
 
 
 def _reset_token(client) -> str:
@@ -39,25 +41,66 @@ def test_sign_up_mismatched_passwords_is_a_field_error(browse, db):
     assert db.exec(select(User)).all() == []
 
 
-def test_sign_up_then_sign_in_notice(browse, db):
+FORM = {
+    "name": "Ada",
+    "email": "ada@example.com",
+    "password": "one long password",
+    "confirm_password": "one long password",
+}
+
+
+def _mailed_code(db, email: str) -> str:
+    mail = db.exec(
+        select(SentEmail).where(SentEmail.to_address == email).order_by(SentEmail.id.desc())
+    ).first()
+    return re.search(r"^(\d{6})$", mail.body, re.MULTILINE).group(1)
+
+
+def test_sign_up_then_the_mailed_code_signs_in_and_opens_the_dashboard(browse, db):
     client = browse("/sign-up")
-    form = {"name": "Ada", "email": "ada@example.com", "password": "one long password"}
-    events = run(client.state(SignUpState).sign_up, {**form, "confirm_password": form["password"]})
-    assert redirect_path(events) == "/sign-in?reason=signed_up"
+    state = client.state(SignUpState)
+    assert run(state.sign_up, FORM) == []
+    assert (state.step, state.sent_to, state.field_errors) == ("code", "ada@example.com", {})
+    assert db.exec(select(User)).all() == []  # nobody until the code comes back
+
+    events = run(state.confirm, {"code": _mailed_code(db, "ada@example.com")})
+
+    assert redirect_path(events) == "/"
     assert db.exec(select(User.email)).all() == ["ada@example.com"]
+    assert client.token  # the session cookie: signed in
+    with transaction() as session:
+        actor = sessions.resolve_actor(session=session, token=client.token, client=CLIENT)
+    assert actor.email == "ada@example.com"
+
+
+def test_sign_up_with_a_taken_email_looks_the_same_to_the_browser(browse, person, db):
+    user, _, _ = person(email="ada@example.com")
+    taken, new = browse("/sign-up"), browse("/sign-up")
+    taken_events = run(taken.state(SignUpState).sign_up, FORM)
+    new_events = run(new.state(SignUpState).sign_up, {**FORM, "email": "bea@example.com"})
+    assert taken_events == new_events == []
+    a, b = taken.state(SignUpState), new.state(SignUpState)
+    assert (a.step, a.field_errors, a.error) == (b.step, b.field_errors, b.error)
+    assert a.sent_to == "ada@example.com"
+    # A guessed code fails with the same words for both.
+    run(a.confirm, {"code": "000000"})
+    run(b.confirm, {"code": "000000"})
+    assert a.field_errors == b.field_errors
+    assert "not right" in a.field_errors["code"]
+    assert taken.token == ""
+    db.expire_all()
+    assert db.exec(select(User.name)).all() == [user.name]
 
 
 @pytest.mark.parametrize(
     ("next_path", "expected"),
-    [
-        ("/invitations/abc", "/sign-in?next=%2Finvitations%2Fabc&reason=signed_up"),
-        ("//evil.example", "/sign-in?reason=signed_up"),
-    ],
+    [("/invitations/abc", "/invitations/abc"), ("//evil.example", "/")],
 )
-def test_sign_up_keeps_a_safe_next_for_the_sign_in(browse, next_path, expected):
+def test_sign_up_goes_on_to_a_safe_next(browse, db, next_path, expected):
     client = browse("/sign-up", query=urlencode({"next": next_path}))
-    form = {"name": "Ada", "email": "ada@example.com", "password": "one long password"}
-    events = run(client.state(SignUpState).sign_up, {**form, "confirm_password": form["password"]})
+    state = client.state(SignUpState)
+    run(state.sign_up, FORM)
+    events = run(state.confirm, {"code": _mailed_code(db, "ada@example.com")})
     assert redirect_path(events) == expected
 
 
@@ -129,3 +172,22 @@ def test_dev_outbox_can_be_off(browse, monkeypatch, person, name, value):
     state = browse("/dev/outbox").state(DevOutboxState)
     run(state.load)
     assert (state.enabled, state.emails) == (False, [])
+
+
+def test_a_used_or_garbled_reset_link_says_so_on_load(browse, person, db):
+    user, _, _ = person()
+    garbled = browse("/reset-password", query="token=not-a-real-token")
+    run(garbled.state(ResetPasswordState).load)
+    assert garbled.state(ResetPasswordState).error.startswith("This reset link has expired")
+
+    run(browse("/reset-password").state(ResetPasswordState).request_link, {"email": user.email})
+    token = _reset_token(browse("/dev/outbox"))
+    fresh = browse("/reset-password", query=f"token={token}")
+    run(fresh.state(ResetPasswordState).load)
+    assert fresh.state(ResetPasswordState).error == ""
+    form = {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
+    run(fresh.state(ResetPasswordState).choose_password, form)
+
+    used = browse("/reset-password", query=f"token={token}")
+    run(used.state(ResetPasswordState).load)
+    assert used.state(ResetPasswordState).error.startswith("This reset link has expired")

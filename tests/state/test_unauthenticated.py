@@ -94,6 +94,7 @@ ARGS = {
     "portal.pages.accounts.detail.state.AccountDetailState.load": lambda v: (),
     "portal.pages.accounts.detail.state.AccountDetailState.next_page": lambda v: ("activity",),
     "portal.pages.accounts.detail.state.AccountDetailState.previous_page": lambda v: ("activity",),
+    "portal.pages.accounts.detail.state.AccountDetailState.rename": lambda v: ({"name": "Pwned"},),
     "portal.pages.accounts.detail.state.AccountDetailState.invite": lambda v: (
         {"email": "mallory@example.com", "permission": "administer", "workspace_id": "account"},
     ),

@@ -9,6 +9,7 @@ import reflex as rx
 from portal import routes
 from portal.components.data_table import Column, data_table
 from portal.components.empty_state import empty_state
+from portal.components.links import button_link
 from portal.domain.dto import AccountSummary
 from portal.layout import page
 from portal.pages.accounts.parts import permission_badge
@@ -51,9 +52,8 @@ COLUMNS = (
     Column("Your permission", lambda row: permission_badge(row.permission)),
     Column(
         "",
-        lambda row: rx.link(
-            rx.button("Members", rx.icon("arrow-right", size=14), variant="soft", size="1"),
-            href=row.href,
+        lambda row: button_link(
+            "Members", rx.icon("arrow-right", size=14), href=row.href, variant="soft", size="1"
         ),
         align="right",
     ),

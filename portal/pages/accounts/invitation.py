@@ -4,19 +4,21 @@ with the invited email. The token in the URL is the only key; it stays in a back
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import reflex as rx
 
 from portal import routes
 from portal.components.dates import iso_utc, local_time
 from portal.components.empty_state import empty_state
-from portal.components.forms import form_message
-from portal.domain.dto import InvitationPublic
-from portal.domain.errors import NotFound, PortalError
+from portal.components.forms import field_error, form_field, form_message
+from portal.components.links import button_link
+from portal.domain.access import ClientInfo
+from portal.domain.dto import InvitationPublic, SignedIn
+from portal.domain.errors import Invalid, NotFound, PortalError
+from portal.domain.wording import sentence
 from portal.layout import page
 from portal.pages.accounts.parts import invitation_state_badge, permission_badge
-from portal.services import accounts
+from portal.services import accounts, auth, passwords
 from portal.state.session import SessionState
 
 _EXPLAINED = {
@@ -57,12 +59,22 @@ class InvitationView:
         )
 
 
+def _sign_up_here(
+    *, session, token: str, name: str, password: str, client: ClientInfo, previous_token: str
+) -> SignedIn:
+    signed_in = accounts.sign_up_invited(
+        session=session, token=token, name=name, password=password, client=client
+    )
+    auth.sign_out(session=session, token=previous_token)  # replaced by the new session
+    return signed_in
+
+
 class InvitationState(SessionState):
     found: bool = True
     invitation: InvitationView = InvitationView()
     sign_in_href: str = ""
-    sign_up_href: str = ""
     answer_error: str = ""
+    sign_up_errors: dict[str, str] = {}
     _token: str = ""
 
     async def _show(self) -> None:
@@ -80,11 +92,40 @@ class InvitationState(SessionState):
     async def load(self):
         self._token = str(self.router._page.params.get("invitation_token", ""))[:200]
         self.answer_error = ""
-        here = self._current_path()
-        self.sign_in_href = routes.sign_in_url(next_path=here)
-        # The sign-up page is asked to come back here too (it hands `next` on to sign-in).
-        self.sign_up_href = f"{routes.SIGN_UP}?{urlencode({'next': here})}"
+        self.sign_up_errors = {}
         await self._show()
+        # Sign in comes back here, the invited email filled in.
+        self.sign_in_href = routes.sign_in_url(
+            next_path=self._current_path(), email=self.invitation.email or None
+        )
+
+    @rx.event
+    async def sign_up(self, form: dict):
+        """New to Portal: a name and a password, and the person is signed in as the invited
+        email, back on this invitation to answer it (no account of their own needed)."""
+        self.sign_up_errors = {}
+        password = str(form.get("password", ""))
+        if password != str(form.get("confirm_password", "")):
+            self.sign_up_errors = {"confirm_password": "The two passwords don't match."}
+            return None
+        try:
+            signed_in = await self._call_anonymous(
+                _sign_up_here,
+                token=self._token,
+                name=str(form.get("name", "")),
+                password=password,
+                client=self._client(),
+                previous_token=self.session_token,
+            )
+        except Invalid as exc:
+            self.sign_up_errors = {exc.field or "name": exc.message}
+            return None
+        except NotFound:
+            self.found = False
+            return None
+        self.session_token = signed_in.token
+        # The guard runs again and shows Accept and Decline.
+        return rx.redirect(self._current_path(), replace=True)
 
     @rx.event
     async def accept(self):
@@ -102,7 +143,7 @@ class InvitationState(SessionState):
         )
         return [
             rx.toast.success(
-                f"Welcome to {self.invitation.account_name or 'the account'}.",
+                sentence(f"Welcome to {self.invitation.account_name or 'the account'}"),
                 position="top-center",
             ),
             rx.redirect(target),
@@ -132,20 +173,48 @@ def _fact(label: str, value) -> rx.Component:
 
 def _answer() -> rx.Component:
     inv = InvitationState.invitation
+    errors = InvitationState.sign_up_errors
     signed_out = rx.vstack(
         rx.text(
-            "Sign in as ",
+            "Have a Portal account with ",
             rx.text.strong(inv.email),
-            " to accept or decline. New to Portal? Sign up with that email first.",
+            "? Sign in to accept or decline.",
             size="2",
         ),
-        rx.hstack(
-            rx.link(rx.button("Sign in", size="3"), href=InvitationState.sign_in_href),
-            rx.link(
-                rx.button("Sign up", size="3", variant="soft"),
-                href=InvitationState.sign_up_href,
+        # A link that looks like a button (asChild): no button nested in a link.
+        button_link("Sign in", href=InvitationState.sign_in_href, size="3"),
+        rx.separator(size="4"),
+        rx.form(
+            rx.vstack(
+                rx.text(
+                    "New to Portal? Choose your name and a password: you sign in as ",
+                    rx.text.strong(inv.email),
+                    " and come back here to answer.",
+                    size="2",
+                ),
+                form_field("Your name", "name", errors, autocomplete="name"),
+                form_field(
+                    "Password",
+                    "password",
+                    errors,
+                    type="password",
+                    autocomplete="new-password",
+                    hint=f"At least {passwords.MIN_LENGTH} characters.",
+                ),
+                form_field(
+                    "Confirm password",
+                    "confirm_password",
+                    errors,
+                    type="password",
+                    autocomplete="new-password",
+                ),
+                field_error(errors, "email"),
+                rx.button("Sign up and continue", type="submit", size="3", variant="soft"),
+                spacing="3",
+                width="100%",
             ),
-            spacing="3",
+            on_submit=InvitationState.sign_up,
+            width="100%",
         ),
         spacing="3",
         width="100%",

@@ -10,6 +10,7 @@ import reflex as rx
 from portal import routes
 from portal.components.dates import iso_utc, local_time
 from portal.components.empty_state import empty_state
+from portal.components.links import button_link
 from portal.domain.errors import NotFound
 from portal.layout import page
 from portal.services import mailer
@@ -71,7 +72,7 @@ def _mail(mail) -> rx.Component:
             rx.text(mail.body, size="2", white_space="pre-wrap", word_break="break-all"),
             rx.cond(
                 mail.link != "",
-                rx.link(rx.button("Open link", variant="soft", size="1"), href=mail.link),
+                button_link("Open link", href=mail.link, variant="soft", size="1"),
             ),
             spacing="2",
             align="start",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from portal import routes
 from portal.components.forms import form_field, form_message
+from portal.components.links import button_link
 from portal.config import get_settings
 from portal.domain.errors import Invalid
 from portal.layout import page
@@ -22,13 +23,19 @@ class ResetPasswordState(SessionState):
     _token: str = ""  # backend-only: the link's token never round-trips through state
 
     @rx.event
-    def load(self):
-        self._token = self.router.url.query_parameters.get("token", "")
+    async def load(self):
+        self._token = str(self.router.url.query_parameters.get("token", ""))[:200]
         self.has_token = bool(self._token)
         self.sent_to = ""
         self.error = ""
         self.field_errors = {}
         self.dev_outbox = get_settings().dev_outbox_enabled
+        if self._token:
+            # A used, expired or garbled link says so now, not after the form is filled in.
+            try:
+                await self._call_anonymous(auth.check_reset_link, token=self._token)
+            except Invalid as exc:
+                self.error = exc.message
 
     @rx.event
     async def request_link(self, form: dict):
@@ -115,9 +122,19 @@ def _request_form() -> rx.Component:
     return rx.cond(ResetPasswordState.sent_to != "", sent, form)
 
 
+def _link_refused() -> rx.Component:
+    return rx.vstack(
+        form_message(ResetPasswordState.error),
+        button_link("Request a new link", href=routes.RESET_PASSWORD, size="3", width="100%"),
+        rx.link("Back to sign in", href=routes.SIGN_IN, size="2"),
+        spacing="4",
+        width="100%",
+    )
+
+
 def _choose_form() -> rx.Component:
     errors = ResetPasswordState.field_errors
-    return rx.form(
+    form = rx.form(
         rx.vstack(
             form_message(ResetPasswordState.error),
             form_field(
@@ -145,6 +162,7 @@ def _choose_form() -> rx.Component:
         ),
         on_submit=ResetPasswordState.choose_password,
     )
+    return rx.cond(ResetPasswordState.error != "", _link_refused(), form)
 
 
 @page(routes.RESET_PASSWORD, on_load=[ResetPasswordState.load])

@@ -15,8 +15,6 @@ from portal.state.session import SessionState
 
 _NOTICES = {
     "expired": "Your session expired. Sign in again.",
-    "signed_up": "If that email was new, your account is ready: sign in with it. "
-    "We also sent you an email.",
     "reset": "Your password was changed and every session signed out. Sign in with the new one.",
 }
 
@@ -34,12 +32,16 @@ class SignInState(SessionState):
     error: str = ""
     notice: str = ""
     field_errors: dict[str, str] = {}
+    # From ?email= (an invitation's sign-in link names the invited email).
+    email: str = ""
 
     @rx.event
     def load(self):
         self.error = ""
         self.field_errors = {}
-        self.notice = _NOTICES.get(self.router.url.query_parameters.get("reason", ""), "")
+        query = self.router.url.query_parameters
+        self.notice = _NOTICES.get(query.get("reason", ""), "")
+        self.email = auth.normalize_email(str(query.get("email", ""))[:320])
 
     @rx.event
     async def sign_in(self, form: dict):
@@ -82,6 +84,8 @@ def sign_in() -> rx.Component:
                     type="email",
                     placeholder="you@example.com",
                     autocomplete="email",
+                    default_value=SignInState.email,
+                    auto_focus=True,
                 ),
                 form_field(
                     "Password",

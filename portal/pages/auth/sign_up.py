@@ -1,4 +1,10 @@
-"""Sign up: a new person and their first account."""
+"""Sign up: a new person and their first account, finished with a code sent by mail.
+
+Step one takes the name, email and password; step two the code mailed to that email, which
+signs the person in. The second step looks the same whether or not the email already had an
+account (that owner gets a mail saying someone tried, and no code), so the page tells nobody
+who has one.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,41 @@ import reflex as rx
 
 from portal import routes
 from portal.components.forms import form_field, form_message
+from portal.domain.access import ClientInfo
+from portal.domain.dto import SignedIn
 from portal.domain.errors import Invalid
 from portal.layout import page
 from portal.services import auth, passwords
 from portal.state.session import SessionState
 
 
+def _confirm(
+    *, session, request_id: int, code: str, client: ClientInfo, previous_token: str
+) -> SignedIn:
+    signed_in = auth.confirm_sign_up(
+        session=session, request_id=request_id, code=code, client=client
+    )
+    # The new token replaces whatever session this browser held before.
+    auth.sign_out(session=session, token=previous_token)
+    return signed_in
+
+
 class SignUpState(SessionState):
     error: str = ""
     field_errors: dict[str, str] = {}
+    # "form", then "code" once a code was asked for.
+    step: str = "form"
+    sent_to: str = ""
+    # Which sign-up the code is for: backend-only, so no browser can name another one.
+    _request_id: int = 0
+
+    @rx.event
+    def load(self):
+        self.error = ""
+        self.field_errors = {}
+        self.step = "form"
+        self.sent_to = ""
+        self._request_id = 0
 
     @rx.event
     async def sign_up(self, form: dict):
@@ -24,11 +56,12 @@ class SignUpState(SessionState):
         if password != str(form.get("confirm_password", "")):
             self.field_errors = {"confirm_password": "The two passwords don't match."}
             return None
+        email = str(form.get("email", ""))
         try:
             # argon2id costs ~30 ms of CPU: _call_anonymous keeps it off the event loop.
-            await self._call_anonymous(
+            self._request_id = await self._call_anonymous(
                 auth.sign_up,
-                email=str(form.get("email", "")),
+                email=email,
                 name=str(form.get("name", "")),
                 password=password,
                 account_name=str(form.get("account_name", "")),
@@ -36,69 +69,142 @@ class SignUpState(SessionState):
         except Invalid as exc:
             self.field_errors = {exc.field or "email": exc.message}
             return None
-        # Back where the person was going (an invitation link, say) once they sign in.
-        next_path = routes.safe_next(self.router.url.query_parameters.get("next"), default="")
+        self.sent_to = auth.normalize_email(email)
+        self.step = "code"
+        return None
+
+    @rx.event
+    async def confirm(self, form: dict):
+        self.error = ""
+        self.field_errors = {}
+        try:
+            signed_in = await self._call_anonymous(
+                _confirm,
+                request_id=self._request_id,
+                code=str(form.get("code", ""))[:32],
+                client=self._client(),
+                previous_token=self.session_token,
+            )
+        except Invalid as exc:
+            self.field_errors = {"code": exc.message}
+            return None
+        self.session_token = signed_in.token
+        self._request_id = 0
+        # Where the person was going (a link they opened signed out), else the dashboard.
         return rx.redirect(
-            routes.sign_in_url(next_path=next_path or None, reason="signed_up"), replace=True
+            routes.safe_next(self.router.url.query_parameters.get("next")), replace=True
         )
 
+    @rx.event
+    def start_over(self):
+        self.load()
 
-@page(routes.SIGN_UP)
-def sign_up() -> rx.Component:
+
+def _form() -> rx.Component:
     errors = SignUpState.field_errors
-    return rx.card(
-        rx.form(
-            rx.vstack(
-                rx.heading("Create your Portal account", size="6", as_="h1"),
-                rx.text(
-                    "You get an account of your own, where you can create workspaces.",
+    return rx.form(
+        rx.vstack(
+            rx.heading("Create your Portal account", size="6", as_="h1"),
+            rx.text(
+                "You get an account of your own, where you can create workspaces.",
+                size="2",
+                color_scheme="gray",
+            ),
+            form_message(SignUpState.error),
+            form_field("Your name", "name", errors, autocomplete="name", auto_focus=True),
+            form_field(
+                "Email",
+                "email",
+                errors,
+                type="email",
+                placeholder="you@example.com",
+                autocomplete="email",
+            ),
+            form_field(
+                "Account name",
+                "account_name",
+                errors,
+                required=False,
+                placeholder="Acme Inc.",
+                hint="Your company or team. You can change it later.",
+            ),
+            form_field(
+                "Password",
+                "password",
+                errors,
+                type="password",
+                autocomplete="new-password",
+                hint=f"At least {passwords.MIN_LENGTH} characters.",
+            ),
+            form_field(
+                "Confirm password",
+                "confirm_password",
+                errors,
+                type="password",
+                autocomplete="new-password",
+            ),
+            rx.button("Create account", type="submit", size="3", width="100%"),
+            rx.text(
+                "Already have an account? ",
+                rx.link("Sign in", href=routes.SIGN_IN, underline="always"),
+                size="2",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=SignUpState.sign_up,
+    )
+
+
+def _code() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.heading("Check your email", size="6", as_="h1"),
+            rx.text(
+                "We sent a ",
+                str(auth.SIGN_UP_CODE_DIGITS),
+                "-digit code to ",
+                rx.text.strong(SignUpState.sent_to),
+                ". Enter it here to finish: you are signed in straight away.",
+                size="2",
+            ),
+            rx.text(
+                f"The code works for {auth.SIGN_UP_CODE_MINUTES} minutes. If that email "
+                "already has a Portal account, the mail says so instead: sign in, or reset "
+                "your password.",
+                size="2",
+                color_scheme="gray",
+            ),
+            form_field(
+                "Code from the email",
+                "code",
+                SignUpState.field_errors,
+                placeholder="123456",
+                autocomplete="one-time-code",
+                auto_focus=True,
+            ),
+            rx.button("Finish signing up", type="submit", size="3", width="100%"),
+            rx.hstack(
+                rx.button(
+                    "Use another email",
+                    type="button",
+                    variant="ghost",
                     size="2",
-                    color_scheme="gray",
+                    on_click=SignUpState.start_over,
                 ),
-                form_message(SignUpState.error),
-                form_field("Your name", "name", errors, autocomplete="name"),
-                form_field(
-                    "Email",
-                    "email",
-                    errors,
-                    type="email",
-                    placeholder="you@example.com",
-                    autocomplete="email",
-                ),
-                form_field(
-                    "Account name",
-                    "account_name",
-                    errors,
-                    required=False,
-                    placeholder="Acme Inc.",
-                    hint="Your company or team. You can change it later.",
-                ),
-                form_field(
-                    "Password",
-                    "password",
-                    errors,
-                    type="password",
-                    autocomplete="new-password",
-                    hint=f"At least {passwords.MIN_LENGTH} characters.",
-                ),
-                form_field(
-                    "Confirm password",
-                    "confirm_password",
-                    errors,
-                    type="password",
-                    autocomplete="new-password",
-                ),
-                rx.button("Create account", type="submit", size="3", width="100%"),
-                rx.text(
-                    "Already have an account? ",
-                    rx.link("Sign in", href=routes.SIGN_IN),
-                    size="2",
-                ),
-                spacing="4",
                 width="100%",
             ),
-            on_submit=SignUpState.sign_up,
+            spacing="4",
+            width="100%",
         ),
+        on_submit=SignUpState.confirm,
+    )
+
+
+@page(routes.SIGN_UP, on_load=[SignUpState.load])
+def sign_up() -> rx.Component:
+    return rx.card(
+        rx.cond(SignUpState.step == "code", _code(), _form()),
         size="4",
         width="100%",
         max_width="460px",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from portal import routes
 from portal.components.dates import iso_utc, local_time
+from portal.components.links import button_link
 from portal.config import get_settings
 from portal.domain.errors import PortalError
 from portal.layout import page
@@ -117,7 +118,7 @@ def developer_terms_page() -> rx.Component:
             ],
             rx.cond(
                 accepted,
-                rx.link(rx.button("Open the developer portal"), href=routes.DEVELOPER),
+                button_link("Open the developer portal", href=routes.DEVELOPER),
                 rx.form(
                     rx.vstack(
                         rx.cond(

@@ -22,6 +22,7 @@ from portal.components.dates import iso_utc, local_time
 from portal.components.dialogs import dialog_footer
 from portal.components.empty_state import empty_state
 from portal.components.forms import field_error
+from portal.components.links import button_link
 from portal.domain.dto import CoderunnerPublic, EnvironmentPublic, WorkspaceDetail
 from portal.domain.errors import NotFound, PortalError
 from portal.domain.processes import ProcessKind, ProcessPublic
@@ -688,14 +689,12 @@ def _header() -> rx.Component:
         ),
         rx.spacer(),
         rx.hstack(
-            rx.link(
-                rx.button(
-                    rx.icon("list-checks", size=14),
-                    "Process Log",
-                    variant="soft",
-                    color_scheme="gray",
-                ),
+            button_link(
+                rx.icon("list-checks", size=14),
+                "Process Log",
                 href=ws.process_log_href,
+                variant="soft",
+                color_scheme="gray",
             ),
             _actions_menu(),
             spacing="2",
@@ -840,7 +839,7 @@ def _not_found() -> rx.Component:
         "search-x",
         "Workspace not found",
         "It does not exist, or you cannot read it. Check the link, or pick a workspace.",
-        rx.link(rx.button("All workspaces", variant="soft"), href=routes.WORKSPACES),
+        button_link("All workspaces", href=routes.WORKSPACES, variant="soft"),
     )
 
 

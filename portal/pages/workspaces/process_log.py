@@ -19,6 +19,7 @@ from portal.components.badges import status_badge
 from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import iso_utc, local_time
 from portal.components.empty_state import empty_state
+from portal.components.links import button_link
 from portal.domain.errors import NotFound, PortalError
 from portal.domain.processes import ProcessKind, ProcessPublic, ProcessStatus, ProcessStepPublic
 from portal.layout import page
@@ -303,15 +304,13 @@ def _process(row) -> rx.Component:
                 ),
                 rx.cond(
                     row.download != "",
-                    rx.link(
-                        rx.button(
-                            rx.icon("download", size=14),
-                            "Download archive",
-                            size="1",
-                            variant="soft",
-                        ),
+                    button_link(
+                        rx.icon("download", size=14),
+                        "Download archive",
                         href=row.download,
                         is_external=True,
+                        size="1",
+                        variant="soft",
                     ),
                 ),
                 spacing="2",
@@ -401,7 +400,7 @@ def workspace_process_log() -> rx.Component:
             "search-x",
             "Workspace not found",
             "It does not exist, or you cannot read it.",
-            rx.link(rx.button("All workspaces", variant="soft"), href=routes.WORKSPACES),
+            button_link("All workspaces", href=routes.WORKSPACES, variant="soft"),
         ),
     )
 
@@ -413,5 +412,5 @@ def picked_process_log() -> rx.Component:
         "Pick a workspace",
         "The Process Log shows the processes of one workspace. You have no workspace yet: "
         "create one, or ask an account administrator to add you.",
-        rx.link(rx.button("Go to Workspaces", variant="soft"), href=routes.WORKSPACES),
+        button_link("Go to Workspaces", href=routes.WORKSPACES, variant="soft"),
     )

@@ -10,8 +10,10 @@ from portal.components.badges import status_badge
 from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import local_time
 from portal.components.empty_state import empty_state
+from portal.components.links import button_link
 from portal.layout import page
 from portal.pages.accounts.detail.members import grants_dialog, members, remove_dialog
+from portal.pages.accounts.detail.rename import rename_dialog
 from portal.pages.accounts.detail.state import ACTIVITY, AccountDetailState
 from portal.pages.accounts.parts import permission_badge
 
@@ -163,6 +165,7 @@ def _found() -> rx.Component:
             permission_badge(acct.permission),
             rx.spacer(),
             rx.text("Created ", local_time(acct.created_at), size="2", color_scheme="gray"),
+            rx.cond(S.can_administer, rename_dialog()),
             width="100%",
             align="center",
             wrap="wrap",
@@ -196,7 +199,7 @@ def _not_found() -> rx.Component:
         "Account not found",
         "It does not exist, or you are not a member of it. Check the link, or open one of "
         "your accounts.",
-        rx.link(rx.button("Your accounts", variant="soft"), href=routes.ACCOUNTS),
+        button_link("Your accounts", href=routes.ACCOUNTS, variant="soft"),
     )
 
 

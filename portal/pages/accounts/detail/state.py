@@ -62,6 +62,9 @@ class AccountDetailState(Pager, SessionState):
     invite_open: bool = False
     invite_errors: dict[str, str] = {}
     invite_sent_to: str = ""
+    # Rename account
+    rename_open: bool = False
+    rename_errors: dict[str, str] = {}
     # Remove member (confirmation) and a member's workspace grants (dialog); NO_MEMBER = closed
     remove_target: MemberRow = NO_MEMBER
     remove_error: str = ""
@@ -128,11 +131,37 @@ class AccountDetailState(Pager, SessionState):
     @rx.event
     async def load(self):
         self.invite_open = False
+        self.rename_open = False
+        self.rename_errors = {}
         self.remove_target = NO_MEMBER
         self.grants_target = NO_MEMBER
         self.member_errors = {}
         self.page_error = ""
         await self._refresh()
+
+    # Rename -------------------------------------------------------------------------------
+
+    @rx.event
+    def set_rename_open(self, value: bool):
+        self.rename_open = bool(value)
+        self.rename_errors = {}
+
+    @rx.event
+    async def rename(self, form: dict):
+        self.rename_errors = {}
+        try:
+            renamed = await self._call(
+                accounts.rename_account,
+                account_id=self._account_id(),
+                name=str(form.get("name", ""))[:1000],
+            )
+        except PortalError as exc:  # Invalid (name), PermissionDenied, NotFound
+            return self._show_error(exc, fields="rename_errors", field="form")
+        self.rename_open = False
+        await self._refresh()
+        return rx.toast.success(
+            f"Account renamed to {renamed.name}", position="top-center", id="account-renamed"
+        )
 
     # Invitations --------------------------------------------------------------------------
 
