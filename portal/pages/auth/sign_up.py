@@ -91,7 +91,7 @@ def sign_up() -> rx.Component:
                 rx.button("Create account", type="submit", size="3", width="100%"),
                 rx.text(
                     "Already have an account? ",
-                    rx.link("Sign in", href=routes.SIGN_IN),
+                    rx.link("Sign in", href=routes.SIGN_IN, underline="always"),
                     size="2",
                 ),
                 spacing="4",

@@ -18,7 +18,7 @@ from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import iso_utc, local_time
 from portal.components.dialogs import dialog_footer
 from portal.components.empty_state import empty_state
-from portal.components.forms import field_error
+from portal.components.forms import field_error, select
 from portal.config import get_settings
 from portal.domain.dto import WorkspaceRow
 from portal.domain.errors import PortalError
@@ -269,22 +269,22 @@ def _create_dialog() -> rx.Component:
                     rx.flex(
                         _labelled(
                             "Tenancy model",
-                            rx.select(
+                            select(
                                 list(TenancyModel),
+                                label="Tenancy model",
                                 name="tenancy_model",
                                 default_value=TenancyModel.SHARED,
-                                aria_label="Tenancy model",
                                 width="100%",
                             ),
                             "tenancy_model",
                         ),
                         _labelled(
                             "Region",
-                            rx.select(
+                            select(
                                 list(settings.regions),
+                                label="Region",
                                 name="region",
                                 default_value=settings.regions[0],
-                                aria_label="Region",
                                 width="100%",
                             ),
                             "region",
@@ -316,11 +316,11 @@ def _toolbar() -> rx.Component:
             aria_label="Filter by name",
             width=rx.breakpoints(initial="100%", sm="260px"),
         ),
-        rx.select(
+        select(
             list(STATUSES),
+            label="Filter by status",
             value=WorkspacesState.status_filter,
             on_change=WorkspacesState.filter_by_status,
-            aria_label="Filter by status",
         ),
         rx.spacer(),
         _create_dialog(),
