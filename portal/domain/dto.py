@@ -172,6 +172,9 @@ class AuditEventPublic(DTO):
     after: dict[str, Any] | None = None
     ip_address: str = ""
     user_agent: str = ""
+    # What a person recognises as the target ("staging environment of Orbit", "invitation to
+    # ana@example.com"), set by audit.label_targets for the feeds; "" where not resolved.
+    target_label: str = ""
 
 
 # Accounts and members -------------------------------------------------------------------
