@@ -494,7 +494,8 @@ def _tokens() -> rx.Component:
         "do what you can do; give it an expiry and revoke it when it is no longer needed.",
         rx.vstack(
             rx.form(
-                rx.hstack(
+                # Wraps on a phone: the name, the expiry and the button each get a line.
+                rx.flex(
                     rx.vstack(
                         rx.el.label(
                             rx.text("Token name", size="2", weight="medium"), html_for="token_name"
@@ -503,7 +504,7 @@ def _tokens() -> rx.Component:
                             id="token_name",
                             name="token_name",
                             placeholder="CI deploys",
-                            width="260px",
+                            width=rx.breakpoints(initial="100%", sm="260px"),
                         ),
                         field_error(errors, "token_name"),
                         spacing="1",
@@ -528,6 +529,7 @@ def _tokens() -> rx.Component:
                     rx.button("Create token", type="submit"),
                     align="end",
                     spacing="3",
+                    wrap="wrap",
                 ),
                 on_submit=SettingsState.create_token,
                 reset_on_submit=True,

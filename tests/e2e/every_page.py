@@ -18,9 +18,9 @@ from sqlmodel import select
 
 from portal import routes
 from portal.config import get_settings
+from portal.domain.dto import UserPublic
 from portal.models import User
 from portal.services import accounts, developer_terms
-from portal.domain.dto import UserPublic
 from tests.factories import account_of, actor_for, create_workspace, make_token
 
 
@@ -36,9 +36,7 @@ def make_world(server) -> World:
     """A platform administrator (every page is theirs to open) with an account, a workspace
     (its environments provisioning), a token, accepted developer terms and a pending
     invitation of someone else."""
-    email = server.person(
-        name="Olive Owner", account_name="Acme Phone Inc.", platform_admin=True
-    )
+    email = server.person(name="Olive Owner", account_name="Acme Phone Inc.", platform_admin=True)
     with server.db() as session:
         user = UserPublic.model_validate(
             session.exec(select(User).where(User.email == email)).one(), from_attributes=True

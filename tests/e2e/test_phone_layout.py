@@ -30,6 +30,27 @@ _OVERFLOW = """() => {
   return {scroll: document.documentElement.scrollWidth, inner: width, out: out.slice(0, 8)};
 }"""
 
+# Controls cut off at the right edge by a card that hides its overflow (the page does not
+# scroll, yet the control cannot be read or reached); a table's own scrolling box is fine.
+_CUT_OFF = """() => {
+  const width = window.innerWidth;
+  const scrolls = (el) => {
+    for (let up = el.parentElement; up; up = up.parentElement) {
+      const x = getComputedStyle(up).overflowX;
+      if ((x === 'auto' || x === 'scroll') && up.scrollWidth > up.clientWidth) return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.querySelectorAll('input, button, textarea, a, select')) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !el.offsetParent || box.right <= width + 1 || scrolls(el)) continue;
+    out.push(`${el.tagName.toLowerCase()} "${(el.innerText || el.name || el.id || '')
+      .slice(0, 30)}" right=${Math.round(box.right)}`);
+  }
+  return out.slice(0, 8);
+}"""
+
 
 def _name(path: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")[:60] or "dashboard"
@@ -43,9 +64,10 @@ def _settle(page: Page) -> None:
 
 def _overflow(page: Page, path: str) -> str | None:
     seen = page.evaluate(_OVERFLOW)
-    if seen["scroll"] <= seen["inner"]:
-        return None
-    return f"{path}: {seen['scroll']} px wide in {seen['inner']} px: {seen['out']}"
+    if seen["scroll"] > seen["inner"]:
+        return f"{path}: {seen['scroll']} px wide in {seen['inner']} px: {seen['out']}"
+    cut = page.evaluate(_CUT_OFF)
+    return f"{path}: cut off at the right edge: {cut}" if cut else None
 
 
 def _shots(page: Page, name: str) -> None:

@@ -692,12 +692,12 @@ def _activity() -> rx.Component:
             rx.heading("Recent activity", size="4", as_="h2", id="activity"),
             rx.spacer(),
             rx.input(
-                placeholder="Actor",
+                placeholder="Who, e.g. ana@example.com",
                 value=S.activity_actor,
                 on_change=S.filter_activity_by_actor.debounce(300),
                 aria_label="Filter activity by actor",
                 size="1",
-                width=rx.breakpoints(initial="100%", sm="200px"),
+                width=rx.breakpoints(initial="100%", sm="240px"),
             ),
             rx.input(
                 placeholder="Action, e.g. workspace.frozen",
