@@ -149,3 +149,18 @@ def test_dialogs_fit_a_phone(page: Page, server) -> None:
     dialog = page.get_by_role("alertdialog")
     _fits(page, dialog)
     page.screenshot(path=str(ARTIFACTS / "dialog-offboard-390.png"))
+    dialog.get_by_role("button", name="Cancel").click()
+
+    page.locator("#workspace-actions").click()
+    page.get_by_role("menuitem", name="Freeze").click()
+    dialog = page.get_by_role("alertdialog")
+    _fits(page, dialog)
+    page.screenshot(path=str(ARTIFACTS / "dialog-freeze-390.png"))
+    dialog.get_by_role("button", name="Cancel").click()
+
+    open_page(page, "/settings")
+    _settle(page)
+    page.locator(".token-row").get_by_role("button", name="Revoke").click()
+    dialog = page.get_by_role("alertdialog")
+    _fits(page, dialog)
+    page.screenshot(path=str(ARTIFACTS / "dialog-revoke-token-390.png"))
