@@ -98,6 +98,7 @@ def _walk(page: Page, paths: list[str], *, shots: bool) -> list[str]:
     return problems
 
 
+@pytest.mark.timeout(300, func_only=True)  # every page, and four screenshots of each
 def test_no_page_scrolls_sideways_on_a_phone(page: Page, server) -> None:
     world = make_world(server)
     page.set_viewport_size(PHONE)
