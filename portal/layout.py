@@ -443,6 +443,7 @@ def _top_bar() -> rx.Component:
         z_index="10",
         background=rx.color("gray", 1),
         width="100%",
+        custom_attrs={"role": "banner"},  # a landmark: axe's "region" rule
     )
 
 
@@ -493,6 +494,7 @@ def _public_frame(content: rx.Component) -> rx.Component:
             ),
             padding="var(--space-4)",
             width="100%",
+            custom_attrs={"role": "banner"},
         ),
         rx.center(
             content,

@@ -17,18 +17,13 @@ class ActivityRow:
     target: str
 
     @classmethod
-    def of(cls, event: AuditEventPublic, *, emails: dict[str, str] | None = None) -> ActivityRow:
-        """`emails` (user id -> email), where the page knows its members, names a member
-        target by email, falling back to an email the event itself recorded."""
-        target = event.target_id
-        if emails is not None:
-            email = emails.get(event.target_id) if event.target_type == "user" else None
-            email = email or (event.after or {}).get("email") or (event.before or {}).get("email")
-            target = email or target
+    def of(cls, event: AuditEventPublic) -> ActivityRow:
+        """The target as the audit service named it (audit.label_targets: "staging
+        environment", "invitation to ana@example.com"), never a raw id."""
         return cls(
             id=event.id,
             when=iso_utc(event.created_at),
             actor=event.actor_label,
             action=event.action,
-            target=f"{event.target_type} {target}",
+            target=event.target_label or event.target_type.replace("_", " "),
         )

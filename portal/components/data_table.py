@@ -104,6 +104,13 @@ def _cell(column: Column, row: Var) -> rx.Component:
     return rx.el.td(content, class_name=f"rt-TableCell {classes}")
 
 
+# Radix's Table.Root wraps the table in a scroll area whose viewport nobody can focus (axe:
+# scrollable-region-focusable); the box around it does the scrolling instead.
+_LET_THE_TABLE_OUT = {
+    "& .rt-ScrollAreaRoot, & .rt-ScrollAreaViewport": {"overflow": "visible !important"},
+}
+
+
 def data_table(
     rows: Var,
     columns: Sequence[Column],
@@ -143,7 +150,18 @@ def data_table(
             rx.cond(
                 rows.length() > 0,
                 # The table scrolls sideways inside the card; min_width 0 lets the card shrink.
-                rx.box(table, width="100%", overflow_x="auto", min_width="0"),
+                # This box scrolls, not Radix's own scroll area (made to let the table out):
+                # a keyboard reaches it (tab_index) and a reader hears its label.
+                rx.box(
+                    table,
+                    width="100%",
+                    overflow_x="auto",
+                    min_width="0",
+                    tab_index=0,
+                    role="region",
+                    aria_label=label,
+                    style=_LET_THE_TABLE_OUT,
+                ),
                 empty,
             ),
             # No pager under an empty state: there is nothing to page through.

@@ -20,7 +20,18 @@
     # No form: the confirm button calls a handler itself.
     dialog_footer("Remove member", destructive=True, alert=True, on_confirm=State.remove_member)
 
-The confirm button submits its form unless `on_confirm` is given. `loading` shows a spinner in
+    # A one-click action asks first: the trigger opens the question, confirming runs it.
+    confirm_dialog(
+        rx.button("Revoke", color_scheme="red"),
+        title="Revoke this token?",
+        description="Scripts using it stop working at once. This cannot be undone.",
+        confirm="Revoke token",
+        on_confirm=State.revoke_token(row.id),
+        destructive=True,
+    )
+
+The confirm button submits its form unless `on_confirm` is given; with `closes` (alert
+dialogs) it also closes the dialog as its event starts. `loading` shows a spinner in
 it (and disables it) while the handler works. Cancel closes the dialog without an event.
 """
 
@@ -39,21 +50,56 @@ def dialog_footer(
     on_confirm=None,
     alert: bool = False,
     cancel: str = "Cancel",
+    closes: bool = False,
 ) -> rx.Component:
     close = rx.alert_dialog.cancel if alert else rx.dialog.close
     extra = {"on_click": on_confirm} if on_confirm is not None else {}
+    button = rx.button(
+        confirm,
+        type="button" if on_confirm is not None else "submit",
+        color_scheme="red" if destructive else None,
+        disabled=disabled,
+        loading=loading,
+        **extra,
+    )
+    if closes:
+        button = rx.alert_dialog.action(button)
     return rx.hstack(
         close(rx.button(cancel, variant="soft", color_scheme="gray", type="button")),
-        rx.button(
-            confirm,
-            type="button" if on_confirm is not None else "submit",
-            color_scheme="red" if destructive else None,
-            disabled=disabled,
-            loading=loading,
-            **extra,
-        ),
+        button,
         justify="end",
         width="100%",
         spacing="3",
         padding_top="var(--space-3)",
+    )
+
+
+def confirm_dialog(
+    trigger: rx.Component,
+    *,
+    title: str | Var | tuple,
+    description: str | Var | tuple,
+    confirm: str,
+    on_confirm,
+    destructive: bool = False,
+) -> rx.Component:
+    """`trigger` opens a question saying what `confirm` will do; Cancel leaves things as they
+    were, the confirm button runs `on_confirm` and closes the dialog. `title` and
+    `description` may be a tuple of parts (text and Vars)."""
+    title_parts = title if isinstance(title, tuple) else (title,)
+    description_parts = description if isinstance(description, tuple) else (description,)
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(trigger),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(*title_parts),
+            rx.alert_dialog.description(*description_parts, size="2"),
+            dialog_footer(
+                confirm,
+                destructive=destructive,
+                alert=True,
+                on_confirm=on_confirm,
+                closes=True,
+            ),
+            max_width="460px",
+        ),
     )

@@ -64,3 +64,17 @@ def form_message(message: Var, *, color: str = "red", icon: str = "circle-alert"
             width="100%",
         ),
     )
+
+
+def select(items: list[str], *, label: str, width: str | None = None, **root_props) -> rx.Component:
+    """A select whose trigger (the button a screen reader lands on) is named `label`.
+
+    rx.select(..., aria_label=...) puts the label on the root, which renders nothing, so the
+    trigger has no accessible name; `root_props` are value/on_change or name/default_value.
+    """
+    trigger = {"width": width} if width else {}
+    return rx.select.root(
+        rx.select.trigger(aria_label=label, **trigger),
+        rx.select.content(*[rx.select.item(item, value=item) for item in items]),
+        **root_props,
+    )

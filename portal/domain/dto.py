@@ -52,6 +52,21 @@ class AccountSummary(DTO):
     permission: str  # the strongest the actor holds on it
 
 
+class AccountWithoutCreate(DTO):
+    """An account where the actor may read but not create workspaces, and who can grant it."""
+
+    id: int
+    name: str
+    administrators: list[str]  # emails of the members holding administer on the account
+
+
+class WorkspaceCreation(DTO):
+    """Where the actor may create a workspace (administer), and where not, with whom to ask."""
+
+    accounts: list[AccountSummary]
+    without_create: list[AccountWithoutCreate]
+
+
 class WorkspaceSummary(DTO):
     id: str  # the workspace UUID
     name: str
@@ -172,6 +187,9 @@ class AuditEventPublic(DTO):
     after: dict[str, Any] | None = None
     ip_address: str = ""
     user_agent: str = ""
+    # What a person recognises as the target ("staging environment of Orbit", "invitation to
+    # ana@example.com"), set by audit.label_targets for the feeds; "" where not resolved.
+    target_label: str = ""
 
 
 # Accounts and members -------------------------------------------------------------------

@@ -10,6 +10,7 @@ from portal import routes
 from portal.components.badges import status_badge
 from portal.components.data_table import Column, data_table
 from portal.components.dates import iso_utc, local_time
+from portal.components.dialogs import confirm_dialog
 from portal.components.empty_state import empty_state
 from portal.components.forms import field_error, form_field, form_message
 from portal.config import get_settings
@@ -373,6 +374,10 @@ def _password() -> rx.Component:
     )
 
 
+def _row_button(label: str) -> rx.Component:
+    return rx.button(label, size="1", variant="soft", color_scheme="red", white_space="nowrap")
+
+
 SESSION_COLUMNS = (
     Column(
         "Browser",
@@ -391,13 +396,30 @@ SESSION_COLUMNS = (
     Column("Expires", lambda r: local_time(r.expires_at)),
     Column(
         "",
-        lambda r: rx.button(
-            rx.cond(r.current, "Sign out", "Revoke"),
-            size="1",
-            variant="soft",
-            color_scheme="red",
-            white_space="nowrap",
-            on_click=SettingsState.revoke_session(r.id),
+        lambda r: rx.cond(
+            r.current,
+            confirm_dialog(
+                _row_button("Sign out"),
+                title="Sign out of this browser?",
+                description="This session ends now and you are taken to the sign-in page.",
+                confirm="Sign out",
+                on_confirm=SettingsState.revoke_session(r.id),
+                destructive=True,
+            ),
+            confirm_dialog(
+                _row_button("Revoke"),
+                title="Revoke this session?",
+                description=(
+                    "The browser ",
+                    rx.text.strong(r.user_agent),
+                    " at ",
+                    r.ip_address,
+                    " is signed out at once; signing in there again starts a new session.",
+                ),
+                confirm="Revoke session",
+                on_confirm=SettingsState.revoke_session(r.id),
+                destructive=True,
+            ),
         ),
     ),
 )
@@ -418,12 +440,19 @@ def _sessions() -> rx.Component:
                 empty=empty_state("monitor", "No active sessions", "Sign in to start one."),
                 row_class="session-row",
             ),
-            rx.button(
-                "Sign out all other sessions",
-                variant="outline",
-                color_scheme="red",
-                on_click=SettingsState.revoke_other_sessions,
-                disabled=~SettingsState.other_sessions,
+            confirm_dialog(
+                rx.button(
+                    "Sign out all other sessions",
+                    variant="outline",
+                    color_scheme="red",
+                    disabled=~SettingsState.other_sessions,
+                ),
+                title="Sign out all other sessions?",
+                description="Every browser signed in as you, except this one, is signed out "
+                "at once.",
+                confirm="Sign out other sessions",
+                on_confirm=SettingsState.revoke_other_sessions,
+                destructive=True,
             ),
             spacing="3",
             width="100%",
@@ -442,12 +471,18 @@ TOKEN_COLUMNS = (
         "",
         lambda r: rx.cond(
             r.active,
-            rx.button(
-                "Revoke",
-                size="1",
-                variant="soft",
-                color_scheme="red",
-                on_click=SettingsState.revoke_token(r.id),
+            confirm_dialog(
+                _row_button("Revoke"),
+                title=("Revoke the token ", r.name, "?"),
+                description=(
+                    "Scripts that send ",
+                    rx.code(r.prefix, "…"),
+                    " are refused from now on. This cannot be undone: make a new token "
+                    "if they still need access.",
+                ),
+                confirm="Revoke token",
+                on_confirm=SettingsState.revoke_token(r.id),
+                destructive=True,
             ),
         ),
     ),
@@ -462,7 +497,8 @@ def _tokens() -> rx.Component:
         "do what you can do; give it an expiry and revoke it when it is no longer needed.",
         rx.vstack(
             rx.form(
-                rx.hstack(
+                # Wraps on a phone: the name, the expiry and the button each get a line.
+                rx.flex(
                     rx.vstack(
                         rx.el.label(
                             rx.text("Token name", size="2", weight="medium"), html_for="token_name"
@@ -471,7 +507,7 @@ def _tokens() -> rx.Component:
                             id="token_name",
                             name="token_name",
                             placeholder="CI deploys",
-                            width="260px",
+                            width=rx.breakpoints(initial="100%", sm="260px"),
                         ),
                         field_error(errors, "token_name"),
                         spacing="1",
@@ -496,6 +532,7 @@ def _tokens() -> rx.Component:
                     rx.button("Create token", type="submit"),
                     align="end",
                     spacing="3",
+                    wrap="wrap",
                 ),
                 on_submit=SettingsState.create_token,
                 reset_on_submit=True,

@@ -21,12 +21,14 @@ from portal.domain.access import Action, Actor, ClientInfo, Permission, stronges
 from portal.domain.dto import (
     AccountDetail,
     AccountSummary,
+    AccountWithoutCreate,
     GrantPublic,
     InvitationCreated,
     InvitationPublic,
     MemberPublic,
     SignedIn,
     UserPublic,
+    WorkspaceCreation,
     WorkspaceGrantPublic,
     WorkspaceSummary,
 )
@@ -210,6 +212,36 @@ def list_accounts(*, session: Session, actor: Actor) -> list[AccountSummary]:
         AccountSummary(id=account.id, name=account.name, permission=permission.value)
         for account, permission in best.values()
     ]
+
+
+def workspace_creation(*, session: Session, actor: Actor) -> WorkspaceCreation:
+    """The Create workspace dialog's accounts: those the actor administers, and those the
+    actor is a member of without administer, each with the emails of its administrators
+    (as the account's member list shows them to any member). Only accounts the actor holds
+    an account grant on appear; two queries whatever the number of accounts."""
+    listed = list_accounts(session=session, actor=actor)
+    can = [a for a in listed if a.permission == Permission.ADMINISTER]
+    cannot = [a for a in listed if a.permission != Permission.ADMINISTER]
+    administrators: dict[int, list[str]] = {a.id: [] for a in cannot}
+    if cannot:
+        rows = session.exec(
+            select(PermissionGrant.account_id, User.email)
+            .join(User, col(User.id) == col(PermissionGrant.user_id))
+            .where(
+                col(PermissionGrant.account_id).in_(list(administrators)),
+                PermissionGrant.permission == Permission.ADMINISTER,
+            )
+            .order_by(col(User.email))
+        ).all()
+        for account_id, email in rows:
+            administrators[account_id].append(email)
+    return WorkspaceCreation(
+        accounts=can,
+        without_create=[
+            AccountWithoutCreate(id=a.id, name=a.name, administrators=administrators[a.id])
+            for a in cannot
+        ],
+    )
 
 
 def get_account(*, session: Session, actor: Actor, account_id: int) -> AccountDetail:

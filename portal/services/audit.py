@@ -5,10 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, or_, select
 
 from portal.domain.access import Actor, ActorKind
-from portal.models import AuditEvent
+from portal.domain.dto import AuditEventPublic
+from portal.models import (
+    AuditEvent,
+    Environment,
+    Invitation,
+    PermissionGrant,
+    Process,
+    User,
+    Workspace,
+)
 
 SYSTEM = "system"
 
@@ -54,3 +63,124 @@ def record(
             user_agent=agent[:512],
         )
     )
+
+
+# Reading: what a person recognises in place of "environment 21" ---------------------------
+
+
+def _ints(ids: set[str]) -> list[int]:
+    return [int(value) for value in ids if value.isdigit()]
+
+
+def _uuids(ids: set[str]) -> list[uuid.UUID]:
+    found = []
+    for value in ids:
+        try:
+            found.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return found
+
+
+def _recorded(event: AuditEventPublic, key: str) -> str:
+    """A value the event itself recorded (a name or an email), newest first."""
+    for side in (event.after, event.before):
+        value = (side or {}).get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def label_targets(
+    session: Session,
+    events: list[AuditEventPublic],
+    *,
+    account_id: int,
+    workspace_id: uuid.UUID | None = None,
+) -> list[AuditEventPublic]:
+    """`events` with `target_label` set: the workspace's name, "staging environment",
+    "invitation to ana@example.com", a member's email, "export #12".
+
+    For the services that list a feed the caller may read (workspace or account activity):
+    each lookup is limited to `account_id`'s own rows, so a target of any other account is
+    never named, only described by its type. One query per target type on the page, never
+    one per event. In a workspace's own feed (`workspace_id`) its environments go without
+    the workspace's name.
+    """
+    wanted: dict[str, set[str]] = {}
+    for event in events:
+        wanted.setdefault(event.target_type, set()).add(event.target_id)
+    names: dict[tuple[str, str], str] = {}
+
+    if ids := _uuids(wanted.get("workspace", set())):
+        rows = session.exec(
+            select(Workspace.id, Workspace.name).where(
+                col(Workspace.id).in_(ids), Workspace.account_id == account_id
+            )
+        ).all()
+        names.update({("workspace", str(wid)): name for wid, name in rows})
+    if ids := _ints(wanted.get("environment", set())):
+        rows = session.exec(
+            select(Environment.id, Environment.name, Workspace.id, Workspace.name)
+            .join(Workspace, col(Workspace.id) == col(Environment.workspace_id))
+            .where(col(Environment.id).in_(ids), Workspace.account_id == account_id)
+        ).all()
+        names.update(
+            {
+                ("environment", str(eid)): f"{env} environment"
+                + ("" if wid == workspace_id else f" of {ws}")
+                for eid, env, wid, ws in rows
+            }
+        )
+    if ids := _ints(wanted.get("invitation", set())):
+        rows = session.exec(
+            select(Invitation.id, Invitation.email).where(
+                col(Invitation.id).in_(ids), Invitation.account_id == account_id
+            )
+        ).all()
+        names.update({("invitation", str(iid)): f"invitation to {email}" for iid, email in rows})
+    if ids := _ints(wanted.get("process", set())):
+        rows = session.exec(
+            select(Process.id, Process.kind).where(
+                col(Process.id).in_(ids), Process.account_id == account_id
+            )
+        ).all()
+        names.update({("process", str(pid)): f"{kind} #{pid}" for pid, kind in rows})
+    if ids := _ints(wanted.get("user", set())):
+        # Members (past ones too) are named by the email their events recorded; a current
+        # member's email comes from the account's own grants.
+        rows = session.exec(
+            select(User.id, User.email)
+            .join(PermissionGrant, col(PermissionGrant.user_id) == col(User.id))
+            .outerjoin(Workspace, col(Workspace.id) == col(PermissionGrant.workspace_id))
+            .where(
+                col(User.id).in_(ids),
+                or_(
+                    PermissionGrant.account_id == account_id,
+                    Workspace.account_id == account_id,
+                ),
+            )
+            .distinct()
+        ).all()
+        names.update({("user", str(uid)): email for uid, email in rows})
+
+    return [event.model_copy(update={"target_label": _label(event, names)}) for event in events]
+
+
+def _label(event: AuditEventPublic, names: dict[tuple[str, str], str]) -> str:
+    found = names.get((event.target_type, event.target_id))
+    if found:
+        return found
+    kind = event.target_type
+    if kind == "user":
+        return _recorded(event, "email") or "a former member"
+    if kind == "workspace":
+        name = _recorded(event, "name")
+        return f"{name} (deleted)" if name else "a deleted workspace"
+    if kind == "invitation":
+        email = _recorded(event, "email")
+        return f"invitation to {email}" if email else "an invitation"
+    if kind == "environment":
+        name = _recorded(event, "name") or _recorded(event, "environment")
+        return f"{name} environment" if name else "an environment"
+    return kind.replace("_", " ")

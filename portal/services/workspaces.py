@@ -538,6 +538,7 @@ def _activity(
     scope: str,
     scope_id: Any,
     *,
+    account_id: int,
     actor_filter: str | None,
     action_filter: str | None,
     limit: int | None,
@@ -564,6 +565,12 @@ def _activity(
     items = _EVENTS.validate_python(
         [dict(zip(_EVENT_FIELDS, row, strict=False)) for row in page.rows]
     )
+    items = audit.label_targets(
+        session,
+        items,
+        account_id=account_id,
+        workspace_id=scope_id if scope == "workspace_id" else None,
+    )
     return AuditEventPage(items=items, next_cursor=page.next_cursor)
 
 
@@ -585,6 +592,7 @@ def list_activity(
         session,
         "workspace_id",
         workspace.id,
+        account_id=workspace.account_id,
         actor_filter=actor_filter,
         action_filter=action_filter,
         limit=limit,
@@ -609,6 +617,7 @@ def list_account_activity(
         session,
         "account_id",
         account.id,
+        account_id=account.id,
         actor_filter=actor_filter,
         action_filter=action_filter,
         limit=limit,

@@ -124,6 +124,7 @@ def test_settings_profile_password_and_sessions(
     page.locator(".session-row").filter(has_not_text="This browser").get_by_role(
         "button", name="Revoke"
     ).click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Revoke session").click()
     expect(page.locator(".session-row")).to_have_count(1)
     other_page.reload()
     expect(other_page).to_have_url(re.compile(r"/sign-in"))
@@ -163,4 +164,5 @@ def test_a_personal_access_token_is_shown_once_in_a_toast(page: Page, signed_in,
     expect(page.get_by_text(re.compile(r"pat_\S{20,}"))).to_have_count(0)
 
     page.locator(".token-row").get_by_role("button", name="Revoke").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Revoke token").click()
     expect(page.locator(".token-row")).to_contain_text("revoked")

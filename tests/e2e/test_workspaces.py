@@ -95,14 +95,16 @@ def test_freeze_refuses_writes_until_unfrozen(page: Page, signed_in, shot) -> No
     actions = page.locator("#workspace-actions")
     actions.click()
     page.get_by_role("menuitem", name="Freeze").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Freeze workspace").click()
     expect(page.locator("#frozen-banner")).to_be_visible()
-    # A write is refused with a clear message; reads keep working.
-    page.get_by_label("Workspace name").fill("Glacier Renamed")
-    page.get_by_role("button", name="Rename").click()
-    expect(page.locator("#name-error")).to_contain_text("frozen")
+    # Writes wait, and the form says why before anyone types; reads keep working.
+    expect(page.get_by_label("Workspace name")).to_be_disabled()
+    expect(page.get_by_role("button", name="Rename")).to_be_disabled()
+    expect(page.locator("#rename-locked")).to_contain_text("Frozen")
     shot("workspace-frozen")
     actions.click()
     page.get_by_role("menuitem", name="Unfreeze").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Unfreeze workspace").click()
     expect(page.locator("#frozen-banner")).to_have_count(0)
     page.get_by_label("Workspace name").fill("Glacier Renamed")
     page.get_by_role("button", name="Rename").click()
@@ -115,9 +117,10 @@ def test_offboard_needs_the_typed_name_and_can_be_restored(page: Page, signed_in
     page.locator("#workspace-actions").click()
     page.get_by_role("menuitem", name="Offboard").click()
     dialog = page.get_by_role("alertdialog")
+    # The button waits for the exact name (the service checks it again).
+    expect(dialog.get_by_role("button", name="Offboard workspace")).to_be_disabled()
     dialog.get_by_label(re.compile("Type the workspace name")).fill("sunset")
-    dialog.get_by_role("button", name="Offboard workspace").click()
-    expect(dialog.locator("#confirm_name-error")).to_be_visible()
+    expect(dialog.get_by_role("button", name="Offboard workspace")).to_be_disabled()
     shot("workspace-offboard-confirm")
     dialog.get_by_label(re.compile("Type the workspace name")).fill("Sunset")
     dialog.get_by_role("button", name="Offboard workspace").click()
@@ -126,6 +129,7 @@ def test_offboard_needs_the_typed_name_and_can_be_restored(page: Page, signed_in
     shot("workspace-offboarding")
     page.locator("#workspace-actions").click()
     page.get_by_role("menuitem", name="Restore").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Restore workspace").click()
     expect(banner).to_have_count(0)
 
 
@@ -187,6 +191,7 @@ def test_a_personal_access_token_from_settings_calls_the_api(
     assert [w["name"] for w in listed.json()["items"]] == ["API Target"]
     # Revoked in the page, refused by the API.
     page.locator(".token-row").get_by_role("button", name="Revoke").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Revoke token").click()
     expect(page.locator(".token-row")).to_contain_text("revoked")
     refused = httpx.get(f"{server.url}/v1/workspaces", headers=headers, timeout=10)
     assert refused.status_code == 401

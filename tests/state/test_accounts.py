@@ -76,7 +76,7 @@ def test_the_owner_sees_members_invitations_and_activity(browse, acme):
     assert [i.email for i in state.invitations] == ["ivan@example.com"]
     assert [w.name for w in state.workspaces] == ["Production"]
     assert state.activity[0].action == "invitation.created"
-    assert state.activity[0].target == "invitation ivan@example.com"
+    assert state.activity[0].target == "invitation to ivan@example.com"
 
 
 def test_the_accounts_list_shows_my_accounts_only(browse, acme, person):
@@ -370,12 +370,12 @@ def test_the_activity_pages_older_and_back(browse, acme, db):
     db.commit()
     state = _page(browse, acme, acme["owner_token"])
     first = [row.target for row in state.activity]
-    assert len(first) == 10 and first[0] == "invitation guest11@example.com"
+    assert len(first) == 10 and first[0] == "invitation to guest11@example.com"
     assert state.pager_page["activity"] == 1 and state.pager_has_next["activity"]
 
     run(state.next_page, "activity")
     assert state.pager_page["activity"] == 2 and not state.pager_has_next["activity"]
-    assert [row.target for row in state.activity][-1] == "invitation ivan@example.com"
+    assert [row.target for row in state.activity][-1] == "invitation to ivan@example.com"
     assert not set(first) & {row.target for row in state.activity}
     run(state.next_page, "activity")  # no older page: nothing changes
     assert state.pager_page["activity"] == 2

@@ -216,6 +216,20 @@ REVIEWED: dict[str, str] = {
     "portal.pages.workspaces.detail.WorkspaceDetailState.offboard": (
         "signed in: _call(); workspaces.offboard needs ADMINISTER and the typed name"
     ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.ask": (
+        "public: opens this browser's confirm dialog for one of CONFIRMED; touches no data"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.set_confirming_open": (
+        "public: closes this browser's confirm dialog; touches no data"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.confirm": (
+        "signed in: runs freeze, unfreeze or restore (any other word does nothing), each "
+        "through _call() and its service's ADMINISTER check"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.type_offboard_name": (
+        "public: keeps the typed name (cut to 200 characters) for this browser's button; "
+        "touches no data"
+    ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.restore": (
         "signed in: _call(); workspaces.restore needs ADMINISTER"
     ),

@@ -82,6 +82,7 @@ ARGS = {
         {"confirm_name": "Secret"},
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.restore": lambda v: (),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.confirm": lambda v: ("freeze",),
     "portal.pages.workspaces.process_log.ProcessLogState.load": lambda v: (),
     "portal.pages.workspaces.process_log.ProcessLogState.refresh": lambda v: (),
     "portal.pages.workspaces.process_log.ProcessLogState.filter_by_kind": lambda v: ("export",),

@@ -174,3 +174,32 @@ def test_an_unknown_workspace_shows_not_found(person, browse):
     assert run(state.load) == []
     assert state.found is False
     assert state.workspace == WorkspaceView()
+
+
+def test_a_status_change_asks_first_and_runs_only_what_it_named(site):
+    state = site["client"].state(WorkspaceDetailState)
+    run(state.load)
+    run(state.ask, "freeze")
+    assert state.confirming == "freeze"
+    assert state.workspace.status != WorkspaceStatus.FROZEN  # asking changes nothing
+    run(state.set_confirming_open, False)
+    assert state.confirming == ""
+    run(state.ask, "offboard")  # not one of the confirmed status changes
+    assert state.confirming == ""
+    assert run(state.confirm, "purge") == []
+    assert state.workspace.status != WorkspaceStatus.FROZEN
+    run(state.ask, "freeze")
+    events = run(state.confirm, "freeze")
+    assert state.confirming == ""
+    assert state.workspace.status == WorkspaceStatus.FROZEN
+    assert toasts(events) == [("success", "Workspace frozen: writes are refused.")]
+
+
+def test_the_offboard_button_waits_for_the_typed_name(site):
+    state = site["client"].state(WorkspaceDetailState)
+    run(state.load)
+    run(state.set_offboard_open, True)
+    run(state.type_offboard_name, "Orbit 1")
+    assert state.offboard_typed == "Orbit 1" != state.workspace.name
+    run(state.set_offboard_open, False)
+    assert state.offboard_typed == ""  # a new dialog starts empty

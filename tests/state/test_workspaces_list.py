@@ -137,7 +137,10 @@ def test_a_reader_cannot_create_and_the_refusal_names_the_account(db, listing, p
     state = browse("/workspaces", token=token).state(WorkspacesState)
     run(state.load)
     assert "Lena Co" not in [a.name for a in state.administered_accounts]
-    assert "Lena Co: " in state.account_owners  # who to ask for administer
+    # Who to ask for administer, by name.
+    [row] = [row for row in state.cannot_create if row.account == "Lena Co"]
+    assert "You can't create workspaces in Lena Co" in row.message
+    assert "Ask an administrator (" in row.message
     events = run(state.create, {"name": "Sneaky", "account_id": str(account_id)})
     assert redirect_path(events) is None
     assert "administer" in state.create_errors["account_id"]

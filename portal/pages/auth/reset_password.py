@@ -88,7 +88,7 @@ def _request_form() -> rx.Component:
             ResetPasswordState.dev_outbox,
             rx.text(
                 "No mail server is configured: read it in the ",
-                rx.link("dev outbox", href=routes.DEV_OUTBOX),
+                rx.link("dev outbox", href=routes.DEV_OUTBOX, underline="always"),
                 ".",
                 size="2",
             ),

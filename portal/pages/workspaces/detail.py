@@ -36,6 +36,8 @@ from portal.state.session import SessionState
 POLL_SECONDS = 2
 ACTIVITY = "activity"  # the one paged list on this page
 ACTIVITY_PAGE_SIZE = 10
+# Status changes that ask first: what each dialog says it will do, and its button.
+CONFIRMED = ("freeze", "unfreeze", "restore")
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,8 @@ class WorkspaceDetailState(Pager, SessionState):
     activity_actor: str = ""
     activity_action: str = ""
     offboard_open: bool = False
+    offboard_typed: str = ""  # the name typed in the offboard dialog: the button waits for it
+    confirming: str = ""  # the status change (CONFIRMED) whose confirm dialog is open
     offboard_errors: dict[str, str] = {}
     rename_errors: dict[str, str] = {}
     action_error: str = ""
@@ -302,6 +306,25 @@ class WorkspaceDetailState(Pager, SessionState):
         return True
 
     @rx.event
+    def ask(self, action: str):
+        """Open the confirm dialog of freeze, unfreeze or restore; nothing runs yet."""
+        self.confirming = action if action in CONFIRMED else ""
+
+    @rx.event
+    def set_confirming_open(self, value: bool):
+        if not value:
+            self.confirming = ""
+
+    @rx.event
+    async def confirm(self, action: str):
+        """The confirm dialog's button: run the action it named (each service checks who may)."""
+        self.confirming = ""
+        handler = {"freeze": self.freeze, "unfreeze": self.unfreeze, "restore": self.restore}
+        if action not in handler:
+            return None
+        return await handler[action]()
+
+    @rx.event
     async def freeze(self):
         if await self._act(workspaces.freeze, workspace_id=self._workspace_id()):
             return rx.toast.success("Workspace frozen: writes are refused.", position="top-center")
@@ -357,6 +380,11 @@ class WorkspaceDetailState(Pager, SessionState):
     def set_offboard_open(self, value: bool):
         self.offboard_open = bool(value)
         self.offboard_errors = {}
+        self.offboard_typed = ""
+
+    @rx.event
+    def type_offboard_name(self, value: str):
+        self.offboard_typed = str(value)[:200]
 
     @rx.event
     async def offboard(self, form: dict):
@@ -483,11 +511,11 @@ def _actions_menu() -> rx.Component:
         rx.menu.content(
             rx.cond(
                 ws.status == WorkspaceStatus.FROZEN,
-                rx.menu.item(rx.icon("sun", size=14), "Unfreeze", on_click=S.unfreeze),
+                rx.menu.item(rx.icon("sun", size=14), "Unfreeze…", on_click=S.ask("unfreeze")),
                 rx.menu.item(
                     rx.icon("snowflake", size=14),
-                    "Freeze",
-                    on_click=S.freeze,
+                    "Freeze…",
+                    on_click=S.ask("freeze"),
                     disabled=ws.status == WorkspaceStatus.OFFBOARDING,
                 ),
             ),
@@ -495,10 +523,10 @@ def _actions_menu() -> rx.Component:
             rx.menu.separator(),
             rx.cond(
                 ws.status == WorkspaceStatus.OFFBOARDING,
-                rx.menu.item(rx.icon("undo-2", size=14), "Restore", on_click=S.restore),
+                rx.menu.item(rx.icon("undo-2", size=14), "Restore…", on_click=S.ask("restore")),
                 rx.menu.item(
                     rx.icon("trash-2", size=14),
-                    "Offboard",
+                    "Offboard…",
                     color_scheme="red",
                     on_click=S.set_offboard_open(True),
                 ),
@@ -542,10 +570,20 @@ def _offboard_dialog() -> rx.Component:
                         html_for="confirm_name",
                     ),
                     rx.input(
-                        id="confirm_name", name="confirm_name", width="100%", auto_complete="off"
+                        id="confirm_name",
+                        name="confirm_name",
+                        value=S.offboard_typed,
+                        on_change=S.type_offboard_name,
+                        width="100%",
+                        auto_complete="off",
                     ),
                     field_error(S.offboard_errors, "confirm_name"),
-                    dialog_footer("Offboard workspace", destructive=True, alert=True),
+                    dialog_footer(
+                        "Offboard workspace",
+                        destructive=True,
+                        alert=True,
+                        disabled=S.offboard_typed != ws.name,
+                    ),
                     spacing="2",
                     width="100%",
                 ),
@@ -555,6 +593,52 @@ def _offboard_dialog() -> rx.Component:
         ),
         open=S.offboard_open,
         on_open_change=S.set_offboard_open,
+    )
+
+
+def _confirm_dialog() -> rx.Component:
+    """Freeze, unfreeze and restore ask first, saying what will happen."""
+    ws = S.workspace
+    said = {
+        "freeze": (
+            "Freeze ",
+            "Reads keep working; every write to the workspace (renames, exports, changes "
+            "through the API) is refused until an administrator unfreezes it.",
+            "Freeze workspace",
+        ),
+        "unfreeze": (
+            "Unfreeze ",
+            "Writes are accepted again, and the workspace goes back to the status it had "
+            "before it was frozen.",
+            "Unfreeze workspace",
+        ),
+        "restore": (
+            "Restore ",
+            "Offboarding stops: the workspace is no longer deleted when the hard-delete "
+            "window ends, and goes back to the status it had before.",
+            "Restore workspace",
+        ),
+    }
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(
+                rx.match(S.confirming, *[(k, v[0]) for k, v in said.items()], ""), ws.name, "?"
+            ),
+            rx.alert_dialog.description(
+                rx.match(S.confirming, *[(k, v[1]) for k, v in said.items()], ""), size="2"
+            ),
+            rx.match(
+                S.confirming,
+                *[
+                    (k, dialog_footer(v[2], alert=True, on_confirm=S.confirm(k)))
+                    for k, v in said.items()
+                ],
+                rx.fragment(),
+            ),
+            max_width="460px",
+        ),
+        open=S.confirming != "",
+        on_open_change=S.set_confirming_open,
     )
 
 
@@ -609,12 +693,12 @@ def _activity() -> rx.Component:
             rx.heading("Recent activity", size="4", as_="h2", id="activity"),
             rx.spacer(),
             rx.input(
-                placeholder="Actor",
+                placeholder="Who, e.g. ana@example.com",
                 value=S.activity_actor,
                 on_change=S.filter_activity_by_actor.debounce(300),
                 aria_label="Filter activity by actor",
                 size="1",
-                width=rx.breakpoints(initial="100%", sm="200px"),
+                width=rx.breakpoints(initial="100%", sm="240px"),
             ),
             rx.input(
                 placeholder="Action, e.g. workspace.frozen",
@@ -767,6 +851,23 @@ def _environments() -> rx.Component:
     )
 
 
+def _read_only():
+    """Frozen or offboarding: the service refuses every write, so the form says so first."""
+    status = S.workspace.status
+    return (status == WorkspaceStatus.FROZEN) | (status == WorkspaceStatus.OFFBOARDING)
+
+
+def _locked(reason: str) -> rx.Component:
+    return rx.text(
+        rx.icon("lock", size=12, display="inline", margin_right="4px"),
+        reason,
+        size="2",
+        color_scheme="gray",
+        id="rename-locked",
+        margin_top="var(--space-2)",
+    )
+
+
 def _settings() -> rx.Component:
     ws = S.workspace
     return rx.vstack(
@@ -785,15 +886,25 @@ def _settings() -> rx.Component:
                             default_value=ws.name,
                             width=rx.breakpoints(initial="100%", sm="320px"),
                             key=ws.name,
+                            disabled=_read_only(),
+                            aria_describedby=rx.cond(_read_only(), "rename-locked", ""),
                         ),
                         field_error(S.rename_errors, "name"),
                         spacing="1",
                         width=rx.breakpoints(initial="100%", sm="auto"),
                     ),
-                    rx.button("Rename", type="submit", variant="soft"),
+                    rx.button("Rename", type="submit", variant="soft", disabled=_read_only()),
                     align="end",
                     spacing="3",
                     wrap="wrap",
+                ),
+                rx.cond(
+                    ws.status == WorkspaceStatus.FROZEN,
+                    _locked("Frozen: renaming waits until an administrator unfreezes it."),
+                ),
+                rx.cond(
+                    ws.status == WorkspaceStatus.OFFBOARDING,
+                    _locked("Offboarding: read-only. Restore the workspace to rename it."),
                 ),
                 on_submit=S.rename,
             ),
@@ -829,6 +940,7 @@ def _found() -> rx.Component:
         rx.cond(S.can_administer, _settings()),
         _activity(),
         _offboard_dialog(),
+        _confirm_dialog(),
         width="100%",
         spacing="4",
     )

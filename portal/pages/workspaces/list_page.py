@@ -18,9 +18,9 @@ from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import iso_utc, local_time
 from portal.components.dialogs import dialog_footer
 from portal.components.empty_state import empty_state
-from portal.components.forms import field_error
+from portal.components.forms import field_error, select
 from portal.config import get_settings
-from portal.domain.dto import WorkspaceRow
+from portal.domain.dto import AccountWithoutCreate, WorkspaceRow
 from portal.domain.errors import PortalError
 from portal.domain.workspaces import VISIBLE_STATUSES, TenancyModel
 from portal.layout import page
@@ -64,33 +64,21 @@ class AccountOption:
 
 
 @dataclass(frozen=True)
-class CreateOptions:
-    """What the Create workspace button and its hint need, read in one transaction."""
+class NoCreateRow:
+    """An account the person reads but cannot create in, and whom to ask (seed 002: "Ask an
+    account owner")."""
 
-    administered: list[AccountOption]
-    member_of_any: bool
-    owners: str  # "Acme: a@example.com, b@example.com; ..." for accounts the person only reads
+    account: str
+    message: str
 
-
-def _create_options(*, session, actor) -> CreateOptions:
-    listed = accounts.list_accounts(session=session, actor=actor)
-    # Who to ask for administer, named (seed 002: "Ask an account owner").
-    owners = [
-        f"{detail.name}: "
-        + ", ".join(m.email for m in detail.members if m.account_permission == "administer")
-        for detail in (
-            accounts.get_account(session=session, actor=actor, account_id=a.id)
-            for a in listed
-            if a.permission != "administer"
+    @classmethod
+    def of(cls, account: AccountWithoutCreate) -> NoCreateRow:
+        who = ", ".join(account.administrators) or "none yet: ask Portal's operators"
+        return cls(
+            account=account.name,
+            message=f"You can't create workspaces in {account.name}: it needs administer. "
+            f"Ask an administrator ({who}).",
         )
-    ]
-    return CreateOptions(
-        administered=[
-            AccountOption(id=str(a.id), name=a.name) for a in listed if a.permission == "administer"
-        ],
-        member_of_any=bool(listed),
-        owners="; ".join(owners),
-    )
 
 
 def _page_of_workspaces(*, session, actor, cursor, count, **filters):
@@ -119,8 +107,7 @@ class WorkspacesState(Pager, SessionState):
     # Create workspace
     create_open: bool = False
     administered_accounts: list[AccountOption] = []
-    member_of_any: bool = False
-    account_owners: str = ""
+    cannot_create: list[NoCreateRow] = []  # accounts read without administer, whom to ask
     create_errors: dict[str, str] = {}
     # Whether `total` counts the current filters: a sort or a page turn keeps the count, so
     # only a load or a filter change pays for counting again.
@@ -145,10 +132,11 @@ class WorkspacesState(Pager, SessionState):
     @rx.event
     async def load(self):
         await self._first_page(LIST, _total_known=False)
-        options = await self._call(_create_options)
-        self.administered_accounts = options.administered
-        self.member_of_any = options.member_of_any
-        self.account_owners = options.owners
+        options = await self._call(accounts.workspace_creation)
+        self.administered_accounts = [
+            AccountOption(id=str(a.id), name=a.name) for a in options.accounts
+        ]
+        self.cannot_create = [NoCreateRow.of(a) for a in options.without_create]
         self.create_open = False
 
     @rx.event
@@ -222,6 +210,20 @@ def _labelled(label: str, control: rx.Component, error: str, html_for: str = "")
     )
 
 
+def _cannot_create_notes() -> rx.Component:
+    """Under the account list: the accounts it leaves out, and who can grant administer."""
+    return rx.foreach(
+        WorkspacesState.cannot_create,
+        lambda row: rx.text(
+            rx.icon("lock", size=12, display="inline", margin_right="4px"),
+            row.message,
+            size="1",
+            color_scheme="gray",
+            class_name="cannot-create",
+        ),
+    )
+
+
 def _create_dialog() -> rx.Component:
     settings = get_settings()
     return rx.dialog.root(
@@ -271,25 +273,26 @@ def _create_dialog() -> rx.Component:
                         ),
                         "account_id",
                     ),
+                    _cannot_create_notes(),
                     rx.flex(
                         _labelled(
                             "Tenancy model",
-                            rx.select(
+                            select(
                                 list(TenancyModel),
+                                label="Tenancy model",
                                 name="tenancy_model",
                                 default_value=TenancyModel.SHARED,
-                                aria_label="Tenancy model",
                                 width="100%",
                             ),
                             "tenancy_model",
                         ),
                         _labelled(
                             "Region",
-                            rx.select(
+                            select(
                                 list(settings.regions),
+                                label="Region",
                                 name="region",
                                 default_value=settings.regions[0],
-                                aria_label="Region",
                                 width="100%",
                             ),
                             "region",
@@ -321,11 +324,11 @@ def _toolbar() -> rx.Component:
             aria_label="Filter by name",
             width=rx.breakpoints(initial="100%", sm="260px"),
         ),
-        rx.select(
+        select(
             list(STATUSES),
+            label="Filter by status",
             value=WorkspacesState.status_filter,
             on_change=WorkspacesState.filter_by_status,
-            aria_label="Filter by status",
         ),
         rx.spacer(),
         _create_dialog(),
@@ -341,12 +344,13 @@ def _no_administer_hint() -> rx.Component:
         WorkspacesState.administered_accounts.length() == 0,
         rx.callout(
             rx.cond(
-                WorkspacesState.member_of_any,
-                rx.text(
-                    "You can see workspaces but not create them: creating one needs "
-                    "administer on an account. Ask an administrator to grant it — ",
-                    WorkspacesState.account_owners,
-                    ".",
+                WorkspacesState.cannot_create.length() > 0,
+                rx.vstack(
+                    rx.foreach(
+                        WorkspacesState.cannot_create,
+                        lambda row: rx.text(row.message, class_name="cannot-create"),
+                    ),
+                    spacing="1",
                 ),
                 "You are not a member of any account yet. Ask an account owner to invite you.",
             ),

@@ -19,6 +19,7 @@ from portal.components.badges import status_badge
 from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import iso_utc, local_time
 from portal.components.empty_state import empty_state
+from portal.components.forms import select
 from portal.components.links import button_link
 from portal.domain.errors import NotFound, PortalError
 from portal.domain.processes import ProcessKind, ProcessPublic, ProcessStatus, ProcessStepPublic
@@ -347,11 +348,11 @@ def _toolbar() -> rx.Component:
         ),
         rx.spacer(),
         rx.hstack(
-            rx.select(
+            select(
                 list(KINDS),
+                label="Filter by kind",
                 value=ProcessLogState.kind_filter,
                 on_change=ProcessLogState.filter_by_kind,
-                aria_label="Filter by kind",
             ),
             rx.button(
                 rx.icon("refresh-cw", size=14),

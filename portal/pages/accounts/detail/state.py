@@ -87,8 +87,7 @@ class AccountDetailState(Pager, SessionState):
             cursor=cursor,
             limit=ACTIVITY_PAGE_SIZE,
         )
-        emails = {m.user_id: m.email for m in self.members}
-        self.activity = [ActivityRow.of(event, emails=emails) for event in listed.items]
+        self.activity = [ActivityRow.of(event) for event in listed.items]
         return listed.next_cursor
 
     async def _refresh(self) -> None:

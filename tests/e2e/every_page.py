@@ -1,0 +1,95 @@
+"""Every page of routes.PAGES with something on it, for the tests that walk them all (the
+phone layout, accessibility).
+
+    world = make_world(server)
+    for path in signed_out_paths(world): ...
+    server.sign_in(page, world.email)
+    for path in signed_in_paths(world): ...
+
+`signed_in_paths` fails when routes.PAGES gains a page this module does not open, so a new
+page is walked from the day it is added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from portal import routes
+from portal.config import get_settings
+from portal.domain.dto import UserPublic
+from portal.models import User
+from portal.services import accounts, developer_terms
+from tests.factories import account_of, actor_for, create_workspace, make_token
+
+
+@dataclass(frozen=True)
+class World:
+    email: str
+    account_id: int
+    workspace_id: str
+    invitation_path: str
+
+
+def make_world(server) -> World:
+    """A platform administrator (every page is theirs to open) with an account, a workspace
+    (its environments provisioning), a token, accepted developer terms and a pending
+    invitation of someone else."""
+    email = server.person(name="Olive Owner", account_name="Acme Phone Inc.", platform_admin=True)
+    with server.db() as session:
+        user = UserPublic.model_validate(
+            session.exec(select(User).where(User.email == email)).one(), from_attributes=True
+        )
+        actor = actor_for(session, user)
+        account_id = account_of(session, user.id)
+        workspace = create_workspace(session, actor, account_id, "Staging Sandbox")
+        make_token(session, user, "CI deploys", actor=actor)
+        developer_terms.accept(
+            session=session, actor=actor, version=get_settings().developer_terms_version
+        )
+        invited = accounts.invite(
+            session=session,
+            actor=actor,
+            account_id=account_id,
+            email="ana.invited@example.com",
+            permission="read",
+        )
+    return World(
+        email=email,
+        account_id=account_id,
+        workspace_id=str(workspace.id),
+        invitation_path="/" + invited.link.split("/", 3)[3],
+    )
+
+
+SIGNED_OUT_ROUTES = (
+    routes.SIGN_IN,
+    routes.SIGN_UP,
+    routes.RESET_PASSWORD,
+    routes.DEV_OUTBOX,
+    routes.INVITATION,
+)
+
+
+def _path(route: str, world: World) -> str:
+    return {
+        routes.WORKSPACE_DETAIL: routes.workspace_url(world.workspace_id),
+        routes.WORKSPACE_PROCESS_LOG: routes.workspace_process_log_url(world.workspace_id),
+        routes.ACCOUNT_DETAIL: routes.account_url(world.account_id),
+        routes.INVITATION: world.invitation_path,
+    }.get(route, route)
+
+
+def signed_out_paths(world: World) -> list[str]:
+    return [_path(route, world) for route in SIGNED_OUT_ROUTES] + [
+        routes.RESET_PASSWORD + "?token=not-a-real-token"
+    ]
+
+
+def signed_in_paths(world: World) -> list[str]:
+    """Every page a signed-in person opens (signed-out-only pages redirect them)."""
+    signed_in = [route for route in routes.PAGES if route not in routes.SIGNED_OUT_ONLY]
+    missing = set(routes.PAGES) - set(signed_in) - set(SIGNED_OUT_ROUTES)
+    assert not missing, f"pages no walk opens: {missing}"
+    return [_path(route, world) for route in signed_in]
