@@ -14,6 +14,7 @@ from portal.pages.platform import reviews  # noqa: F401
 from portal.pages.workspaces import detail, list_page, process_log  # noqa: F401
 from portal.state.errors import handle_backend_exception
 from portal.state.session import SessionState
+from portal.state.storage import use_private_state_files
 from portal.workers import housekeeping
 from portal.workers import processes as process_worker
 
@@ -21,6 +22,8 @@ app = rx.App(
     api_transformer=create_api(),
     backend_exception_handler=handle_backend_exception,
 )
+# Tab states written to .states/ (no Redis) are readable by Portal's own user only.
+use_private_state_files(app)
 
 for registered in layout.REGISTERED:
     app.add_page(

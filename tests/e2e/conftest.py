@@ -104,6 +104,10 @@ class Server:
     url: str
     database_url: str
     env: dict[str, str]
+    # Where this server's Reflex writes tab states without Redis (REFLEX_STATES_WORKDIR).
+    states_dir: Path
+    # The Redis state manager's server, when the tests run with PORTAL_TEST_REDIS_URL.
+    redis_url: str | None = None
 
     def sql(self, statement: str, **params) -> list:
         engine = create_engine(self.database_url, poolclass=pool.NullPool)
@@ -271,6 +275,7 @@ def server(
         PORTAL_DEV_OUTBOX="1",  # the reset test reads its link there; prod mode hides it
         PORTAL_CODERUNNER_URL=coderunner_url,
         PORTAL_DATA_DIR=str(tmp / "data"),  # export archives
+        REFLEX_STATES_WORKDIR=str(tmp / "states"),  # this server's own .states/
     )
     if os.environ.get("PORTAL_TEST_REDIS_URL"):
         env["REDIS_URL"] = os.environ["PORTAL_TEST_REDIS_URL"]  # the Redis state manager
@@ -314,7 +319,13 @@ def server(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Portal did not start in time; see {log.name}")
             time.sleep(1)
-        yield Server(url=url, database_url=database_url, env=env)
+        yield Server(
+            url=url,
+            database_url=database_url,
+            env=env,
+            states_dir=tmp / "states",
+            redis_url=env.get("REDIS_URL"),
+        )
     finally:
         try:
             os.killpg(process.pid, signal.SIGTERM)
