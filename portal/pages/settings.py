@@ -19,7 +19,7 @@ from portal.domain.tokens import TokenPublic
 from portal.layout import page
 from portal.services import api_tokens, auth, passwords, sessions
 from portal.state.secrets import show_secret_once
-from portal.state.session import SessionState
+from portal.state.session import SessionState, leave_session
 
 
 @dataclass(frozen=True)
@@ -211,9 +211,8 @@ class SettingsState(SessionState):
         except PortalError as exc:
             return self._show_error(exc)
         if current:
-            self.session_token = ""
             self._forget_identity()
-            return rx.redirect(routes.SIGN_IN, replace=True)
+            return leave_session()
         return rx.toast.success("Session revoked.", position="top-center")
 
     @rx.event

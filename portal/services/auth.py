@@ -113,8 +113,13 @@ def sign_up(
     )
 
 
-def sign_in(*, session: Session, email: str, password: str, client: ClientInfo) -> SignedIn:
+def sign_in(
+    *, session: Session, email: str, password: str, client: ClientInfo, handoff: bool = False
+) -> SignedIn:
     """Check the password and issue a new session (a fresh token at every sign-in).
+
+    `handoff=True` (the sign-in page) issues it behind a one-time handoff that the browser
+    trades for its HttpOnly cookie (sessions.redeem_handoff); SignedIn.token is the handoff.
 
     Failed attempts are committed before the error is raised: they must outlive the caller's
     rollback, or the throttle would never see them.
@@ -134,7 +139,7 @@ def sign_in(*, session: Session, email: str, password: str, client: ClientInfo) 
     if new_hash:
         user.password_hash = new_hash
         session.add(user)
-    token = sessions.issue(session=session, user=user, client=client)
+    token = sessions.issue(session=session, user=user, client=client, handoff=handoff)
     return SignedIn(token=token, user=UserPublic.model_validate(user))
 
 

@@ -22,10 +22,10 @@ Every page state reaches this through SessionState:
 
 - `await self._call(service_fn, **kwargs)` calls `service_fn(session=..., actor=..., **kwargs)`
   in a worker thread (asyncio.to_thread), inside one portal.db.transaction(), with the Actor
-  resolved from the session cookie held on the server. The event loop stays free for every
-  other browser meanwhile. The handler must be `async`.
+  resolved from the session cookie (HttpOnly, read from the websocket handshake). The event
+  loop stays free for every other browser meanwhile. The handler must be `async`.
 - Errors: Unauthenticated always propagates (the app's backend_exception_handler sends the
-  person to sign in; TabStateLost, a tab whose state expired, reloads the page instead). A
+  person to sign in). A
   PortalError the handler does not catch becomes an error toast (same handler). Catch it and
   call `self._show_error(exc, ...)` to put it beside a form field or in a banner var instead
   (see `show_error` for the rule).
@@ -51,23 +51,6 @@ T = TypeVar("T")
 
 # One id for every error toast, so a burst of failures shows one toast, not a stack.
 ERROR_TOAST_ID = "portal_error"
-
-
-class TabStateLost(Unauthenticated):
-    """This tab's state is gone from the server while the browser may still be signed in.
-
-    Reflex drops a tab's state after it has gone unused for the state expiry (rxconfig.py) and
-    starts the next event on a fresh one. The session cookie reaches the server only when a
-    page loads (Reflex sends cookies with the hydrate event), so the fresh state holds no
-    session token even though the browser still has a live session. Sending that click to
-    sign in would bounce a signed-in person to the dashboard; instead the app reloads `path`,
-    the page the person is on, and the page's guard reads the cookie again (and sends to sign
-    in, with `next`, only if the session really ended).
-    """
-
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.path = path
 
 
 def _as_actor(fn: Callable[..., T], token: str, client: ClientInfo, kwargs: dict[str, Any]) -> T:
