@@ -9,8 +9,8 @@ The rule, for every secret the UI shows exactly once:
   it was shown.
 - The handler that creates it returns `show_secret_once(secret, ...)`: the secret travels to
   this one browser once, inside the event's return, and lives only in the toast that shows
-  it. Closing the toast (its close button; it never times out) removes the secret from the
-  page. Nothing else in the browser keeps it: no cookie, no local or session storage.
+  it. Closing the toast (its close button, or Copy; it never times out) removes the secret
+  from the page. Nothing else in the browser keeps it: no cookie, no local or session storage.
 - The server keeps a hash (services/tokens.py); a list shows the prefix at most.
 
 tests/state/test_settings.py checks a handler against every serialized state;
@@ -36,7 +36,9 @@ def show_secret_once(
         id=toast_id,
         duration=24 * 3600 * 1000,
         close_button=True,
-        dismissible=False,
+        # Sonner ignores its close button on a toast that is not dismissible: with False the
+        # secret stayed on the page until Copy was pressed (or for 24 hours).
+        dismissible=True,
         position="top-center",
         action={"label": "Copy", "on_click": rx.set_clipboard(secret)},
         class_name=class_name,

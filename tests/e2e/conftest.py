@@ -159,13 +159,21 @@ class Server:
 
     def sign_in(self, page: Page, email: str) -> None:
         """Sign `email` in on this browser as the sign-in form would (a new server-side session
-        in the cookie), without the form; lands on the dashboard."""
+        in the HttpOnly cookie /auth/session sets), without the form; lands on the dashboard."""
         with self.db() as session:
             user = session.exec(select(User).where(User.email == email)).one()
             client = ClientInfo(ip_address="127.0.0.1", user_agent="e2e")
             token = sessions.issue(session=session, user=user, client=client)
         page.context.add_cookies(
-            [{"name": "portal_session", "value": token, "url": self.url, "sameSite": "Strict"}]
+            [
+                {
+                    "name": "portal_session",
+                    "value": token,
+                    "url": self.url,
+                    "sameSite": "Strict",
+                    "httpOnly": True,
+                }
+            ]
         )
         open_page(page, "/")
         expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
