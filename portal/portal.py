@@ -4,6 +4,7 @@ import reflex as rx
 
 from portal import layout
 from portal.api.app import create_api
+from portal.api.browser_session import SessionCookieHashing
 from portal.config import get_settings
 from portal.pages import overview, settings  # noqa: F401 - importing registers the pages
 from portal.pages.accounts import account_list, invitation  # noqa: F401
@@ -19,7 +20,9 @@ from portal.workers import housekeeping
 from portal.workers import processes as process_worker
 
 app = rx.App(
-    api_transformer=create_api(),
+    # /v1 and the browser routes; then the session cookie's hash in place of the token in
+    # the event websocket's handshake (Reflex keeps those headers in state).
+    api_transformer=[create_api(), SessionCookieHashing],
     backend_exception_handler=handle_backend_exception,
 )
 # Tab states written to .states/ (no Redis) are readable by Portal's own user only.

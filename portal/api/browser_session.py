@@ -12,8 +12,12 @@ two routes, which the page reaches by a plain form POST (a full navigation):
 - POST /auth/sign-out: ends the session the cookie names and clears the cookie.
 
 The server reads the cookie from every request (downloads.py) and from the websocket
-handshake, whose headers Reflex hands to every event (SessionState._held_token): the new page
-load after these routes opens a new websocket that carries the new cookie.
+handshake, whose headers Reflex hands to every event (SessionState._session_hash): the new page
+load after these routes opens a new websocket that carries the new cookie. Reflex keeps those
+headers in the tab's state, which it pickles to `.states/` or Redis, so
+`SessionCookieHashing` (ASGI middleware around the whole app) puts the cookie's SHA-256 in the
+event websocket's handshake in place of the token: state files and Redis keys hold only the
+hash the sessions table holds too, and a hash sent by a client is dropped, never trusted.
 
 Both refuse a request whose Origin is not Portal's own (rxconfig.allowed_origins, the list
 Reflex's CORS and Socket.IO use): no other site can sign a browser in to an account of its
@@ -25,13 +29,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Cookie, Form, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from reflex import constants
 from reflex.config import get_config
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portal import routes
 from portal.config import get_settings
 from portal.db import transaction
 from portal.domain.errors import Unauthenticated
 from portal.services import auth, sessions
+from portal.services.tokens import token_hash
 
 router = APIRouter(include_in_schema=False)
 
@@ -108,3 +115,39 @@ def end_session(request: Request, portal_session: str | None = Cookie(default=No
     response = RedirectResponse(origin + routes.SIGN_IN, status_code=303)
     _clear_session_cookie(response)
     return response
+
+
+def hash_session_cookie(header: bytes) -> bytes:
+    """A Cookie header with the session token replaced by its SHA-256 (SESSION_COOKIE_HASH),
+    and any SESSION_COOKIE_HASH the client sent itself dropped."""
+    pairs = []
+    for pair in header.decode("latin-1").split(";"):
+        name, sep, value = pair.strip().partition("=")
+        if not name or name == routes.SESSION_COOKIE_HASH:
+            continue
+        if name == routes.SESSION_COOKIE:
+            token = value.strip().strip('"')
+            if token:
+                pairs.append(f"{routes.SESSION_COOKIE_HASH}={token_hash(token)}")
+            continue
+        pairs.append(f"{name}{sep}{value}")
+    return "; ".join(pairs).encode("latin-1")
+
+
+class SessionCookieHashing:
+    """ASGI middleware: requests to Reflex's event endpoint (the websocket handshake) carry
+    the session cookie's hash instead of the token (see the module docstring). Every other
+    request (these routes, downloads) gets the cookie as the browser sent it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.prefix = get_config().prepend_backend_path(str(constants.Endpoint.EVENT))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and scope.get("path", "").startswith(self.prefix):
+            headers = [
+                (name, hash_session_cookie(value) if name == b"cookie" else value)
+                for name, value in scope.get("headers", [])
+            ]
+            scope = {**scope, "headers": headers}
+        await self.app(scope, receive, send)

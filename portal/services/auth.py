@@ -143,8 +143,10 @@ def sign_in(
     return SignedIn(token=token, user=UserPublic.model_validate(user))
 
 
-def sign_out(*, session: Session, token: str | None) -> None:
+def sign_out(*, session: Session, token: str | None = None, hashed: str | None = None) -> None:
+    """End the session of a browser's token (or of its hash, from the websocket handshake)."""
     sessions.revoke_token(session=session, token=token)
+    sessions.revoke_by_hash(session=session, hashed=hashed)
 
 
 def change_password(

@@ -94,9 +94,18 @@ def resolve_actor(
     """
     if not token:
         raise Unauthenticated()
-    row = session.exec(
-        select(UserSession).where(UserSession.token_hash == token_hash(token))
-    ).first()
+    return resolve_actor_by_hash(session=session, hashed=token_hash(token), client=client)
+
+
+def resolve_actor_by_hash(
+    *, session: Session, hashed: str | None, client: ClientInfo | None = None
+) -> Actor:
+    """`resolve_actor` for a token the server already hashed: the websocket handshake's
+    cookie, which reaches Reflex state only as its hash (api/browser_session.py), so the
+    token itself is kept in no state file or Redis key."""
+    if not hashed:
+        raise Unauthenticated()
+    row = session.exec(select(UserSession).where(UserSession.token_hash == hashed)).first()
     if row is None or row.revoked_at is not None or row.handoff_expires_at is not None:
         raise Unauthenticated()
     now = utcnow()
@@ -120,11 +129,15 @@ def resolve_actor(
 
 def revoke_token(*, session: Session, token: str | None) -> None:
     """Sign-out: the server forgets the session, whatever the browser keeps."""
-    if not token:
+    if token:
+        revoke_by_hash(session=session, hashed=token_hash(token))
+
+
+def revoke_by_hash(*, session: Session, hashed: str | None) -> None:
+    """`revoke_token` for a token the server already hashed (see resolve_actor_by_hash)."""
+    if not hashed:
         return
-    row = session.exec(
-        select(UserSession).where(UserSession.token_hash == token_hash(token))
-    ).first()
+    row = session.exec(select(UserSession).where(UserSession.token_hash == hashed)).first()
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)

@@ -53,9 +53,9 @@ T = TypeVar("T")
 ERROR_TOAST_ID = "portal_error"
 
 
-def _as_actor(fn: Callable[..., T], token: str, client: ClientInfo, kwargs: dict[str, Any]) -> T:
+def _as_actor(fn: Callable[..., T], hashed: str, client: ClientInfo, kwargs: dict[str, Any]) -> T:
     with transaction() as session:
-        actor = sessions.resolve_actor(session=session, token=token, client=client)
+        actor = sessions.resolve_actor_by_hash(session=session, hashed=hashed, client=client)
         return fn(session=session, actor=actor, **kwargs)
 
 
@@ -64,14 +64,15 @@ def _anonymous(fn: Callable[..., T], kwargs: dict[str, Any]) -> T:
         return fn(session=session, **kwargs)
 
 
-async def call_as(fn: Callable[..., T], token: str, client: ClientInfo, /, **kwargs: Any) -> T:
-    """`fn(session=, actor=, **kwargs)` in a worker thread, one transaction, as `token`'s Actor.
+async def call_as(fn: Callable[..., T], hashed: str, client: ClientInfo, /, **kwargs: Any) -> T:
+    """`fn(session=, actor=, **kwargs)` in a worker thread, one transaction, as the Actor of
+    the session whose token hashes to `hashed` (the handshake's cookie, hashed on arrival).
 
-    Unauthenticated (no, revoked, expired or forged token) is raised before `fn` runs.
-    `token` and `client` are positional-only, so a service with its own `token=` argument (an
+    Unauthenticated (no, revoked, expired or forged session) is raised before `fn` runs.
+    `hashed` and `client` are positional-only, so a service with its own `token=` argument (an
     invitation's) can be called through here too.
     """
-    return await asyncio.to_thread(_as_actor, fn, token, client, kwargs)
+    return await asyncio.to_thread(_as_actor, fn, hashed, client, kwargs)
 
 
 async def call_anonymous(fn: Callable[..., T], /, **kwargs: Any) -> T:

@@ -8,12 +8,15 @@ The token is an HttpOnly cookie (`portal_session`) that page JavaScript cannot r
 backend routes set and clear it (portal/api/browser_session.py), and the server reads it from
 the websocket handshake. Reflex 0.10 keeps the handshake's headers for the connection's
 lifetime and gives them to every event as `router.headers` (reflex.app.EventNamespace
-._build_static_router_data), so `_held_token()` reads the cookie there, on every event, even
-on a tab state that expired and was started afresh. A handshake from another origin is refused
-by Socket.IO (rxconfig.allowed_origins), so another site cannot open a websocket that carries
-the cookie (cross-site websocket hijacking). Signing in or out is a handler followed by a form
-POST to one of those routes (`hand_off_session`, `leave_session`): a full page load, whose new
-websocket carries the new cookie.
+._build_static_router_data), so `_session_hash()` reads the cookie there, on every event, even
+on a tab state that expired and was started afresh. Reflex also keeps those headers in the
+tab's state (pickled to `.states/` or Redis), so the handshake carries the cookie's SHA-256,
+put there by api/browser_session.SessionCookieHashing, never the token itself.
+
+A handshake from another origin is refused by Socket.IO (rxconfig.allowed_origins), so another
+site cannot open a websocket that carries the cookie (cross-site websocket hijacking). Signing
+in or out is a handler followed by a form POST to one of those routes (`hand_off_session`,
+`leave_session`): a full page load, whose new websocket carries the new cookie.
 
 Handlers call services through `await self._call(service_fn, ...)` (portal/state/calls.py:
 a worker thread, one transaction, errors shown by `self._show_error`). `_acting()` and
@@ -70,10 +73,10 @@ def _nothing(*, session: Session, actor: Actor) -> None:
     """A service call that only resolves the Actor (see SessionState._check_session)."""
 
 
-def session_cookie(cookie_header: str) -> str:
-    """The session token in a Cookie header ("" when there is none)."""
+def session_cookie_hash(cookie_header: str) -> str:
+    """The session cookie's hash in a handshake's Cookie header ("" when there is none)."""
     try:
-        morsel = SimpleCookie(cookie_header or "").get(routes.SESSION_COOKIE)
+        morsel = SimpleCookie(cookie_header or "").get(routes.SESSION_COOKIE_HASH)
     except CookieError:
         return ""
     return morsel.value if morsel is not None else ""
@@ -133,21 +136,22 @@ class SessionState(rx.State):
             user_agent=self.router.headers.user_agent or "",
         )
 
-    def _held_token(self) -> str:
-        """This browser's session token: the HttpOnly cookie its websocket handshake carried
-        ("" when none; resolving it then raises Unauthenticated). Never stored in a var."""
-        return session_cookie(self.router.headers.cookie)
+    def _session_hash(self) -> str:
+        """The SHA-256 of this browser's session token: the HttpOnly cookie its websocket
+        handshake carried, hashed on arrival ("" when none; resolving it then raises
+        Unauthenticated). Never stored in a var."""
+        return session_cookie_hash(self.router.headers.cookie)
 
     def _actor(self, session: Session) -> Actor:
         """The Actor for this browser, or Unauthenticated (the app turns it into sign-in)."""
-        return sessions.resolve_actor(
-            session=session, token=self._held_token(), client=self._client()
+        return sessions.resolve_actor_by_hash(
+            session=session, hashed=self._session_hash(), client=self._client()
         )
 
     async def _call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """`fn(session=, actor=, **kwargs)` off the event loop, in one transaction, as the
         person behind this browser. See portal/state/calls.py."""
-        return await call_as(fn, self._held_token(), self._client(), **kwargs)
+        return await call_as(fn, self._session_hash(), self._client(), **kwargs)
 
     async def _check_session(self) -> None:
         """Raise Unauthenticated unless this browser has a live session (off the event loop).
@@ -251,6 +255,6 @@ class SessionState(rx.State):
     @rx.event
     async def sign_out(self):
         """End the session now, then clear the cookie (/auth/sign-out, which lands on sign-in)."""
-        await self._call_anonymous(auth.sign_out, token=self._held_token())
+        await self._call_anonymous(auth.sign_out, hashed=self._session_hash())
         self._forget_identity()
         return leave_session()

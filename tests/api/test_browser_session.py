@@ -3,13 +3,17 @@ HttpOnly, and only for a form posted by a page of Portal's own origin."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from fastapi.testclient import TestClient
 from reflex.config import get_config
 
 from portal.api.app import create_api
+from portal.api.browser_session import SessionCookieHashing, hash_session_cookie
 from portal.domain.errors import Unauthenticated
 from portal.services import auth, sessions
+from portal.services.tokens import token_hash
 from tests.factories import CLIENT, PASSWORD, make_user, sign_in
 
 OWN = "http://localhost:3000"  # PORTAL_PUBLIC_URL's default, Portal's origin in tests
@@ -107,3 +111,36 @@ def test_sign_out_ends_the_session_and_clears_the_cookie(client, db):
     db.expire_all()
     with pytest.raises(Unauthenticated):
         sessions.resolve_actor(session=db, token=token)
+
+
+def test_the_handshake_cookie_reaches_reflex_as_its_hash_only():
+    assert hash_session_cookie(b"theme=dark; portal_session=tok-1; lang=en") == (
+        f"theme=dark; portal_session_sha256={token_hash('tok-1')}; lang=en".encode()
+    )
+    # A hash sent by the client is dropped, never trusted; no cookie, no hash.
+    assert hash_session_cookie(b"portal_session_sha256=forged; a=1") == b"a=1"
+    assert hash_session_cookie(b"a=1; portal_session=") == b"a=1"
+
+
+def _seen_by_app(path: str, kind: str = "websocket") -> list:
+    seen = []
+
+    async def app(scope, receive, send):
+        seen.append(dict(scope["headers"]))
+
+    scope = {
+        "type": kind,
+        "path": path,
+        "headers": [(b"origin", OWN.encode()), (b"cookie", b"portal_session=tok-2")],
+    }
+    asyncio.run(SessionCookieHashing(app)(scope, None, None))
+    return seen[0]
+
+
+def test_only_the_event_websocket_gets_the_hash():
+    assert _seen_by_app("/_event/")[b"cookie"] == (
+        f"portal_session_sha256={token_hash('tok-2')}".encode()
+    )
+    assert _seen_by_app("/_event/", kind="http")[b"cookie"].startswith(b"portal_session_sha256=")
+    for path in ("/auth/session", "/downloads/exports/1", "/v1/workspaces"):
+        assert _seen_by_app(path, kind="http")[b"cookie"] == b"portal_session=tok-2"

@@ -1,5 +1,6 @@
 """A secret shown once (a personal access token) is in no state the server keeps, on disk or in
-Redis, and leaves the page when its toast is closed; state files are the server's own.
+Redis, and leaves the page when its toast is closed; nor is the session token; state files are
+the server's own.
 
 Run with PORTAL_TEST_REDIS_URL=redis://127.0.0.1:6379 to check Redis keys instead of files.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal.services.tokens import token_hash
 from tests.e2e.helpers import open_page
 
 pytestmark = pytest.mark.e2e
@@ -93,6 +95,11 @@ def test_a_token_secret_is_in_no_state_and_leaves_the_page_with_its_toast(
     assert len(tail) >= 20
     holding = [where for where, blob in blobs.items() if secret.encode() in blob or tail in blob]
     assert holding == []
+
+    # Nor the session token: the websocket handshake's cookie reaches state as its hash only.
+    [session] = [c["value"] for c in page.context.cookies() if c["name"] == "portal_session"]
+    assert [where for where, blob in blobs.items() if session.encode() in blob] == []
+    assert any(token_hash(session).encode() in blob for blob in blobs.values())
 
     if not server.redis_url:
         # Readable by the server's own user only.

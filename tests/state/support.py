@@ -28,7 +28,8 @@ from reflex.utils.format import format_event_handler
 from reflex_base.constants import RouteVar
 
 import portal.portal  # registers every page, page state and page loader
-from portal.routes import SESSION_COOKIE
+from portal.routes import SESSION_COOKIE_HASH
+from portal.services.tokens import token_hash
 from portal.state.session import SessionState
 
 ORIGIN = "http://localhost:3000"
@@ -69,7 +70,8 @@ class Browser:
         self._path, self._query = path, query
         headers = {"origin": ORIGIN, "user-agent": USER_AGENT}
         if self._token:
-            headers["cookie"] = f"theme=dark; {SESSION_COOKIE}={self._token}"
+            # As SessionCookieHashing hands it on: the token's hash, never the token.
+            headers["cookie"] = f"theme=dark; {SESSION_COOKIE_HASH}={token_hash(self._token)}"
         self.root.router = RouterData.from_router_data(
             {
                 RouteVar.PATH: route_id,
