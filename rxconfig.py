@@ -3,6 +3,7 @@
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent
 
@@ -18,6 +19,31 @@ os.environ.setdefault("REFLEX_HOT_RELOAD_OVERRIDE_PATHS", str(ROOT / "portal"))
 
 import reflex as rx  # noqa: E402
 
+
+def _origin(url: str) -> str:
+    """`scheme://host[:port]` of a URL, as browsers send it in `Origin`."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def allowed_origins() -> tuple[str, ...]:
+    """The only origins the backend grants CORS to and accepts websocket handshakes from:
+    Portal's own (PORTAL_PUBLIC_URL, the default as in portal/config.py) and, in development,
+    the dev frontend (port REFLEX_FRONTEND_PORT or 3000) on loopback. Reflex applies this one
+    list to every CORS middleware (its own app, the /v1 FastAPI app, /_upload) and to
+    Socket.IO, which refuses a /_event handshake from any other Origin (cross-site websocket
+    hijacking). portal/api/browser_session.py checks form posts against it too."""
+    origins = [_origin(os.environ.get("PORTAL_PUBLIC_URL") or "http://localhost:3000")]
+    production = (os.environ.get("PORTAL_ENV") or "").strip() == "production" or (
+        not (os.environ.get("PORTAL_ENV") or "").strip()
+        and os.environ.get("REFLEX_ENV_MODE") == "prod"
+    )
+    if not production:
+        port = os.environ.get("REFLEX_FRONTEND_PORT") or "3000"
+        origins += [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+    return tuple(dict.fromkeys(origins))
+
+
 config = rx.Config(
     app_name="portal",
     db_url=os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'data' / 'portal.db'}",
@@ -30,6 +56,8 @@ config = rx.Config(
     # an hour. 30 minutes is Portal's session idle timeout (PORTAL_SESSION_IDLE_MINUTES): a tab
     # idle that long is signed out anyway. The one knob for all three state managers.
     redis_token_expiration=int(os.environ.get("PORTAL_STATE_EXPIRY_SECONDS") or 30 * 60),
+    # Never "*": with credentials that grants every site the user's cookie (issue 8).
+    cors_allowed_origins=allowed_origins(),
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[

@@ -4,6 +4,7 @@ import reflex as rx
 
 from portal import layout
 from portal.api.app import create_api
+from portal.api.browser_session import SessionCookieHashing
 from portal.config import get_settings
 from portal.pages import not_found, overview, settings  # noqa: F401 - importing registers the pages
 from portal.pages.accounts import account_list, invitation  # noqa: F401
@@ -15,11 +16,14 @@ from portal.pages.workspaces import detail, list_page, process_log  # noqa: F401
 from portal.state import closed_tabs
 from portal.state.errors import handle_backend_exception
 from portal.state.session import SessionState
+from portal.state.storage import use_private_state_files
 from portal.workers import housekeeping
 from portal.workers import processes as process_worker
 
 app = rx.App(
-    api_transformer=create_api(),
+    # /v1 and the browser routes; then the session cookie's hash in place of the token in
+    # the event websocket's handshake (Reflex keeps those headers in state).
+    api_transformer=[create_api(), SessionCookieHashing],
     stylesheets=["/portal.css"],
     backend_exception_handler=handle_backend_exception,
     # assets/ is served at the site's root.
@@ -28,6 +32,8 @@ app = rx.App(
         rx.el.link(rel="icon", href="/favicon.ico", sizes="48x48"),
     ],
 )
+# Tab states written to .states/ (no Redis) are readable by Portal's own user only.
+use_private_state_files(app)
 
 for registered in layout.REGISTERED:
     app.add_page(

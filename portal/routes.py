@@ -28,6 +28,16 @@ PROCESS_LOG = "/process-log"
 WORKSPACE_DETAIL = "/workspaces/[workspace_uuid]"
 WORKSPACE_PROCESS_LOG = "/workspaces/[workspace_uuid]/process-log"
 
+# The browser's session: an HttpOnly cookie set and cleared only by these backend routes
+# (portal/api/browser_session.py), read by the server from each request and from the
+# websocket handshake (portal/state/session.py). Page JavaScript never sees it.
+SESSION_COOKIE = "portal_session"
+# What Reflex state sees instead: the event websocket's handshake carries the cookie's SHA-256
+# under this name (api/browser_session.SessionCookieHashing), never the token.
+SESSION_COOKIE_HASH = "portal_session_sha256"
+AUTH_SESSION = "/auth/session"  # POST handoff, next: sets the cookie
+AUTH_SIGN_OUT = "/auth/sign-out"  # POST: ends the session, clears the cookie
+
 
 def workspace_url(workspace_id: str) -> str:
     return f"/workspaces/{workspace_id}"

@@ -281,3 +281,25 @@ def test_a_refused_secret_is_named_but_not_shown(clean_environment):
         load_settings(coderunner_token=[CODERUNNER_TOKEN])
     assert "- PORTAL_CODERUNNER_TOKEN: Input should be a valid string" in str(caught.value)
     assert _leaks(str(caught.value)) == []
+
+
+def test_cors_and_websocket_origins_are_portals_own(clean_environment):
+    """rxconfig.allowed_origins: never "*"; the public URL's origin, plus the dev frontend on
+    loopback in development only (issue 8: any origin used to get a credentialed grant)."""
+    import rxconfig
+
+    assert rxconfig.allowed_origins() == (
+        "http://localhost:3000",
+        "http://127.0.0.1:3000",
+    )
+    clean_environment.setenv("PORTAL_PUBLIC_URL", "https://Portal.Example.com/console/")
+    clean_environment.setenv("REFLEX_ENV_MODE", "prod")
+    assert rxconfig.allowed_origins() == ("https://portal.example.com",)
+    clean_environment.setenv("PORTAL_ENV", "development")
+    clean_environment.setenv("REFLEX_FRONTEND_PORT", "3100")
+    assert rxconfig.allowed_origins() == (
+        "https://portal.example.com",
+        "http://localhost:3100",
+        "http://127.0.0.1:3100",
+    )
+    assert "*" not in rxconfig.config.cors_allowed_origins

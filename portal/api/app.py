@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from portal.api import downloads, problems, processes, workspaces
+from portal.api import browser_session, downloads, problems, processes, workspaces
 
 
 def create_api() -> FastAPI:
@@ -16,6 +16,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     problems.install(api)
+    api.include_router(browser_session.router)
     api.include_router(downloads.router)
     api.include_router(workspaces.router)
     api.include_router(processes.router)

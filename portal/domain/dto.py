@@ -30,7 +30,10 @@ class UserPublic(DTO):
 
 
 class SignedIn(DTO):
-    """A new session. `token` goes to the browser once; the server keeps only its hash."""
+    """A new session. `token` goes to the browser once; the server keeps only its hash.
+
+    From the sign-in page it is a one-time handoff, which the browser trades for its
+    HttpOnly session cookie at /auth/session (services/sessions.py)."""
 
     token: str
     user: UserPublic

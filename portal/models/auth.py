@@ -21,11 +21,16 @@ class UserSession(SQLModel, table=True):
         "revoked_at",
         "ip_address",
         "user_agent",
+        "handoff_expires_at",
     )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     token_hash: str = secret_field(max_length=64, unique=True, index=True)
+    # Set while the session waits for its browser to trade a one-time handoff for the
+    # HttpOnly cookie (services/sessions.py: issue_handoff, redeem_handoff); such a session
+    # signs nothing in until then. token_hash is the handoff's hash meanwhile.
+    handoff_expires_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime  # absolute expiry; idle expiry is computed from last_seen_at

@@ -20,7 +20,8 @@ from portal.domain.errors import Invalid, NotFound, PortalError
 from portal.domain.tokens import TokenPublic
 from portal.layout import page
 from portal.services import api_tokens, auth, passwords, sessions
-from portal.state.session import SessionState
+from portal.state.secrets import show_secret_once
+from portal.state.session import SessionState, leave_session
 
 
 @dataclass(frozen=True)
@@ -137,24 +138,8 @@ def _revoke_token(*, session, actor, token_id: int) -> list[TokenRow]:
     return _tokens_of(session=session, actor=actor)
 
 
-# The toast that shows a new token's secret: the secret travels in the event's return, to the
-# browser only, and is never a state var (state is kept on the server, in Redis or .states/).
+# The toast that shows a new token's secret (portal/state/secrets.py: never kept in state).
 TOAST_ID = "new-token"
-
-
-def show_secret_once(secret: str) -> rx.event.EventSpec:
-    """A toast that stays until closed, with the secret and a Copy button."""
-    return rx.toast.success(
-        "Copy your new token now: it is shown only once.",
-        description=secret,
-        id=TOAST_ID,
-        duration=24 * 3600 * 1000,
-        close_button=True,
-        dismissible=False,
-        position="top-center",
-        action={"label": "Copy", "on_click": rx.set_clipboard(secret)},
-        class_name="new-token-toast",
-    )
 
 
 class SettingsState(SessionState):
@@ -230,9 +215,8 @@ class SettingsState(SessionState):
         except PortalError as exc:
             return self._show_error(exc)
         if current:
-            self.session_token = ""
             self._forget_identity()
-            return rx.redirect(routes.SIGN_IN, replace=True)
+            return leave_session()
         return rx.toast.success("Session revoked.", position="top-center")
 
     @rx.event
@@ -256,7 +240,12 @@ class SettingsState(SessionState):
             return None
         except PortalError as exc:
             return self._show_error(exc, fields="token_errors", field="token_name")
-        return show_secret_once(secret)
+        return show_secret_once(
+            secret,
+            title="Copy your new token now: it is shown only once.",
+            toast_id=TOAST_ID,
+            class_name="new-token-toast",
+        )
 
     @rx.event
     async def revoke_token(self, token_id: int):

@@ -480,9 +480,16 @@ def get_invitation(*, session: Session, token: str) -> InvitationPublic:
 
 
 def sign_up_invited(
-    *, session: Session, token: str, name: str, password: str, client: ClientInfo
+    *,
+    session: Session,
+    token: str,
+    name: str,
+    password: str,
+    client: ClientInfo,
+    handoff: bool = False,
 ) -> SignedIn:
-    """Sign up from an invitation link and sign in, to answer the invitation next.
+    """Sign up from an invitation link and sign in, to answer the invitation next
+    (`handoff=True`, the invitation page: behind a one-time handoff, as `auth.sign_in`).
 
     The link was mailed to the invited email, so holding it stands for the code a plain
     sign-up mails: the user is created at once with that email, without an account of their
@@ -508,7 +515,7 @@ def sign_up_invited(
         own_account=False,
     )
     auth.welcome(session=session, user=user)
-    signed_in_token = sessions.issue(session=session, user=user, client=client)
+    signed_in_token = sessions.issue(session=session, user=user, client=client, handoff=handoff)
     return SignedIn(token=signed_in_token, user=UserPublic.model_validate(user))
 
 

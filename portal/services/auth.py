@@ -195,9 +195,10 @@ def purge_sign_up_requests(*, session: Session) -> int:
 
 
 def confirm_sign_up(
-    *, session: Session, request_id: int, code: str, client: ClientInfo
+    *, session: Session, request_id: int, code: str, client: ClientInfo, handoff: bool = False
 ) -> SignedIn:
-    """Finish a sign-up with the mailed code: create the user and their account, sign in.
+    """Finish a sign-up with the mailed code: create the user and their account, sign in
+    (`handoff=True`, the sign-up page: behind a one-time handoff, as `sign_in`).
 
     A wrong code is committed before the error is raised (attempts must outlive the caller's
     rollback); after SIGN_UP_CODE_ATTEMPTS the request is spent.
@@ -237,12 +238,17 @@ def confirm_sign_up(
     request.used_at = now
     session.add(request)
     welcome(session=session, user=user)
-    token = sessions.issue(session=session, user=user, client=client)
+    token = sessions.issue(session=session, user=user, client=client, handoff=handoff)
     return SignedIn(token=token, user=UserPublic.model_validate(user))
 
 
-def sign_in(*, session: Session, email: str, password: str, client: ClientInfo) -> SignedIn:
+def sign_in(
+    *, session: Session, email: str, password: str, client: ClientInfo, handoff: bool = False
+) -> SignedIn:
     """Check the password and issue a new session (a fresh token at every sign-in).
+
+    `handoff=True` (the sign-in page) issues it behind a one-time handoff that the browser
+    trades for its HttpOnly cookie (sessions.redeem_handoff); SignedIn.token is the handoff.
 
     Failed attempts are committed before the error is raised: they must outlive the caller's
     rollback, or the throttle would never see them.
@@ -262,12 +268,14 @@ def sign_in(*, session: Session, email: str, password: str, client: ClientInfo) 
     if new_hash:
         user.password_hash = new_hash
         session.add(user)
-    token = sessions.issue(session=session, user=user, client=client)
+    token = sessions.issue(session=session, user=user, client=client, handoff=handoff)
     return SignedIn(token=token, user=UserPublic.model_validate(user))
 
 
-def sign_out(*, session: Session, token: str | None) -> None:
+def sign_out(*, session: Session, token: str | None = None, hashed: str | None = None) -> None:
+    """End the session of a browser's token (or of its hash, from the websocket handshake)."""
     sessions.revoke_token(session=session, token=token)
+    sessions.revoke_by_hash(session=session, hashed=hashed)
 
 
 def change_password(

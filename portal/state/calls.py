@@ -22,10 +22,10 @@ Every page state reaches this through SessionState:
 
 - `await self._call(service_fn, **kwargs)` calls `service_fn(session=..., actor=..., **kwargs)`
   in a worker thread (asyncio.to_thread), inside one portal.db.transaction(), with the Actor
-  resolved from the session cookie held on the server. The event loop stays free for every
-  other browser meanwhile. The handler must be `async`.
+  resolved from the session cookie (HttpOnly, read from the websocket handshake). The event
+  loop stays free for every other browser meanwhile. The handler must be `async`.
 - Errors: Unauthenticated always propagates (the app's backend_exception_handler sends the
-  person to sign in; TabStateLost, a tab whose state expired, reloads the page instead). A
+  person to sign in). A
   PortalError the handler does not catch becomes an error toast (same handler). Catch it and
   call `self._show_error(exc, ...)` to put it beside a form field or in a banner var instead
   (see `show_error` for the rule).
@@ -53,26 +53,9 @@ T = TypeVar("T")
 ERROR_TOAST_ID = "portal_error"
 
 
-class TabStateLost(Unauthenticated):
-    """This tab's state is gone from the server while the browser may still be signed in.
-
-    Reflex drops a tab's state after it has gone unused for the state expiry (rxconfig.py) and
-    starts the next event on a fresh one. The session cookie reaches the server only when a
-    page loads (Reflex sends cookies with the hydrate event), so the fresh state holds no
-    session token even though the browser still has a live session. Sending that click to
-    sign in would bounce a signed-in person to the dashboard; instead the app reloads `path`,
-    the page the person is on, and the page's guard reads the cookie again (and sends to sign
-    in, with `next`, only if the session really ended).
-    """
-
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.path = path
-
-
-def _as_actor(fn: Callable[..., T], token: str, client: ClientInfo, kwargs: dict[str, Any]) -> T:
+def _as_actor(fn: Callable[..., T], hashed: str, client: ClientInfo, kwargs: dict[str, Any]) -> T:
     with transaction() as session:
-        actor = sessions.resolve_actor(session=session, token=token, client=client)
+        actor = sessions.resolve_actor_by_hash(session=session, hashed=hashed, client=client)
         return fn(session=session, actor=actor, **kwargs)
 
 
@@ -81,14 +64,15 @@ def _anonymous(fn: Callable[..., T], kwargs: dict[str, Any]) -> T:
         return fn(session=session, **kwargs)
 
 
-async def call_as(fn: Callable[..., T], token: str, client: ClientInfo, /, **kwargs: Any) -> T:
-    """`fn(session=, actor=, **kwargs)` in a worker thread, one transaction, as `token`'s Actor.
+async def call_as(fn: Callable[..., T], hashed: str, client: ClientInfo, /, **kwargs: Any) -> T:
+    """`fn(session=, actor=, **kwargs)` in a worker thread, one transaction, as the Actor of
+    the session whose token hashes to `hashed` (the handshake's cookie, hashed on arrival).
 
-    Unauthenticated (no, revoked, expired or forged token) is raised before `fn` runs.
-    `token` and `client` are positional-only, so a service with its own `token=` argument (an
+    Unauthenticated (no, revoked, expired or forged session) is raised before `fn` runs.
+    `hashed` and `client` are positional-only, so a service with its own `token=` argument (an
     invitation's) can be called through here too.
     """
-    return await asyncio.to_thread(_as_actor, fn, token, client, kwargs)
+    return await asyncio.to_thread(_as_actor, fn, hashed, client, kwargs)
 
 
 async def call_anonymous(fn: Callable[..., T], /, **kwargs: Any) -> T:

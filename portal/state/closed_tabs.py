@@ -6,8 +6,9 @@ moment. So a person who opens and closes tabs all day leaves their states in mem
 an hour each. This module tells them apart by waiting: when a tab's websocket disconnects
 and no socket has come back for the same tab within GRACE_SECONDS, the tab's state is
 dropped (memory state manager) or left to expire within the grace period (Redis). A tab that
-comes back later finds no state; portal.state.calls.TabStateLost reloads its page, and the
-page's guard reads the session cookie again, as after the 30-minute expiry.
+comes back later (a laptop waking up) loses nothing it cannot get again: Reflex's client
+rehydrates in full on every reconnect, which runs the page's guard and loaders afresh, and
+the session comes from the cookie in the new websocket handshake (portal/state/session.py).
 
 Installed as a lifespan task (portal/portal.py): the websocket namespace exists only once the
 app is serving. It wraps the namespace's `on_disconnect` (Reflex 0.10 offers no hook for it).

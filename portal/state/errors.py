@@ -8,7 +8,6 @@ import reflex as rx
 
 from portal import routes
 from portal.domain.errors import PortalError, Unauthenticated
-from portal.state.calls import TabStateLost
 
 log = logging.getLogger("portal")
 
@@ -20,9 +19,6 @@ def handle_backend_exception(exception: Exception):
     revoked mid-page sends the person to sign in. Domain errors nobody caught show their own
     message; anything else is logged and shown without internals.
     """
-    if isinstance(exception, TabStateLost):
-        # The tab's state expired, not (necessarily) the session: reload the page.
-        return rx.redirect(exception.path, replace=True)
     if isinstance(exception, Unauthenticated):
         return rx.redirect(
             routes.sign_in_url(reason="expired" if exception.expired else None), replace=True

@@ -2,7 +2,23 @@
 
 Every event handler that touches data gets its Actor from the server-side session: the only
 thing the browser supplies is the token, and the server decides what it is worth on every
-call. Handlers call services through `await self._call(service_fn, ...)` (portal/state/calls.py:
+call.
+
+The token is an HttpOnly cookie (`portal_session`) that page JavaScript cannot read or write:
+backend routes set and clear it (portal/api/browser_session.py), and the server reads it from
+the websocket handshake. Reflex 0.10 keeps the handshake's headers for the connection's
+lifetime and gives them to every event as `router.headers` (reflex.app.EventNamespace
+._build_static_router_data), so `_session_hash()` reads the cookie there, on every event, even
+on a tab state that expired and was started afresh. Reflex also keeps those headers in the
+tab's state (pickled to `.states/` or Redis), so the handshake carries the cookie's SHA-256,
+put there by api/browser_session.SessionCookieHashing, never the token itself.
+
+A handshake from another origin is refused by Socket.IO (rxconfig.allowed_origins), so another
+site cannot open a websocket that carries the cookie (cross-site websocket hijacking). Signing
+in or out is a handler followed by a form POST to one of those routes (`hand_off_session`,
+`leave_session`): a full page load, whose new websocket carries the new cookie.
+
+Handlers call services through `await self._call(service_fn, ...)` (portal/state/calls.py:
 a worker thread, one transaction, errors shown by `self._show_error`). `_acting()` and
 `_require_session()` are the older synchronous way, kept for pages not migrated yet: they run
 their transaction on the event loop.
@@ -15,20 +31,22 @@ delta after the guard carries what the page shows.
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from http.cookies import CookieError, SimpleCookie
 from typing import Any, TypeVar
 
 import reflex as rx
+from reflex.config import get_config
 from sqlmodel import Session
 
 from portal import routes
-from portal.config import get_settings
 from portal.db import transaction
 from portal.domain.access import Actor, ClientInfo, Requirement
 from portal.domain.errors import PortalError, Unauthenticated
 from portal.services import auth, permissions, sessions
-from portal.state.calls import TabStateLost, call_anonymous, call_as, show_error
+from portal.state.calls import call_anonymous, call_as, show_error
 
 T = TypeVar("T")
 
@@ -55,6 +73,45 @@ def _nothing(*, session: Session, actor: Actor) -> None:
     """A service call that only resolves the Actor (see SessionState._check_session)."""
 
 
+def session_cookie_hash(cookie_header: str) -> str:
+    """The session cookie's hash in a handshake's Cookie header ("" when there is none)."""
+    try:
+        morsel = SimpleCookie(cookie_header or "").get(routes.SESSION_COOKIE_HASH)
+    except CookieError:
+        return ""
+    return morsel.value if morsel is not None else ""
+
+
+def backend_post(path: str, fields: dict[str, str]) -> rx.event.EventSpec:
+    """Leave the page by a form POST to a backend route (a full navigation, like a form
+    submit): the way to the routes that set and clear the HttpOnly session cookie. `fields`
+    travel in the request body, not the URL (so not in history or access logs)."""
+    action = get_config().api_url.rstrip("/") + path
+    script = (
+        "(() => { const form = document.createElement('form'); form.method = 'POST'; "
+        f"form.action = {json.dumps(action)}; form.style.display = 'none'; "
+        f"for (const [name, value] of Object.entries({json.dumps(fields)})) {{ "
+        "const input = document.createElement('input'); input.type = 'hidden'; "
+        "input.name = name; input.value = value; form.appendChild(input); } "
+        "document.body.appendChild(form); form.submit(); })()"
+    )
+    return rx.call_script(script)
+
+
+def hand_off_session(handoff: str, next_path: str) -> rx.event.EventSpec:
+    """After a sign-in issued with `handoff=True`: the browser trades the one-time handoff for
+    its HttpOnly session cookie at /auth/session, then lands on `next_path`. The handoff is in
+    this event's return only, never in state (portal/state/secrets.py's rule)."""
+    return backend_post(
+        routes.AUTH_SESSION, {"handoff": handoff, "next": routes.safe_next(next_path)}
+    )
+
+
+def leave_session() -> rx.event.EventSpec:
+    """Clear the session cookie (and end its session) at /auth/sign-out; lands on sign-in."""
+    return backend_post(routes.AUTH_SIGN_OUT, {})
+
+
 def _events(result: Any) -> list:
     if result is None:
         return []
@@ -66,13 +123,6 @@ def _events(result: Any) -> list:
 class SessionState(rx.State):
     """Base of every page state: page states subclass it to reach `_actor()`."""
 
-    session_token: str = rx.Cookie(
-        "",
-        name="portal_session",
-        same_site="strict",
-        secure=get_settings().public_url.startswith("https://"),
-        max_age=get_settings().session_absolute_hours * 3600,
-    )
     # Who is signed in and what they may open, as last checked by the server.
     signed_in: bool = False
     terms_accepted: bool = False
@@ -86,23 +136,22 @@ class SessionState(rx.State):
             user_agent=self.router.headers.user_agent or "",
         )
 
-    def _held_token(self) -> str:
-        """This browser's session token; TabStateLost when this state holds none (a tab whose
-        state expired: the app reloads the page so the guard reads the cookie again)."""
-        if not self.session_token:
-            raise TabStateLost(routes.safe_next(self._current_path()))
-        return self.session_token
+    def _session_hash(self) -> str:
+        """The SHA-256 of this browser's session token: the HttpOnly cookie its websocket
+        handshake carried, hashed on arrival ("" when none; resolving it then raises
+        Unauthenticated). Never stored in a var."""
+        return session_cookie_hash(self.router.headers.cookie)
 
     def _actor(self, session: Session) -> Actor:
         """The Actor for this browser, or Unauthenticated (the app turns it into sign-in)."""
-        return sessions.resolve_actor(
-            session=session, token=self._held_token(), client=self._client()
+        return sessions.resolve_actor_by_hash(
+            session=session, hashed=self._session_hash(), client=self._client()
         )
 
     async def _call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """`fn(session=, actor=, **kwargs)` off the event loop, in one transaction, as the
         person behind this browser. See portal/state/calls.py."""
-        return await call_as(fn, self._held_token(), self._client(), **kwargs)
+        return await call_as(fn, self._session_hash(), self._client(), **kwargs)
 
     async def _check_session(self) -> None:
         """Raise Unauthenticated unless this browser has a live session (off the event loop).
@@ -178,9 +227,9 @@ class SessionState(rx.State):
         try:
             actor, self.terms_accepted = await self._call(_who)
         except Unauthenticated as exc:
+            # A cookie that names no live session is left as it is (only /auth/sign-out
+            # clears it); it signs nothing in, and the next sign-in replaces it.
             self._forget_identity()
-            if self.session_token:
-                self.session_token = ""
             if requirement is Requirement.PUBLIC:
                 return await self._run_loaders(route)
             return rx.redirect(
@@ -205,7 +254,7 @@ class SessionState(rx.State):
 
     @rx.event
     async def sign_out(self):
-        await self._call_anonymous(auth.sign_out, token=self.session_token)
-        self.session_token = ""
+        """End the session now, then clear the cookie (/auth/sign-out, which lands on sign-in)."""
+        await self._call_anonymous(auth.sign_out, hashed=self._session_hash())
         self._forget_identity()
-        return rx.redirect(routes.SIGN_IN, replace=True)
+        return leave_session()

@@ -104,6 +104,10 @@ class Server:
     url: str
     database_url: str
     env: dict[str, str]
+    # Where this server's Reflex writes tab states without Redis (REFLEX_STATES_WORKDIR).
+    states_dir: Path
+    # The Redis state manager's server, when the tests run with PORTAL_TEST_REDIS_URL.
+    redis_url: str | None = None
 
     def sql(self, statement: str, **params) -> list:
         engine = create_engine(self.database_url, poolclass=pool.NullPool)
@@ -155,13 +159,21 @@ class Server:
 
     def sign_in(self, page: Page, email: str) -> None:
         """Sign `email` in on this browser as the sign-in form would (a new server-side session
-        in the cookie), without the form; lands on the dashboard."""
+        in the HttpOnly cookie /auth/session sets), without the form; lands on the dashboard."""
         with self.db() as session:
             user = session.exec(select(User).where(User.email == email)).one()
             client = ClientInfo(ip_address="127.0.0.1", user_agent="e2e")
             token = sessions.issue(session=session, user=user, client=client)
         page.context.add_cookies(
-            [{"name": "portal_session", "value": token, "url": self.url, "sameSite": "Strict"}]
+            [
+                {
+                    "name": "portal_session",
+                    "value": token,
+                    "url": self.url,
+                    "sameSite": "Strict",
+                    "httpOnly": True,
+                }
+            ]
         )
         open_page(page, "/")
         expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
@@ -271,6 +283,7 @@ def server(
         PORTAL_DEV_OUTBOX="1",  # the reset test reads its link there; prod mode hides it
         PORTAL_CODERUNNER_URL=coderunner_url,
         PORTAL_DATA_DIR=str(tmp / "data"),  # export archives
+        REFLEX_STATES_WORKDIR=str(tmp / "states"),  # this server's own .states/
     )
     if os.environ.get("PORTAL_TEST_REDIS_URL"):
         env["REDIS_URL"] = os.environ["PORTAL_TEST_REDIS_URL"]  # the Redis state manager
@@ -314,7 +327,13 @@ def server(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Portal did not start in time; see {log.name}")
             time.sleep(1)
-        yield Server(url=url, database_url=database_url, env=env)
+        yield Server(
+            url=url,
+            database_url=database_url,
+            env=env,
+            states_dir=tmp / "states",
+            redis_url=env.get("REDIS_URL"),
+        )
     finally:
         try:
             os.killpg(process.pid, signal.SIGTERM)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from portal.domain.errors import NotFound, Unauthenticated
 from portal.models import UserSession
 from portal.models._base import utcnow
-from portal.services import sessions
-from tests.factories import make_user, sign_in
+from portal.services import auth, sessions
+from tests.factories import CLIENT, PASSWORD, make_user, sign_in
 
 
 def _row(db, actor) -> UserSession:
@@ -193,3 +193,63 @@ def test_purge_stale_deletes_only_sessions_that_ended_long_ago(db):
     left = set(db.exec(select(UserSession.id)).all())
     assert left == {live.session_id, recently_revoked.session_id, recently_idle.session_id}
     assert sessions.purge_stale(session=db) == 0
+
+
+def _handoff(db, user) -> str:
+    signed_in = auth.sign_in(
+        session=db, email=user.email, password=PASSWORD, client=CLIENT, handoff=True
+    )
+    db.commit()
+    return signed_in.token
+
+
+def test_a_handoff_signs_nothing_in_until_redeemed_and_then_becomes_a_new_token(db):
+    user = make_user(db, name="Ada")
+    handoff = _handoff(db, user)
+    with pytest.raises(Unauthenticated):
+        sessions.resolve_actor(session=db, token=handoff)
+    pending = db.exec(
+        select(UserSession).where(col(UserSession.handoff_expires_at).is_not(None))
+    ).one()
+    listed = [row.id for row in sessions.list_active(session=db, actor=sign_in(db, user)[1])]
+    assert pending.id not in listed  # a pending session is not listed as active
+
+    token = sessions.redeem_handoff(session=db, handoff=handoff)
+    db.commit()
+
+    assert token != handoff
+    actor = sessions.resolve_actor(session=db, token=token)
+    assert actor.session_id == pending.id
+    with pytest.raises(Unauthenticated):
+        sessions.resolve_actor(session=db, token=handoff)
+
+
+def test_a_handoff_works_once(db):
+    handoff = _handoff(db, make_user(db))
+    sessions.redeem_handoff(session=db, handoff=handoff)
+    db.commit()
+    with pytest.raises(Unauthenticated):
+        sessions.redeem_handoff(session=db, handoff=handoff)
+
+
+def test_a_handoff_expires(db):
+    handoff = _handoff(db, make_user(db))
+    row = db.exec(select(UserSession)).one()
+    row.handoff_expires_at = utcnow() - timedelta(seconds=1)
+    db.add(row)
+    db.commit()
+    with pytest.raises(Unauthenticated):
+        sessions.redeem_handoff(session=db, handoff=handoff)
+
+
+@pytest.mark.parametrize("handoff", [None, "", "never-issued"])
+def test_an_unknown_handoff_is_refused(db, handoff):
+    with pytest.raises(Unauthenticated):
+        sessions.redeem_handoff(session=db, handoff=handoff)
+
+
+def test_a_session_token_is_not_a_handoff(db):
+    token, _ = sign_in(db, make_user(db))
+    db.commit()
+    with pytest.raises(Unauthenticated):
+        sessions.redeem_handoff(session=db, handoff=token)

@@ -13,19 +13,23 @@ the event processor takes, so `redirect_path` and `toasts` read what the browser
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import reflex as rx
 from reflex.event import Event
-from reflex.istate.data import RouterData
+from reflex.istate.data import HeaderData, RouterData
 from reflex.utils.format import format_event_handler
 from reflex_base.constants import RouteVar
 
 import portal.portal  # registers every page, page state and page loader
+from portal.routes import SESSION_COOKIE_HASH
+from portal.services.tokens import token_hash
 from portal.state.session import SessionState
 
 ORIGIN = "http://localhost:3000"
@@ -36,12 +40,16 @@ S = TypeVar("S", bound=rx.State)
 
 
 class Browser:
-    """One connected client: its own state tree, its cookie, and the page it is on."""
+    """One connected client: its own state tree, its cookie, and the page it is on.
+
+    The session cookie is HttpOnly: the server reads it from the websocket handshake's
+    headers, which Reflex hands to every event as `router.headers` (`token` puts it there).
+    """
 
     def __init__(self, path: str = "/", *, query: str = "", token: str = "") -> None:
         self.root = rx.State(_reflex_internal_init=True)
+        self._token = token
         self.visit(path, query=query)
-        self.token = token
 
     def visit(self, path: str, *, query: str = "") -> None:
         """Navigate to `path` (as the address bar shows it) with an optional query string.
@@ -59,13 +67,18 @@ class Browser:
             )
             if part.startswith("[") and part.endswith("]")
         }
+        self._path, self._query = path, query
+        headers = {"origin": ORIGIN, "user-agent": USER_AGENT}
+        if self._token:
+            # As SessionCookieHashing hands it on: the token's hash, never the token.
+            headers["cookie"] = f"theme=dark; {SESSION_COOKIE_HASH}={token_hash(self._token)}"
         self.root.router = RouterData.from_router_data(
             {
                 RouteVar.PATH: route_id,
                 RouteVar.QUERY: params,
                 RouteVar.ORIGIN: path + (f"?{query}" if query else ""),
                 RouteVar.CLIENT_IP: CLIENT_IP,
-                RouteVar.HEADERS: {"origin": ORIGIN, "user-agent": USER_AGENT},
+                RouteVar.HEADERS: headers,
             }
         )
 
@@ -78,12 +91,41 @@ class Browser:
 
     @property
     def token(self) -> str:
-        """The portal_session cookie as the server holds it."""
-        return self.session.session_token
+        """The portal_session cookie the connection's handshake carried."""
+        return self._token
 
     @token.setter
     def token(self, value: str) -> None:
-        self.session.session_token = value
+        """A new cookie reaches the server with a new connection (a page load)."""
+        self._token = value
+        self.visit(self._path, query=self._query)
+
+
+def drop_cookie(state: rx.State) -> None:
+    """The connection `state` belongs to now carries no session cookie."""
+    root = state
+    while root.parent_state is not None:
+        root = root.parent_state
+    raw = {k: v for k, v in dict(root.router.headers.raw_headers).items() if k != "cookie"}
+    root.router = dataclasses.replace(
+        root.router, headers=HeaderData.from_router_data({RouteVar.HEADERS: raw})
+    )
+
+
+def backend_posts(events: list[Event]) -> list[tuple[str, dict[str, str]]]:
+    """(route path, form fields) of each form POST to a backend route among `events`
+    (portal.state.session.backend_post: sign-in's handoff, sign-out)."""
+    found = []
+    for event in events:
+        if event.name != "_call_script":
+            continue
+        code = str(event.payload.get("javascript_code", ""))
+        action = re.search(r"form\.action = (\"[^\"]*\")", code)
+        fields = re.search(r"Object\.entries\((\{.*?\})\)", code)
+        if action and fields:
+            url = json.loads(action.group(1))
+            found.append((urlsplit(url).path, json.loads(fields.group(1))))
+    return found
 
 
 async def _drain(generator) -> list[Any]:

@@ -466,12 +466,10 @@ def test_setvar_reaches_no_portal_var():
 
 
 # Vars a browser writes itself: Reflex applies client storage (cookies, local storage) from
-# the client through update_vars_internal. Nothing else in a Portal state is client-writable.
-CLIENT_WRITABLE: dict[str, str] = {
-    "portal.state.session.SessionState.session_token": (
-        "the session cookie; only ever looked up by hash through sessions.resolve_actor"
-    ),
-}
+# the client through update_vars_internal. None in Portal: the session cookie is HttpOnly,
+# read from the websocket handshake (portal/state/session.py), never an rx.Cookie var that
+# page JavaScript reads and writes.
+CLIENT_WRITABLE: dict[str, str] = {}
 
 
 def test_client_writable_vars_are_reviewed():

@@ -13,7 +13,7 @@ from portal.services import workspaces
 from portal.state.pager import Pager
 from portal.state.session import SessionState
 from tests.factories import account_of, make_workspace
-from tests.state.support import run
+from tests.state.support import drop_cookie, run
 
 
 class TwoListsState(Pager, SessionState):
@@ -130,7 +130,7 @@ def test_a_refused_filter_is_undone_and_the_page_stays(state):
 def test_without_a_session_nothing_moves(state, handler, name):
     run(state.next_page, "az")  # so that Previous has somewhere to go
     before = view(state, "az"), view(state, "za"), state.loads
-    state.session_token = ""
+    drop_cookie(state)
     with pytest.raises(Unauthenticated):
         run(getattr(state, handler), name)
     assert (view(state, "az"), view(state, "za"), state.loads) == before

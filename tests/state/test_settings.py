@@ -13,7 +13,7 @@ from portal.models import PersonalAccessToken, User, UserSession
 from portal.pages.settings import TOAST_ID, SettingsState
 from portal.services import api_tokens, passwords, sessions
 from tests.factories import PASSWORD, sign_in
-from tests.state.support import redirect_path, run, toasts
+from tests.state.support import backend_posts, redirect_path, run, toasts
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -78,8 +78,8 @@ def test_revoking_the_current_session_signs_this_browser_out(me, db):
     _, actor, client = me
     client.session.signed_in = True
     events = run(client.state(SettingsState).revoke_session, actor.session_id)
-    assert redirect_path(events) == "/sign-in"
-    assert client.token == ""
+    # Then /auth/sign-out clears the HttpOnly cookie and lands on sign-in.
+    assert backend_posts(events) == [("/auth/sign-out", {})]
     assert client.session.signed_in is False
     assert _revoked(db, actor.session_id)
 

@@ -18,8 +18,8 @@ from portal.domain.errors import Invalid, NotFound, PortalError
 from portal.domain.wording import sentence
 from portal.layout import page
 from portal.pages.accounts.parts import invitation_state_badge, permission_badge
-from portal.services import accounts, auth, passwords
-from portal.state.session import SessionState
+from portal.services import accounts, passwords
+from portal.state.session import SessionState, hand_off_session
 
 _EXPLAINED = {
     "pending": "",
@@ -59,14 +59,12 @@ class InvitationView:
         )
 
 
-def _sign_up_here(
-    *, session, token: str, name: str, password: str, client: ClientInfo, previous_token: str
-) -> SignedIn:
-    signed_in = accounts.sign_up_invited(
-        session=session, token=token, name=name, password=password, client=client
+def _sign_up_here(*, session, token: str, name: str, password: str, client: ClientInfo) -> SignedIn:
+    # Behind a one-time handoff: /auth/session trades it for the HttpOnly cookie (and ends
+    # the session this browser held before).
+    return accounts.sign_up_invited(
+        session=session, token=token, name=name, password=password, client=client, handoff=True
     )
-    auth.sign_out(session=session, token=previous_token)  # replaced by the new session
-    return signed_in
 
 
 class InvitationState(SessionState):
@@ -115,7 +113,6 @@ class InvitationState(SessionState):
                 name=str(form.get("name", "")),
                 password=password,
                 client=self._client(),
-                previous_token=self.session_token,
             )
         except Invalid as exc:
             self.sign_up_errors = {exc.field or "name": exc.message}
@@ -123,9 +120,8 @@ class InvitationState(SessionState):
         except NotFound:
             self.found = False
             return None
-        self.session_token = signed_in.token
-        # The guard runs again and shows Accept and Decline.
-        return rx.redirect(self._current_path(), replace=True)
+        # Back on this page, signed in: the guard runs again and shows Accept and Decline.
+        return hand_off_session(signed_in.token, self._current_path())
 
     @rx.event
     async def accept(self):

@@ -66,7 +66,7 @@ class ResetPasswordState(SessionState):
             else:
                 self.field_errors = {exc.field or "new_password": exc.message}
             return None
-        self.session_token = ""
+        # Every session ended with the reset; a cookie this browser holds names a dead one.
         self._forget_identity()
         return rx.redirect(routes.sign_in_url(reason="reset"), replace=True)
 

@@ -11,7 +11,7 @@ from portal.domain.dto import SignedIn
 from portal.domain.errors import AuthenticationFailed, Invalid, Throttled
 from portal.layout import page
 from portal.services import auth
-from portal.state.session import SessionState
+from portal.state.session import SessionState, hand_off_session
 
 _NOTICES = {
     "expired": "Your session expired. Sign in again.",
@@ -19,13 +19,12 @@ _NOTICES = {
 }
 
 
-def _sign_in(
-    *, session, email: str, password: str, client: ClientInfo, previous_token: str
-) -> SignedIn:
-    signed_in = auth.sign_in(session=session, email=email, password=password, client=client)
-    # The new token replaces whatever session this browser held before.
-    auth.sign_out(session=session, token=previous_token)
-    return signed_in
+def _sign_in(*, session, email: str, password: str, client: ClientInfo) -> SignedIn:
+    # A session behind a one-time handoff: /auth/session trades it for the HttpOnly cookie
+    # (and ends the session this browser held before).
+    return auth.sign_in(
+        session=session, email=email, password=password, client=client, handoff=True
+    )
 
 
 class SignInState(SessionState):
@@ -54,7 +53,6 @@ class SignInState(SessionState):
                 email=str(form.get("email", "")),
                 password=str(form.get("password", "")),
                 client=self._client(),
-                previous_token=self.session_token,
             )
         except (AuthenticationFailed, Throttled) as exc:
             self.error = exc.message
@@ -62,10 +60,9 @@ class SignInState(SessionState):
         except Invalid as exc:
             self.field_errors = {exc.field or "email": exc.message}
             return None
-        self.session_token = signed_in.token
         self.notice = ""
-        return rx.redirect(
-            routes.safe_next(self.router.url.query_parameters.get("next")), replace=True
+        return hand_off_session(
+            signed_in.token, routes.safe_next(self.router.url.query_parameters.get("next"))
         )
 
 

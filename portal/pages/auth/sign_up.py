@@ -17,18 +17,15 @@ from portal.domain.dto import SignedIn
 from portal.domain.errors import Invalid
 from portal.layout import page
 from portal.services import auth, passwords
-from portal.state.session import SessionState
+from portal.state.session import SessionState, hand_off_session
 
 
-def _confirm(
-    *, session, request_id: int, code: str, client: ClientInfo, previous_token: str
-) -> SignedIn:
-    signed_in = auth.confirm_sign_up(
-        session=session, request_id=request_id, code=code, client=client
+def _confirm(*, session, request_id: int, code: str, client: ClientInfo) -> SignedIn:
+    # A session behind a one-time handoff: /auth/session trades it for the HttpOnly cookie
+    # (and ends the session this browser held before).
+    return auth.confirm_sign_up(
+        session=session, request_id=request_id, code=code, client=client, handoff=True
     )
-    # The new token replaces whatever session this browser held before.
-    auth.sign_out(session=session, token=previous_token)
-    return signed_in
 
 
 class SignUpState(SessionState):
@@ -83,16 +80,14 @@ class SignUpState(SessionState):
                 request_id=self._request_id,
                 code=str(form.get("code", ""))[:32],
                 client=self._client(),
-                previous_token=self.session_token,
             )
         except Invalid as exc:
             self.field_errors = {"code": exc.message}
             return None
-        self.session_token = signed_in.token
         self._request_id = 0
         # Where the person was going (a link they opened signed out), else the dashboard.
-        return rx.redirect(
-            routes.safe_next(self.router.url.query_parameters.get("next")), replace=True
+        return hand_off_session(
+            signed_in.token, routes.safe_next(self.router.url.query_parameters.get("next"))
         )
 
     @rx.event
