@@ -22,13 +22,15 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import reflex as rx
+from fastapi.testclient import TestClient
 from reflex.event import Event
 from reflex.istate.data import HeaderData, RouterData
 from reflex.utils.format import format_event_handler
 from reflex_base.constants import RouteVar
 
 import portal.portal  # registers every page, page state and page loader
-from portal.routes import SESSION_COOKIE_HASH
+from portal.api.app import create_api
+from portal.routes import SESSION_COOKIE, SESSION_COOKIE_HASH
 from portal.services.tokens import token_hash
 from portal.state.session import SessionState
 
@@ -196,3 +198,18 @@ def names(events: list[Event]) -> list[str]:
 def name_of(*handlers) -> list[str]:
     """What `names` reports for these EventHandlers."""
     return [format_event_handler(handler) for handler in handlers]
+
+
+def follow_handoff(client, events) -> str:
+    """What the browser does with the handler's one form POST: posts it to the backend (as a
+    page of Portal's origin, with this browser's cookie), keeps the cookie it sets, and goes
+    where it is sent. Returns that location."""
+    [(path, fields)] = backend_posts(events)
+    http = TestClient(create_api(), base_url=ORIGIN)
+    if client.token:
+        http.cookies.set(SESSION_COOKIE, client.token)
+    response = http.post(path, data=fields, headers={"Origin": ORIGIN}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    if SESSION_COOKIE in response.cookies or "set-cookie" in response.headers:
+        client.token = response.cookies.get(SESSION_COOKIE) or ""
+    return response.headers["location"].removeprefix(ORIGIN)

@@ -17,7 +17,7 @@ from portal.pages.auth.dev_outbox import DevOutboxState
 from portal.pages.auth.reset_password import ResetPasswordState
 from portal.pages.auth.sign_up import SignUpState
 from portal.services import passwords, sessions
-from tests.state.support import CLIENT_IP, USER_AGENT, redirect_path, run
+from tests.state.support import CLIENT_IP, USER_AGENT, follow_handoff, redirect_path, run
 
 NEW_PASSWORD = "a brand new passphrase"
 CLIENT = ClientInfo(ip_address=CLIENT_IP, user_agent=USER_AGENT)
@@ -65,9 +65,9 @@ def test_sign_up_then_the_mailed_code_signs_in_and_opens_the_dashboard(browse, d
 
     events = run(state.confirm, {"code": _mailed_code(db, "ada@example.com")})
 
-    assert redirect_path(events) == "/"
+    assert follow_handoff(client, events) == "/"
     assert db.exec(select(User.email)).all() == ["ada@example.com"]
-    assert client.token  # the session cookie: signed in
+    assert client.token  # the HttpOnly session cookie /auth/session set: signed in
     with transaction() as session:
         actor = sessions.resolve_actor(session=session, token=client.token, client=CLIENT)
     assert actor.email == "ada@example.com"
@@ -101,7 +101,7 @@ def test_sign_up_goes_on_to_a_safe_next(browse, db, next_path, expected):
     state = client.state(SignUpState)
     run(state.sign_up, FORM)
     events = run(state.confirm, {"code": _mailed_code(db, "ada@example.com")})
-    assert redirect_path(events) == expected
+    assert follow_handoff(client, events) == expected
 
 
 def test_reset_request_says_the_same_for_unknown_emails(browse, person):

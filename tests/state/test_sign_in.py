@@ -6,22 +6,19 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from portal.api.app import create_api
 from portal.db import transaction
 from portal.domain.errors import AuthenticationFailed, Unauthenticated
 from portal.models import UserSession
 from portal.pages.auth.sign_in import SignInState
-from portal.routes import SESSION_COOKIE
 from portal.services import sessions
 from tests.factories import PASSWORD, make_user
 from tests.state.support import (
     CLIENT_IP,
-    ORIGIN,
     USER_AGENT,
     backend_posts,
+    follow_handoff,
     run,
 )
 
@@ -37,21 +34,6 @@ def user(db):
 
 def _sign_in(client, email: str, password: str):
     return run(client.state(SignInState).sign_in, {"email": email, "password": password})
-
-
-def _follow(client, events) -> str:
-    """What the browser does with the handler's one form POST: posts it to the backend (as a
-    page of Portal's origin, with this browser's cookie), keeps the cookie it sets, and goes
-    where it is sent. Returns that location."""
-    [(path, fields)] = backend_posts(events)
-    http = TestClient(create_api(), base_url=ORIGIN)
-    if client.token:
-        http.cookies.set(SESSION_COOKIE, client.token)
-    response = http.post(path, data=fields, headers={"Origin": ORIGIN}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    if SESSION_COOKIE in response.cookies or "set-cookie" in response.headers:
-        client.token = response.cookies.get(SESSION_COOKIE) or ""
-    return response.headers["location"].removeprefix(ORIGIN)
 
 
 def test_wrong_password_says_no_match_and_issues_no_token(browse, user, db):
@@ -80,7 +62,7 @@ def test_right_password_sets_the_cookie_and_goes_to_the_dashboard(browse, user):
     assert client.token == ""
     [(path, fields)] = backend_posts(events)
     assert (path, set(fields)) == ("/auth/session", {"handoff", "next"})
-    assert _follow(client, events) == "/"
+    assert follow_handoff(client, events) == "/"
     assert client.token not in ("", fields["handoff"])
     with transaction() as db:
         actor = sessions.resolve_actor(session=db, token=client.token)
@@ -93,7 +75,7 @@ def test_right_password_sets_the_cookie_and_goes_to_the_dashboard(browse, user):
 def test_a_safe_next_is_honoured(browse, user):
     client = browse("/sign-in", query="next=%2Fsettings%3Ftab%3Dsessions")
     events = _sign_in(client, user.email, PASSWORD)
-    assert _follow(client, events) == "/settings?tab=sessions"
+    assert follow_handoff(client, events) == "/settings?tab=sessions"
 
 
 @pytest.mark.parametrize(
@@ -104,13 +86,13 @@ def test_an_unsafe_next_goes_to_the_dashboard(browse, user, target):
     client = browse("/sign-in", query=f"next={quote(target, safe='')}")
     events = _sign_in(client, user.email, PASSWORD)
     assert backend_posts(events)[0][1]["next"] == "/"
-    assert _follow(client, events) == "/"
+    assert follow_handoff(client, events) == "/"
 
 
 def test_signing_in_again_ends_the_session_this_browser_held(browse, person):
     user, old_token, _ = person()
     client = browse("/sign-in", token=old_token)
-    _follow(client, _sign_in(client, user.email, PASSWORD))
+    follow_handoff(client, _sign_in(client, user.email, PASSWORD))
     assert client.token not in ("", old_token)
     with transaction() as db, pytest.raises(Unauthenticated):
         sessions.resolve_actor(session=db, token=old_token)
@@ -135,7 +117,7 @@ def test_sign_out_revokes_the_server_session(browse, person):
     with transaction() as db, pytest.raises(Unauthenticated):
         sessions.resolve_actor(session=db, token=token)
     assert backend_posts(events) == [("/auth/sign-out", {})]
-    assert _follow(client, events) == "/sign-in"
+    assert follow_handoff(client, events) == "/sign-in"
     assert client.token == ""
     with transaction() as db, pytest.raises(Unauthenticated):
         sessions.resolve_actor(session=db, token=token)
