@@ -1,10 +1,14 @@
-"""One row of an audit feed (a workspace's or an account's), as its data table shows it."""
+"""One row of an audit feed (a workspace's or an account's), and the columns its data table
+shows: both feeds read the same, so both pages take ACTIVITY_COLUMNS from here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.components.dates import iso_utc
+import reflex as rx
+
+from portal.components.data_table import Column
+from portal.components.dates import iso_utc, local_time
 from portal.domain.dto import AuditEventPublic
 
 
@@ -27,3 +31,11 @@ class ActivityRow:
             action=event.action,
             target=event.target_label or event.target_type.replace("_", " "),
         )
+
+
+ACTIVITY_COLUMNS = (
+    Column("When", lambda e: local_time(e.when, seconds=True)),
+    Column("Actor", lambda e: e.actor),
+    Column("Action", lambda e: rx.code(e.action), row_header=True),
+    Column("Target", lambda e: e.target, nowrap=False),
+)

@@ -208,10 +208,13 @@ class SettingsState(SessionState):
     @rx.event
     async def revoke_session(self, session_id: int):
         """Revoke one of the signed-in person's sessions; the service refuses anyone else's."""
-        try:
-            current, self.sessions = await self._call(_revoke_session, session_id=int(session_id))
+        not_active = rx.toast.error("That session is not active.", position="top-center")
+        try:  # a client can send anything as the id: only the parse is caught here
+            session_id = int(session_id)
         except (ValueError, TypeError):
-            return rx.toast.error("That session is not active.", position="top-center")
+            return not_active
+        try:
+            current, self.sessions = await self._call(_revoke_session, session_id=session_id)
         except PortalError as exc:
             return self._show_error(exc)
         if current:
@@ -250,12 +253,15 @@ class SettingsState(SessionState):
     @rx.event
     async def revoke_token(self, token_id: int):
         """Revoke one of the Actor's own tokens; the service refuses anyone else's."""
+        gone = rx.toast.error("That token is not yours or no longer exists.", position="top-center")
+        try:  # a client can send anything as the id: only the parse is caught here
+            token_id = int(token_id)
+        except (ValueError, TypeError):
+            return gone
         try:
-            self.tokens = await self._call(_revoke_token, token_id=int(token_id))
-        except (NotFound, ValueError, TypeError):
-            return rx.toast.error(
-                "That token is not yours or no longer exists.", position="top-center"
-            )
+            self.tokens = await self._call(_revoke_token, token_id=token_id)
+        except NotFound:
+            return gone
         return rx.toast.success("Token revoked.", position="top-center")
 
     @rx.event

@@ -15,7 +15,7 @@ from typing import ClassVar
 import reflex as rx
 
 from portal import routes
-from portal.components.activity_row import ActivityRow
+from portal.components.activity_row import ACTIVITY_COLUMNS, ActivityRow
 from portal.components.badges import status_badge
 from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import iso_utc, local_time
@@ -669,14 +669,6 @@ def _environment(env) -> rx.Component:
         id="environment-" + env.name.to(str),
         width="100%",
     )
-
-
-ACTIVITY_COLUMNS = (
-    Column("When", lambda e: local_time(e.when, seconds=True)),
-    Column("Actor", lambda e: e.actor),
-    Column("Action", lambda e: rx.code(e.action), row_header=True),
-    Column("Target", lambda e: e.target),
-)
 
 
 def _activity_empty() -> rx.Component:

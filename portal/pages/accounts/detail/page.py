@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal import routes
+from portal.components.activity_row import ACTIVITY_COLUMNS
 from portal.components.badges import status_badge
 from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import local_time
@@ -54,13 +55,6 @@ PURGE_COLUMNS = (
         ),
         nowrap=False,
     ),
-)
-
-ACTIVITY_COLUMNS = (
-    Column("When", lambda e: local_time(e.when)),
-    Column("Actor", lambda e: e.actor),
-    Column("Action", lambda e: rx.code(e.action)),
-    Column("Target", lambda e: e.target, nowrap=False),
 )
 
 
