@@ -361,7 +361,10 @@ def _workspace_picker() -> rx.Component:
             weight="medium",
             display=_WIDE_ONLY,
         ),
-        rx.cond(NavState.selected_workspace_id != "", picker, _no_workspaces()),
+        rx.cond(
+            SessionState.signed_in,
+            rx.cond(NavState.selected_workspace_id != "", picker, _no_workspaces()),
+        ),
         align="center",
         spacing="2",
         min_width="0",
@@ -432,7 +435,7 @@ def _top_bar() -> rx.Component:
         rx.box(_app_switcher(), display=_WIDE_ONLY),
         rx.spacer(),
         rx.color_mode.button(variant="ghost", color_scheme="gray", aria_label="Toggle dark mode"),
-        _user_menu(),
+        rx.cond(SessionState.signed_in, _user_menu()),
         align="center",
         spacing=rx.breakpoints(initial="2", sm="4"),
         padding_x=rx.breakpoints(initial="var(--space-3)", sm="var(--space-6)"),
@@ -448,34 +451,36 @@ def _top_bar() -> rx.Component:
 
 
 def _shell(spec: routes.PageSpec, content: rx.Component) -> rx.Component:
-    return rx.cond(
-        _allowed(spec.requirement),
-        rx.hstack(
-            _sidebar(spec.route),
-            rx.vstack(
-                _top_bar(),
-                rx.box(
-                    rx.heading(spec.title, size="7", margin_bottom="var(--space-4)", as_="h1")
-                    if spec.show_title
-                    else rx.fragment(),
-                    content,
-                    padding=rx.breakpoints(initial="var(--space-3)", sm="var(--space-6)"),
-                    width="100%",
-                    max_width="1200px",
-                    min_width="0",
-                    custom_attrs={"role": "main"},
-                ),
-                spacing="0",
+    """Sidebar, top bar and the page's title, drawn as soon as the page's JavaScript runs;
+    the page's content (and the top bar's person and workspace) once the guard allowed it.
+
+    The shell holds nothing a signed-out visitor may not see (links, the page's title), so
+    it need not wait for the server: mounting it while the websocket connects and the guard
+    runs takes it off the path to the data, which then only fills the content area."""
+    return rx.hstack(
+        _sidebar(spec.route),
+        rx.vstack(
+            _top_bar(),
+            rx.box(
+                rx.heading(spec.title, size="7", margin_bottom="var(--space-4)", as_="h1")
+                if spec.show_title
+                else rx.fragment(),
+                rx.cond(_allowed(spec.requirement), content, _checking()),
+                padding=rx.breakpoints(initial="var(--space-3)", sm="var(--space-6)"),
                 width="100%",
+                max_width="1200px",
                 min_width="0",
-                min_height="100vh",
+                custom_attrs={"role": "main"},
             ),
             spacing="0",
             width="100%",
-            align="start",
-            custom_attrs=_HYDRATED,
+            min_width="0",
+            min_height="100vh",
         ),
-        _checking(),
+        spacing="0",
+        width="100%",
+        align="start",
+        custom_attrs=_HYDRATED,
     )
 
 
