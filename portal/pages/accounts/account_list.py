@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from portal import routes
-from portal.components.data_table import Column, data_table
+from portal.components.data_table import Column, data_table, row_link
 from portal.components.empty_state import empty_state
 from portal.components.links import button_link
 from portal.domain.dto import AccountSummary
@@ -46,7 +46,7 @@ class AccountsState(SessionState):
 COLUMNS = (
     Column(
         "Account",
-        lambda row: rx.link(row.name, href=row.href, weight="medium"),
+        lambda row: row_link(row.name, row.href),
         row_header=True,
     ),
     Column("Your permission", lambda row: permission_badge(row.permission)),

@@ -14,7 +14,7 @@ import reflex as rx
 
 from portal import routes
 from portal.components.badges import status_badge
-from portal.components.data_table import Column, data_table, pager
+from portal.components.data_table import Column, data_table, pager, row_link
 from portal.components.dates import iso_utc, local_time
 from portal.components.dialogs import dialog_footer
 from portal.components.empty_state import empty_state
@@ -188,7 +188,7 @@ class WorkspacesState(Pager, SessionState):
 COLUMNS = (
     Column(
         "Name",
-        lambda row: rx.link(row.name, href=row.href, weight="medium"),
+        lambda row: row_link(row.name, row.href),
         sort="name",
         row_header=True,
     ),
