@@ -57,7 +57,6 @@ from portal.services.keyset import Key
 
 NAME_MAX = 120
 _SLUG_MAX = 100  # leaves room for "-NNN" under the column's 140
-_SLUG_ATTEMPTS = 5
 
 # The list reads table columns (a Core statement: rows as tuples, no ORM loading), and the
 # workspace id as text.
@@ -147,15 +146,19 @@ def slugify(name: str) -> str:
     return python_slugify(name, max_length=_SLUG_MAX, word_boundary=True) or "workspace"
 
 
-def _free_slug(session: Session, base: str) -> str:
-    """`base`, or `base-2`, `base-3`, ...: the first one no workspace uses."""
+def _free_slug(session: Session, account_id: int, base: str) -> str:
+    """`base`, or `base-2`, `base-3`, ...: the first one no workspace of the account uses.
+
+    Slugs are unique within an account only, so the answer says nothing about other tenants.
+    """
     taken = set(
         session.exec(
             select(Workspace.slug).where(
+                Workspace.account_id == account_id,
                 or_(
                     Workspace.slug == base,
                     col(Workspace.slug).startswith(f"{base}-", autoescape=True),
-                )
+                ),
             )
         ).all()
     )
@@ -167,30 +170,29 @@ def _free_slug(session: Session, base: str) -> str:
     return f"{base}-{n}"
 
 
-def _insert_with_free_slug(session: Session, build, base: str) -> Workspace:
-    """Insert build(slug) with the first free slug from `base`.
+def _lock_slugs(session: Session, account_id: int) -> None:
+    """Hold the account's slugs until the transaction ends, so that two concurrent creates in
+    one account cannot both pick the same free slug; creates in other accounts, and every other
+    request, go on.
 
-    On PostgreSQL a concurrent create can take the same slug between the look-up and the
-    insert: the insert runs in a savepoint, and a unique violation retries with the next free
-    suffix. SQLite serializes writers, and pysqlite's SAVEPOINT outside an explicit BEGIN
-    would commit the outer transaction on RELEASE, so there it is a plain insert.
+    PostgreSQL: the account's row is locked FOR NO KEY UPDATE (rows that merely reference the
+    account, such as audit events, are not held up); a second create waits there and then
+    reads the slugs the first one committed (READ COMMITTED takes a snapshot per statement).
+
+    SQLite: pysqlite runs the SELECTs before a transaction's first write outside any
+    transaction and opens one (BEGIN DEFERRED) only at the first INSERT, so two creates could
+    both read "acme" as free and both insert it. BEGIN IMMEDIATE takes the database's write
+    lock before the slugs are read (waiting, like any writer, up to the busy timeout); when a
+    write of this transaction already opened it, the lock is held already.
     """
-    if session.get_bind().dialect.name == "sqlite":
-        workspace = build(_free_slug(session, base))
-        session.add(workspace)
-        session.flush()
-        return workspace
-    for attempt in range(_SLUG_ATTEMPTS):
-        workspace = build(_free_slug(session, base))
-        try:
-            with session.begin_nested():
-                session.add(workspace)
-                session.flush()
-            return workspace
-        except IntegrityError:
-            if attempt == _SLUG_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        if not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    session.exec(
+        select(Account.id).where(Account.id == account_id).with_for_update(key_share=True)
+    ).first()
 
 
 def _status_transition(workspace: Workspace) -> dict[str, Any]:
@@ -255,18 +257,17 @@ def create_workspace(
     if region not in regions:
         raise Invalid(f"Choose a region: {', '.join(regions)}.", field="region")
 
-    workspace = _insert_with_free_slug(
-        session,
-        lambda slug: Workspace(
-            account_id=account.id,
-            name=name,
-            slug=slug,
-            tenancy_model=tenancy,
-            region=region,
-            status=WorkspaceStatus.PROVISIONING,
-        ),
-        slugify(name),
+    _lock_slugs(session, account.id)
+    workspace = Workspace(
+        account_id=account.id,
+        name=name,
+        slug=_free_slug(session, account.id, slugify(name)),
+        tenancy_model=tenancy,
+        region=region,
+        status=WorkspaceStatus.PROVISIONING,
     )
+    session.add(workspace)
+    session.flush()
     for env_name in EnvironmentName:
         session.add(
             Environment(

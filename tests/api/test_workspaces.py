@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -149,6 +151,47 @@ def test_create_refuses_bad_input_naming_the_field(client, world, payload, field
 def test_create_refuses_malformed_bodies(client, world, payload):
     response = client.post("/v1/workspaces", json=payload, headers=world.alice)
     assert _problem(response, 422, "invalid")["errors"]
+
+
+def test_concurrent_creates_with_one_name_all_succeed_with_distinct_slugs(client, world):
+    """20 creates of the same name in one account at the same moment: each is 201 with a slug
+    of its own (on SQLite and on PostgreSQL), none a 500 on the slug's unique constraint."""
+    count = 20
+    barrier = threading.Barrier(count)
+    # The token's last use is written at most once a minute: stamp it now, so that the creates
+    # write nothing before they read the slugs (as with a token in steady use).
+    assert client.get("/v1/workspaces", headers=world.alice).status_code == 200
+
+    def create(_: int):
+        barrier.wait()
+        return client.post(
+            "/v1/workspaces",
+            json={"account_id": world.account_a, "name": "Load Test"},
+            headers=world.alice,
+        )
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        responses = list(pool.map(create, range(count)))
+
+    assert [r.status_code for r in responses] == [201] * count, [
+        r.text for r in responses if r.status_code != 201
+    ]
+    slugs = {r.json()["slug"] for r in responses}
+    assert slugs == {"load-test", *(f"load-test-{n}" for n in range(2, count + 1))}
+
+
+def test_a_slug_says_nothing_about_other_accounts(client, world):
+    """Account A has "Acme Production" (acme-production); account B creating the same name
+    gets the same slug, not acme-production-2."""
+    response = client.post(
+        "/v1/workspaces",
+        json={"account_id": world.account_b, "name": "Acme Production"},
+        headers=world.bob,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["slug"] == "acme-production"
+    mine = client.get(f"/v1/workspaces/{world.workspace}", headers=world.alice).json()
+    assert mine["slug"] == "acme-production"
 
 
 def test_create_in_another_account_is_404(client, world):
