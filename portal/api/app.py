@@ -24,4 +24,5 @@ def create_api() -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    problems.install_fallback(api)  # last: it takes what no route above did
     return api

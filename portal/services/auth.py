@@ -12,6 +12,7 @@ from portal.config import get_settings
 from portal.domain.access import Actor, ClientInfo, Permission
 from portal.domain.dto import SignedIn, UserPublic
 from portal.domain.errors import AuthenticationFailed, Invalid
+from portal.domain.text import clean as clean_text
 from portal.models import Account, PasswordReset, PermissionGrant, User
 from portal.models._base import utcnow
 from portal.services import mailer, passwords, sessions, throttle
@@ -33,12 +34,7 @@ def _valid_email(email: str) -> str:
 
 
 def _valid_name(name: str, *, field: str = "name") -> str:
-    name = (name or "").strip()
-    if not name:
-        raise Invalid("Enter your name.", field=field)
-    if len(name) > 120:
-        raise Invalid("Use at most 120 characters.", field=field)
-    return name
+    return clean_text(name, field=field, max_length=120, required="Enter your name.")
 
 
 def _find_user(session: Session, email: str) -> User | None:
@@ -57,6 +53,7 @@ def create_user(
     """A user and their first account, where they hold administer. Operator use (CLI, demo)."""
     email = _valid_email(email)
     name = _valid_name(name)
+    account_name = clean_text(account_name, field="account_name", max_length=120)
     passwords.check_policy(password)
     if _find_user(session, email) is not None:
         raise Invalid("A user with that email already exists.", field="email")
@@ -66,7 +63,7 @@ def create_user(
         password_hash=passwords.hash_password(password),
         is_platform_admin=is_platform_admin,
     )
-    account = Account(name=(account_name or "").strip()[:120] or f"{name}'s account")
+    account = Account(name=account_name or f"{name}'s account"[:120])
     session.add(user)
     session.add(account)
     session.flush()

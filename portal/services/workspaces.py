@@ -33,8 +33,9 @@ from portal.domain.dto import (
     WorkspaceRow,
     WorkspaceSummary,
 )
-from portal.domain.errors import Invalid, NotFound
+from portal.domain.errors import Conflict, Invalid, NotFound
 from portal.domain.paging import Page
+from portal.domain.text import clean as clean_text
 from portal.domain.workspaces import (
     VISIBLE_STATUSES,
     EnvironmentName,
@@ -56,6 +57,8 @@ from portal.services import audit, keyset, permissions, provisioning
 from portal.services.keyset import Key
 
 NAME_MAX = 120
+REASON_MAX = 500
+FILTER_MAX = 320  # a search term: a name's part, an actor's email, an action
 _SLUG_MAX = 100  # leaves room for "-NNN" under the column's 140
 
 # The list reads table columns (a Core statement: rows as tuples, no ORM loading), and the
@@ -125,14 +128,9 @@ def _public_fields(workspace: Workspace, account: Account) -> dict[str, Any]:
 
 
 def _valid_name(name: str | None) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise Invalid("Enter a name for the workspace.", field="name")
-    if len(name) > NAME_MAX:
-        raise Invalid(f"Use at most {NAME_MAX} characters.", field="name")
-    if any(not ch.isprintable() for ch in name):
-        raise Invalid("Use letters, digits, spaces and punctuation only.", field="name")
-    return name
+    return clean_text(
+        name, field="name", max_length=NAME_MAX, required="Enter a name for the workspace."
+    )
 
 
 def slugify(name: str) -> str:
@@ -319,7 +317,7 @@ def _valid_status(status: str | None) -> str | None:
 
 def _name_term(name_contains: str | None) -> str | None:
     """The name filter as a LIKE operand: lowercased, its wildcards escaped with "/"."""
-    term = (name_contains or "").strip().lower()
+    term = clean_text(name_contains, field="name", max_length=FILTER_MAX).lower()
     if not term:
         return None
     return f"%{_like_escaped(term)}%"
@@ -544,11 +542,11 @@ def _activity(
     cursor: str | None,
 ) -> Page[AuditEventPublic]:
     values: dict[str, Any] = {"scope": scope_id}
-    who = (actor_filter or "").strip()
+    who = clean_text(actor_filter, field="actor", max_length=FILTER_MAX)
     if who:
         values["actor"] = who
         values["actor_label"] = f"%{_like_escaped(who.lower())}%"
-    what = (action_filter or "").strip()
+    what = clean_text(action_filter, field="action", max_length=FILTER_MAX)
     if what:
         values["action"] = f"{_like_escaped(what)}%"
     query = _activity_query(scope, "actor" in values, "action" in values)
@@ -639,19 +637,20 @@ def freeze(
     """Refuse every write in the workspace until it is unfrozen; reads keep working."""
     workspace = permissions.require(session, actor, Action.FREEZE_WORKSPACE, workspace_id)
     if workspace.status == WorkspaceStatus.FROZEN:
-        raise Invalid(f"{workspace.name} is already frozen.")
+        raise Conflict(f"{workspace.name} is already frozen.")
     if workspace.status == WorkspaceStatus.OFFBOARDING:
-        raise Invalid(
+        raise Conflict(
             f"{workspace.name} is being offboarded and is already read-only; restore it first."
         )
+    reason = clean_text(reason, field="reason", max_length=REASON_MAX)
     before = _status_transition(workspace)
     workspace.status_before = workspace.status
     workspace.status = WorkspaceStatus.FROZEN
     workspace.frozen_at = utcnow()
     session.add(workspace)
     after = {**_status_transition(workspace), "frozen_at": _iso(workspace.frozen_at)}
-    if reason.strip():
-        after["reason"] = reason.strip()[:500]
+    if reason:
+        after["reason"] = reason
     _record(session, actor, "workspace.frozen", workspace, before=before, after=after)
     return _public(session, workspace)
 
@@ -660,7 +659,7 @@ def unfreeze(*, session: Session, actor: Actor, workspace_id: str) -> WorkspaceP
     """Back to the status the workspace had when it was frozen."""
     workspace = permissions.require(session, actor, Action.UNFREEZE_WORKSPACE, workspace_id)
     if workspace.status != WorkspaceStatus.FROZEN:
-        raise Invalid(f"{workspace.name} is not frozen.")
+        raise Conflict(f"{workspace.name} is not frozen.")
     before = {**_status_transition(workspace), "frozen_at": _iso(workspace.frozen_at)}
     workspace.status = workspace.status_before or WorkspaceStatus.ACTIVE
     workspace.status_before = None
@@ -687,9 +686,11 @@ def offboard(
     """
     workspace = permissions.require(session, actor, Action.OFFBOARD_WORKSPACE, workspace_id)
     if workspace.status == WorkspaceStatus.OFFBOARDING:
-        raise Invalid(f"{workspace.name} is already being offboarded.")
+        raise Conflict(f"{workspace.name} is already being offboarded.")
     if (confirm_name or "") != workspace.name:
-        raise Invalid(
+        # 409, not 422: the confirmation is checked against the workspace as it is now (it may
+        # have been renamed since the person read its name).
+        raise Conflict(
             f"Type the workspace name, {workspace.name}, exactly to confirm.",
             field="confirm_name",
         )
@@ -715,9 +716,9 @@ def restore(*, session: Session, actor: Actor, workspace_id: str) -> WorkspacePu
     """Stop offboarding during the hard-delete window; back to the status it had before."""
     workspace = permissions.require(session, actor, Action.RESTORE_WORKSPACE, workspace_id)
     if workspace.status != WorkspaceStatus.OFFBOARDING:
-        raise Invalid(f"{workspace.name} is not being offboarded.")
+        raise Conflict(f"{workspace.name} is not being offboarded.")
     if workspace.purge_after is not None and utcnow() >= workspace.purge_after:
-        raise Invalid(
+        raise Conflict(
             f"The hard-delete window of {workspace.name} has ended: it can no longer be restored."
         )
     before = {**_status_transition(workspace), "purge_after": _iso(workspace.purge_after)}

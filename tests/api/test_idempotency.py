@@ -90,7 +90,7 @@ def test_a_repeated_action_replays_instead_of_failing(client, world, db):
     assert first.status_code == again.status_code == 200
     assert again.headers["idempotent-replayed"] == "true"
     assert again.json() == first.json()
-    assert client.post(url, headers=world.alice).status_code == 422
+    assert client.post(url, headers=world.alice).status_code == 409  # already frozen
 
 
 def test_a_repeated_export_starts_one_process(client, world, db):
@@ -109,7 +109,7 @@ def test_errors_are_not_stored(client, world, db):
     headers = {**world.alice, "Idempotency-Key": "offboard-1"}
     url = f"/v1/workspaces/{world.workspace}/offboard"
     wrong = client.post(url, json={"confirm_name": "wrong"}, headers=headers)
-    assert wrong.status_code == 422
+    assert wrong.status_code == 409
     assert _count(db, IdempotencyRecord) == 0
     right = client.post(url, json={"confirm_name": world.workspace_name}, headers=headers)
     assert right.status_code == 200

@@ -375,7 +375,7 @@ def test_offboard_needs_the_exact_name(client, world):
         json={"confirm_name": world.workspace_name.lower()},
         headers=world.alice,
     )
-    assert _problem(response, 422, "invalid")["field"] == "confirm_name"
+    assert _problem(response, 409, "conflict")["field"] == "confirm_name"
     missing = client.post(
         f"/v1/workspaces/{world.workspace}/offboard", json={}, headers=world.alice
     )
@@ -385,7 +385,7 @@ def test_offboard_needs_the_exact_name(client, world):
 def test_freeze_takes_an_optional_reason_and_refuses_twice(client, world, db):
     url = f"/v1/workspaces/{world.workspace}/freeze"
     assert client.post(url, json={"reason": "Incident 42"}, headers=world.alice).status_code == 200
-    _problem(client.post(url, headers=world.alice), 422, "invalid")
+    _problem(client.post(url, headers=world.alice), 409, "conflict")
     audit = client.get(
         f"/v1/workspaces/{world.workspace}/audit",
         params={"action": "workspace.frozen"},
