@@ -35,6 +35,9 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=api_tokens.IDEMPOTENCY_KEY_MAX,
+        # Visible ASCII, spaces inside only (HTTP trims a header value's ends): what every
+        # client can send and the key check (printable text) takes.
+        pattern=r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$",
         description=(
             "Makes the request safe to retry: repeats with the same key and body within 24 "
             "hours return the first response (with Idempotent-Replayed: true) and change "

@@ -42,9 +42,11 @@ _STATUS: list[tuple[type[PortalError], int, str, str]] = [
     (PermissionDenied, 403, "permission-denied", "Permission denied"),
     (Frozen, 409, "workspace-frozen", "Workspace is frozen"),
     (ReadOnly, 409, "workspace-read-only", "Workspace is read-only"),
-    # A cursor is not something a person typed: one this list did not give is a client's
-    # bug (forged, truncated, from another list or sort), 400 rather than a 422 to correct.
-    (InvalidCursor, 400, "invalid-cursor", "Invalid cursor"),
+    # A cursor is not something a person typed. One not of the form the list gives (not
+    # base64url, too long) is a 400 (see _validation_error); one of that form that names no
+    # position of this list (forged, truncated, from another list or sort) is a page that does
+    # not exist: 404, as a well-formed id that names no workspace is.
+    (InvalidCursor, 404, "invalid-cursor", "Invalid cursor"),
     (Conflict, 409, "conflict", "Conflict with the current state"),
     (Invalid, 422, "invalid", "Invalid request"),
     (Throttled, 429, "throttled", "Too many requests"),
@@ -79,11 +81,12 @@ class BearerRequired(Exception):  # noqa: N818 - reads as the response it become
 
 
 _DESCRIPTIONS = {
-    400: "The body is not JSON (bad-request), or the cursor is not one this list gave "
-    "(invalid-cursor)",
+    400: "The body is not JSON (bad-request), or the cursor is not of the form a list's "
+    "next_cursor has (invalid-cursor)",
     401: "No valid personal access token (a Bearer challenge is in WWW-Authenticate)",
     403: "The token's owner can read the workspace but lacks the permission the action needs",
-    404: "Not found, or a tenant the token's owner cannot read",
+    404: "Not found, or a tenant the token's owner cannot read; on a list, a cursor that this "
+    "list did not give (invalid-cursor)",
     409: "The workspace is frozen (workspace-frozen) or being offboarded (workspace-read-only), "
     "or the request does not fit its current state (conflict: already frozen, not frozen, "
     "not being offboarded, a confirm_name that is not its name)",

@@ -40,15 +40,17 @@ router = APIRouter(prefix="/v1/workspaces", tags=["workspaces"])
 
 WorkspaceId = Annotated[uuid.UUID, Path(description="The workspace UUID.")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")]
-# The keyset pager's cursors are base64url text of at most CURSOR_MAX_CHARS ("" is the first
-# page); one of that form that this list did not give is a 400 problem (invalid-cursor).
+# The keyset pager's cursors: unpadded base64url (never a length of 4n + 1) of at most
+# CURSOR_MAX_CHARS; "" is the first page. Another form is a 400 problem, a cursor of this form
+# that the list did not give a 404 (both invalid-cursor).
+CURSOR_PATTERN = r"^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$"
 Cursor = Annotated[
     str | None,
     Query(
         max_length=keyset.CURSOR_MAX_CHARS,
-        pattern=r"^[A-Za-z0-9_-]*$",
-        description="`next_cursor` of the previous page, as it was given (opaque); one this "
-        "list did not give is a 400 invalid-cursor problem.",
+        pattern=CURSOR_PATTERN,
+        description="`next_cursor` of the previous page, as it was given (opaque). Not of "
+        "that form: 400; of that form but not given by this list: 404 (invalid-cursor).",
     ),
 ]
 

@@ -109,7 +109,7 @@ def test_other_paths_still_reach_the_mounted_app(mounted) -> None:
         (Frozen("The workspace is frozen."), 409, "workspace-frozen"),
         (ReadOnly("The workspace is being offboarded."), 409, "workspace-read-only"),
         (Invalid("Enter a name.", field="name"), 422, "invalid"),
-        (InvalidCursor(), 400, "invalid-cursor"),
+        (InvalidCursor(), 404, "invalid-cursor"),
         (Throttled(90), 429, "throttled"),
     ],
 )
