@@ -89,7 +89,8 @@ _DESCRIPTIONS = {
     "list did not give (invalid-cursor)",
     409: "The workspace is frozen (workspace-frozen) or being offboarded (workspace-read-only), "
     "or the request does not fit its current state (conflict: already frozen, not frozen, "
-    "not being offboarded, a confirm_name that is not its name)",
+    "not being offboarded, a confirm_name that is not its name, an Idempotency-Key already "
+    "used for another request)",
     422: "Invalid input; `field` or `errors` say which",
     429: "Too many requests",
 }

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, delete, or_, update
 from sqlmodel import Session, col, select
 
 from portal.domain.access import Actor, ActorKind, ClientInfo
-from portal.domain.errors import Invalid, NotFound, PermissionDenied, Unauthenticated
+from portal.domain.errors import Conflict, Invalid, NotFound, PermissionDenied, Unauthenticated
 from portal.domain.text import clean as clean_text
 from portal.domain.tokens import StoredResponse, TokenCreated, TokenPublic
 from portal.models import IdempotencyRecord, PersonalAccessToken, User
@@ -260,7 +260,9 @@ def stored_response(
         session.flush()
         return None
     if (row.method, row.path, row.request_hash) != (method, path, request_hash):
-        raise Invalid(
+        # A conflict with what the key already stands for (409), like a write that the target's
+        # state refuses: the request itself is well formed.
+        raise Conflict(
             "This Idempotency-Key was already used for a different request. Use a new key "
             "for a new request.",
             field="Idempotency-Key",

@@ -102,7 +102,8 @@ def test_the_api_keeps_its_documented_contract(case, world):
 def _own_key(case) -> None:
     """A valid generated Idempotency-Key made unique to this request, as a client makes one
     per request: the examples share one database, and the same key sent again with another
-    request is refused by design (422, see test_idempotency.py). An invalid key stays as
+    request is a 409 conflict (see test_idempotency.py), which would stand in for the
+    response this request is meant to check. An invalid key stays as
     generated, so the header's own checks still run."""
     headers = case.headers or {}
     key = headers.get("Idempotency-Key")
