@@ -394,6 +394,22 @@ def test_freeze_takes_an_optional_reason_and_refuses_twice(client, world, db):
     assert audit[0]["after"]["reason"] == "Incident 42"
 
 
+@pytest.mark.parametrize(
+    ("url", "payload", "field"),
+    [
+        ("/freeze", {"reason": "\x1b[2Jgone"}, "reason"),
+        ("/freeze", {"reason": "two\nlines"}, "reason"),
+        ("", {"name": "\x1b[31mred"}, "name"),
+        ("/offboard", {"confirm_name": "\u202eevil"}, "confirm_name"),
+    ],
+)
+def test_free_text_refuses_control_characters_everywhere(client, world, url, payload, field):
+    """One rule for every free-text field: a freeze reason refuses ESC as a name does."""
+    method = client.patch if url == "" else client.post
+    response = method(f"/v1/workspaces/{world.workspace}{url}", json=payload, headers=world.alice)
+    assert _problem(response, 422, "invalid")["field"] == field
+
+
 def test_export_is_202_with_a_readable_location(client, world):
     response = client.post(f"/v1/workspaces/{world.workspace}/export", headers=world.alice)
     assert response.status_code == 202
