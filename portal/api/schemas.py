@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from portal.config import get_settings
 from portal.domain import text as free_text
@@ -64,6 +64,17 @@ class _RegionsEnum:
 
 
 Region = Annotated[str, AfterValidator(_configured_region), _RegionsEnum()]
+
+
+def _json_integer(value: Any) -> Any:
+    """What JSON Schema calls an integer: a number with no fraction (1 and 1.0), not true or
+    "1", which pydantic's lax mode would read as 1."""
+    if isinstance(value, bool | str):
+        raise ValueError("Input should be a valid integer")
+    return value
+
+
+JsonInteger = Annotated[int, BeforeValidator(_json_integer)]
 Name = FreeText(workspaces.NAME_MAX, required=True)
 Reason = FreeText(workspaces.REASON_MAX, required=False)
 
@@ -80,7 +91,9 @@ class _Input(BaseModel):
 
 
 class WorkspaceCreate(_Input):
-    account_id: int = Field(ge=1, le=INT32_MAX, description="The account the workspace is in.")
+    account_id: JsonInteger = Field(
+        ge=1, le=INT32_MAX, description="The account the workspace is in."
+    )
     name: Name
     tenancy_model: TenancyModel | None = Field(
         default=None, description=f"Default: {Tenancy.SHARED.value}."

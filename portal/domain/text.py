@@ -8,8 +8,8 @@ bidi embeddings, overrides and isolates, word joiner, byte order mark), and lone
 spaces (any Unicode space) become one space and the ends are trimmed; required text must then
 not be empty.
 
-Services call `clean()` on every free-text input; the API's schemas document the same rule as
-JSON Schema (json_schema()), so the OpenAPI document says what the
+Services call `clean()` on every free-text input; the API's schemas enforce `refusal()` and
+document the rule as JSON Schema (`json_schema()`), so the OpenAPI document says what the
 server enforces.
 """
 

@@ -94,6 +94,18 @@ def test_options_answers_the_methods_a_path_takes(mounted) -> None:
     assert response.headers["allow"] == "GET, POST, OPTIONS"
 
 
+@pytest.mark.parametrize("query", ["limt=3", "stauts=active", "=0", "limit=3&x="])
+def test_an_unknown_query_parameter_is_a_422_naming_it(client: TestClient, query: str) -> None:
+    """A misspelt filter is refused, not ignored (unknown body fields are refused too)."""
+    response = client.get(f"/v1/workspaces?{query}")
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["type"].endswith("/invalid")
+    assert [e["message"] for e in body["errors"]] == ["Unknown query parameter"]
+    assert client.get("/v1/health?verbose=1").status_code == 422
+    assert client.get("/v1/health").status_code == 200
+
+
 def test_other_paths_still_reach_the_mounted_app(mounted) -> None:
     response = mounted.get("/workspaces")
     assert response.status_code == 404

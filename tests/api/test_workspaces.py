@@ -146,6 +146,8 @@ def test_create_refuses_bad_input_naming_the_field(client, world, payload, field
         {"account_id": 1, "name": "Bad tenancy", "tenancy_model": "solo"},
         {"account_id": 1, "name": "Extra", "owner": "me"},
         {"account_id": 1, "name": "nul\u0000byte"},
+        {"account_id": True, "name": "A boolean is not account 1"},
+        {"account_id": "1", "name": "Nor is a string"},
     ],
 )
 def test_create_refuses_malformed_bodies(client, world, payload):
