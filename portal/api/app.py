@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from portal.api import browser_session, downloads, problems, processes, workspaces
+from portal.api import browser_session, downloads, problems, processes, query, workspaces
 
 
 def create_api() -> FastAPI:
@@ -14,6 +14,7 @@ def create_api() -> FastAPI:
         openapi_url="/v1/openapi.json",
         docs_url="/v1/docs",
         redoc_url=None,
+        dependencies=[Depends(query.known_parameters_only)],
     )
     problems.install(api)
     api.include_router(browser_session.router)
@@ -21,8 +22,11 @@ def create_api() -> FastAPI:
     api.include_router(workspaces.router)
     api.include_router(processes.router)
 
-    @api.get("/v1/health", tags=["meta"], summary="Liveness check")
+    @api.get(
+        "/v1/health", tags=["meta"], summary="Liveness check", responses=problems.responses(422)
+    )
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    problems.install_fallback(api)  # last: it takes what no route above did
     return api

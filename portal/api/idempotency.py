@@ -3,7 +3,7 @@
 A write sent with a key is run once per token and key: its first successful response is stored
 (in the same transaction as the change) and replayed, with `Idempotent-Replayed: true`, for
 every repeat of the same request (method, path and body) within 24 hours. The same key with a
-different request is a 422 problem. Errors are not stored: nothing changed, so a retry runs
+different request is a 409 conflict problem. Errors are not stored: nothing changed, so a retry runs
 the request again. Two concurrent requests with one key: the second one's transaction fails
 on the record's unique key, is rolled back whole, and replays the first one's response.
 """
@@ -35,10 +35,13 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=api_tokens.IDEMPOTENCY_KEY_MAX,
+        # Visible ASCII, spaces inside only (HTTP trims a header value's ends): what every
+        # client can send and the key check (printable text) takes.
+        pattern=r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$",
         description=(
             "Makes the request safe to retry: repeats with the same key and body within 24 "
             "hours return the first response (with Idempotent-Replayed: true) and change "
-            "nothing; the same key with a different body is a 422 problem."
+            "nothing; the same key with a different request is a 409 conflict problem."
         ),
     ),
 ]

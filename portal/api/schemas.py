@@ -3,10 +3,13 @@ every string input goes through."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from portal.config import get_settings
+from portal.domain import text as free_text
 from portal.domain.dto import AuditEventPublic, EnvironmentPublic, WorkspacePublic, WorkspaceRow
 from portal.domain.workspaces import VISIBLE_STATUSES
 from portal.domain.workspaces import TenancyModel as Tenancy
@@ -15,19 +18,65 @@ from portal.services import workspaces
 INT32_MAX = 2**31 - 1
 
 
-def _storable(value: str) -> str:
-    """Refuse what no database column can hold: NUL characters (PostgreSQL) and lone
-    surrogates (not UTF-8)."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text") from None
+def _one_line(value: str) -> str:
+    """The domain's free-text rule (portal.domain.text), refused here as a 422 naming the field
+    before any service runs."""
+    reason = free_text.refusal(value)
+    if reason is not None:
+        raise ValueError(reason)
     return value
 
 
-Text = Annotated[str, AfterValidator(_storable)]
+def FreeText(max_length: int, *, required: bool) -> Any:  # noqa: N802 - reads as a type
+    """A free-text input: the rule enforced, and documented as the JSON Schema it amounts to
+    (required text has a character that is not a space)."""
+    return Annotated[
+        str,
+        AfterValidator(_one_line),
+        Field(
+            min_length=1 if required else None,
+            max_length=max_length,
+            json_schema_extra=free_text.json_schema(required=required),
+        ),
+    ]
+
+
+# Query filters: the rule as a Query's schema (FastAPI builds query parameters from Query()).
+Filter = Annotated[str, AfterValidator(_one_line)]
+FILTER_SCHEMA = free_text.json_schema(required=False)
+
+
+def _configured_region(value: str) -> str:
+    regions = get_settings().regions
+    if value not in regions:
+        raise ValueError(f"Choose a region: {', '.join(regions)}.")
+    return value
+
+
+@dataclass(frozen=True)
+class _RegionsEnum:
+    """Documents the regions this server is configured with (PORTAL_REGIONS) as the enum."""
+
+    def __get_pydantic_json_schema__(self, core_schema, handler) -> dict[str, Any]:
+        schema = handler(core_schema)
+        schema["enum"] = list(get_settings().regions)
+        return schema
+
+
+Region = Annotated[str, AfterValidator(_configured_region), _RegionsEnum()]
+
+
+def _json_integer(value: Any) -> Any:
+    """What JSON Schema calls an integer: a number with no fraction (1 and 1.0), not true or
+    "1", which pydantic's lax mode would read as 1."""
+    if isinstance(value, bool | str):
+        raise ValueError("Input should be a valid integer")
+    return value
+
+
+JsonInteger = Annotated[int, BeforeValidator(_json_integer)]
+Name = FreeText(workspaces.NAME_MAX, required=True)
+Reason = FreeText(workspaces.REASON_MAX, required=False)
 
 # The OpenAPI enums are the domain's values: the tenancy models, and the statuses a list can be
 # filtered by (a deleted workspace is never listed).
@@ -42,29 +91,29 @@ class _Input(BaseModel):
 
 
 class WorkspaceCreate(_Input):
-    account_id: int = Field(ge=1, le=INT32_MAX, description="The account the workspace is in.")
-    name: Annotated[Text, Field(max_length=500)]
+    account_id: JsonInteger = Field(
+        ge=1, le=INT32_MAX, description="The account the workspace is in."
+    )
+    name: Name
     tenancy_model: TenancyModel | None = Field(
         default=None, description=f"Default: {Tenancy.SHARED.value}."
     )
-    region: Annotated[Text, Field(max_length=64)] | None = Field(
+    region: Region | None = Field(
         default=None, description="One of the configured regions; default: the first."
     )
 
 
 class WorkspaceUpdate(_Input):
-    name: Annotated[Text, Field(max_length=500)]
+    name: Name
 
 
 class WorkspaceFreeze(_Input):
-    reason: Annotated[Text, Field(max_length=500)] = Field(
-        default="", description="Why, for the audit trail."
-    )
+    reason: Reason = Field(default="", description="Why, for the audit trail.")
 
 
 class WorkspaceOffboard(_Input):
-    confirm_name: Annotated[Text, Field(max_length=500)] = Field(
-        description="The workspace's name, typed exactly."
+    confirm_name: Name = Field(
+        description="The workspace's name, typed exactly (409 conflict when it is not its name)."
     )
 
 

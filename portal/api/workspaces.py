@@ -16,10 +16,11 @@ from portal.api import problems
 from portal.api.auth import Token
 from portal.api.idempotency import REPLAYED_RESPONSE_HEADER, IdempotencyKey, run_write
 from portal.api.schemas import (
+    FILTER_SCHEMA,
     AuditEventListPublic,
     Direction,
     EnvironmentListPublic,
-    Text,
+    Filter,
     WorkspaceCreate,
     WorkspaceDetailPublic,
     WorkspaceFreeze,
@@ -33,17 +34,24 @@ from portal.api.threads import as_actor
 from portal.domain.dto import WorkspacePublic
 from portal.domain.paging import DEFAULT_LIMIT, MAX_LIMIT
 from portal.domain.processes import ProcessPublic
-from portal.services import exports, processes, workspaces
+from portal.services import exports, keyset, processes, workspaces
 
 router = APIRouter(prefix="/v1/workspaces", tags=["workspaces"])
 
 WorkspaceId = Annotated[uuid.UUID, Path(description="The workspace UUID.")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")]
-# Any string: the keyset pager checks it, and one it did not give is a 400 problem
-# (invalid-cursor), whatever its length or content.
+# The keyset pager's cursors: unpadded base64url (never a length of 4n + 1) of at most
+# CURSOR_MAX_CHARS; "" is the first page. Another form is a 400 problem, a cursor of this form
+# that the list did not give a 404 (both invalid-cursor).
+CURSOR_PATTERN = r"^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$"
 Cursor = Annotated[
     str | None,
-    Query(description="`next_cursor` of the previous page, as it was given (opaque)."),
+    Query(
+        max_length=keyset.CURSOR_MAX_CHARS,
+        pattern=CURSOR_PATTERN,
+        description="`next_cursor` of the previous page, as it was given (opaque). Not of "
+        "that form: 400; of that form but not given by this list: 404 (invalid-cursor).",
+    ),
 ]
 
 _READ = problems.responses(401, 404, 422)
@@ -77,7 +85,12 @@ async def list_workspaces(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
     name: Annotated[
-        Text | None, Query(max_length=120, description="Part of the name (any case).")
+        Filter | None,
+        Query(
+            max_length=workspaces.NAME_MAX,
+            json_schema_extra=FILTER_SCHEMA,
+            description="Part of the name (any case).",
+        ),
     ] = None,
     status: WorkspaceStatus | None = None,
     sort: WorkspaceSort = "created_at",
@@ -146,16 +159,21 @@ async def list_audit_events(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
     actor_filter: Annotated[
-        Text | None,
+        Filter | None,
         Query(
             alias="actor",
-            max_length=320,
+            max_length=workspaces.FILTER_MAX,
+            json_schema_extra=FILTER_SCHEMA,
             description="An actor id, or part of the actor's label (email).",
         ),
     ] = None,
     action: Annotated[
-        Text | None,
-        Query(max_length=64, description='An action or its prefix, e.g. "workspace.".'),
+        Filter | None,
+        Query(
+            max_length=64,
+            json_schema_extra=FILTER_SCHEMA,
+            description='An action or its prefix, e.g. "workspace.".',
+        ),
     ] = None,
 ) -> AuditEventListPublic:
     page = await as_actor(

@@ -30,6 +30,12 @@ class Invalid(PortalError):
         self.field = field
 
 
+class Conflict(Invalid):
+    """A well-formed request that the target's current state refuses: freezing a frozen
+    workspace, restoring one that is not being offboarded, a confirmation that no longer
+    matches. The API answers 409 (the same request can succeed once the state changes)."""
+
+
 class Frozen(PortalError):
     """A write to a frozen workspace."""
 

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal.domain.workspaces import TenancyModel, WorkspaceStatus
@@ -15,6 +15,9 @@ class Workspace(SQLModel, table=True):
     __table_args__ = (
         # The list's default keyset order (newest first, ties by id); see alembic revision 0004.
         Index("ix_workspaces_created_at_id", "created_at", "id"),
+        # A slug is unique within its account only: it says nothing about other tenants (a
+        # workspace's URLs carry its UUID); see alembic revision 0005.
+        UniqueConstraint("account_id", "slug", name="uq_workspaces_account_id_slug"),
         EXTEND,
     )
     __not_secret__ = (
@@ -35,7 +38,7 @@ class Workspace(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     account_id: int = Field(foreign_key="accounts.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=120)
-    slug: str = Field(max_length=140, unique=True, index=True)
+    slug: str = Field(max_length=140)
     tenancy_model: str = Field(default=TenancyModel.SHARED, max_length=16)
     region: str = Field(default="eu-central", max_length=32)
     status: str = Field(default=WorkspaceStatus.PROVISIONING, max_length=16)

@@ -33,6 +33,7 @@ from portal.domain.dto import (
     WorkspaceSummary,
 )
 from portal.domain.errors import Invalid, NotFound
+from portal.domain.text import clean as clean_text
 from portal.domain.wording import sentence
 from portal.domain.workspaces import WorkspaceStatus
 from portal.models import Account, Invitation, PermissionGrant, User, Workspace
@@ -331,14 +332,10 @@ ACCOUNT_NAME_MAX = 120
 
 
 def _valid_account_name(name: str | None) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise Invalid("Enter a name for the account.", field="name")
-    if len(name) > ACCOUNT_NAME_MAX:
-        raise Invalid(f"Use at most {ACCOUNT_NAME_MAX} characters.", field="name")
-    if any(not ch.isprintable() for ch in name):
-        raise Invalid("Use letters, digits, spaces and punctuation only.", field="name")
-    return name
+    """One free-text rule (portal.domain.text) for every name a person types."""
+    return clean_text(
+        name, field="name", max_length=ACCOUNT_NAME_MAX, required="Enter a name for the account."
+    )
 
 
 def rename_account(*, session: Session, actor: Actor, account_id: int, name: str) -> AccountSummary:

@@ -18,7 +18,8 @@ from sqlalchemy import bindparam, delete, or_, update
 from sqlmodel import Session, col, select
 
 from portal.domain.access import Actor, ActorKind, ClientInfo
-from portal.domain.errors import Invalid, NotFound, PermissionDenied, Unauthenticated
+from portal.domain.errors import Conflict, Invalid, NotFound, PermissionDenied, Unauthenticated
+from portal.domain.text import clean as clean_text
 from portal.domain.tokens import StoredResponse, TokenCreated, TokenPublic
 from portal.models import IdempotencyRecord, PersonalAccessToken, User
 from portal.models._base import utcnow
@@ -57,12 +58,9 @@ def _require_person(actor: Actor) -> None:
 
 
 def _valid_name(name: str | None) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise Invalid("Enter a name for the token.", field="name")
-    if len(name) > NAME_MAX:
-        raise Invalid(f"Use at most {NAME_MAX} characters.", field="name")
-    return name
+    return clean_text(
+        name, field="name", max_length=NAME_MAX, required="Enter a name for the token."
+    )
 
 
 def _valid_expiry(expires_in_days: int | None) -> int | None:
@@ -262,7 +260,9 @@ def stored_response(
         session.flush()
         return None
     if (row.method, row.path, row.request_hash) != (method, path, request_hash):
-        raise Invalid(
+        # A conflict with what the key already stands for (409), like a write that the target's
+        # state refuses: the request itself is well formed.
+        raise Conflict(
             "This Idempotency-Key was already used for a different request. Use a new key "
             "for a new request.",
             field="Idempotency-Key",

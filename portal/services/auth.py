@@ -14,6 +14,7 @@ from portal.config import get_settings
 from portal.domain.access import Actor, ClientInfo, Permission
 from portal.domain.dto import SignedIn, UserPublic
 from portal.domain.errors import AuthenticationFailed, Invalid
+from portal.domain.text import clean as clean_text
 from portal.models import Account, PasswordReset, PermissionGrant, SignUpRequest, User
 from portal.models._base import utcnow
 from portal.services import mailer, passwords, sessions, throttle
@@ -39,12 +40,8 @@ def _valid_email(email: str) -> str:
 
 
 def valid_name(name: str, *, field: str = "name") -> str:
-    name = (name or "").strip()
-    if not name:
-        raise Invalid("Enter your name.", field=field)
-    if len(name) > 120:
-        raise Invalid("Use at most 120 characters.", field=field)
-    return name
+    """A person's name: one line of text (portal.domain.text's rule), 1 to 120 characters."""
+    return clean_text(name, field=field, max_length=120, required="Enter your name.")
 
 
 def _find_user(session: Session, email: str) -> User | None:
@@ -63,6 +60,7 @@ def create_user(
     """A user and their first account, where they hold administer. Operator use (CLI, demo)."""
     email = _valid_email(email)
     name = valid_name(name)
+    account_name = clean_text(account_name, field="account_name", max_length=120)
     passwords.check_policy(password)
     if _find_user(session, email) is not None:
         raise Invalid("A user with that email already exists.", field="email")
@@ -133,6 +131,7 @@ def sign_up(
     """
     email = _valid_email(email)
     name = valid_name(name)
+    account_name = clean_text(account_name, field="account_name", max_length=120)
     passwords.check_policy(password)
     password_hash = passwords.hash_password(password)  # the same cost on both paths
     taken = _find_user(session, email) is not None
@@ -146,7 +145,7 @@ def sign_up(
     request = SignUpRequest(
         email=email,
         name=name,
-        account_name=(account_name or "").strip()[:120],
+        account_name=account_name,
         password_hash="" if taken else password_hash,
         code_hash=token_hash(code),
         email_taken=taken,

@@ -33,9 +33,10 @@ from portal.domain.dto import (
     WorkspaceRow,
     WorkspaceSummary,
 )
-from portal.domain.errors import Invalid, NotFound
+from portal.domain.errors import Conflict, Invalid, NotFound
 from portal.domain.paging import Page
 from portal.domain.processes import ProcessStatus
+from portal.domain.text import clean as clean_text
 from portal.domain.workspaces import (
     VISIBLE_STATUSES,
     EnvironmentName,
@@ -57,8 +58,9 @@ from portal.services import audit, keyset, permissions, provisioning
 from portal.services.keyset import Key
 
 NAME_MAX = 120
+REASON_MAX = 500
+FILTER_MAX = 320  # a search term: a name's part, an actor's email, an action
 _SLUG_MAX = 100  # leaves room for "-NNN" under the column's 140
-_SLUG_ATTEMPTS = 5
 
 # The list reads table columns (a Core statement: rows as tuples, no ORM loading), and the
 # workspace id as text.
@@ -127,14 +129,9 @@ def _public_fields(workspace: Workspace, account: Account) -> dict[str, Any]:
 
 
 def _valid_name(name: str | None) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise Invalid("Enter a name for the workspace.", field="name")
-    if len(name) > NAME_MAX:
-        raise Invalid(f"Use at most {NAME_MAX} characters.", field="name")
-    if any(not ch.isprintable() for ch in name):
-        raise Invalid("Use letters, digits, spaces and punctuation only.", field="name")
-    return name
+    return clean_text(
+        name, field="name", max_length=NAME_MAX, required="Enter a name for the workspace."
+    )
 
 
 def slugify(name: str) -> str:
@@ -148,15 +145,19 @@ def slugify(name: str) -> str:
     return python_slugify(name, max_length=_SLUG_MAX, word_boundary=True) or "workspace"
 
 
-def _free_slug(session: Session, base: str) -> str:
-    """`base`, or `base-2`, `base-3`, ...: the first one no workspace uses."""
+def _free_slug(session: Session, account_id: int, base: str) -> str:
+    """`base`, or `base-2`, `base-3`, ...: the first one no workspace of the account uses.
+
+    Slugs are unique within an account only, so the answer says nothing about other tenants.
+    """
     taken = set(
         session.exec(
             select(Workspace.slug).where(
+                Workspace.account_id == account_id,
                 or_(
                     Workspace.slug == base,
                     col(Workspace.slug).startswith(f"{base}-", autoescape=True),
-                )
+                ),
             )
         ).all()
     )
@@ -168,30 +169,29 @@ def _free_slug(session: Session, base: str) -> str:
     return f"{base}-{n}"
 
 
-def _insert_with_free_slug(session: Session, build, base: str) -> Workspace:
-    """Insert build(slug) with the first free slug from `base`.
+def _lock_slugs(session: Session, account_id: int) -> None:
+    """Hold the account's slugs until the transaction ends, so that two concurrent creates in
+    one account cannot both pick the same free slug; creates in other accounts, and every other
+    request, go on.
 
-    On PostgreSQL a concurrent create can take the same slug between the look-up and the
-    insert: the insert runs in a savepoint, and a unique violation retries with the next free
-    suffix. SQLite serializes writers, and pysqlite's SAVEPOINT outside an explicit BEGIN
-    would commit the outer transaction on RELEASE, so there it is a plain insert.
+    PostgreSQL: the account's row is locked FOR NO KEY UPDATE (rows that merely reference the
+    account, such as audit events, are not held up); a second create waits there and then
+    reads the slugs the first one committed (READ COMMITTED takes a snapshot per statement).
+
+    SQLite: pysqlite runs the SELECTs before a transaction's first write outside any
+    transaction and opens one (BEGIN DEFERRED) only at the first INSERT, so two creates could
+    both read "acme" as free and both insert it. BEGIN IMMEDIATE takes the database's write
+    lock before the slugs are read (waiting, like any writer, up to the busy timeout); when a
+    write of this transaction already opened it, the lock is held already.
     """
-    if session.get_bind().dialect.name == "sqlite":
-        workspace = build(_free_slug(session, base))
-        session.add(workspace)
-        session.flush()
-        return workspace
-    for attempt in range(_SLUG_ATTEMPTS):
-        workspace = build(_free_slug(session, base))
-        try:
-            with session.begin_nested():
-                session.add(workspace)
-                session.flush()
-            return workspace
-        except IntegrityError:
-            if attempt == _SLUG_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        if not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    session.exec(
+        select(Account.id).where(Account.id == account_id).with_for_update(key_share=True)
+    ).first()
 
 
 def _status_transition(workspace: Workspace) -> dict[str, Any]:
@@ -256,18 +256,17 @@ def create_workspace(
     if region not in regions:
         raise Invalid(f"Choose a region: {', '.join(regions)}.", field="region")
 
-    workspace = _insert_with_free_slug(
-        session,
-        lambda slug: Workspace(
-            account_id=account.id,
-            name=name,
-            slug=slug,
-            tenancy_model=tenancy,
-            region=region,
-            status=WorkspaceStatus.PROVISIONING,
-        ),
-        slugify(name),
+    _lock_slugs(session, account.id)
+    workspace = Workspace(
+        account_id=account.id,
+        name=name,
+        slug=_free_slug(session, account.id, slugify(name)),
+        tenancy_model=tenancy,
+        region=region,
+        status=WorkspaceStatus.PROVISIONING,
     )
+    session.add(workspace)
+    session.flush()
     for env_name in EnvironmentName:
         session.add(
             Environment(
@@ -319,7 +318,7 @@ def _valid_status(status: str | None) -> str | None:
 
 def _name_term(name_contains: str | None) -> str | None:
     """The name filter as a LIKE operand: lowercased, its wildcards escaped with "/"."""
-    term = (name_contains or "").strip().lower()
+    term = clean_text(name_contains, field="name", max_length=FILTER_MAX).lower()
     if not term:
         return None
     return f"%{_like_escaped(term)}%"
@@ -545,11 +544,11 @@ def _activity(
     cursor: str | None,
 ) -> Page[AuditEventPublic]:
     values: dict[str, Any] = {"scope": scope_id}
-    who = (actor_filter or "").strip()
+    who = clean_text(actor_filter, field="actor", max_length=FILTER_MAX)
     if who:
         values["actor"] = who
         values["actor_label"] = f"%{_like_escaped(who.lower())}%"
-    what = (action_filter or "").strip()
+    what = clean_text(action_filter, field="action", max_length=FILTER_MAX)
     if what:
         values["action"] = f"{_like_escaped(what)}%"
     query = _activity_query(scope, "actor" in values, "action" in values)
@@ -648,19 +647,20 @@ def freeze(
     """Refuse every write in the workspace until it is unfrozen; reads keep working."""
     workspace = permissions.require(session, actor, Action.FREEZE_WORKSPACE, workspace_id)
     if workspace.status == WorkspaceStatus.FROZEN:
-        raise Invalid(f"{workspace.name} is already frozen.")
+        raise Conflict(f"{workspace.name} is already frozen.")
     if workspace.status == WorkspaceStatus.OFFBOARDING:
-        raise Invalid(
+        raise Conflict(
             f"{workspace.name} is being offboarded and is already read-only; restore it first."
         )
+    reason = clean_text(reason, field="reason", max_length=REASON_MAX)
     before = _status_transition(workspace)
     workspace.status_before = workspace.status
     workspace.status = WorkspaceStatus.FROZEN
     workspace.frozen_at = utcnow()
     session.add(workspace)
     after = {**_status_transition(workspace), "frozen_at": _iso(workspace.frozen_at)}
-    if reason.strip():
-        after["reason"] = reason.strip()[:500]
+    if reason:
+        after["reason"] = reason
     _record(session, actor, "workspace.frozen", workspace, before=before, after=after)
     return _public(session, workspace)
 
@@ -669,7 +669,7 @@ def unfreeze(*, session: Session, actor: Actor, workspace_id: str) -> WorkspaceP
     """Back to the status the workspace had when it was frozen."""
     workspace = permissions.require(session, actor, Action.UNFREEZE_WORKSPACE, workspace_id)
     if workspace.status != WorkspaceStatus.FROZEN:
-        raise Invalid(f"{workspace.name} is not frozen.")
+        raise Conflict(f"{workspace.name} is not frozen.")
     before = {**_status_transition(workspace), "frozen_at": _iso(workspace.frozen_at)}
     workspace.status = workspace.status_before or WorkspaceStatus.ACTIVE
     workspace.status_before = None
@@ -696,9 +696,11 @@ def offboard(
     """
     workspace = permissions.require(session, actor, Action.OFFBOARD_WORKSPACE, workspace_id)
     if workspace.status == WorkspaceStatus.OFFBOARDING:
-        raise Invalid(f"{workspace.name} is already being offboarded.")
+        raise Conflict(f"{workspace.name} is already being offboarded.")
     if (confirm_name or "") != workspace.name:
-        raise Invalid(
+        # 409, not 422: the confirmation is checked against the workspace as it is now (it may
+        # have been renamed since the person read its name).
+        raise Conflict(
             f"Type the workspace name, {workspace.name}, exactly to confirm.",
             field="confirm_name",
         )
@@ -724,9 +726,9 @@ def restore(*, session: Session, actor: Actor, workspace_id: str) -> WorkspacePu
     """Stop offboarding during the hard-delete window; back to the status it had before."""
     workspace = permissions.require(session, actor, Action.RESTORE_WORKSPACE, workspace_id)
     if workspace.status != WorkspaceStatus.OFFBOARDING:
-        raise Invalid(f"{workspace.name} is not being offboarded.")
+        raise Conflict(f"{workspace.name} is not being offboarded.")
     if workspace.purge_after is not None and utcnow() >= workspace.purge_after:
-        raise Invalid(
+        raise Conflict(
             f"The hard-delete window of {workspace.name} has ended: it can no longer be restored."
         )
     before = {**_status_transition(workspace), "purge_after": _iso(workspace.purge_after)}

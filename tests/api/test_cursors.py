@@ -1,15 +1,19 @@
 """Cursors on /v1: whatever a client sends as `cursor` on the list routes, the answer is a page
-or a 400 `invalid-cursor` problem naming the cursor, never a 500 (issue 7 found 15 forged
-cursors that were)."""
+or an `invalid-cursor` problem naming the cursor, never a 500 (issue 7 found 15 forged
+cursors that were): 400 for a cursor not of the documented form (base64url, bounded), 404 for
+one of that form that the list did not give (a page that does not exist)."""
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 
 import pytest
 
+from portal.api.workspaces import CURSOR_PATTERN
+from portal.services.keyset import CURSOR_MAX_CHARS
 from tests.factories import make_workspace
 
 
@@ -82,28 +86,31 @@ FORGED_AUDIT_CURSORS = {
 }
 
 
-def _assert_invalid_cursor(response) -> None:
-    assert response.status_code == 400, response.text
+def _assert_invalid_cursor(response, cursor: str) -> None:
+    well_formed = len(cursor) <= CURSOR_MAX_CHARS and re.fullmatch(CURSOR_PATTERN, cursor)
+    status = 404 if well_formed else 400
+    assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
     assert body["type"].endswith("/invalid-cursor")
-    assert body["status"] == 400
+    assert body["status"] == status
     assert body["field"] == "cursor"
 
 
 @pytest.mark.parametrize("case", FORGED_LIST_CURSORS)
-def test_a_forged_cursor_on_the_list_is_a_400_problem(client, world, case):
+def test_a_forged_cursor_on_the_list_is_an_invalid_cursor_problem(client, world, case):
     sort, cursor = FORGED_LIST_CURSORS[case]
     params = {"cursor": cursor, "sort": sort}
     response = client.get("/v1/workspaces", params=params, headers=world.alice)
-    _assert_invalid_cursor(response)
+    _assert_invalid_cursor(response, cursor)
 
 
 @pytest.mark.parametrize("case", FORGED_AUDIT_CURSORS)
-def test_a_forged_cursor_on_the_audit_trail_is_a_400_problem(client, world, case):
+def test_a_forged_cursor_on_the_audit_trail_is_an_invalid_cursor_problem(client, world, case):
     url = f"/v1/workspaces/{world.workspace}/audit"
-    response = client.get(url, params={"cursor": FORGED_AUDIT_CURSORS[case]}, headers=world.alice)
-    _assert_invalid_cursor(response)
+    cursor = FORGED_AUDIT_CURSORS[case]
+    response = client.get(url, params={"cursor": cursor}, headers=world.alice)
+    _assert_invalid_cursor(response, cursor)
 
 
 def test_a_well_formed_cursor_pages_on(client, world, db):

@@ -32,7 +32,7 @@ def test_a_repeated_create_is_replayed_not_repeated(client, world, db):
     assert _count(db, IdempotencyRecord) == 1
 
 
-def test_the_same_key_with_a_different_body_is_422(client, world, db):
+def test_the_same_key_with_a_different_body_is_409(client, world, db):
     headers = {**world.alice, "Idempotency-Key": "create-2"}
     client.post(
         "/v1/workspaces", json={"account_id": world.account_a, "name": "A"}, headers=headers
@@ -40,19 +40,19 @@ def test_the_same_key_with_a_different_body_is_422(client, world, db):
     response = client.post(
         "/v1/workspaces", json={"account_id": world.account_a, "name": "B"}, headers=headers
     )
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
-    assert body["type"].endswith("/invalid")
+    assert body["type"].endswith("/conflict")
     assert body["field"] == "Idempotency-Key"
     assert not db.exec(select(Workspace).where(Workspace.name == "B")).first()
 
 
-def test_the_same_key_on_another_route_is_422(client, world):
+def test_the_same_key_on_another_route_is_409(client, world):
     headers = {**world.alice, "Idempotency-Key": "k"}
     assert client.post(f"/v1/workspaces/{world.workspace}/freeze", headers=headers).is_success
     response = client.post(f"/v1/workspaces/{world.workspace}/unfreeze", headers=headers)
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json()["field"] == "Idempotency-Key"
 
 
@@ -90,7 +90,7 @@ def test_a_repeated_action_replays_instead_of_failing(client, world, db):
     assert first.status_code == again.status_code == 200
     assert again.headers["idempotent-replayed"] == "true"
     assert again.json() == first.json()
-    assert client.post(url, headers=world.alice).status_code == 422
+    assert client.post(url, headers=world.alice).status_code == 409  # already frozen
 
 
 def test_a_repeated_export_starts_one_process(client, world, db):
@@ -109,7 +109,7 @@ def test_errors_are_not_stored(client, world, db):
     headers = {**world.alice, "Idempotency-Key": "offboard-1"}
     url = f"/v1/workspaces/{world.workspace}/offboard"
     wrong = client.post(url, json={"confirm_name": "wrong"}, headers=headers)
-    assert wrong.status_code == 422
+    assert wrong.status_code == 409
     assert _count(db, IdempotencyRecord) == 0
     right = client.post(url, json={"confirm_name": world.workspace_name}, headers=headers)
     assert right.status_code == 200

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -144,11 +146,54 @@ def test_create_refuses_bad_input_naming_the_field(client, world, payload, field
         {"account_id": 1, "name": "Bad tenancy", "tenancy_model": "solo"},
         {"account_id": 1, "name": "Extra", "owner": "me"},
         {"account_id": 1, "name": "nul\u0000byte"},
+        {"account_id": True, "name": "A boolean is not account 1"},
+        {"account_id": "1", "name": "Nor is a string"},
     ],
 )
 def test_create_refuses_malformed_bodies(client, world, payload):
     response = client.post("/v1/workspaces", json=payload, headers=world.alice)
     assert _problem(response, 422, "invalid")["errors"]
+
+
+def test_concurrent_creates_with_one_name_all_succeed_with_distinct_slugs(client, world):
+    """20 creates of the same name in one account at the same moment: each is 201 with a slug
+    of its own (on SQLite and on PostgreSQL), none a 500 on the slug's unique constraint."""
+    count = 20
+    barrier = threading.Barrier(count)
+    # The token's last use is written at most once a minute: stamp it now, so that the creates
+    # write nothing before they read the slugs (as with a token in steady use).
+    assert client.get("/v1/workspaces", headers=world.alice).status_code == 200
+
+    def create(_: int):
+        barrier.wait()
+        return client.post(
+            "/v1/workspaces",
+            json={"account_id": world.account_a, "name": "Load Test"},
+            headers=world.alice,
+        )
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        responses = list(pool.map(create, range(count)))
+
+    assert [r.status_code for r in responses] == [201] * count, [
+        r.text for r in responses if r.status_code != 201
+    ]
+    slugs = {r.json()["slug"] for r in responses}
+    assert slugs == {"load-test", *(f"load-test-{n}" for n in range(2, count + 1))}
+
+
+def test_a_slug_says_nothing_about_other_accounts(client, world):
+    """Account A has "Acme Production" (acme-production); account B creating the same name
+    gets the same slug, not acme-production-2."""
+    response = client.post(
+        "/v1/workspaces",
+        json={"account_id": world.account_b, "name": "Acme Production"},
+        headers=world.bob,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["slug"] == "acme-production"
+    mine = client.get(f"/v1/workspaces/{world.workspace}", headers=world.alice).json()
+    assert mine["slug"] == "acme-production"
 
 
 def test_create_in_another_account_is_404(client, world):
@@ -332,7 +377,7 @@ def test_offboard_needs_the_exact_name(client, world):
         json={"confirm_name": world.workspace_name.lower()},
         headers=world.alice,
     )
-    assert _problem(response, 422, "invalid")["field"] == "confirm_name"
+    assert _problem(response, 409, "conflict")["field"] == "confirm_name"
     missing = client.post(
         f"/v1/workspaces/{world.workspace}/offboard", json={}, headers=world.alice
     )
@@ -342,13 +387,29 @@ def test_offboard_needs_the_exact_name(client, world):
 def test_freeze_takes_an_optional_reason_and_refuses_twice(client, world, db):
     url = f"/v1/workspaces/{world.workspace}/freeze"
     assert client.post(url, json={"reason": "Incident 42"}, headers=world.alice).status_code == 200
-    _problem(client.post(url, headers=world.alice), 422, "invalid")
+    _problem(client.post(url, headers=world.alice), 409, "conflict")
     audit = client.get(
         f"/v1/workspaces/{world.workspace}/audit",
         params={"action": "workspace.frozen"},
         headers=world.alice,
     ).json()["items"]
     assert audit[0]["after"]["reason"] == "Incident 42"
+
+
+@pytest.mark.parametrize(
+    ("url", "payload", "field"),
+    [
+        ("/freeze", {"reason": "\x1b[2Jgone"}, "reason"),
+        ("/freeze", {"reason": "two\nlines"}, "reason"),
+        ("", {"name": "\x1b[31mred"}, "name"),
+        ("/offboard", {"confirm_name": "\u202eevil"}, "confirm_name"),
+    ],
+)
+def test_free_text_refuses_control_characters_everywhere(client, world, url, payload, field):
+    """One rule for every free-text field: a freeze reason refuses ESC as a name does."""
+    method = client.patch if url == "" else client.post
+    response = method(f"/v1/workspaces/{world.workspace}{url}", json=payload, headers=world.alice)
+    assert _problem(response, 422, "invalid")["field"] == field
 
 
 def test_export_is_202_with_a_readable_location(client, world):

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from slugify import slugify as python_slugify
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from portal.domain.errors import Invalid, NotFound, PermissionDenied
@@ -95,10 +96,21 @@ def test_create_writes_the_audit_row(db, actor, account_id, owner):
 def test_slugs_are_deduplicated(db, actor, account_id, owner):
     slugs = [create(db, actor, account_id, "Acme Dev").slug for _ in range(3)]
     assert slugs == ["acme-dev", "acme-dev-2", "acme-dev-3"]
-    # Another account's workspace with the same name still gets a unique slug.
+    # Slugs are unique within an account: another account's "Acme Dev" learns nothing of
+    # these three.
     other = make_user(db)
     other_account = account_of(db, other.id)
-    assert create(db, actor_for(db, other), other_account, "ACME dev!").slug == "acme-dev-4"
+    assert create(db, actor_for(db, other), other_account, "ACME dev!").slug == "acme-dev"
+
+
+def test_the_database_keeps_a_slug_unique_within_its_account(db, account_id):
+    other_account = account_of(db, make_user(db).id)
+    db.add(Workspace(account_id=account_id, name="Shop", slug="shop"))
+    db.add(Workspace(account_id=other_account, name="Shop", slug="shop"))
+    db.flush()
+    with pytest.raises(IntegrityError), db.begin_nested():
+        db.add(Workspace(account_id=account_id, name="Shop again", slug="shop"))
+        db.flush()
 
 
 def test_slug_fills_a_gap_and_ignores_longer_names(db, actor, account_id):
@@ -593,26 +605,6 @@ def test_a_remembered_deleted_workspace_is_forgotten(db, actor, account_id):
     db.add(workspace)
     db.flush()
     assert workspaces.last_workspace(session=db, actor=actor) is None
-
-
-def test_a_slug_taken_between_look_up_and_insert_is_retried(db, actor, account_id, monkeypatch):
-    """A concurrent create took the slug first: the insert fails in its savepoint and the next
-    free suffix is used (PostgreSQL; SQLite serializes writers and inserts once)."""
-    if db.get_bind().dialect.name != "postgresql":
-        pytest.skip("the savepoint retry runs on PostgreSQL only")
-    create(db, actor, account_id, "Shop")
-    real = workspaces._free_slug
-    calls = []
-
-    def stale_once(session, base):
-        calls.append(base)
-        return "shop" if len(calls) == 1 else real(session, base)
-
-    monkeypatch.setattr(workspaces, "_free_slug", stale_once)
-    created = create(db, actor, account_id, "Shop")
-    assert created.slug == "shop-2"
-    assert len(calls) == 2
-    assert len(db.exec(select(Workspace)).all()) == 2
 
 
 def test_a_name_with_control_characters_is_refused(db, actor, account_id):
