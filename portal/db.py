@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import CHAR, DateTime, String, TypeDecorator, Uuid, event
+from sqlalchemy import CHAR, DateTime, String, TypeDecorator, Uuid, event, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
@@ -106,6 +107,31 @@ class UtcTimestampText(TypeDecorator):
         if isinstance(value, str):
             return value + "+00:00"
         return value.astimezone(UTC)
+
+
+def lock_row_for_write(
+    session: Session, model: Any, row_id: Any, *, key_share: bool = False
+) -> None:
+    """Serialize this transaction with every other that locks the same row, before reading
+    what the write will depend on (a count of administrators, the slugs taken).
+
+    PostgreSQL: SELECT ... FOR UPDATE on the row (FOR NO KEY UPDATE with `key_share`, which
+    rows that merely reference it, such as audit events, do not wait for).
+
+    SQLite has no row locks, and pysqlite runs a transaction's SELECTs before its first write
+    outside any transaction (BEGIN DEFERRED comes with the first INSERT or UPDATE), so two
+    transactions could both read "one administrator left" and both go on. BEGIN IMMEDIATE
+    takes the database's write lock before those reads (waiting, like any writer, up to the
+    busy timeout); when a write of this transaction already began it, the lock is held.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        if not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    table = model.__table__
+    statement = select(table.c.id).where(table.c.id == row_id).with_for_update(key_share=key_share)
+    session.execute(statement).first()
 
 
 def get_engine() -> Engine:

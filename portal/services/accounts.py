@@ -17,6 +17,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from portal.config import get_settings
+from portal.db import lock_row_for_write
 from portal.domain.access import Action, Actor, ClientInfo, Permission, strongest
 from portal.domain.dto import (
     AccountDetail,
@@ -80,9 +81,9 @@ def _membership_target(
 
 
 def _lock_account(session: Session, account_id: int) -> None:
-    """Serialize grant changes of one account (PostgreSQL; SQLite serializes writers anyway),
-    so two administrators cannot demote each other at the same moment."""
-    session.exec(select(Account.id).where(Account.id == account_id).with_for_update()).first()
+    """Serialize grant changes of one account, so two administrators cannot demote each other
+    at the same moment (on SQLite too: see portal.db.lock_row_for_write)."""
+    lock_row_for_write(session, Account, account_id)
 
 
 def _administrator_count(session: Session, account_id: int) -> int:

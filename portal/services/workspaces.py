@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from portal.config import get_settings
-from portal.db import UtcTimestampText, UuidText
+from portal.db import UtcTimestampText, UuidText, lock_row_for_write
 from portal.domain.access import Action, Actor, Permission
 from portal.domain.dto import (
     AuditEventPublic,
@@ -178,20 +178,10 @@ def _lock_slugs(session: Session, account_id: int) -> None:
     account, such as audit events, are not held up); a second create waits there and then
     reads the slugs the first one committed (READ COMMITTED takes a snapshot per statement).
 
-    SQLite: pysqlite runs the SELECTs before a transaction's first write outside any
-    transaction and opens one (BEGIN DEFERRED) only at the first INSERT, so two creates could
-    both read "acme" as free and both insert it. BEGIN IMMEDIATE takes the database's write
-    lock before the slugs are read (waiting, like any writer, up to the busy timeout); when a
-    write of this transaction already opened it, the lock is held already.
+    SQLite: the database's write lock (BEGIN IMMEDIATE), taken before the slugs are read
+    (portal.db.lock_row_for_write says why a plain transaction is not enough).
     """
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        if not connection.connection.dbapi_connection.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        return
-    session.exec(
-        select(Account.id).where(Account.id == account_id).with_for_update(key_share=True)
-    ).first()
+    lock_row_for_write(session, Account, account_id, key_share=True)
 
 
 def _status_transition(workspace: Workspace) -> dict[str, Any]:

@@ -731,3 +731,67 @@ def test_a_reader_cannot_rename_and_a_stranger_does_not_see_the_account(
         accounts.rename_account(session=db, actor=stranger, account_id=account_id, name="Mine")
     assert accounts.get_account(session=db, actor=actor, account_id=account_id).name == "Acme"
     assert "account.renamed" not in actions(db)
+
+
+def test_two_administrators_demoting_each_other_at_once_leave_one(
+    db, actor, account_id, owner, member
+):
+    """The last-administrator rule holds under concurrency, on SQLite and PostgreSQL: each
+    demotion reads the count of administrators after the other's write, never before it."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from portal.db import transaction
+
+    accounts.set_grant(
+        session=db, actor=actor, account_id=account_id, user_id=member.id, permission="administer"
+    )
+    second = actor_for(db, member)
+    db.commit()
+
+    def administrators() -> int:
+        with transaction() as session:
+            return len(
+                session.exec(
+                    select(PermissionGrant).where(
+                        PermissionGrant.account_id == account_id,
+                        PermissionGrant.permission == "administer",
+                    )
+                ).all()
+            )
+
+    for _ in range(5):
+        barrier = Barrier(2)
+
+        def demote(pair, barrier=barrier):
+            who, whom = pair
+            barrier.wait()
+            try:
+                with transaction() as session:
+                    accounts.set_grant(
+                        session=session,
+                        actor=who,
+                        account_id=account_id,
+                        user_id=whom,
+                        permission="read",
+                    )
+                return "demoted"
+            except Invalid:
+                return "refused"
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            outcomes = sorted(pool.map(demote, [(actor, member.id), (second, owner.id)]))
+        assert outcomes == ["demoted", "refused"]
+        assert administrators() == 1
+        # Both administrators again for the next round.
+        with transaction() as session:
+            kept = permissions.account_permission(session, actor, account_id) == "administer"
+            keeper = actor if kept else second
+            for user_id in (owner.id, member.id):
+                accounts.set_grant(
+                    session=session,
+                    actor=keeper,
+                    account_id=account_id,
+                    user_id=user_id,
+                    permission="administer",
+                )
