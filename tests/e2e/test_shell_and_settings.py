@@ -136,8 +136,8 @@ def test_settings_profile_password_and_sessions(
     page.get_by_label("Confirm new password").fill("another good passphrase")
     page.get_by_role("button", name="Change password").click()
     expect(page.get_by_text("Password changed.")).to_be_visible()
-    page.locator("#user-menu").click()
-    page.get_by_role("menuitem", name="Sign out").click()
+    # Sign-out is a full page load (/auth/sign-out): wait for it before going anywhere.
+    sign_out(page)
     sign_in(page, email=email, password="another good passphrase")
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
