@@ -45,8 +45,9 @@ test: setup-dev chromium lint
 	$(BIN)/pytest $(PYTEST_XDIST)
 
 ## make test-postgres: the same suite on throwaway PostgreSQL databases (127.0.0.1:5432).
+## PYTEST_ARGS picks a part, e.g. PYTEST_ARGS='-m "not e2e or stores"' (what CI runs).
 test-postgres: setup-dev chromium
-	PORTAL_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_XDIST)
+	PORTAL_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 ## make bench: Portal beside bare baselines, issue 7's figures (a few minutes; it builds and
 ## starts Portal and a blank Reflex app). Options: make bench BENCH_ARGS="--only api,js".

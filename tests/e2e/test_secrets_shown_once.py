@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from portal.services.tokens import token_hash
 from tests.e2e.helpers import open_page
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stores]
 
 
 def _state_blobs(server) -> dict[str, bytes]:

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.helpers import open_page, ready, sign_in
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stores]
 
 
 def _foreign_origin(server) -> str:

@@ -38,6 +38,7 @@ def create_workspace(page: Page, name: str) -> str:
     return page.url.rstrip("/").rsplit("/", 1)[-1]
 
 
+@pytest.mark.stores  # the saga's worker writes through its own transactions
 def test_create_workspace_then_provisioning_turns_ready(page: Page, signed_in, shot) -> None:
     signed_in(name="Cara Creator")
     open_page(page, "/workspaces")
