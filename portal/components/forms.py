@@ -52,6 +52,30 @@ def form_field(
     )
 
 
+def new_password_fields(
+    errors: Var, *, min_length: int, name: str = "password", label: str = "Password"
+) -> rx.Fragment:
+    """A new password and its confirmation (`confirm_password`), as sign-up, an invitation's
+    sign-up and a password reset ask for them; the handler compares the two."""
+    return rx.fragment(
+        form_field(
+            label,
+            name,
+            errors,
+            type="password",
+            autocomplete="new-password",
+            hint=f"At least {min_length} characters.",
+        ),
+        form_field(
+            f"Confirm {label[0].lower()}{label[1:]}",
+            "confirm_password",
+            errors,
+            type="password",
+            autocomplete="new-password",
+        ),
+    )
+
+
 def form_message(message: Var, *, color: str = "red", icon: str = "circle-alert") -> rx.Component:
     """A callout above the form when `message` is not empty."""
     return rx.cond(

@@ -10,7 +10,7 @@ import reflex as rx
 from portal import routes
 from portal.components.dates import iso_utc, local_time
 from portal.components.empty_state import empty_state
-from portal.components.forms import field_error, form_field, form_message
+from portal.components.forms import field_error, form_field, form_message, new_password_fields
 from portal.components.links import button_link
 from portal.domain.access import ClientInfo
 from portal.domain.dto import InvitationPublic, SignedIn
@@ -189,21 +189,7 @@ def _answer() -> rx.Component:
                     size="2",
                 ),
                 form_field("Your name", "name", errors, autocomplete="name"),
-                form_field(
-                    "Password",
-                    "password",
-                    errors,
-                    type="password",
-                    autocomplete="new-password",
-                    hint=f"At least {passwords.MIN_LENGTH} characters.",
-                ),
-                form_field(
-                    "Confirm password",
-                    "confirm_password",
-                    errors,
-                    type="password",
-                    autocomplete="new-password",
-                ),
+                new_password_fields(errors, min_length=passwords.MIN_LENGTH),
                 field_error(errors, "email"),
                 rx.button("Sign up and continue", type="submit", size="3", variant="soft"),
                 spacing="3",

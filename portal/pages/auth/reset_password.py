@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal import routes
-from portal.components.forms import form_field, form_message
+from portal.components.forms import form_field, form_message, new_password_fields
 from portal.components.links import button_link
 from portal.config import get_settings
 from portal.domain.errors import Invalid
@@ -137,20 +137,8 @@ def _choose_form() -> rx.Component:
     form = rx.form(
         rx.vstack(
             form_message(ResetPasswordState.error),
-            form_field(
-                "New password",
-                "new_password",
-                errors,
-                type="password",
-                autocomplete="new-password",
-                hint=f"At least {passwords.MIN_LENGTH} characters.",
-            ),
-            form_field(
-                "Confirm new password",
-                "confirm_password",
-                errors,
-                type="password",
-                autocomplete="new-password",
+            new_password_fields(
+                errors, min_length=passwords.MIN_LENGTH, name="new_password", label="New password"
             ),
             rx.button("Set new password", type="submit", size="3", width="100%"),
             rx.cond(

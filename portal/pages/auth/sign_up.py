@@ -11,7 +11,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal import routes
-from portal.components.forms import form_field, form_message
+from portal.components.forms import form_field, form_message, new_password_fields
 from portal.domain.access import ClientInfo
 from portal.domain.dto import SignedIn
 from portal.domain.errors import Invalid
@@ -123,21 +123,7 @@ def _form() -> rx.Component:
                 placeholder="Acme Inc.",
                 hint="Your company or team. You can change it later.",
             ),
-            form_field(
-                "Password",
-                "password",
-                errors,
-                type="password",
-                autocomplete="new-password",
-                hint=f"At least {passwords.MIN_LENGTH} characters.",
-            ),
-            form_field(
-                "Confirm password",
-                "confirm_password",
-                errors,
-                type="password",
-                autocomplete="new-password",
-            ),
+            new_password_fields(errors, min_length=passwords.MIN_LENGTH),
             rx.button("Create account", type="submit", size="3", width="100%"),
             rx.text(
                 "Already have an account? ",
