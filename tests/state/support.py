@@ -13,6 +13,7 @@ the event processor takes, so `redirect_path` and `toasts` read what the browser
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import inspect
 import json
@@ -134,6 +135,15 @@ async def _drain(generator) -> list[Any]:
     return [item async for item in generator]
 
 
+def run_coroutine(coroutine):
+    """asyncio.run in a thread of its own (pytest-playwright keeps an event loop running on
+    the test's thread once a browser test ran in the same process), with this thread's
+    context variables (Reflex's registration context among them)."""
+    context = contextvars.copy_context()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(context.run, asyncio.run, coroutine).result()
+
+
 def run(bound_handler, *args: Any) -> list[Event]:
     """Call a bound handler like the event processor does and return the events it emits.
 
@@ -142,9 +152,7 @@ def run(bound_handler, *args: Any) -> list[Event]:
     """
     result = bound_handler(*args)
     if inspect.iscoroutine(result):
-        # In a thread of its own: pytest-playwright keeps an event loop running on this one.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            result = pool.submit(asyncio.run, result).result()
+        result = run_coroutine(result)
     emitted: list[Any] = []
     if inspect.isasyncgen(result):
         with ThreadPoolExecutor(max_workers=1) as pool:

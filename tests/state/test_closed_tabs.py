@@ -11,6 +11,7 @@ from reflex.istate.manager.token import BaseStateToken
 from reflex.state import State
 
 from portal.state import closed_tabs
+from tests.state.support import run_coroutine
 
 GRACE = 0.05
 
@@ -60,7 +61,7 @@ def test_a_closed_tab_state_is_dropped_after_the_grace_period():
         assert "tab-a" not in app.state_manager.states
         assert "tab-b" in app.state_manager.states  # the open tab keeps its state
 
-    asyncio.run(_run(scenario))
+    run_coroutine(_run(scenario))
 
 
 def test_a_tab_that_reconnects_within_the_grace_period_keeps_its_state():
@@ -71,11 +72,11 @@ def test_a_tab_that_reconnects_within_the_grace_period_keeps_its_state():
         await asyncio.sleep(GRACE * 4)
         assert "tab-a" in app.state_manager.states
 
-    asyncio.run(_run(scenario))
+    run_coroutine(_run(scenario))
 
 
 def test_the_watcher_restores_the_namespace_when_the_app_stops():
-    asyncio.run(_restores())
+    run_coroutine(_restores())
 
 
 async def _restores():

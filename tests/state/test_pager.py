@@ -13,7 +13,7 @@ from portal.services import workspaces
 from portal.state.pager import Pager
 from portal.state.session import SessionState
 from tests.factories import account_of, make_workspace
-from tests.state.support import drop_cookie, run
+from tests.state.support import drop_cookie, run, run_coroutine
 
 
 class TwoListsState(Pager, SessionState):
@@ -106,7 +106,7 @@ def test_a_list_the_state_does_not_page_is_ignored(state):
 def test_reload_keeps_the_page_shown(state, db, person):
     run(state.next_page, "az")
     state.az = []
-    asyncio_run(state._reload_page("az"))
+    run_coroutine(state._reload_page("az"))
     assert view(state, "az") == (["Cat", "Dog"], 2, True)
 
 
@@ -141,12 +141,3 @@ def test_paged_must_not_become_a_state_var():
 
         class Careless(Pager, SessionState):  # noqa: F841 - the class statement is the test
             PAGED = ("rows",)
-
-
-def asyncio_run(coroutine):
-    """Await a state coroutine the way support.run does (a thread of its own)."""
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
