@@ -82,8 +82,11 @@ def _membership_target(
 
 def _lock_account(session: Session, account_id: int) -> None:
     """Serialize grant changes of one account, so two administrators cannot demote each other
-    at the same moment (on SQLite too: see portal.db.lock_row_for_write)."""
-    lock_row_for_write(session, Account, account_id)
+    at the same moment (on SQLite too: see portal.db.lock_row_for_write). Taken before the
+    permission check, which must see a demotion that committed while this one waited. The id
+    is the caller's (untrusted): anything but an int locks nothing, and the check refuses it."""
+    if isinstance(account_id, int) and not isinstance(account_id, bool):
+        lock_row_for_write(session, Account, account_id)
 
 
 def _administrator_count(session: Session, account_id: int) -> int:
@@ -656,9 +659,9 @@ def set_grant(
     already in the account (any grant on it or its workspaces) can be given grants; others are
     invited. The last administrator of the account cannot be demoted.
     """
+    _lock_account(session, account_id)
     account, workspace = _membership_target(session, actor, account_id, workspace_id)
     level = _permission(permission)
-    _lock_account(session, account.id)
     user = _member(session, account.id, user_id)
     row = _grant_row(
         session,
@@ -714,8 +717,8 @@ def remove_grant(
     Needs administer on the account, or on that workspace for a workspace grant. The last
     administrator of the account cannot be removed.
     """
+    _lock_account(session, account_id)
     account, workspace = _membership_target(session, actor, account_id, workspace_id)
-    _lock_account(session, account.id)
     user = _member(session, account.id, user_id)
     row = _grant_row(
         session,
@@ -752,8 +755,8 @@ def remove_member(*, session: Session, actor: Actor, account_id: int, user_id: i
     Needs administer on the account (it reaches all its workspaces). The last administrator of
     the account cannot be removed.
     """
+    _lock_account(session, account_id)
     account = permissions.require(session, actor, Action.MANAGE_ACCOUNT_MEMBERS, account_id)
-    _lock_account(session, account.id)
     user = _member(session, account.id, user_id)
     workspace_ids = select(Workspace.id).where(Workspace.account_id == account.id)
     rows = session.exec(
