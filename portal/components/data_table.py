@@ -63,6 +63,8 @@ def row_link(label: Var | str, href: Var | str) -> rx.Component:
         label,
         to=href,
         class_name="rt-Text rt-reset rt-Link rt-underline-auto rt-r-weight-medium pt-row-link",
+        # Radix colours a link by this attribute ("" = the theme's accent), as rx.link does.
+        custom_attrs={"data-accent-color": ""},
     )
 
 

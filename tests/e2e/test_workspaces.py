@@ -305,6 +305,10 @@ def test_workspaces_list_sorts_pages_and_fits_phone_and_desktop(page: Page, serv
     rows = page.locator(".workspace-row")
     expect(rows).to_have_count(25)
     expect(page.get_by_text(re.compile(r"31 workspaces"))).to_be_visible()
+    # The name is a link in the theme's accent colour, told apart from the row's plain text.
+    name_link = rows.first.get_by_role("link")
+    colour = "el => getComputedStyle(el).color"
+    assert name_link.evaluate(colour) != rows.first.locator("td").first.evaluate(colour)
 
     # Sort by name: aria-sort says so, and the first row follows.
     name_header = page.get_by_role("columnheader", name="Name")
