@@ -1,13 +1,14 @@
-"""One row of an audit feed (a workspace's or an account's), and the columns its data table
-shows: both feeds read the same, so both pages take ACTIVITY_COLUMNS from here."""
+"""One row of an audit feed (a workspace's or an account's), and its table: both feeds read
+the same, so both pages draw them with `activity_table` from here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import reflex as rx
 
-from portal.components.data_table import Column
+from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import iso_utc, local_time
 from portal.domain.dto import AuditEventPublic
 
@@ -39,3 +40,17 @@ ACTIVITY_COLUMNS = (
     Column("Action", lambda e: rx.code(e.action), row_header=True),
     Column("Target", lambda e: e.target, nowrap=False),
 )
+
+
+def activity_table(rows: Any, *, empty: rx.Component, pager_props: dict[str, Any]) -> rx.Component:
+    """The feed's data table, newest first: `rows` a Var of ActivityRow, `pager_props` the
+    page state's `pager_props(name)` for the feed."""
+    return data_table(
+        rows,
+        ACTIVITY_COLUMNS,
+        label="Recent activity",
+        empty=empty,
+        footer=pager(**pager_props, previous="Newer", next="Older"),
+        row_class="activity-row",
+        size="1",
+    )

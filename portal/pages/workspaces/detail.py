@@ -15,9 +15,9 @@ from typing import ClassVar
 import reflex as rx
 
 from portal import routes
-from portal.components.activity_row import ACTIVITY_COLUMNS, ActivityRow
+from portal.components.activity_row import ActivityRow, activity_table
 from portal.components.badges import status_badge
-from portal.components.data_table import Column, data_table, pager
+from portal.components.data_table import Column, data_table
 from portal.components.dates import iso_utc, local_time
 from portal.components.dialogs import dialog_footer
 from portal.components.empty_state import empty_state
@@ -705,15 +705,7 @@ def _activity() -> rx.Component:
             spacing="2",
             wrap="wrap",
         ),
-        data_table(
-            S.activity,
-            ACTIVITY_COLUMNS,
-            label="Recent activity",
-            empty=_activity_empty(),
-            footer=pager(**S.pager_props(ACTIVITY), previous="Newer", next="Older"),
-            row_class="activity-row",
-            size="1",
-        ),
+        activity_table(S.activity, empty=_activity_empty(), pager_props=S.pager_props(ACTIVITY)),
         width="100%",
         spacing="2",
     )

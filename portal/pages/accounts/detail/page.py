@@ -6,9 +6,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal import routes
-from portal.components.activity_row import ACTIVITY_COLUMNS
+from portal.components.activity_row import activity_table
 from portal.components.badges import status_badge
-from portal.components.data_table import Column, data_table, pager
+from portal.components.data_table import Column, data_table
 from portal.components.dates import local_time
 from portal.components.empty_state import empty_state
 from portal.components.links import button_link
@@ -116,14 +116,10 @@ def _purges() -> rx.Component:
 def _activity() -> rx.Component:
     return rx.vstack(
         rx.heading("Recent activity", size="4", as_="h2", id="activity"),
-        data_table(
+        activity_table(
             S.activity,
-            ACTIVITY_COLUMNS,
-            label="Recent activity",
             empty=empty_state("history", "No activity yet", "Changes to this account show here."),
-            footer=pager(**S.pager_props(ACTIVITY), previous="Newer", next="Older"),
-            row_class="activity-row",
-            size="1",
+            pager_props=S.pager_props(ACTIVITY),
         ),
         width="100%",
         spacing="2",
