@@ -4,9 +4,13 @@ person sees them, and live progress that reloads only when the change mark moved
 
 from __future__ import annotations
 
-import pytest
+import uuid
 
-from portal.domain.workspaces import WorkspaceStatus
+import pytest
+from sqlmodel import select
+
+from portal.domain.workspaces import EnvironmentStatus, WorkspaceStatus
+from portal.models import Environment, Workspace
 from portal.pages.workspaces.detail import (
     ActivityRow,
     EnvironmentRow,
@@ -203,3 +207,30 @@ def test_the_offboard_button_waits_for_the_typed_name(site):
     assert state.offboard_typed == "Orbit 1" != state.workspace.name
     run(state.set_offboard_open, False)
     assert state.offboard_typed == ""  # a new dialog starts empty
+
+
+def test_poll_follows_the_saga_until_the_workspace_is_active(site, db):
+    """The environments turn ready before the saga's last step activates the workspace: the
+    timer goes on until the workspace itself is active (CI once saw it stop one step early
+    and leave the page on "provisioning")."""
+    state = site["client"].state(WorkspaceDetailState)
+    run(state.load)
+    state.polling = True
+    workspace = db.get(Workspace, uuid.UUID(site["id"]))
+    for environment in db.exec(
+        select(Environment).where(Environment.workspace_id == workspace.id)
+    ).all():
+        environment.status = EnvironmentStatus.READY
+        db.add(environment)
+    db.commit()
+    run(state.poll_once)
+    assert not any(env.provisioning for env in state.environments)
+    assert state.workspace.status == WorkspaceStatus.PROVISIONING
+    assert state.polling  # the activation is still to come
+
+    workspace.status = WorkspaceStatus.ACTIVE
+    db.add(workspace)
+    db.commit()
+    run(state.poll_once)
+    assert state.workspace.status == WorkspaceStatus.ACTIVE
+    assert state.polling is False

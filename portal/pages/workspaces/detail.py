@@ -209,7 +209,14 @@ class WorkspaceDetailState(Pager, SessionState):
 
     @property
     def _provisioning(self) -> bool:
-        return any(env.provisioning for env in self.environments)
+        """Still settling: an environment provisions, or the saga's last step (activating the
+        workspace) has not run yet; stopping at the last ready environment would leave the
+        page on "provisioning" for good. A saga that gave up (retry offered) is settled."""
+        if self.failed_provision_id:
+            return False
+        return self.workspace.status == WorkspaceStatus.PROVISIONING or any(
+            env.provisioning for env in self.environments
+        )
 
     @rx.event
     async def load(self):
