@@ -7,7 +7,7 @@ BIN := $(abspath $(VENV)/bin)
 export PATH := $(BIN):$(PATH)
 export REFLEX_USE_NPM := 1
 
-.PHONY: run test test-postgres lint setup setup-dev chromium clean
+.PHONY: run test test-postgres screenshots lint setup setup-dev chromium clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -36,13 +36,19 @@ run: setup
 	@echo ""
 	$(BIN)/reflex run
 
-# pytest-xdist: one test process per CPU. The browser tests form one xdist group, so they run
-# on a single worker (one frontend build, one server) while the others take the rest.
+# pytest-xdist: one test process per CPU. The browser tests are split over two workers that
+# share one frontend build and one server (tests/conftest.py, tests/e2e/conftest.py).
 PYTEST_XDIST ?= -n logical --dist loadgroup
 
 ## make test: set up with the test extras, make sure a Chromium exists, lint, run every test.
 test: setup-dev chromium lint
 	$(BIN)/pytest $(PYTEST_XDIST)
+
+## make screenshots: the browser tests with screenshots on: every page wide and narrow, light
+## and dark, and the states the tests reach, in tests/artifacts/*.png to look at.
+screenshots: setup-dev chromium
+	rm -rf tests/artifacts
+	PORTAL_SCREENSHOTS=1 $(BIN)/pytest $(PYTEST_XDIST) tests/e2e
 
 ## make test-postgres: the same suite on throwaway PostgreSQL databases (127.0.0.1:5432).
 ## PYTEST_ARGS picks a part, e.g. PYTEST_ARGS='-m "not e2e or stores"' (what CI runs).

@@ -112,8 +112,9 @@ def _click_phases(page, target, rounds: int) -> None:
         )
 
 
-def _profile(cdp, action) -> None:
-    """The page's JavaScript CPU profile during `action`: self time per function, top 25."""
+def _profile(cdp, action, label: str = "JS profile") -> None:
+    """The page's JavaScript CPU profile during `action`: self time per function (top 25) and
+    per script file."""
     cdp.send("Profiler.enable")
     cdp.send("Profiler.setSamplingInterval", {"interval": 100})
     cdp.send("Profiler.start")
@@ -122,16 +123,40 @@ def _profile(cdp, action) -> None:
     nodes = {node["id"]: node for node in profile["nodes"]}
     deltas = profile["timeDeltas"]
     self_us: dict[str, float] = {}
+    per_file: dict[str, float] = {}
     for sample, delta in zip(profile["samples"], deltas, strict=False):
         frame = nodes[sample]["callFrame"]
-        url = frame["url"].rsplit("/", 1)[-1]
+        url = frame["url"].rsplit("/", 1)[-1] or "(native)"
         name = frame["functionName"] or "(anon)"
         key = f"{name} {url}:{frame['lineNumber']}:{frame['columnNumber']}"
         self_us[key] = self_us.get(key, 0) + delta
+        if name not in ("(idle)", "(program)"):
+            per_file[url] = per_file.get(url, 0) + delta
     total = sum(self_us.values())
-    print(f"\nJS profile: {total / 1000:.0f} ms sampled")
+    print(f"\n{label}: {total / 1000:.0f} ms sampled")
     for key, micros in sorted(self_us.items(), key=lambda kv: -kv[1])[:25]:
         print(f"  {micros / 1000:8.1f} ms  {key}")
+    print("  by file (idle left out):")
+    for url, micros in sorted(per_file.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"  {micros / 1000:8.1f} ms  {url}")
+
+
+def _profile_loads(context, target, loads: int) -> None:
+    """The JavaScript CPU profile of `loads` loads of the target, each until its rows show.
+    Each starts from the same origin (its /ping), so the tab keeps its renderer process and
+    the profiler started before the navigation sees the whole load."""
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    origin = target.url.split("/", 3)[:3]
+
+    def one_load() -> None:
+        page.goto(target.url, wait_until="commit")
+        browser._wait_ready(page, target)
+
+    for _ in range(loads):
+        page.goto("/".join(origin) + "/ping")
+        _profile(cdp, one_load, f"JS profile of one load of {target.url}")
+    page.close()
 
 
 def main() -> None:
@@ -141,6 +166,9 @@ def main() -> None:
     parser.add_argument("--workspaces", type=int, default=2000)
     parser.add_argument("--blank", action="store_true", help="the blank app instead of Portal")
     parser.add_argument("--profile", action="store_true", help="JS CPU profile of the clicks")
+    parser.add_argument(
+        "--profile-load", action="store_true", help="JS CPU profile of loads, then stop"
+    )
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -161,6 +189,10 @@ def main() -> None:
             token = None if args.blank else seeded.session_big
             context = compare._context(chromium, target, token)
             context.add_init_script(_WS_LOG)
+            if args.profile_load:
+                browser.navigation_ms(context, target)  # a warm server and HTTP cache
+                _profile_loads(context, target, args.loads)
+                return
             samples = [browser.navigation_ms(context, target) for _ in range(args.loads)]
             print("navigation ms:", ", ".join(f"{s:.0f}" for s in samples))
             page = context.new_page()

@@ -70,20 +70,28 @@ _SETTINGS_PREFIXES = ("PORTAL_", "SMTP_")
 BROWSER_TESTS = "tests/e2e/"
 
 
+# The browser tests that take longest (every page walked; provisioning followed): first.
+SLOW_BROWSER_TESTS = ("test_every_page.py::", "test_workspaces.py::test_workspace_detail")
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """`--dist loadgroup` for this suite: every browser test on one worker (one frontend
-    build, one server), the other tests load-balanced over the workers.
+    """`--dist loadgroup` for this suite: the browser tests split over two workers, which
+    share one server (tests/e2e/conftest.py), the other tests load-balanced over all.
+
+    The first worker starts on its half of the browser tests (and builds the frontend); the
+    second runs a share of the other tests meanwhile, then its half; both take more of the
+    rest as they finish. The two slowest browser tests go first, one to each.
 
     pytest-xdist 3.8 groups tests by renaming their node ids, which pytest 9 no longer reads
     (and schemathesis' per-operation tests share one node id there, which xdist's group
-    scheduler collapses into one test). This scheduler is xdist's `load` one, by test index,
-    with the browser tests sent to the first worker at the start."""
+    scheduler collapses into one test), hence this scheduler: xdist's `load` one, by test
+    index, with the browser tests sent out at the start."""
     if config.getvalue("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScheduling
 
-    class BrowserTestsTogether(LoadScheduling):
+    class BrowserTestsShared(LoadScheduling):
         def schedule(self) -> None:
             collections = list(self.node2collection.values())
             if (
@@ -96,22 +104,27 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             browser = [i for i, nodeid in enumerate(collection) if nodeid.startswith(BROWSER_TESTS)]
             if not browser:
                 return super().schedule()
+            browser.sort(
+                key=lambda i: not any(slow in collection[i] for slow in SLOW_BROWSER_TESTS)
+            )
+            in_browser = set(browser)
+            others = [i for i in range(len(collection)) if i not in in_browser]
             self.collection = collection
             self.maxschedchunk = self.maxschedchunk or len(collection)
-            self.pending[:] = [i for i in range(len(collection)) if i not in browser]
-            first, *others = self.nodes
-            self.node2pending[first].extend(browser)
-            first.send_runtest_some(browser)
-            # The first worker gets more once its browser tests are nearly done (check_schedule
-            # holds back while a worker is busy with long tests).
+            first, second, *rest = self.nodes
+            meanwhile = others[: len(others) // 6]  # while the first worker builds
+            self.pending[:] = others[len(meanwhile) :]
+            for node, tests in ((first, browser[0::2]), (second, meanwhile + browser[1::2])):
+                self.node2pending[node].extend(tests)
+                node.send_runtest_some(tests)
             chunk = max(2, len(self.pending) // len(self.nodes) // 4)
-            for node in others:
+            for node in rest:
                 self._send_tests(node, chunk)
             if not self.pending:
                 for node in self.nodes:
                     node.shutdown()
 
-    return BrowserTestsTogether(config, log)
+    return BrowserTestsShared(config, log)
 
 
 # Databases ----------------------------------------------------------------------------------

@@ -8,12 +8,13 @@ expired session), and to skip what other tests already cover: `server.person(...
 user through the services and `server.sign_in(page, email)` gives the browser a session cookie
 without the sign-in form (test_auth_flows.py signs up and signs in for real).
 
-Under pytest-xdist (`--dist loadgroup`, see tests/conftest.py) every browser test runs on one
-worker, so the app is built and started once.
+Under pytest-xdist (`--dist loadgroup`, see tests/conftest.py) the browser tests are spread
+over two workers that share one server, so the app is built and started once per run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -49,6 +50,9 @@ from tests.e2e.helpers import PASSWORD, open_page, unique_email
 ROOT = Path(__file__).resolve().parents[2]
 E2E = Path(__file__).resolve().parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
+# Screenshots to look at (tests/artifacts/*.png): `make screenshots` turns them on. They cost
+# about a third of the browser tests' time and nothing asserts on them, so `make test` skips.
+SCREENSHOTS = os.environ.get("PORTAL_SCREENSHOTS") == "1"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -64,7 +68,7 @@ pytestmark = pytest.mark.e2e
 
 def pytest_itemcollected(item: pytest.Item) -> None:
     """A timeout on each browser test itself; the server fixture has its own deadline for
-    the build. (Under xdist they all run on one worker: see tests/conftest.py.)"""
+    the build."""
     if E2E in item.path.parents:
         item.add_marker(pytest.mark.timeout(120, func_only=True))
 
@@ -241,32 +245,34 @@ def coderunner_url() -> Iterator[str]:
     stub.shutdown()
 
 
-@pytest.fixture(scope="session")
-def web_build_lock() -> Iterator[None]:
-    """One test server at a time per checkout: each builds the frontend into ROOT/.web, and a
-    second build there would switch the first server's pages to the second server. Under
-    xdist, `--dist loadgroup` keeps the browser tests on one worker (tests/conftest.py)."""
-    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
-    with (Path(tempfile.gettempdir()) / f"portal-e2e-{digest}.lock").open("w") as lock:
+def _checkout_digest() -> str:
+    return hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+
+
+@contextmanager
+def _web_build_lock() -> Iterator[None]:
+    """One test server at a time per checkout: each builds the frontend into ROOT/.web (with
+    its port in it), and a second build there would switch the first server's pages to the
+    second server. Another test run's server fails this one fast; within one run the
+    workers share a server (`server` below)."""
+    path = Path(tempfile.gettempdir()) / f"portal-e2e-{_checkout_digest()}.lock"
+    with path.open("w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             pytest.fail(
-                f"another test run has a Portal server built from {ROOT}/.web; run the browser "
-                "tests in one process (make test: -n ... --dist loadgroup)"
+                f"another test run has a Portal server built from {ROOT}/.web; wait for it "
+                "or run the browser tests in that run"
             )
-        yield
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-@pytest.fixture(scope="session")
-def server(
-    tmp_path_factory: pytest.TempPathFactory,
-    web_build_lock: None,
-    server_database: str,
-    coderunner_url: str,
-) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("e2e")
-    database_url = server_database
+@contextmanager
+def _start_server(tmp: Path, database_url: str, coderunner_url: str) -> Iterator[Server]:
+    """Build and run Portal (`reflex run --env prod`) on a free port until the block ends."""
     port = _free_port()
     url = f"http://localhost:{port}"
     env = {
@@ -284,6 +290,9 @@ def server(
         PORTAL_CODERUNNER_URL=coderunner_url,
         PORTAL_DATA_DIR=str(tmp / "data"),  # export archives
         REFLEX_STATES_WORKDIR=str(tmp / "states"),  # this server's own .states/
+        # X-Forwarded-For names the client, as behind one proxy: the throttle test signs in
+        # from an address of its own (tests without the header are 127.0.0.1).
+        PORTAL_TRUSTED_PROXY_HOPS="1",
     )
     if os.environ.get("PORTAL_TEST_REDIS_URL"):
         env["REDIS_URL"] = os.environ["PORTAL_TEST_REDIS_URL"]  # the Redis state manager
@@ -343,6 +352,83 @@ def server(
         log.close()
 
 
+def _server_record(server: Server) -> str:
+    return json.dumps(
+        {
+            "url": server.url,
+            "database_url": server.database_url,
+            "env": server.env,
+            "states_dir": str(server.states_dir),
+            "redis_url": server.redis_url,
+        }
+    )
+
+
+def _server_from(record: str) -> Server:
+    data = json.loads(record)
+    return Server(**{**data, "states_dir": Path(data["states_dir"])})
+
+
+def _alive(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/ping", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def _own_server(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Server]:
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_web_build_lock())
+        tmp = tmp_path_factory.mktemp("e2e")
+        yield stack.enter_context(
+            _start_server(
+                tmp,
+                request.getfixturevalue("server_database"),
+                request.getfixturevalue("coderunner_url"),
+            )
+        )
+
+
+@pytest.fixture(scope="session")
+def server(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Server]:
+    """Portal for the browser tests: one build and one server for the whole run.
+
+    Without xdist this process starts it. Under xdist (make test) the browser tests are
+    spread over the workers (tests/conftest.py) and share one server, so the frontend is
+    built once: the first worker to need it starts it and records it in a directory of the
+    run; the others use it. Each user holds a shared lock on it; its owner stops it only once
+    it gets the lock alone (every other worker done), and a worker that comes later still
+    starts a server of its own."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        with _own_server(request, tmp_path_factory) as own:
+            yield own
+        return
+    shared = Path(tempfile.gettempdir()) / f"portal-e2e-{_checkout_digest()}-{run[:16]}"
+    shared.mkdir(exist_ok=True)
+    record = shared / "server.json"
+    with contextlib.ExitStack() as stack:
+        users = stack.enter_context((shared / "users.lock").open("a"))
+        with (shared / "start.lock").open("a") as start:
+            fcntl.flock(start, fcntl.LOCK_EX)  # one worker at a time decides
+            fcntl.flock(users, fcntl.LOCK_SH)  # waits while an owner is stopping its server
+            found = _server_from(record.read_text()) if record.exists() else None
+            if found is not None and _alive(found.url):
+                server, owner = found, False
+            else:
+                server = stack.enter_context(_own_server(request, tmp_path_factory))
+                record.write_text(_server_record(server))
+                owner = True
+        try:
+            yield server
+        finally:
+            if owner:
+                fcntl.flock(users, fcntl.LOCK_EX)  # every other worker is done with it
+                record.unlink(missing_ok=True)
+    # (the ExitStack stopped the owner's server and released its locks)
+
+
 @pytest.fixture(scope="session")
 def base_url(server: Server) -> str:
     return server.url
@@ -361,14 +447,17 @@ def signed_in(server: Server, page: Page):
     return sign_in_new_person
 
 
+def save_screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """tests/artifacts/NAME.png when screenshots are on (SCREENSHOTS); else nothing."""
+    if not SCREENSHOTS:
+        return
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    if full_page:  # sticky bars land mid-page in a full-page capture taken while scrolled
+        page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
 @pytest.fixture
 def shot(page):
-    """Save a screenshot to tests/artifacts/NAME.png (git-ignored) to look at afterwards."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-
-    def take(name: str) -> None:
-        # Sticky bars land mid-page in a full-page capture taken while scrolled.
-        page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-    return take
+    """shot(NAME): save_screenshot of the test's page."""
+    return lambda name: save_screenshot(page, name)

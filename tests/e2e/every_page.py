@@ -93,3 +93,52 @@ def signed_in_paths(world: World) -> list[str]:
     missing = set(routes.PAGES) - set(signed_in) - set(SIGNED_OUT_ROUTES)
     assert not missing, f"pages no walk opens: {missing}"
     return [_path(route, world) for route in signed_in]
+
+
+# Phones ----------------------------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+
+# What sticks out past the right edge, to name in a failure.
+OVERFLOW = """() => {
+  const width = window.innerWidth;
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width && box.right > width + 1) {
+      out.push(`${el.tagName.toLowerCase()}.${String(el.className).slice(0, 60)} ` +
+               `right=${Math.round(box.right)}`);
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth, inner: width, out: out.slice(0, 8)};
+}"""
+
+# Controls cut off at the right edge by a card that hides its overflow (the page does not
+# scroll, yet the control cannot be read or reached); a table's own scrolling box is fine.
+CUT_OFF = """() => {
+  const width = window.innerWidth;
+  const scrolls = (el) => {
+    for (let up = el.parentElement; up; up = up.parentElement) {
+      const x = getComputedStyle(up).overflowX;
+      if ((x === 'auto' || x === 'scroll') && up.scrollWidth > up.clientWidth) return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.querySelectorAll('input, button, textarea, a, select')) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !el.offsetParent || box.right <= width + 1 || scrolls(el)) continue;
+    out.push(`${el.tagName.toLowerCase()} "${(el.innerText || el.name || el.id || '')
+      .slice(0, 30)}" right=${Math.round(box.right)}`);
+  }
+  return out.slice(0, 8);
+}"""
+
+
+def overflow(page, path: str) -> str | None:
+    """What makes `path` scroll sideways or cuts a control off at the right edge, or None."""
+    seen = page.evaluate(OVERFLOW)
+    if seen["scroll"] > seen["inner"]:
+        return f"{path}: {seen['scroll']} px wide in {seen['inner']} px: {seen['out']}"
+    cut = page.evaluate(CUT_OFF)
+    return f"{path}: cut off at the right edge: {cut}" if cut else None

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from portal.models import User
 from portal.services import accounts
+from tests.e2e.conftest import SCREENSHOTS, save_screenshot
 from tests.e2e.helpers import PASSWORD, open_page, ready, sign_out, unique_email
 from tests.factories import account_of, actor_for, make_workspace
 
@@ -192,26 +193,20 @@ def test_workspace_grants_and_another_email_and_decline(page: Page, server, shot
 
 def shot_page(page: Page, name: str) -> None:
     """Like the `shot` fixture, for a second browser's page."""
-    from tests.e2e.conftest import ARTIFACTS
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    save_screenshot(page, name)
 
 
 def looks(page: Page, name: str) -> None:
     """NAME-1440-light.png ... NAME-390-dark.png: the page wide and narrow, light and dark,
-    to look at; the page is left as it was (size, colour scheme)."""
-    from tests.e2e.conftest import ARTIFACTS
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    to look at (when screenshots are on); the page is left as it was (size, colour scheme)."""
+    if not SCREENSHOTS:
+        return
     size = page.viewport_size
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         for width in (1440, 390):
             page.set_viewport_size({"width": width, "height": 900})
-            page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=str(ARTIFACTS / f"{name}-{width}-{scheme}.png"), full_page=True)
+            save_screenshot(page, f"{name}-{width}-{scheme}")
     page.emulate_media(color_scheme="light")
     if size:
         page.set_viewport_size(size)

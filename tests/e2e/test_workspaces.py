@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from portal.models import User
+from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.helpers import (
     PASSWORD,
     open_page,
@@ -23,6 +24,8 @@ from tests.e2e.helpers import (
 from tests.factories import account_of, grant, make_workspace
 
 pytestmark = pytest.mark.e2e
+
+SCHEMES = ("light", "dark") if SCREENSHOTS else ("light",)
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
@@ -330,7 +333,8 @@ def test_workspaces_list_sorts_pages_and_fits_phone_and_desktop(page: Page, serv
     expect(created).to_have_attribute("title", re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$"))
     expect(created).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$"))
 
-    for scheme in ("light", "dark"):
+    # Dark mode changes colours, not widths: it is loaded only for the screenshots.
+    for scheme in SCHEMES:
         page.emulate_media(color_scheme=scheme)
         for width, height in ((1440, 900), (390, 844)):
             page.set_viewport_size({"width": width, "height": height})
@@ -374,7 +378,7 @@ def test_workspace_detail_and_process_log_page_and_fit_phone_and_desktop(
     page.get_by_label("Filter activity by action").fill("workspace.created")
     expect(rows).to_have_count(1)
 
-    for scheme in ("light", "dark"):
+    for scheme in SCHEMES:  # dark only for the screenshots, as above
         page.emulate_media(color_scheme=scheme)
         for width, height in ((1440, 900), (390, 844)):
             page.set_viewport_size({"width": width, "height": height})

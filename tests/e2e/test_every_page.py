@@ -1,0 +1,110 @@
+"""Every page, signed out and signed in, in one walk (one load each):
+
+- axe-core (bundled with axe-playwright-python, so it runs offline) at 1440 px, light and
+  dark: no critical and no serious violations; the moderate ones are counted and printed
+  (run with -s to see them). In dark only the colour rules run again: the others read the
+  same document.
+- at 390 px the page scrolls only up and down, and no control is cut off at the right edge;
+- with `make screenshots`, each page saved at 1440 and 390 px, light and dark
+  (tests/artifacts/page-*.png), to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from tests.e2e.conftest import SCREENSHOTS, save_screenshot
+from tests.e2e.every_page import PHONE, make_world, overflow, signed_in_paths, signed_out_paths
+from tests.e2e.helpers import open_page
+
+pytestmark = pytest.mark.e2e
+
+AXE = Axe()
+DESKTOP = {"width": 1440, "height": 900}
+# The rules whose answer changes with the colour scheme.
+COLOUR_RULES = {"type": "rule", "values": ["color-contrast", "link-in-text-block"]}
+
+
+def _settle(page: Page) -> None:
+    """Lists load after the guard: wait for the network to go quiet (the websocket stays)."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+
+
+def _audit(page: Page, path: str, scheme: str) -> tuple[list[str], Counter]:
+    """Blocking violations on the page as `path: rule (impact) xN: targets`, and the
+    moderate ones counted by rule."""
+    page.emulate_media(color_scheme=scheme)
+    page.wait_for_timeout(200)
+    options = {"resultTypes": ["violations"]}
+    if scheme == "dark":
+        options["runOnly"] = COLOUR_RULES
+    results = AXE.run(page, options=options)
+    blocking, moderate = [], Counter()
+    for violation in results.response["violations"]:
+        impact = violation.get("impact")
+        if impact in ("critical", "serious"):
+            targets = [node["target"] for node in violation["nodes"]][:4]
+            why = violation["nodes"][0].get("failureSummary", "").replace("\n", " ")
+            blocking.append(
+                f"{path} [{scheme}]: {violation['id']} ({impact}) "
+                f"x{len(violation['nodes'])}: {targets}: {why}"
+            )
+        elif impact == "moderate":
+            moderate[violation["id"]] += len(violation["nodes"])
+    return blocking, moderate
+
+
+def _name(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")[:60] or "dashboard"
+
+
+def _shots(page: Page, name: str) -> None:
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for size in (DESKTOP, PHONE):
+            page.set_viewport_size(size)
+            page.wait_for_timeout(150)
+            save_screenshot(page, f"page-{name}-{size['width']}-{scheme}")
+
+
+def _walk(page: Page, paths: list[str]) -> tuple[list[str], Counter]:
+    problems, moderate = [], Counter()
+    for path in paths:
+        page.set_viewport_size(DESKTOP)
+        page.emulate_media(color_scheme="light")
+        open_page(page, path)
+        _settle(page)
+        for scheme in ("light", "dark"):
+            found, count = _audit(page, path, scheme)
+            problems += found
+            moderate += count
+        page.emulate_media(color_scheme="light")
+        page.set_viewport_size(PHONE)
+        page.wait_for_timeout(150)  # the layout for the narrow screen
+        problem = overflow(page, path)
+        if problem:
+            problems.append(problem)
+        if SCREENSHOTS:
+            _shots(page, _name(path))
+    return problems, moderate
+
+
+@pytest.mark.timeout(300, func_only=True)
+def test_every_page_passes_axe_and_fits_a_phone(page: Page, server) -> None:
+    world = make_world(server)
+    problems, moderate = _walk(page, signed_out_paths(world))
+    server.sign_in(page, world.email)
+    found, count = _walk(page, signed_in_paths(world))
+    problems += found
+    moderate += count
+    print(
+        f"\naxe: {moderate.total()} moderate violations across every page, light and dark: "
+        f"{dict(moderate)}"
+    )
+    assert not problems, "\n".join(problems)
