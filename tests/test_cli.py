@@ -32,11 +32,12 @@ def _env(url: str) -> dict[str, str]:
     return env
 
 
-def portal(url: str, *args: str) -> subprocess.CompletedProcess:
+def portal(url: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """`python -m portal ARGS` on the database at `url`, with `env` added to its settings."""
     return subprocess.run(
         [sys.executable, "-m", "portal", *args],
         cwd=ROOT,
-        env=_env(url),
+        env={**_env(url), **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -260,14 +261,8 @@ def test_seed_demo_is_refused_in_production(tmp_path):
     """The demo person's password is public (README): production gets no demo data."""
     url = sqlite_url(tmp_path / "prod.db")
     assert portal(url, "migrate").returncode == 0
-    env = {**_env(url), "PORTAL_ENV": "production", "PORTAL_PUBLIC_URL": "https://portal.test"}
-    refused = subprocess.run(
-        [sys.executable, "-m", "portal", "seed-demo"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    refused = portal(
+        url, "seed-demo", PORTAL_ENV="production", PORTAL_PUBLIC_URL="https://portal.test"
     )
     assert refused.returncode == 2
     assert "seed-demo refused" in refused.stderr

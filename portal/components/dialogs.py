@@ -1,4 +1,5 @@
-"""The footer of every dialog: Cancel, and a confirm button whose label says what it does.
+"""The footer of every dialog (Cancel, and a confirm button whose label says what it does), the
+dialog around a form, and the question a one-click action asks first.
 
     rx.dialog.content(
         rx.dialog.title("Create workspace"),
@@ -19,6 +20,18 @@
 
     # No form: the confirm button calls a handler itself.
     dialog_footer("Remove member", destructive=True, alert=True, on_confirm=State.remove_member)
+
+    # A form in a dialog: title, what it will do, the fields, the footer.
+    form_dialog(
+        name_field, field_error(State.errors, "name"),
+        title="Rename account",
+        description="Links to the account keep working.",
+        confirm="Rename account",
+        on_submit=State.rename,
+        open=State.rename_open,
+        on_open_change=State.set_rename_open,
+        trigger=rx.button("Rename"),
+    )
 
     # A one-click action asks first: the trigger opens the question, confirming runs it.
     confirm_dialog(
@@ -74,6 +87,49 @@ def dialog_footer(
     )
 
 
+def _parts(text: str | Var | tuple) -> tuple:
+    """A title or description given as one piece or as a tuple of parts (text and Vars)."""
+    return text if isinstance(text, tuple) else (text,)
+
+
+def form_dialog(
+    *fields: rx.Component,
+    title: str | Var | tuple,
+    description: str | Var | tuple,
+    confirm: str,
+    on_submit,
+    open: Var,
+    on_open_change,
+    trigger: rx.Component | None = None,
+    destructive: bool = False,
+    disabled: Var | bool = False,
+    spacing: str = "2",
+) -> rx.Component:
+    """`fields` in a form under `title` and `description`, with dialog_footer(`confirm`); the
+    form submits to `on_submit`. The state holds `open` (so a refused submit keeps the
+    dialog open with what was typed). A destructive form is an alert dialog: a click beside
+    it does not close it."""
+    kit = rx.alert_dialog if destructive else rx.dialog
+    content = kit.content(
+        kit.title(*_parts(title)),
+        kit.description(*_parts(description), size="2", margin_bottom="var(--space-3)"),
+        rx.form(
+            rx.vstack(
+                *fields,
+                dialog_footer(
+                    confirm, destructive=destructive, alert=destructive, disabled=disabled
+                ),
+                spacing=spacing,
+                width="100%",
+            ),
+            on_submit=on_submit,
+        ),
+        max_width="480px",
+    )
+    opener = [kit.trigger(trigger)] if trigger is not None else []
+    return kit.root(*opener, content, open=open, on_open_change=on_open_change)
+
+
 def confirm_dialog(
     trigger: rx.Component,
     *,
@@ -86,13 +142,11 @@ def confirm_dialog(
     """`trigger` opens a question saying what `confirm` will do; Cancel leaves things as they
     were, the confirm button runs `on_confirm` and closes the dialog. `title` and
     `description` may be a tuple of parts (text and Vars)."""
-    title_parts = title if isinstance(title, tuple) else (title,)
-    description_parts = description if isinstance(description, tuple) else (description,)
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(trigger),
         rx.alert_dialog.content(
-            rx.alert_dialog.title(*title_parts),
-            rx.alert_dialog.description(*description_parts, size="2"),
+            rx.alert_dialog.title(*_parts(title)),
+            rx.alert_dialog.description(*_parts(description), size="2"),
             dialog_footer(
                 confirm,
                 destructive=destructive,

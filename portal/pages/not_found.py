@@ -6,6 +6,7 @@ import reflex as rx
 
 from portal import routes
 from portal.components.empty_state import empty_state
+from portal.components.links import home_link
 from portal.layout import page
 from portal.state.session import SessionState
 
@@ -20,12 +21,7 @@ def not_found() -> rx.Component:
                 "There is no page at this address",
                 "The link may be mistyped, cut short, or end with a stray character. "
                 "Check it, or start again from the home page.",
-                rx.link(
-                    rx.cond(SessionState.signed_in, "Go to your dashboard", "Go to sign in"),
-                    href=rx.cond(SessionState.signed_in, routes.DASHBOARD, routes.SIGN_IN),
-                    size="3",
-                    id="not-found-home",
-                ),
+                home_link(SessionState.signed_in, size="3", id="not-found-home"),
             ),
             align="center",
             spacing="2",

@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -353,15 +353,7 @@ def _start_server(tmp: Path, database_url: str, coderunner_url: str) -> Iterator
 
 
 def _server_record(server: Server) -> str:
-    return json.dumps(
-        {
-            "url": server.url,
-            "database_url": server.database_url,
-            "env": server.env,
-            "states_dir": str(server.states_dir),
-            "redis_url": server.redis_url,
-        }
-    )
+    return json.dumps({**asdict(server), "states_dir": str(server.states_dir)})
 
 
 def _server_from(record: str) -> Server:

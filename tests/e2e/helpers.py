@@ -19,6 +19,13 @@ def ready(page: Page) -> None:
     page.wait_for_selector("[data-hydrated='true']", timeout=30_000)
 
 
+def settle(page: Page) -> None:
+    """Wait for what loads after the guard (chained events, lists): the network quiet for
+    half a second (the websocket stays open), and a moment for React to draw it."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+
+
 def open_page(page: Page, path: str) -> None:
     page.goto(path)
     ready(page)

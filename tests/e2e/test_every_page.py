@@ -20,7 +20,7 @@ from playwright.sync_api import Page
 
 from tests.e2e.conftest import SCREENSHOTS, save_screenshot
 from tests.e2e.every_page import PHONE, make_world, overflow, signed_in_paths, signed_out_paths
-from tests.e2e.helpers import open_page
+from tests.e2e.helpers import open_page, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -28,12 +28,6 @@ AXE = Axe()
 DESKTOP = {"width": 1440, "height": 900}
 # The rules whose answer changes with the colour scheme.
 COLOUR_RULES = {"type": "rule", "values": ["color-contrast", "link-in-text-block"]}
-
-
-def _settle(page: Page) -> None:
-    """Lists load after the guard: wait for the network to go quiet (the websocket stays)."""
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(300)
 
 
 def _audit(page: Page, path: str, scheme: str) -> tuple[list[str], Counter]:
@@ -79,7 +73,7 @@ def _walk(page: Page, paths: list[str]) -> tuple[list[str], Counter]:
         page.set_viewport_size(DESKTOP)
         page.emulate_media(color_scheme="light")
         open_page(page, path)
-        _settle(page)
+        settle(page)
         for scheme in ("light", "dark"):
             found, count = _audit(page, path, scheme)
             problems += found

@@ -10,15 +10,9 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import save_screenshot
 from tests.e2e.every_page import OVERFLOW, PHONE, make_world
-from tests.e2e.helpers import open_page, ready
+from tests.e2e.helpers import open_page, ready, settle
 
 pytestmark = pytest.mark.e2e
-
-
-def _settle(page: Page) -> None:
-    """Lists load after the guard: wait for the network to go quiet (the websocket stays)."""
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(300)
 
 
 def test_the_sidebar_folds_into_a_menu_on_a_phone(page: Page, server) -> None:
@@ -45,36 +39,30 @@ def _fits(page: Page, dialog) -> None:
     assert page.evaluate(OVERFLOW)["scroll"] <= PHONE["width"]
 
 
+def _fits_then_cancel(page: Page, role: str, name: str) -> None:
+    """The open dialog fits the phone (saved as dialog-NAME-390.png); Cancel closes it."""
+    dialog = page.get_by_role(role)
+    _fits(page, dialog)
+    save_screenshot(page, f"dialog-{name}-390", full_page=False)
+    dialog.get_by_role("button", name="Cancel").click()
+
+
 def test_dialogs_fit_a_phone(page: Page, server) -> None:
     world = make_world(server)
     page.set_viewport_size(PHONE)
     server.sign_in(page, world.email)
     open_page(page, "/workspaces")
     page.get_by_role("button", name="Create workspace").click()
-    dialog = page.get_by_role("dialog")
-    _fits(page, dialog)
-    save_screenshot(page, "dialog-create-workspace-390", full_page=False)
-    dialog.get_by_role("button", name="Cancel").click()
+    _fits_then_cancel(page, "dialog", "create-workspace")
 
     open_page(page, f"/workspaces/{world.workspace_id}")
-    _settle(page)
-    page.locator("#workspace-actions").click()
-    page.get_by_role("menuitem", name="Offboard").click()
-    dialog = page.get_by_role("alertdialog")
-    _fits(page, dialog)
-    save_screenshot(page, "dialog-offboard-390", full_page=False)
-    dialog.get_by_role("button", name="Cancel").click()
-
-    page.locator("#workspace-actions").click()
-    page.get_by_role("menuitem", name="Freeze").click()
-    dialog = page.get_by_role("alertdialog")
-    _fits(page, dialog)
-    save_screenshot(page, "dialog-freeze-390", full_page=False)
-    dialog.get_by_role("button", name="Cancel").click()
+    settle(page)
+    for action in ("Offboard", "Freeze"):
+        page.locator("#workspace-actions").click()
+        page.get_by_role("menuitem", name=action).click()
+        _fits_then_cancel(page, "alertdialog", action.lower())
 
     open_page(page, "/settings")
-    _settle(page)
+    settle(page)
     page.locator(".token-row").get_by_role("button", name="Revoke").click()
-    dialog = page.get_by_role("alertdialog")
-    _fits(page, dialog)
-    save_screenshot(page, "dialog-revoke-token-390", full_page=False)
+    _fits_then_cancel(page, "alertdialog", "revoke-token")

@@ -11,7 +11,7 @@ from portal import routes
 from portal.components.dates import iso_utc, local_time
 from portal.components.empty_state import empty_state
 from portal.components.forms import field_error, form_field, form_message, new_password_fields
-from portal.components.links import button_link
+from portal.components.links import button_link, home_link
 from portal.domain.access import ClientInfo
 from portal.domain.dto import InvitationPublic, SignedIn
 from portal.domain.errors import Invalid, NotFound, PortalError
@@ -264,11 +264,7 @@ def _invitation() -> rx.Component:
                     width="100%",
                     id="invitation-explained",
                 ),
-                rx.link(
-                    rx.cond(InvitationState.signed_in, "Go to your dashboard", "Sign in"),
-                    href=rx.cond(InvitationState.signed_in, routes.DASHBOARD, routes.SIGN_IN),
-                    size="2",
-                ),
+                home_link(InvitationState.signed_in),
                 spacing="3",
                 width="100%",
             ),

@@ -19,7 +19,7 @@ from portal.components.activity_row import ActivityRow, activity_table
 from portal.components.badges import status_badge
 from portal.components.data_table import Column, data_table
 from portal.components.dates import iso_utc, local_time
-from portal.components.dialogs import dialog_footer
+from portal.components.dialogs import dialog_footer, form_dialog
 from portal.components.empty_state import empty_state
 from portal.components.forms import field_error
 from portal.components.links import button_link
@@ -557,49 +557,30 @@ def _actions_menu() -> rx.Component:
 
 def _offboard_dialog() -> rx.Component:
     ws = S.workspace
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Offboard ", ws.name, "?"),
-            rx.alert_dialog.description(
-                "The workspace becomes read-only now and is deleted for good, with everything "
-                "in it, when the hard-delete window ends. You can restore it until then. "
-                "Coordinate with your team first.",
-                size="2",
-            ),
-            rx.form(
-                rx.vstack(
-                    rx.el.label(
-                        rx.text(
-                            "Type the workspace name to confirm: ",
-                            rx.text.strong(ws.name),
-                            size="2",
-                        ),
-                        html_for="confirm_name",
-                    ),
-                    rx.input(
-                        id="confirm_name",
-                        name="confirm_name",
-                        value=S.offboard_typed,
-                        on_change=S.type_offboard_name,
-                        width="100%",
-                        auto_complete="off",
-                    ),
-                    field_error(S.offboard_errors, "confirm_name"),
-                    dialog_footer(
-                        "Offboard workspace",
-                        destructive=True,
-                        alert=True,
-                        disabled=S.offboard_typed != ws.name,
-                    ),
-                    spacing="2",
-                    width="100%",
-                ),
-                on_submit=S.offboard,
-            ),
-            max_width="480px",
+    return form_dialog(
+        rx.el.label(
+            rx.text("Type the workspace name to confirm: ", rx.text.strong(ws.name), size="2"),
+            html_for="confirm_name",
         ),
+        rx.input(
+            id="confirm_name",
+            name="confirm_name",
+            value=S.offboard_typed,
+            on_change=S.type_offboard_name,
+            width="100%",
+            auto_complete="off",
+        ),
+        field_error(S.offboard_errors, "confirm_name"),
+        title=("Offboard ", ws.name, "?"),
+        description="The workspace becomes read-only now and is deleted for good, with "
+        "everything in it, when the hard-delete window ends. You can restore it until then. "
+        "Coordinate with your team first.",
+        confirm="Offboard workspace",
+        on_submit=S.offboard,
         open=S.offboard_open,
         on_open_change=S.set_offboard_open,
+        destructive=True,
+        disabled=S.offboard_typed != ws.name,
     )
 
 

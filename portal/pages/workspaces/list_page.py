@@ -16,7 +16,7 @@ from portal import routes
 from portal.components.badges import status_badge
 from portal.components.data_table import Column, data_table, pager, row_link
 from portal.components.dates import iso_utc, local_time
-from portal.components.dialogs import dialog_footer
+from portal.components.dialogs import form_dialog
 from portal.components.empty_state import empty_state
 from portal.components.forms import field_error, select
 from portal.config import get_settings
@@ -226,91 +226,76 @@ def _cannot_create_notes() -> rx.Component:
 
 def _create_dialog() -> rx.Component:
     settings = get_settings()
-    return rx.dialog.root(
-        rx.dialog.trigger(
-            rx.button(
-                rx.icon("plus", size=16),
-                "Create workspace",
-                disabled=WorkspacesState.administered_accounts.length() == 0,
-            )
-        ),
-        rx.dialog.content(
-            rx.dialog.title("Create workspace"),
-            rx.dialog.description(
-                "Only a name is needed. Portal assigns the URL slug and UUID and provisions "
-                "dev, staging and prod environments.",
-                size="2",
-                color_scheme="gray",
-                margin_bottom="var(--space-4)",
+    return form_dialog(
+        _labelled(
+            "Name",
+            rx.input(
+                id="name",
+                name="name",
+                placeholder="Production",
+                required=True,
+                width="100%",
+                auto_focus=True,
             ),
-            rx.form(
-                rx.vstack(
-                    _labelled(
-                        "Name",
-                        rx.input(
-                            id="name",
-                            name="name",
-                            placeholder="Production",
-                            required=True,
-                            width="100%",
-                            auto_focus=True,
-                        ),
-                        "name",
-                        html_for="name",
-                    ),
-                    _labelled(
-                        "Account",
-                        rx.select.root(
-                            rx.select.trigger(width="100%", aria_label="Account"),
-                            rx.select.content(
-                                rx.foreach(
-                                    WorkspacesState.administered_accounts,
-                                    lambda a: rx.select.item(a.name, value=a.id),
-                                )
-                            ),
-                            name="account_id",
-                            default_value=WorkspacesState.administered_accounts[0].id,
-                        ),
-                        "account_id",
-                    ),
-                    _cannot_create_notes(),
-                    rx.flex(
-                        _labelled(
-                            "Tenancy model",
-                            select(
-                                list(TenancyModel),
-                                label="Tenancy model",
-                                name="tenancy_model",
-                                default_value=TenancyModel.SHARED,
-                                width="100%",
-                            ),
-                            "tenancy_model",
-                        ),
-                        _labelled(
-                            "Region",
-                            select(
-                                list(settings.regions),
-                                label="Region",
-                                name="region",
-                                default_value=settings.regions[0],
-                                width="100%",
-                            ),
-                            "region",
-                        ),
-                        direction=rx.breakpoints(initial="column", sm="row"),
-                        spacing="4",
-                        width="100%",
-                    ),
-                    dialog_footer("Create workspace"),
-                    spacing="3",
+            "name",
+            html_for="name",
+        ),
+        _labelled(
+            "Account",
+            rx.select.root(
+                rx.select.trigger(width="100%", aria_label="Account"),
+                rx.select.content(
+                    rx.foreach(
+                        WorkspacesState.administered_accounts,
+                        lambda a: rx.select.item(a.name, value=a.id),
+                    )
+                ),
+                name="account_id",
+                default_value=WorkspacesState.administered_accounts[0].id,
+            ),
+            "account_id",
+        ),
+        _cannot_create_notes(),
+        rx.flex(
+            _labelled(
+                "Tenancy model",
+                select(
+                    list(TenancyModel),
+                    label="Tenancy model",
+                    name="tenancy_model",
+                    default_value=TenancyModel.SHARED,
                     width="100%",
                 ),
-                on_submit=WorkspacesState.create,
+                "tenancy_model",
             ),
-            max_width="480px",
+            _labelled(
+                "Region",
+                select(
+                    list(settings.regions),
+                    label="Region",
+                    name="region",
+                    default_value=settings.regions[0],
+                    width="100%",
+                ),
+                "region",
+            ),
+            direction=rx.breakpoints(initial="column", sm="row"),
+            spacing="4",
+            width="100%",
         ),
+        title="Create workspace",
+        description="Only a name is needed. Portal assigns the URL slug and UUID and "
+        "provisions dev, staging and prod environments.",
+        confirm="Create workspace",
+        on_submit=WorkspacesState.create,
         open=WorkspacesState.create_open,
         on_open_change=WorkspacesState.set_create_open,
+        trigger=rx.button(
+            rx.icon("plus", size=16),
+            "Create workspace",
+            disabled=WorkspacesState.administered_accounts.length() == 0,
+        ),
+        spacing="3",
     )
 
 
