@@ -159,6 +159,85 @@ def _profile_loads(context, target, loads: int) -> None:
     page.close()
 
 
+# Chrome's main-thread work, by the trace event that names it (nested events excluded).
+_TOP_EVENTS = {
+    "ParseHTML": "parse HTML",
+    "EvaluateScript": "run scripts",
+    "v8.compile": "compile scripts",
+    "v8.compileModule": "compile scripts",
+    "v8.evaluateModule": "run scripts",
+    "FunctionCall": "run scripts",
+    "TimerFire": "run scripts",
+    "EventDispatch": "run scripts",
+    "FireAnimationFrame": "run scripts",
+    "RunMicrotasks": "run scripts",
+    "UpdateLayoutTree": "style",
+    "ParseAuthorStyleSheet": "parse CSS",
+    "Layout": "layout",
+    "PrePaint": "paint",
+    "Paint": "paint",
+    "Layerize": "paint",
+    "UpdateLayer": "paint",
+    "Commit": "paint",
+    "MajorGC": "GC",
+    "MinorGC": "GC",
+}
+
+
+def _trace_loads(chromium, context, target, loads: int) -> None:
+    """Chrome traces of `loads` fresh tabs until their rows show: the main thread's time by
+    kind (style, layout, scripts...), summed over complete top-level events."""
+    import collections
+
+    for n in range(loads):
+        page = context.new_page()
+        path = Path(tempfile.mkdtemp()) / "trace.json"
+        chromium.start_tracing(
+            page=page,
+            path=str(path),
+            categories=[
+                "devtools.timeline",
+                "v8",
+                "blink",
+                "disabled-by-default-devtools.timeline",
+            ],
+        )
+        page.goto(target.url, wait_until="commit")
+        ready = browser._wait_ready(page, target)
+        chromium.stop_tracing()
+        events = json.loads(path.read_text())
+        events = events["traceEvents"] if isinstance(events, dict) else events
+        main = collections.Counter(
+            (e["pid"], e["tid"]) for e in events if e.get("name") == "ParseHTML"
+        ).most_common(1)
+        if not main:
+            print("no main thread found")
+            continue
+        pid, tid = main[0][0]
+        spans = sorted(
+            (e["ts"], e["ts"] + e.get("dur", 0), e["name"])
+            for e in events
+            if e.get("pid") == pid
+            and e.get("tid") == tid
+            and e.get("ph") == "X"
+            and e["name"] in _TOP_EVENTS
+        )
+        kinds: collections.Counter = collections.Counter()
+        names: collections.Counter = collections.Counter()
+        end = 0
+        for start, stop, name in spans:
+            if start < end:  # nested in one already counted
+                continue
+            kinds[_TOP_EVENTS[name]] += (stop - start) / 1000
+            names[name] += (stop - start) / 1000
+            end = stop
+        busy = sum(kinds.values())
+        print(f"\nload {n + 1}: rows after {ready:.0f} ms; main thread busy {busy:.0f} ms")
+        for kind, ms in kinds.most_common():
+            print(f"  {ms:7.1f} ms  {kind}")
+        page.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--path", default="/workspaces")
@@ -168,6 +247,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="JS CPU profile of the clicks")
     parser.add_argument(
         "--profile-load", action="store_true", help="JS CPU profile of loads, then stop"
+    )
+    parser.add_argument(
+        "--trace-load", action="store_true", help="main-thread time of loads by kind, then stop"
     )
     args = parser.parse_args()
 
@@ -189,6 +271,10 @@ def main() -> None:
             token = None if args.blank else seeded.session_big
             context = compare._context(chromium, target, token)
             context.add_init_script(_WS_LOG)
+            if args.trace_load:
+                browser.navigation_ms(context, target)  # a warm server and HTTP cache
+                _trace_loads(chromium, context, target, args.loads)
+                return
             if args.profile_load:
                 browser.navigation_ms(context, target)  # a warm server and HTTP cache
                 _profile_loads(context, target, args.loads)

@@ -103,6 +103,13 @@ def browser_type_launch_args(browser_type_launch_args):
     return args
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Every test's browser asks for reduced motion: Radix's open and close animations (and
+    the frames Chromium draws for them) are skipped, which the tests would only wait out."""
+    return {**browser_context_args, "reduced_motion": "reduce"}
+
+
 @dataclass
 class Server:
     url: str

@@ -38,9 +38,12 @@ def _audit(page: Page, path: str, scheme: str) -> tuple[list[str], Counter]:
     options = {"resultTypes": ["violations"]}
     if scheme == "dark":
         options["runOnly"] = COLOUR_RULES
-    results = AXE.run(page, options=options)
+    # axe-core is injected once per page (the light run); the dark run calls it again.
+    if page.evaluate("typeof window.axe === 'undefined'"):
+        page.evaluate(AXE.axe_script)
+    violations = page.evaluate("options => axe.run(document, options)", options)["violations"]
     blocking, moderate = [], Counter()
-    for violation in results.response["violations"]:
+    for violation in violations:
         impact = violation.get("impact")
         if impact in ("critical", "serious"):
             targets = [node["target"] for node in violation["nodes"]][:4]
