@@ -156,6 +156,12 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def worker_database_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where this worker's tests find their SQLite database (a new copy for each test)."""
+    return tmp_path_factory.mktemp("database") / "portal.db"
+
+
 @pytest.fixture
 def database(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -169,7 +175,18 @@ def database(
     if os.environ.get("PORTAL_TEST_DATABASE") == "postgresql":
         url = request.getfixturevalue("migrated_postgres_url")
     else:
-        path = tmp_path / "portal.db"
+        # One path per worker, a fresh copy of the template at it for each test: the URL
+        # stays the same, so does portal.db's engine, and with it the SQL SQLAlchemy has
+        # compiled (kept per engine; compiling again for every test cost a fifth of the
+        # non-browser suite's time).
+        path = request.getfixturevalue("worker_database_path")
+        engine_for(sqlite_url(path)).dispose()  # the last test's pooled connections
+        for leftover in (
+            path,
+            path.with_name(path.name + "-wal"),
+            path.with_name(path.name + "-shm"),
+        ):
+            leftover.unlink(missing_ok=True)
         shutil.copyfile(request.getfixturevalue("migrated_template"), path)
         url = sqlite_url(path)
     use_database(monkeypatch, url)
