@@ -1,7 +1,8 @@
 """The blank Reflex app Portal's pages are compared with: what Reflex costs before Portal.
 
 One page, one state: `on_load` sets a message (the page is "loaded" when it renders), and a
-button increments a counter (the cheapest round trip an event can make). It is written into a
+button increments a counter (the cheapest round trip an event can make). PROBE_PATH counts the
+tab states it holds, as Portal's probe does. It is written into a
 directory of its own and run with the same Reflex version, Node and server as Portal, so the
 difference between the two is what Portal adds on top of the framework.
 """
@@ -16,6 +17,9 @@ LOADED_TEXT = "Blank state loaded"
 MESSAGE_ID = "blank-message"
 COUNT_ID = "blank-count"
 BUTTON_LABEL = "Increment"
+# Both apps answer here with the number of tab states they hold (Portal with
+# PORTAL_TAB_STATE_PROBE=1).
+PROBE_PATH = "/_probe/tab-states"
 
 RXCONFIG = """\
 import reflex as rx
@@ -30,6 +34,9 @@ config = rx.Config(
 
 APP = f"""\
 import reflex as rx
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 
 class BlankState(rx.State):
@@ -53,7 +60,13 @@ def index() -> rx.Component:
     )
 
 
-app = rx.App()
+def tab_states(request):
+    # How many tab states the server holds: the memory figure's probe, as Portal's.
+    states = getattr(app.state_manager, "states", None)
+    return JSONResponse({{"held": len(states) if isinstance(states, dict) else None}})
+
+
+app = rx.App(api_transformer=Starlette(routes=[Route({PROBE_PATH!r}, tab_states)]))
 app.add_page(index, route="/", on_load=BlankState.load)
 """
 

@@ -25,8 +25,9 @@ Figures (--only takes their names, `ui` for the four browser ones, or `all`):
   ws      websocket payload bytes (both ways) of one page load; Portal at --workspaces and at
           200 workspaces: the goal is the same bytes whatever the number of workspaces
   memory  the server's RSS (process and children) before and after --tabs open tabs, per tab;
-          then the tabs close, and the RSS is read again (after the state expiry, when Reflex
-          is configured to expire states within --expiry-wait seconds)
+          then the tabs close and, after the state expiry (when Reflex is configured to expire
+          states within --expiry-wait seconds), freed when the tab states the server holds
+          (its /_probe/tab-states) are back to what they were
 """
 
 from __future__ import annotations
@@ -319,25 +320,29 @@ def state_expiry_seconds(app_dir: Path) -> int:
 
 
 def measure_memory(servers, contexts, targets, tabs: int, expiry_wait: float) -> Row:
-    """RSS before, with `tabs` tabs open, and after they close. Portal's tabs first, then
-    the blank app's (not interleaved: 2 x 90 Chromium tabs at once would strain the machine
-    more than the servers). A settle of 3 s lets the last events finish before each read.
+    """RSS before, with `tabs` tabs open, and after they close, per tab; and the number of tab
+    states each server holds at those moments (its /_probe/tab-states). Portal's tabs first,
+    then the blank app's (not interleaved: 2 x 90 Chromium tabs at once would strain the
+    machine more than the servers). A settle of 3 s lets the last events finish before each
+    read.
 
-    After closing, the RSS is read again once every state expiry of at most `expiry_wait`
-    seconds has passed (Reflex keeps a closed tab's state until then); longer expiries are
-    not waited for, and the note says so.
+    "Freed" is read from the count, not from RSS: CPython keeps the arenas a freed state lived
+    in, so RSS hardly falls either way. The last reading is taken once every state expiry of
+    at most `expiry_wait` seconds has passed (Reflex keeps a closed tab's state until then);
+    longer expiries are not waited for, and the note says so.
     """
-    readings = {}
+    readings: dict[str, list[int]] = {}
+    held: dict[str, list[int | None]] = {}
     for server, context, target in zip(servers, contexts, targets, strict=True):
         _say(f"memory: {tabs} tabs on {server.name}")
         time.sleep(3)
-        before = server.rss_bytes()
+        before, held_before = server.rss_bytes(), server.tab_states()
         pages = browser.open_tabs(context, target, tabs)
         time.sleep(3)
-        opened = server.rss_bytes()
+        readings[server.name] = [before, server.rss_bytes()]
+        held[server.name] = [held_before, server.tab_states()]
         for page in pages:
             page.close()
-        readings[server.name] = [before, opened]
     expiries = {s.name: state_expiry_seconds(Path(s.web_dir).parent) for s in servers}
     # Portal drops a closed tab's state after its grace period (portal/state/closed_tabs.py).
     expiries["portal"] = min(expiries["portal"], harness.CLOSED_TAB_GRACE_SECONDS)
@@ -346,15 +351,16 @@ def measure_memory(servers, contexts, targets, tabs: int, expiry_wait: float) ->
     time.sleep(waited)
     for server in servers:
         readings[server.name].append(server.rss_bytes())
+        held[server.name].append(server.tab_states())
 
     def per_tab(name: str) -> float:
         before, opened, _ = readings[name]
         return (opened - before) / tabs / MIB
 
     def freed(name: str) -> bool:
-        """Most of what the tabs added is gone again (RSS; Python keeps some arenas)."""
-        before, opened, closed = readings[name]
-        return opened - closed >= 0.5 * (opened - before)
+        """Every state the tabs added is gone again."""
+        before, opened, closed = held[name]
+        return None not in (before, opened, closed) and opened > before and closed <= before
 
     def shown(name: str) -> str:
         before, opened, closed = (r / MIB for r in readings[name])
@@ -363,8 +369,12 @@ def measure_memory(servers, contexts, targets, tabs: int, expiry_wait: float) ->
     def after_closing(name: str) -> str:
         expiry = expiries[name]
         waited_for = "waited" if expiry <= expiry_wait else "not waited"
+        counts = " -> ".join("?" if n is None else str(n) for n in held[name])
         answer = "yes" if freed(name) else "no"
-        return f"{name} freed: {answer} (state kept {expiry} s after closing, {waited_for})"
+        return (
+            f"{name} freed: {answer}, tab states held {counts} "
+            f"(kept {expiry} s after closing, {waited_for})"
+        )
 
     portal, blank = (s.name for s in servers)
     ratio = per_tab(portal) / per_tab(blank) if per_tab(blank) > 0 else float("inf")

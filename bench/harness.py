@@ -193,6 +193,14 @@ class Server:
     log: Path
     web_dir: Path | None = None  # the Reflex app's .web (build output lives there)
 
+    def tab_states(self) -> int | None:
+        """How many tab states the server holds (its /_probe/tab-states; None without it)."""
+        try:
+            answer = httpx.get(f"{self.url}/_probe/tab-states", timeout=10)
+            return answer.json().get("held") if answer.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            return None
+
     def rss_bytes(self) -> int:
         """Resident memory of the server: its process and every child (granian's worker)."""
         try:
@@ -294,6 +302,7 @@ def start_portal(seeded: Seeded, logs: Path) -> Server:
         # A closed tab's state goes this long after its socket (portal/state/closed_tabs.py):
         # shorter than Portal's default 120 s so the memory figure can wait for it.
         "PORTAL_CLOSED_TAB_GRACE_SECONDS": str(CLOSED_TAB_GRACE_SECONDS),
+        "PORTAL_TAB_STATE_PROBE": "1",  # the memory figure counts the tab states held
     }
     return _reflex_prod("portal", ROOT, port, env, logs, ["/ping", "/v1/health", "/sign-in"])
 

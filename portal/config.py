@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     # default in development; production needs PORTAL_DEV_OUTBOX=1 to publish mail that
     # anyone could read.
     dev_outbox: bool = _env("PORTAL_DEV_OUTBOX", lambda data: data.get("mode") != "production")
+    # GET /_probe/tab-states answers how many tab states the server holds, for the memory
+    # figure of bench/compare.py. Off unless asked for: it tells anyone how busy the server is.
+    tab_state_probe: bool = _env("PORTAL_TAB_STATE_PROBE", False)
     # Files Portal writes (export archives) live under here.
     data_dir: Path = _env("PORTAL_DATA_DIR", lambda: ROOT / "data")
     # Workspaces: the regions offered at creation (the first is the default), the

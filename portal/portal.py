@@ -20,10 +20,11 @@ from portal.state.storage import use_private_state_files
 from portal.workers import housekeeping
 from portal.workers import processes as process_worker
 
+api = create_api()
 app = rx.App(
     # /v1 and the browser routes; then the session cookie's hash in place of the token in
     # the event websocket's handshake (Reflex keeps those headers in state).
-    api_transformer=[create_api(), SessionCookieHashing],
+    api_transformer=[api, SessionCookieHashing],
     stylesheets=["/portal.css"],
     backend_exception_handler=handle_backend_exception,
     # assets/ is served at the site's root.
@@ -45,6 +46,10 @@ for registered in layout.REGISTERED:
 
 # A closed tab's state is dropped two minutes after its websocket goes (not 30 minutes).
 app.register_lifespan_task(closed_tabs.watch(app))
+if get_settings().tab_state_probe:  # bench/compare.py counts the states it frees
+    api.add_api_route(
+        "/_probe/tab-states", lambda: {"held": closed_tabs.held(app)}, include_in_schema=False
+    )
 
 # Background work runs inside the app unless a separate `python -m portal worker` does it:
 # housekeeping, and processes (provisioning sagas, exports, purges). Both run their blocking

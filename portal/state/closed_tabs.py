@@ -54,6 +54,13 @@ async def _forget(app: Any, token: str, grace: float) -> None:
             await redis.expire(key, max(1, int(grace)), lt=True)
 
 
+def held(app: Any) -> int | None:
+    """How many tab states the server holds in memory (memory and disk state managers);
+    None with Redis, whose keys expire on their own."""
+    states = getattr(app.state_manager, "states", None)
+    return len(states) if isinstance(states, dict) else None
+
+
 def watch(app: Any, grace: float | None = None):
     """The lifespan task: wrap on_disconnect, then wait (the wrapper does the work)."""
     grace = GRACE_SECONDS if grace is None else grace

@@ -10,6 +10,7 @@ from reflex.istate.manager.memory import StateManagerMemory
 from reflex.istate.manager.token import BaseStateToken
 from reflex.state import State
 
+from portal.config import get_settings
 from portal.state import closed_tabs
 from tests.state.support import run_coroutine
 
@@ -54,12 +55,14 @@ def test_a_closed_tab_state_is_dropped_after_the_grace_period():
     async def scenario(app):
         await _open_tab(app, "tab-a", "sid-a")
         await _open_tab(app, "tab-b", "sid-b")
+        assert closed_tabs.held(app) == 2  # what bench/compare.py's probe reads
         app.event_namespace.on_disconnect("sid-a")
         assert app.event_namespace.disconnected == ["sid-a"]  # Reflex's own handler ran
         assert "tab-a" in app.state_manager.states  # not before the grace period
         await asyncio.sleep(GRACE * 4)
         assert "tab-a" not in app.state_manager.states
         assert "tab-b" in app.state_manager.states  # the open tab keeps its state
+        assert closed_tabs.held(app) == 1
 
     run_coroutine(_run(scenario))
 
@@ -89,3 +92,11 @@ async def _restores():
     watcher.cancel()
     await asyncio.gather(watcher, return_exceptions=True)
     assert namespace.on_disconnect == original
+
+
+def test_the_tab_state_probe_is_off_unless_asked_for():
+    """The count of tab states (bench/compare.py's probe) is not served by default."""
+    from portal import portal
+
+    assert get_settings().tab_state_probe is False
+    assert "/_probe/tab-states" not in {getattr(route, "path", "") for route in portal.api.routes}
