@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 from reflex.vars import Var
+from reflex_components_core.react_router.dom import ReactRouterLink
 
 from portal import routes
 from portal.components.badges import status_badge
@@ -21,10 +22,12 @@ from portal.domain.access import Requirement
 from portal.state.nav import NavState
 from portal.state.session import SessionState, register_page_loaders
 
-SIDEBAR_WIDTH = "240px"
-# Below 768 px ("sm" in Reflex and Radix) the sidebar folds into a menu in the top bar.
-_WIDE_ONLY = rx.breakpoints(initial="none", sm="block")
-_NARROW_ONLY = rx.breakpoints(initial="block", sm="none")
+# Below 768 px (Radix's and Reflex's "sm") the sidebar folds into a menu in the top bar. The
+# shell is drawn with plain elements and the static classes of assets/portal.css (pt-*): it is
+# on every page, and Radix layout components with style props cost an emotion style each on
+# every load, before any data shows (bench/timeline.py --profile-load).
+_WIDE_ONLY = "pt-wide-only"
+_NARROW_ONLY = "pt-narrow-only"
 # Marks a page whose on_load (the guard) has run: browser tests wait for it before typing.
 _HYDRATED = {"data-hydrated": rx.State.is_hydrated}
 
@@ -48,37 +51,32 @@ def _allowed(requirement: Requirement):
 
 
 def _checking() -> rx.Component:
-    return rx.center(rx.spinner(size="3"), height="60vh", aria_label="Checking your session")
+    return rx.el.div(
+        rx.spinner(size="3"), class_name="pt-checking", aria_label="Checking your session"
+    )
 
 
 def _logo() -> rx.Component:
     """assets/logo.svg, beside the word "Portal" (which names it: the image is decoration)."""
-    return rx.image(src="/logo.svg", alt="", width="26px", height="26px", class_name="logo")
+    # Width and height as HTML attributes (Reflex would make them a style): the space is
+    # kept before the image arrives.
+    return rx.el.img(
+        src="/logo.svg", alt="", class_name="logo", custom_attrs={"width": "26", "height": "26"}
+    )
 
 
 def _nav_link(item: routes.NavItem, current: str = "") -> rx.Component:
     """One sidebar entry; highlighted on the pages that belong to it (routes.nav_route: a
     workspace's Process Log belongs to Process Log, not Workspaces), `current` being the
-    route of the page the sidebar is drawn on."""
+    route of the page the sidebar is drawn on. A client-side React Router link, as rx.link
+    renders, without its Radix Link, Text and Slot wrappers."""
     active = bool(current) and routes.nav_route(current) == item.route
-    link = rx.link(
-        rx.hstack(
-            rx.icon(item.icon, size=16),
-            rx.text(item.label, size="2"),
-            align="center",
-            spacing="2",
-            padding_x="var(--space-3)",
-            padding_y="var(--space-2)",
-            border_radius="var(--radius-2)",
-            width="100%",
-            background=rx.cond(active, rx.color("accent", 4), "transparent"),
-            color=rx.cond(active, rx.color("accent", 12), rx.color("gray", 12)),
-            _hover={"background": rx.color("gray", 4)},
-        ),
-        href=item.route,
-        underline="none",
-        width="100%",
-        aria_current="page" if active else "false",
+    link = ReactRouterLink.create(
+        rx.icon(item.icon, size=16),
+        rx.el.span(item.label),
+        to=item.route,
+        class_name="pt-nav-link",
+        custom_attrs={"aria-current": "page" if active else "false"},
     )
     return rx.cond(SessionState.platform_admin, link) if item.platform_admin_only else link
 
@@ -88,57 +86,26 @@ def _sidebar(current: str = "") -> rx.Component:
     section = None
     for item in routes.NAV:
         if item.section and item.section != section:
-            children.append(
-                rx.text(
-                    item.section.upper(),
-                    size="1",
-                    weight="bold",
-                    color_scheme="gray",
-                    padding_x="var(--space-3)",
-                    padding_top="var(--space-2)",
-                )
-            )
+            children.append(rx.el.p(item.section.upper(), class_name="pt-nav-section"))
         elif not item.section and section:
-            children.append(rx.box(height="8px"))
+            children.append(rx.el.div(class_name="pt-nav-gap"))
         section = item.section
         children.append(_nav_link(item, current))
-    nav = rx.vstack(
-        rx.link(
-            rx.hstack(
-                _logo(),
-                rx.heading("Portal", size="5"),
-                align="center",
-                spacing="2",
-            ),
-            href=routes.DASHBOARD,
-            underline="none",
-            color=rx.color("gray", 12),
-            padding_x="var(--space-3)",
-            padding_bottom="var(--space-3)",
+    nav = rx.el.nav(
+        ReactRouterLink.create(
+            _logo(),
+            rx.el.span("Portal", class_name="pt-brand-name"),
+            to=routes.DASHBOARD,
+            class_name="pt-brand",
         ),
         *children,
-        spacing="1",
-        padding="var(--space-4)",
-        width="100%",
-        height="100vh",
-        overflow_y="auto",
-        position="sticky",
-        top="0",
-        custom_attrs={"role": "navigation", "aria-label": "Main"},
+        class_name="pt-sidebar-nav",
+        aria_label="Main",
     )
     # The column stretches to the page's full height (its background and border with it,
-    # on long pages too); the links inside stay in view while the page scrolls.
-    return rx.box(
-        nav,
-        width=SIDEBAR_WIDTH,
-        min_width=SIDEBAR_WIDTH,
-        align_self="stretch",
-        border_right=f"1px solid {rx.color('gray', 5)}",
-        background=rx.color("gray", 2),
-        # Below 768 px the top bar's menu button offers the same links.
-        display=rx.breakpoints(initial="none", sm="block"),
-        id="sidebar",
-    )
+    # on long pages too); the links inside stay in view while the page scrolls. Below
+    # 768 px the top bar's menu button offers the same links instead.
+    return rx.el.div(nav, class_name="pt-sidebar", id="sidebar")
 
 
 def _nav_menu() -> rx.Component:
@@ -151,7 +118,7 @@ def _nav_menu() -> rx.Component:
         if item.platform_admin_only:
             entry = rx.cond(SessionState.platform_admin, entry)
         items.append(entry)
-    return rx.box(
+    return rx.el.div(
         rx.menu.root(
             rx.menu.trigger(
                 rx.icon_button(
@@ -163,7 +130,7 @@ def _nav_menu() -> rx.Component:
             ),
             rx.menu.content(*items),
         ),
-        display=_NARROW_ONLY,
+        class_name=_NARROW_ONLY,
     )
 
 
@@ -328,14 +295,10 @@ def _workspace_picker() -> rx.Component:
         rx.popover.trigger(
             rx.button(
                 rx.icon("boxes", size=14),
-                rx.text(NavState.selected_workspace_name, truncate=True, max_width="180px"),
-                rx.text(
+                rx.el.span(NavState.selected_workspace_name, class_name="pt-picked-name"),
+                rx.el.span(
                     NavState.selected_account_name,
-                    size="1",
-                    color_scheme="gray",
-                    truncate=True,
-                    max_width="120px",
-                    display=_WIDE_ONLY,
+                    class_name=f"pt-picked-account {_WIDE_ONLY}",
                 ),
                 rx.icon("chevron-down", size=14),
                 variant="surface",
@@ -353,27 +316,19 @@ def _workspace_picker() -> rx.Component:
         ),
         on_open_change=NavState.open_picker,
     )
-    return rx.hstack(
-        rx.text(
-            "Workspace",
-            size="1",
-            color_scheme="gray",
-            weight="medium",
-            display=_WIDE_ONLY,
-        ),
+    return rx.el.div(
+        rx.el.span("Workspace", class_name=f"pt-label {_WIDE_ONLY}"),
         rx.cond(
             SessionState.signed_in,
             rx.cond(NavState.selected_workspace_id != "", picker, _no_workspaces()),
         ),
-        align="center",
-        spacing="2",
-        min_width="0",
+        class_name="pt-inline",
     )
 
 
 def _app_switcher() -> rx.Component:
-    return rx.hstack(
-        rx.text("App", size="1", color_scheme="gray", weight="medium"),
+    return rx.el.div(
+        rx.el.span("App", class_name="pt-label"),
         rx.badge(
             rx.icon("app-window", size=12),
             rx.cond(NavState.current_app_name != "", NavState.current_app_name, "No app open"),
@@ -382,8 +337,7 @@ def _app_switcher() -> rx.Component:
             size="2",
             id="app-switcher",
         ),
-        align="center",
-        spacing="2",
+        class_name="pt-inline",
     )
 
 
@@ -392,7 +346,7 @@ def _user_menu() -> rx.Component:
         rx.menu.trigger(
             rx.button(
                 rx.avatar(fallback=SessionState.user_name[:1], size="1", radius="full"),
-                rx.text(SessionState.user_name, size="2", display=_WIDE_ONLY),
+                rx.el.span(SessionState.user_name, class_name=_WIDE_ONLY),
                 rx.icon("chevron-down", size=14),
                 variant="ghost",
                 color_scheme="gray",
@@ -428,24 +382,15 @@ def _user_menu() -> rx.Component:
 
 
 def _top_bar() -> rx.Component:
-    return rx.hstack(
+    return rx.el.header(
         _nav_menu(),
         _workspace_picker(),
-        rx.separator(orientation="vertical", size="1", display=_WIDE_ONLY),
-        rx.box(_app_switcher(), display=_WIDE_ONLY),
-        rx.spacer(),
+        rx.el.div(class_name=f"pt-topbar-rule {_WIDE_ONLY}", aria_hidden="true"),
+        rx.el.div(_app_switcher(), class_name=_WIDE_ONLY),
+        rx.el.div(class_name="pt-grow"),
         rx.color_mode.button(variant="ghost", color_scheme="gray", aria_label="Toggle dark mode"),
         rx.cond(SessionState.signed_in, _user_menu()),
-        align="center",
-        spacing=rx.breakpoints(initial="2", sm="4"),
-        padding_x=rx.breakpoints(initial="var(--space-3)", sm="var(--space-6)"),
-        height="56px",
-        border_bottom=f"1px solid {rx.color('gray', 5)}",
-        position="sticky",
-        top="0",
-        z_index="10",
-        background=rx.color("gray", 1),
-        width="100%",
+        class_name="pt-topbar",
         custom_attrs={"role": "banner"},  # a landmark: axe's "region" rule
     )
 
@@ -457,58 +402,44 @@ def _shell(spec: routes.PageSpec, content: rx.Component) -> rx.Component:
     The shell holds nothing a signed-out visitor may not see (links, the page's title), so
     it need not wait for the server: mounting it while the websocket connects and the guard
     runs takes it off the path to the data, which then only fills the content area."""
-    return rx.hstack(
+    title = (
+        rx.el.h1(spec.title, class_name="rt-Heading rt-r-size-7 pt-page-title")
+        if spec.show_title
+        else rx.fragment()
+    )
+    return rx.el.div(
         _sidebar(spec.route),
-        rx.vstack(
+        rx.el.div(
             _top_bar(),
-            rx.box(
-                rx.heading(spec.title, size="7", margin_bottom="var(--space-4)", as_="h1")
-                if spec.show_title
-                else rx.fragment(),
+            rx.el.main(
+                title,
                 rx.cond(_allowed(spec.requirement), content, _checking()),
-                padding=rx.breakpoints(initial="var(--space-3)", sm="var(--space-6)"),
-                width="100%",
-                max_width="1200px",
-                min_width="0",
-                custom_attrs={"role": "main"},
+                class_name="pt-main",
             ),
-            spacing="0",
-            width="100%",
-            min_width="0",
-            min_height="100vh",
+            class_name="pt-column",
         ),
-        spacing="0",
-        width="100%",
-        align="start",
+        class_name="pt-shell",
         custom_attrs=_HYDRATED,
     )
 
 
 def _public_frame(content: rx.Component) -> rx.Component:
-    return rx.box(
-        rx.hstack(
-            rx.hstack(
+    return rx.el.div(
+        rx.el.header(
+            rx.el.div(
                 _logo(),
-                rx.heading("Portal", size="5"),
-                align="center",
-                spacing="2",
+                rx.el.span("Portal", class_name="pt-brand-name"),
+                class_name="pt-inline",
             ),
-            rx.spacer(),
+            rx.el.div(class_name="pt-grow"),
             rx.color_mode.button(
                 variant="ghost", color_scheme="gray", aria_label="Toggle dark mode"
             ),
-            padding="var(--space-4)",
-            width="100%",
+            class_name="pt-public-bar",
             custom_attrs={"role": "banner"},
         ),
-        rx.center(
-            content,
-            padding_x="var(--space-4)",
-            padding_bottom="var(--space-8)",
-            custom_attrs={"role": "main"},
-        ),
-        min_height="100vh",
-        background=rx.color("gray", 2),
+        rx.el.main(content, class_name="pt-public-main"),
+        class_name="pt-public",
         custom_attrs=_HYDRATED,
     )
 

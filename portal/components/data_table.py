@@ -22,7 +22,7 @@ server: a header click calls `on_sort(key)`; the pager calls the state's Pager h
         direction=WorkspacesState.direction,
         on_sort=WorkspacesState.sort_by,
         empty=empty_state("boxes", "No workspaces yet", "Create one with Create workspace."),
-        footer=pager(**WorkspacesState.pager_props("workspaces"), summary=...),
+        footer=pager(**WorkspacesState.pager_props("workspaces"), summary=rx.el.span(...)),
         row_class="workspace-row",
     )
 
@@ -68,6 +68,14 @@ def row_link(label: Var | str, href: Var | str) -> rx.Component:
     )
 
 
+# Radix's classes on plain elements: the same look as rx.button, rx.table.* and rx.card,
+# without the component's props work and emotion style per element (and without Table.Root's
+# scroll area, four components whose viewport nobody could focus: the box around the table
+# scrolls instead). The table is on every list page, and a sort click re-renders it.
+_GHOST_BUTTON = "rt-reset rt-BaseButton rt-r-size-1 rt-variant-ghost rt-Button"
+_CARD = "rt-reset rt-BaseCard rt-Card rt-r-size-1 rt-variant-surface"
+
+
 def _sort_icon(active: Var, direction: Var) -> rx.Component:
     return rx.cond(
         active,
@@ -76,53 +84,53 @@ def _sort_icon(active: Var, direction: Var) -> rx.Component:
             rx.icon("arrow-up", size=12),
             rx.icon("arrow-down", size=12),
         ),
-        rx.icon("arrow-up-down", size=12, opacity="0.4"),
+        rx.icon("arrow-up-down", size=12, class_name="pt-dim"),
     )
+
+
+def _align(column: Column) -> str:
+    return " pt-right" if column.align == "right" else ""
 
 
 def sort_header(column: Column, *, sort: Var, direction: Var, on_sort: Callable) -> rx.Component:
     """A header cell that sorts by `column.sort` when clicked, with aria-sort for readers."""
     active = sort == column.sort
-    return rx.table.column_header_cell(
-        rx.button(
+    return rx.el.th(
+        rx.el.button(
             column.label,
             _sort_icon(active, direction),
-            variant="ghost",
-            size="1",
-            color_scheme="gray",
+            type="button",
             on_click=on_sort(column.sort),
-            white_space="nowrap",
+            class_name=_GHOST_BUTTON,
+            custom_attrs={"data-accent-color": "gray"},
         ),
+        scope="col",
         aria_sort=rx.cond(active, rx.cond(direction == "asc", "ascending", "descending"), "none"),
-        text_align=column.align,
+        class_name="rt-TableCell rt-TableColumnHeaderCell pt-cell" + _align(column),
     )
 
 
 def _header(column: Column, sort: Var | None, direction: Var | None, on_sort) -> rx.Component:
     if column.sort and sort is not None and direction is not None and on_sort is not None:
         return sort_header(column, sort=sort, direction=direction, on_sort=on_sort)
-    return rx.table.column_header_cell(column.label, white_space="nowrap", text_align=column.align)
+    return rx.el.th(
+        column.label,
+        scope="col",
+        class_name="rt-TableCell rt-TableColumnHeaderCell pt-cell" + _align(column),
+    )
 
 
 def _cell(column: Column, row: Var) -> rx.Component:
     # Plain <td>/<th> with Radix's own classes and static ones from assets/portal.css: the
     # Radix components re-derive their props and an emotion class per cell on every render,
     # and a page of 50 rows x 7 columns re-renders on each sort click (bench/timeline.py).
-    classes = "pt-cell" + ("" if column.nowrap else " pt-wrap")
-    classes += " pt-right" if column.align == "right" else ""
+    classes = "pt-cell" + ("" if column.nowrap else " pt-wrap") + _align(column)
     content = column.cell(row)
     if column.row_header:
         return rx.el.th(
             content, scope="row", class_name=f"rt-TableCell rt-TableRowHeaderCell {classes}"
         )
     return rx.el.td(content, class_name=f"rt-TableCell {classes}")
-
-
-# Radix's Table.Root wraps the table in a scroll area whose viewport nobody can focus (axe:
-# scrollable-region-focusable); the box around it does the scrolling instead.
-_LET_THE_TABLE_OUT = {
-    "& .rt-ScrollAreaRoot, & .rt-ScrollAreaViewport": {"overflow": "visible !important"},
-}
 
 
 def data_table(
@@ -141,52 +149,47 @@ def data_table(
     """The table in a card: headers (sortable where a column has a sort key), one row per item
     of `rows`, `empty` when there are none, and `footer` (usually `pager(...)`) below the rows.
     `label` names the table for screen readers."""
-    table = rx.table.root(
-        rx.table.header(
-            rx.table.row(*[_header(column, sort, direction, on_sort) for column in columns])
-        ),
-        rx.table.body(
-            rx.foreach(
-                rows,
-                lambda row: rx.el.tr(
-                    *[_cell(column, row) for column in columns],
-                    class_name=f"rt-TableRow {row_class}".strip(),
+    table = rx.el.div(
+        rx.el.table(
+            rx.el.thead(
+                rx.el.tr(
+                    *[_header(column, sort, direction, on_sort) for column in columns],
+                    class_name="rt-TableRow",
                 ),
-            )
-        ),
-        variant="ghost",
-        size=size,
-        width="100%",
-        aria_label=label,
-    )
-    return rx.card(
-        rx.vstack(
-            rx.cond(
-                rows.length() > 0,
-                # The table scrolls sideways inside the card; min_width 0 lets the card shrink.
-                # This box scrolls, not Radix's own scroll area (made to let the table out):
-                # a keyboard reaches it (tab_index) and a reader hears its label.
-                rx.box(
-                    table,
-                    width="100%",
-                    overflow_x="auto",
-                    min_width="0",
-                    tab_index=0,
-                    role="region",
-                    aria_label=label,
-                    style=_LET_THE_TABLE_OUT,
-                ),
-                empty,
+                class_name="rt-TableHeader",
             ),
-            # No pager under an empty state: there is nothing to page through.
-            rx.cond(rows.length() > 0, footer) if footer is not None else rx.fragment(),
-            spacing="3",
-            width="100%",
-            align="stretch",
+            rx.el.tbody(
+                rx.foreach(
+                    rows,
+                    lambda row: rx.el.tr(
+                        *[_cell(column, row) for column in columns],
+                        class_name=f"rt-TableRow {row_class}".strip(),
+                    ),
+                ),
+                class_name="rt-TableBody",
+            ),
+            class_name="rt-TableRootTable",
+            aria_label=label,
         ),
-        width="100%",
-        min_width="0",
-        class_name="data-table",
+        class_name=f"rt-TableRoot rt-r-size-{size} rt-variant-ghost",
+    )
+    return rx.el.div(
+        rx.cond(
+            rows.length() > 0,
+            # The table scrolls sideways inside the card (the page never does); a keyboard
+            # reaches the scrolling box (tab_index) and a reader hears its label.
+            rx.el.div(
+                table,
+                tab_index=0,
+                role="region",
+                aria_label=label,
+                class_name="pt-scroll-x",
+            ),
+            empty,
+        ),
+        # No pager under an empty state: there is nothing to page through.
+        rx.cond(rows.length() > 0, footer) if footer is not None else rx.fragment(),
+        class_name=f"{_CARD} pt-card data-table",
     )
 
 
@@ -200,36 +203,38 @@ def pager(
     previous: str = "Previous",
     next: str = "Next",  # noqa: A002 - the button's word
 ) -> rx.Component:
-    """Page N (and an optional summary such as a count), Previous and Next.
+    """Page N (and an optional summary such as a count: inline content, a span), Previous
+    and Next.
 
     Takes the Vars and events a state's Pager gives: `pager(**State.pager_props("rows"))`.
     """
-    return rx.hstack(
-        rx.hstack(
-            rx.text("Page ", page, size="2", color_scheme="gray", white_space="nowrap"),
+    buttons = "rt-reset rt-BaseButton rt-r-size-1 rt-variant-soft rt-Button"
+    return rx.el.nav(
+        rx.el.span(
+            "Page ",
+            page,
+            " ",
             summary if summary is not None else rx.fragment(),
-            spacing="1",
-            align="center",
+            class_name="pt-pager-where",
         ),
-        rx.spacer(),
-        rx.button(
+        rx.el.button(
             rx.icon("chevron-left", size=14),
             previous,
-            variant="soft",
-            size="1",
+            type="button",
             on_click=on_previous,
             disabled=~(page > 1),
+            class_name=buttons,
+            custom_attrs={"data-accent-color": "", "data-disabled": rx.cond(page > 1, None, "")},
         ),
-        rx.button(
+        rx.el.button(
             next,
             rx.icon("chevron-right", size=14),
-            variant="soft",
-            size="1",
+            type="button",
             on_click=on_next,
             disabled=~has_next,
+            class_name=buttons,
+            custom_attrs={"data-accent-color": "", "data-disabled": rx.cond(has_next, None, "")},
         ),
-        width="100%",
-        align="center",
-        spacing="2",
-        custom_attrs={"role": "navigation", "aria-label": "Pages"},
+        class_name="pt-pager",
+        aria_label="Pages",
     )

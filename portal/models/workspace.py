@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from portal.domain.workspaces import TenancyModel, WorkspaceStatus
@@ -15,6 +15,9 @@ class Workspace(SQLModel, table=True):
     __table_args__ = (
         # The list's default keyset order (newest first, ties by id); see alembic revision 0004.
         Index("ix_workspaces_created_at_id", "created_at", "id"),
+        # Names in case-insensitive order: the list's Name sort and the picker's fallback
+        # pick walk it instead of sorting every readable workspace; alembic revision 0008.
+        Index("ix_workspaces_lower_name_id", text("lower(name)"), "id"),
         # A slug is unique within its account only: it says nothing about other tenants (a
         # workspace's URLs carry its UUID); see alembic revision 0005.
         UniqueConstraint("account_id", "slug", name="uq_workspaces_account_id_slug"),

@@ -18,6 +18,7 @@ from pydantic import TypeAdapter
 from slugify import slugify as python_slugify
 from sqlalchemy import and_, bindparam, case, delete, func, or_, type_coerce
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session, col, select
 
 from portal.config import get_settings
@@ -815,17 +816,19 @@ def _record_pick(session: Session, user_id: int, workspace_id: uuid.UUID) -> Non
         )
 
 
-def _choices(actor: Actor, query: str | None):
-    """Readable workspaces with the person's pick row: pinned, then recent, then by name."""
+def _choices(reader: int | BindParameter[int], query: str | None, *, picked_only: bool = False):
+    """Workspaces `reader` (a user id, or a bound parameter in a statement built once) can
+    read, with their pick row: pinned, then recent, then by name. `picked_only`: only those
+    the person pinned or picked (read from their few pick rows)."""
     pick = and_(
         col(WorkspacePick.workspace_id) == col(Workspace.id),
-        col(WorkspacePick.user_id) == actor.user_id,
+        col(WorkspacePick.user_id) == reader,
     )
     statement = (
         select(Workspace, Account, WorkspacePick)
         .join(Account, col(Account.id) == col(Workspace.account_id))
-        .outerjoin(WorkspacePick, pick)
-        .where(permissions.readable_workspaces(actor))
+        .join(WorkspacePick, pick, isouter=not picked_only)
+        .where(permissions.workspaces_readable_by(reader))
         .where(col(Workspace.status) != WorkspaceStatus.DELETED)
     )
     term = " ".join((query or "").split()).lower()[:NAME_MAX]
@@ -846,7 +849,9 @@ def _choices(actor: Actor, query: str | None):
     )
 
 
-def _choice(workspace: Workspace, account: Account, pick: WorkspacePick | None) -> WorkspaceChoice:
+def _choice(
+    workspace: Workspace, account: Account, pick: WorkspacePick | None = None
+) -> WorkspaceChoice:
     return WorkspaceChoice(
         id=str(workspace.id),
         name=workspace.name,
@@ -864,23 +869,45 @@ def search_for_picker(
     pinned first (by name), then recent picks (latest first), then the rest by name. One query,
     whatever the number of workspaces; `more` says whether others match too."""
     limit = max(1, min(limit, PICKER_LIMIT))
-    rows = session.exec(_choices(actor, query).limit(limit + 1)).all()
+    rows = session.exec(_choices(actor.user_id, query).limit(limit + 1)).all()
     return PickerResults(
         items=[_choice(*row) for row in rows[:limit]],
         more=len(rows) > limit,
     )
 
 
+# current_choice's three steps, built once (it runs on every signed-in page load).
+_READER = bindparam("reader")
+_REMEMBERED = _choices(_READER, None).where(col(Workspace.id) == bindparam("remembered"))
+_FIRST_PICKED = _choices(_READER, None, picked_only=True).limit(1)
+_FIRST_BY_NAME = (
+    select(Workspace, Account)
+    .join(Account, col(Account.id) == col(Workspace.account_id))
+    .where(permissions.workspaces_readable_by(_READER))
+    .where(col(Workspace.status) != WorkspaceStatus.DELETED)
+    .order_by(func.lower(col(Workspace.name)), col(Workspace.id))
+    .limit(1)
+)
+
+
 def current_choice(*, session: Session, actor: Actor) -> WorkspaceChoice | None:
     """The picker's current workspace: the remembered pick if still readable, else the first
-    the picker would offer (pinned, recent, by name); None when the person can read none."""
+    the picker would offer (pinned, recent, by name); None when the person can read none.
+
+    Runs on every signed-in page load, so each step reads only what it needs: the remembered
+    workspace by its key, then the person's own picks (a few rows), and only then the first
+    readable workspace by name (ties by id), which walks ix_workspaces_lower_name_id and
+    stops there instead of sorting every readable workspace."""
+    reader = {"reader": actor.user_id}
     user = session.get(User, actor.user_id)
-    statement = _choices(actor, None)
     if user is not None and user.last_workspace_id is not None:
-        row = session.exec(statement.where(Workspace.id == user.last_workspace_id)).first()
+        remembered = {**reader, "remembered": user.last_workspace_id}
+        row = session.exec(_REMEMBERED, params=remembered).first()
         if row is not None:
             return _choice(*row)
-    row = session.exec(statement.limit(1)).first()
+    row = session.exec(_FIRST_PICKED, params=reader).first()
+    if row is None:
+        row = session.exec(_FIRST_BY_NAME, params=reader).first()
     return _choice(*row) if row is not None else None
 
 

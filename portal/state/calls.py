@@ -37,13 +37,15 @@ Every page state reaches this through SessionState:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import reflex as rx
 
 from portal.db import transaction
-from portal.domain.access import ClientInfo
+from portal.domain.access import Actor, ClientInfo
 from portal.domain.errors import Invalid, PortalError, Unauthenticated
 from portal.services import sessions
 
@@ -51,6 +53,28 @@ T = TypeVar("T")
 
 # One id for every error toast, so a burst of failures shows one toast, not a stack.
 ERROR_TOAST_ID = "portal_error"
+
+
+# The Actor the guard resolved for this event, with the session hash it came from: the page's
+# loaders run in the same event, and each would otherwise resolve it again (two queries and a
+# session lookup per call, on every page load). Set only for the guard's loaders.
+_EVENT_ACTOR: ContextVar[tuple[str, Actor] | None] = ContextVar("portal_event_actor", default=None)
+
+
+@contextmanager
+def actor_resolved(hashed: str, actor: Actor) -> Iterator[None]:
+    """Within this block (one event: the guard's loaders), `call_as` for the same session
+    hash reuses `actor` instead of resolving it again."""
+    token = _EVENT_ACTOR.set((hashed, actor))
+    try:
+        yield
+    finally:
+        _EVENT_ACTOR.reset(token)
+
+
+def _with_actor(fn: Callable[..., T], actor: Actor, kwargs: dict[str, Any]) -> T:
+    with transaction() as session:
+        return fn(session=session, actor=actor, **kwargs)
 
 
 def _as_actor(fn: Callable[..., T], hashed: str, client: ClientInfo, kwargs: dict[str, Any]) -> T:
@@ -72,6 +96,9 @@ async def call_as(fn: Callable[..., T], hashed: str, client: ClientInfo, /, **kw
     `hashed` and `client` are positional-only, so a service with its own `token=` argument (an
     invitation's) can be called through here too.
     """
+    resolved = _EVENT_ACTOR.get()
+    if resolved is not None and hashed and resolved[0] == hashed:
+        return await asyncio.to_thread(_with_actor, fn, resolved[1], kwargs)
     return await asyncio.to_thread(_as_actor, fn, hashed, client, kwargs)
 
 

@@ -46,7 +46,7 @@ from portal.db import transaction
 from portal.domain.access import Actor, ClientInfo, Requirement
 from portal.domain.errors import PortalError, Unauthenticated
 from portal.services import auth, permissions, sessions
-from portal.state.calls import call_anonymous, call_as, show_error
+from portal.state.calls import actor_resolved, call_anonymous, call_as, show_error
 
 T = TypeVar("T")
 
@@ -250,7 +250,9 @@ class SessionState(rx.State):
             )
         if requirement is Requirement.PLATFORM_ADMIN and not actor.is_platform_admin:
             return rx.redirect(routes.DASHBOARD, replace=True)
-        return await self._run_loaders(route)
+        # The loaders run as the Actor just resolved: no second look-up per call.
+        with actor_resolved(self._session_hash(), actor):
+            return await self._run_loaders(route)
 
     @rx.event
     async def sign_out(self):

@@ -21,7 +21,7 @@ from portal.domain.errors import (
 )
 from portal.models import Account
 from portal.state.session import SessionState
-from tests.state.support import run, toasts
+from tests.state.support import run, run_coroutine, toasts
 
 
 def _rename_account_then_fail(*, session, actor, account_id: int, error: Exception | None):
@@ -171,3 +171,38 @@ def test_with_nowhere_named_the_message_is_an_error_toast(ada):
     events = run(state.act, account_id, "missing", "toast")
     assert toasts(events) == [("error", "Not found.")]
     assert (state.form_errors, state.banner) == ({}, "")
+
+
+def _who_acts(*, session, actor):
+    return actor.user_id
+
+
+def test_the_guards_loaders_reuse_the_actor_it_resolved(ada, db, monkeypatch):
+    """Inside actor_resolved (the guard's loaders) a call for the same session does not look
+    the session up again; a call for another session, or after the block, does."""
+    from portal.services import sessions
+    from portal.state import calls
+
+    state, _, user = ada
+    hashed = state._session_hash()
+    actor = run_coroutine(calls.call_as(lambda *, session, actor: actor, hashed, state._client()))
+    lookups: list[str] = []
+    real = sessions.resolve_actor_by_hash
+
+    def counted(**kwargs):
+        lookups.append(kwargs["hashed"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(sessions, "resolve_actor_by_hash", counted)
+
+    async def guard_then_after():
+        with calls.actor_resolved(hashed, actor):
+            inside = [await calls.call_as(_who_acts, hashed, state._client()) for _ in range(3)]
+            with pytest.raises(Unauthenticated):
+                await calls.call_as(_who_acts, "another-sessions-hash", state._client())
+        after = await calls.call_as(_who_acts, hashed, state._client())
+        return inside, after
+
+    inside, after = run_coroutine(guard_then_after())
+    assert inside == [user.id] * 3 and after == user.id
+    assert lookups == ["another-sessions-hash", hashed]

@@ -300,14 +300,14 @@ def _create_dialog() -> rx.Component:
 
 
 def _toolbar() -> rx.Component:
-    return rx.flex(
+    return rx.el.div(
         rx.input(
             rx.input.slot(rx.icon("search", size=14)),
             placeholder="Filter by name",
             value=WorkspacesState.name_filter,
             on_change=WorkspacesState.filter_by_name.debounce(300),
             aria_label="Filter by name",
-            width=rx.breakpoints(initial="100%", sm="260px"),
+            class_name="pt-filter",
         ),
         select(
             list(STATUSES),
@@ -315,12 +315,9 @@ def _toolbar() -> rx.Component:
             value=WorkspacesState.status_filter,
             on_change=WorkspacesState.filter_by_status,
         ),
-        rx.spacer(),
+        rx.el.div(class_name="pt-grow"),
         _create_dialog(),
-        width="100%",
-        align="center",
-        spacing="3",
-        wrap="wrap",
+        class_name="pt-toolbar",
     )
 
 
@@ -368,11 +365,10 @@ def _empty() -> rx.Component:
 
 @page(routes.WORKSPACES, on_load=[WorkspacesState.load])
 def workspaces_page() -> rx.Component:
-    return rx.vstack(
-        rx.text(
+    return rx.el.div(
+        rx.el.p(
             "Your tenant boundary for apps, data, secrets and environments.",
-            color_scheme="gray",
-            size="2",
+            class_name="pt-lede",
         ),
         _toolbar(),
         _no_administer_hint(),
@@ -386,12 +382,9 @@ def workspaces_page() -> rx.Component:
             empty=_empty(),
             footer=pager(
                 **WorkspacesState.pager_props(LIST),
-                summary=rx.text(
-                    "· ", WorkspacesState.total, " workspaces", size="2", color_scheme="gray"
-                ),
+                summary=rx.el.span("· ", WorkspacesState.total, " workspaces"),
             ),
             row_class="workspace-row",
         ),
-        spacing="4",
-        width="100%",
+        class_name="pt-stack",
     )
