@@ -28,8 +28,13 @@ from portal.state.session import SessionState, register_page_loaders
 # every load, before any data shows (bench/timeline.py --profile-load).
 _WIDE_ONLY = "pt-wide-only"
 _NARROW_ONLY = "pt-narrow-only"
-# Marks a page whose on_load (the guard) has run: browser tests wait for it before typing.
-_HYDRATED = {"data-hydrated": rx.State.is_hydrated}
+
+
+def _hydrated_mark() -> rx.Component:
+    """Marks a page whose on_load (the guard) has run: browser tests wait for
+    [data-hydrated='true'] before typing. An empty element of its own, so the flag's change
+    re-renders only it, not the whole frame it would otherwise sit on."""
+    return rx.el.span(custom_attrs={"data-hydrated": rx.State.is_hydrated}, hidden=True)
 
 
 @dataclass
@@ -418,8 +423,8 @@ def _shell(spec: routes.PageSpec, content: rx.Component) -> rx.Component:
             ),
             class_name="pt-column",
         ),
+        _hydrated_mark(),
         class_name="pt-shell",
-        custom_attrs=_HYDRATED,
     )
 
 
@@ -439,8 +444,8 @@ def _public_frame(content: rx.Component) -> rx.Component:
             custom_attrs={"role": "banner"},
         ),
         rx.el.main(content, class_name="pt-public-main"),
+        _hydrated_mark(),
         class_name="pt-public",
-        custom_attrs=_HYDRATED,
     )
 
 

@@ -16,7 +16,7 @@ def unique_email(prefix: str) -> str:
 
 def ready(page: Page) -> None:
     """Wait until the page's guard has run and the page is live."""
-    page.wait_for_selector("[data-hydrated='true']", timeout=30_000)
+    page.wait_for_selector("[data-hydrated='true']", state="attached", timeout=30_000)
 
 
 def settle(page: Page) -> None:

@@ -149,6 +149,18 @@ def test_the_sidebar_highlights_what_the_page_belongs_to_and_runs_the_full_heigh
     expect(nav.get_by_role("link", name="Settings")).to_be_in_viewport()
 
 
+def test_pages_load_without_a_redirect_and_their_scripts_from_cache(server) -> None:
+    """A page with sub-pages answers at its own address (no 307 to a trailing slash), and
+    its hashed scripts are cached for good: a returning browser asks the server for neither."""
+    page_response = httpx.get(f"{server.url}/workspaces", timeout=10)
+    assert page_response.status_code == 200
+    scripts = re.findall(r'/assets/[^"]+\.js', page_response.text)
+    assert scripts
+    asset = httpx.get(f"{server.url}{scripts[0]}", timeout=10)
+    assert asset.status_code == 200
+    assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
 def test_favicon_and_logo_come_from_assets(page: Page, server, signed_in) -> None:
     ico = httpx.get(f"{server.url}/favicon.ico", timeout=10)
     assert ico.status_code == 200
