@@ -70,7 +70,7 @@ def _logo() -> rx.Component:
     )
 
 
-def _nav_link(item: routes.NavItem, current: str = "") -> rx.Component:
+def _nav_link(item: routes.NavItem, current: str = "", *, guard: bool = True) -> rx.Component:
     """One sidebar entry; highlighted on the pages that belong to it (routes.nav_route: a
     workspace's Process Log belongs to Process Log, not Workspaces), `current` being the
     route of the page the sidebar is drawn on. A client-side React Router link, as rx.link
@@ -83,7 +83,9 @@ def _nav_link(item: routes.NavItem, current: str = "") -> rx.Component:
         class_name="pt-nav-link",
         custom_attrs={"aria-current": "page" if active else "false"},
     )
-    return rx.cond(SessionState.platform_admin, link) if item.platform_admin_only else link
+    if item.platform_admin_only and guard:
+        return rx.cond(SessionState.platform_admin, link)
+    return link
 
 
 def _sidebar(current: str = "") -> rx.Component:
@@ -113,19 +115,20 @@ def _sidebar(current: str = "") -> rx.Component:
     return rx.el.div(nav, class_name="pt-sidebar", id="sidebar")
 
 
-def _nav_menu() -> rx.Component:
-    """The sidebar's links in a menu, for screens too narrow for the sidebar."""
-    items: list[rx.Component] = []
+def _nav_drawer(current: str = "") -> rx.Component:
+    """The sidebar's links in a drawer from the left, for screens too narrow for the sidebar:
+    a Radix dialog (focus kept inside, Escape and the overlay close it) laid out as a panel
+    by .pt-drawer. Following a link closes it."""
+    links: list[rx.Component] = []
     for item in routes.NAV:
-        entry = rx.menu.item(
-            rx.icon(item.icon, size=14), item.label, on_click=rx.redirect(item.route)
+        # Closing the drawer is the link's click too (Dialog.Close on the link itself).
+        link = rx.dialog.close(_nav_link(item, current, guard=False))
+        links.append(
+            rx.cond(SessionState.platform_admin, link) if item.platform_admin_only else link
         )
-        if item.platform_admin_only:
-            entry = rx.cond(SessionState.platform_admin, entry)
-        items.append(entry)
     return rx.el.div(
-        rx.menu.root(
-            rx.menu.trigger(
+        rx.dialog.root(
+            rx.dialog.trigger(
                 rx.icon_button(
                     rx.icon("menu", size=18),
                     variant="ghost",
@@ -133,7 +136,26 @@ def _nav_menu() -> rx.Component:
                     aria_label="Open navigation",
                 )
             ),
-            rx.menu.content(*items),
+            rx.dialog.content(
+                rx.el.div(
+                    rx.dialog.title(
+                        rx.el.span(_logo(), "Portal", class_name="pt-inline"),
+                        class_name="pt-brand-name",
+                    ),
+                    rx.dialog.close(
+                        rx.icon_button(
+                            rx.icon("x", size=18),
+                            variant="ghost",
+                            color_scheme="gray",
+                            aria_label="Close navigation",
+                        )
+                    ),
+                    class_name="pt-drawer-head",
+                ),
+                rx.el.nav(*links, class_name="pt-drawer-nav", aria_label="Main menu"),
+                class_name="pt-drawer",
+                aria_describedby=None,
+            ),
         ),
         class_name=_NARROW_ONLY,
     )
@@ -192,6 +214,8 @@ def _picker_option(row: Var) -> rx.Component:
                     ),
                     rx.hstack(
                         rx.text(row.account_name, size="1", color_scheme="gray", truncate=True),
+                        # Unique in the account: two of one name and status still differ.
+                        rx.el.span(row.slug, class_name="pt-picked-slug"),
                         status_badge(row.status),
                         rx.cond(
                             row.pinned,
@@ -386,9 +410,9 @@ def _user_menu() -> rx.Component:
     )
 
 
-def _top_bar() -> rx.Component:
+def _top_bar(current: str = "") -> rx.Component:
     return rx.el.header(
-        _nav_menu(),
+        _nav_drawer(current),
         _workspace_picker(),
         rx.el.div(class_name=f"pt-topbar-rule {_WIDE_ONLY}", aria_hidden="true"),
         rx.el.div(_app_switcher(), class_name=_WIDE_ONLY),
@@ -415,7 +439,7 @@ def _shell(spec: routes.PageSpec, content: rx.Component) -> rx.Component:
     return rx.el.div(
         _sidebar(spec.route),
         rx.el.div(
-            _top_bar(),
+            _top_bar(spec.route),
             rx.el.main(
                 title,
                 rx.cond(_allowed(spec.requirement), content, _checking()),

@@ -11,6 +11,7 @@ import reflex as rx
 from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import iso_utc, local_time
 from portal.domain.dto import AuditEventPublic
+from portal.domain.wording import action_phrase
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,8 @@ class ActivityRow:
     id: int
     when: str  # ISO 8601 UTC; shown in the viewer's local time
     actor: str
-    action: str
+    action: str  # the audit code ("workspace.frozen"), shown on hover
+    action_label: str  # what a person reads ("Workspace frozen")
     target: str
 
     @classmethod
@@ -30,6 +32,7 @@ class ActivityRow:
             when=iso_utc(event.created_at),
             actor=event.actor_label,
             action=event.action,
+            action_label=action_phrase(event.action),
             target=event.target_label or event.target_type.replace("_", " "),
         )
 
@@ -37,7 +40,7 @@ class ActivityRow:
 ACTIVITY_COLUMNS = (
     Column("When", lambda e: local_time(e.when, seconds=True)),
     Column("Actor", lambda e: e.actor),
-    Column("Action", lambda e: rx.code(e.action), row_header=True),
+    Column("Action", lambda e: rx.el.span(e.action_label, title=e.action), row_header=True),
     Column("Target", lambda e: e.target, nowrap=False),
 )
 

@@ -261,6 +261,7 @@ class WorkspaceChoice(DTO):
     name: str
     account_name: str
     status: str
+    slug: str = ""  # unique in its account: tells two of one name and status apart there
     pinned: bool = False
     recent: bool = False  # picked lately (among the person's last picks)
 

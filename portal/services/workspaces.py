@@ -831,7 +831,8 @@ def _choices(reader: int | BindParameter[int], query: str | None, *, picked_only
         .where(permissions.workspaces_readable_by(reader))
         .where(col(Workspace.status) != WorkspaceStatus.DELETED)
     )
-    term = " ".join((query or "").split()).lower()[:NAME_MAX]
+    # Typed text, so the one free-text rule (domain/text.py): control characters are refused.
+    term = clean_text(query, field="query", max_length=NAME_MAX).lower()
     if term:
         statement = statement.where(
             or_(
@@ -857,6 +858,7 @@ def _choice(
         name=workspace.name,
         account_name=account.name,
         status=workspace.status,
+        slug=workspace.slug,
         pinned=pick is not None and pick.pinned_at is not None,
         recent=pick is not None and pick.picked_at is not None,
     )

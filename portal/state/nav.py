@@ -14,7 +14,7 @@ import reflex as rx
 
 from portal import routes
 from portal.domain.dto import PickerResults, WorkspaceChoice
-from portal.domain.errors import NotFound
+from portal.domain.errors import Invalid, NotFound
 from portal.services import workspaces
 from portal.state.session import SessionState
 
@@ -46,6 +46,7 @@ class PickerRow:
     name: str
     account_name: str
     status: str
+    slug: str = ""
     pinned: bool = False
     recent: bool = False
 
@@ -56,6 +57,7 @@ class PickerRow:
             name=choice.name,
             account_name=choice.account_name,
             status=choice.status,
+            slug=choice.slug,
             pinned=choice.pinned,
             recent=choice.recent,
         )
@@ -108,7 +110,11 @@ class NavState(SessionState):
 
     @rx.event
     async def search_picker(self, query: str):
-        await self._search(str(query)[:QUERY_MAX])
+        try:
+            await self._search(str(query)[:QUERY_MAX])
+        except Invalid as exc:  # a control character typed or pasted: say so, keep the list
+            return self._show_error(exc)
+        return None
 
     @rx.event
     async def select_workspace(self, workspace_id: str):

@@ -83,7 +83,8 @@ def _path(route: str, world: World) -> str:
 
 def signed_out_paths(world: World) -> list[str]:
     return [_path(route, world) for route in SIGNED_OUT_ROUTES] + [
-        routes.RESET_PASSWORD + "?token=not-a-real-token"
+        routes.RESET_PASSWORD + "?token=not-a-real-token",
+        "/no-such-page",  # the not-found page, as a signed-out visitor meets it
     ]
 
 

@@ -101,7 +101,7 @@ def test_invite_accept_and_the_administrator_sees_the_new_member(
     row = page.locator(".member-row").filter(has_text=invitee)
     expect(row).to_contain_text("Ivy Invitee")
     expect(page.locator(".invitation-row")).to_have_count(0)
-    expect(page.locator(".activity-row").filter(has_text="invitation.accepted")).to_have_count(1)
+    expect(page.locator(".activity-row").filter(has_text="Invitation accepted")).to_have_count(1)
 
     # The administrator makes the new member an administrator too.
     row.get_by_role("combobox").click()

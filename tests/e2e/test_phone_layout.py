@@ -15,15 +15,29 @@ from tests.e2e.helpers import open_page, ready, settle
 pytestmark = pytest.mark.e2e
 
 
-def test_the_sidebar_folds_into_a_menu_on_a_phone(page: Page, server) -> None:
+def test_the_sidebar_folds_into_a_drawer_on_a_phone(page: Page, server) -> None:
     world = make_world(server)
     page.set_viewport_size(PHONE)
     server.sign_in(page, world.email)
-    nav = page.get_by_role("navigation", name="Main")
+    nav = page.get_by_role("navigation", name="Main", exact=True)
     expect(nav).to_be_hidden()
+    # The drawer: the same links, the current page marked, pinned to the left at full height.
     page.get_by_role("button", name="Open navigation").click()
-    page.get_by_role("menuitem", name="Settings").click()
+    drawer = page.get_by_role("dialog", name="Portal")
+    expect(drawer.get_by_role("link", name="Dashboard")).to_have_attribute("aria-current", "page")
+    page.wait_for_timeout(300)  # the open animation
+    box = drawer.bounding_box()
+    assert box is not None
+    assert box["x"] == 0 and box["width"] <= PHONE["width"] * 0.9, box
+    assert box["height"] >= PHONE["height"] - 1, box
+    save_screenshot(page, "nav-drawer-390", full_page=False)
+    # Escape closes it; a link navigates and closes it.
+    page.keyboard.press("Escape")
+    expect(drawer).to_be_hidden()
+    page.get_by_role("button", name="Open navigation").click()
+    drawer.get_by_role("link", name="Settings").click()
     expect(page).to_have_url(re.compile(r"/settings$"))
+    expect(drawer).to_be_hidden()
     ready(page)
     page.set_viewport_size({"width": 1440, "height": 900})
     expect(nav).to_be_visible()

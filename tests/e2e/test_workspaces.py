@@ -70,7 +70,7 @@ def test_create_workspace_then_provisioning_turns_ready(page: Page, signed_in, s
     expect(page.get_by_role("heading", name="Orbit Production").locator("..")).to_contain_text(
         "active", timeout=30_000
     )
-    expect(page.locator(".activity-row").filter(has_text="workspace.created")).to_have_count(1)
+    expect(page.locator(".activity-row").filter(has_text="Workspace created")).to_have_count(1)
     # The coderunner integration (a stub on loopback here) lists the workspace's runners.
     expect(page.locator(".runner-row")).to_have_count(2)
     expect(page.locator(".runner-row").first).to_contain_text("builder-1")
@@ -344,9 +344,9 @@ def test_workspaces_list_sorts_pages_and_fits_phone_and_desktop(page: Page, serv
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             shot(f"workspaces-{width}-{scheme}")
 
-    # On a phone the sidebar is a menu in the top bar.
+    # On a phone the sidebar is a drawer behind the top bar's menu button.
     page.get_by_role("button", name="Open navigation").click()
-    page.get_by_role("menuitem", name="Settings").click()
+    page.get_by_role("dialog", name="Portal").get_by_role("link", name="Settings").click()
     expect(page).to_have_url(re.compile(r"/settings$"))
 
 
@@ -364,14 +364,16 @@ def test_workspace_detail_and_process_log_page_and_fit_phone_and_desktop(
         expect(page.get_by_role("heading", name=f"Wide Orbit {n}")).to_be_visible()
     rows = page.locator(".activity-row")
     expect(rows).to_have_count(10)
-    expect(rows.first).to_contain_text("workspace.renamed")
+    expect(rows.first).to_contain_text("Workspace renamed")
+    action = rows.first.get_by_text("Workspace renamed")
+    expect(action).to_have_attribute("title", "workspace.renamed")  # the code on hover
     # Dates in the viewer's local time, the UTC time on hover.
     when = rows.first.locator("time")
     expect(when).to_have_attribute("title", re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$"))
     # The shared pager: Older and Newer, on the server.
     page.get_by_role("button", name="Older").click()
     expect(page.get_by_text("Page 2")).to_be_visible()
-    expect(rows.filter(has_text="workspace.created")).to_have_count(1)
+    expect(rows.filter(has_text="Workspace created")).to_have_count(1)
     page.get_by_role("button", name="Newer").click()
     expect(page.get_by_text("Page 1")).to_be_visible()
     expect(rows).to_have_count(10)

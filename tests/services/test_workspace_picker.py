@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlmodel import select
 
-from portal.domain.errors import NotFound
+from portal.domain.errors import Invalid, NotFound
 from portal.models import WorkspacePick
 from portal.services import workspaces
 from tests.factories import account_of, actor_for, grant, make_user, make_workspace
@@ -205,3 +205,26 @@ def test_picks_go_with_the_workspace(db, actor, account_id):
     db.flush()
     db.expire_all()
     assert db.exec(select(WorkspacePick)).all() == []
+
+
+def test_two_of_one_name_and_status_in_one_account_differ_by_slug(db, actor, account_id):
+    first = make_workspace(db, account_id, name="Sandbox")
+    second = make_workspace(db, account_id, name="Sandbox")
+    offered = {(c.name, c.account_name, c.status, c.slug) for c in search(db, actor).items}
+    assert offered == {
+        ("Sandbox", "Ada Co", "active", first.slug),
+        ("Sandbox", "Ada Co", "active", second.slug),
+    }
+    assert first.slug != second.slug
+
+
+@pytest.mark.parametrize("typed", ["prod\x1b[2J", "prod\nuction", "pro\u202educt"])
+def test_a_search_term_follows_the_one_free_text_rule(db, actor, account_id, typed):
+    make_workspace(db, account_id, name="Production")
+    with pytest.raises(Invalid) as refused:
+        search(db, actor, typed)
+    assert refused.value.field == "query"
+    assert "control characters" in refused.value.message
+    # Spaces of any kind still only collapse.
+    assert names(search(db, actor, "  pro\u00a0duc ")) == []
+    assert names(search(db, actor, "  produc ")) == ["Production"]

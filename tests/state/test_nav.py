@@ -36,6 +36,7 @@ def world(db, person, browse):
         "gone": str(gone.id),
         "foreign": str(foreign.id),
         "shared": str(shared.id),
+        "slugs": {"mine": mine.slug, "shared": shared.slug},
     }
 
 
@@ -50,9 +51,22 @@ def test_load_pick_loads_only_the_current_pick(world):
 def test_opening_the_picker_offers_only_readable_workspaces_with_account_and_status(world):
     nav = world["nav"]
     run(nav.open_picker, True)
+    slugs = world["slugs"]
     assert nav.picker_rows == [
-        PickerRow(id=world["mine"], name="Alpha", account_name="Ada Co", status="active"),
-        PickerRow(id=world["shared"], name="Shared", account_name="Stranger Co", status="frozen"),
+        PickerRow(
+            id=world["mine"],
+            name="Alpha",
+            account_name="Ada Co",
+            status="active",
+            slug=slugs["mine"],
+        ),
+        PickerRow(
+            id=world["shared"],
+            name="Shared",
+            account_name="Stranger Co",
+            status="frozen",
+            slug=slugs["shared"],
+        ),
     ]
     assert nav.picker_searched is True
     assert nav.picker_more is False
@@ -185,4 +199,14 @@ def test_pinning_a_workspace_one_cannot_read_is_refused(world, target):
     workspace_id = world["foreign"] if target == "foreign" else str(uuid.uuid4())
     events = run(nav.toggle_pin, workspace_id)
     assert toasts(events) == [("error", "Workspace not found.")]
+    assert nav.picker_rows == before
+
+
+def test_a_search_with_a_control_character_says_why_and_keeps_the_list(world):
+    nav = world["nav"]
+    run(nav.open_picker, True)
+    before = list(nav.picker_rows)
+    events = run(nav.search_picker, "alpha\x1b")
+    assert [kind for kind, _ in toasts(events)] == ["error"]
+    assert "control characters" in toasts(events)[0][1]
     assert nav.picker_rows == before

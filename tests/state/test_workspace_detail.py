@@ -84,6 +84,9 @@ def test_activity_filters_go_back_to_the_first_page(site):
     run(state.filter_activity_by_action, "workspace.created")
     assert [row.action for row in state.activity] == ["workspace.created"]
     assert state.pager_page["activity"] == 1
+    # The words the feed shows filter as well as the code.
+    run(state.filter_activity_by_action, "Workspace crea")
+    assert [row.action_label for row in state.activity] == ["Workspace created"]
     run(state.filter_activity_by_actor, "nobody-like-this")
     assert state.activity == []
     assert state.activity_actor == "nobody-like-this"

@@ -26,6 +26,7 @@ from portal.components.links import button_link
 from portal.domain.dto import CoderunnerPublic, EnvironmentPublic, WorkspaceDetail
 from portal.domain.errors import NotFound, PortalError
 from portal.domain.processes import ProcessKind, ProcessPublic
+from portal.domain.wording import action_prefix
 from portal.domain.workspaces import EnvironmentStatus, WorkspaceStatus
 from portal.layout import page
 from portal.services import coderunners, exports, processes, workspaces
@@ -194,7 +195,8 @@ class WorkspaceDetailState(Pager, SessionState):
             workspaces.list_activity,
             workspace_id=self._workspace_id(),
             actor_filter=self.activity_actor.strip() or None,
-            action_filter=self.activity_action.strip() or None,
+            # The feed shows words ("Workspace frozen"); the filter takes them or a code.
+            action_filter=action_prefix(self.activity_action) or None,
             cursor=cursor,
             limit=ACTIVITY_PAGE_SIZE,
         )
@@ -681,7 +683,7 @@ def _activity() -> rx.Component:
                 width=rx.breakpoints(initial="100%", sm="240px"),
             ),
             rx.input(
-                placeholder="Action, e.g. workspace.frozen",
+                placeholder="Action, e.g. workspace frozen",
                 value=S.activity_action,
                 on_change=S.filter_activity_by_action.debounce(300),
                 aria_label="Filter activity by action",
