@@ -22,10 +22,11 @@ from portal.domain.access import Requirement
 from portal.state.nav import NavState
 from portal.state.session import SessionState, register_page_loaders
 
-# Below 768 px (Radix's and Reflex's "sm") the sidebar folds into a menu in the top bar. The
-# shell is drawn with plain elements and the static classes of assets/portal.css (pt-*): it is
-# on every page, and Radix layout components with style props cost an emotion style each on
-# every load, before any data shows (bench/timeline.py --profile-load).
+# Below 768 px (Radix's and Reflex's "sm") the sidebar folds into a drawer behind the top
+# bar's menu button. The shell is drawn with plain elements and the static classes of
+# assets/portal.css (pt-*): it is on every page, and Radix layout components with style props
+# cost an emotion style each on every load, before any data shows (bench/timeline.py
+# --profile-load).
 _WIDE_ONLY = "pt-wide-only"
 _NARROW_ONLY = "pt-narrow-only"
 
