@@ -116,6 +116,13 @@ def _sidebar(current: str = "") -> rx.Component:
     return rx.el.div(nav, class_name="pt-sidebar", id="sidebar")
 
 
+def _quiet_icon_button(icon: str, label: str) -> rx.Component:
+    """A ghost, gray icon button named for readers (it shows no text)."""
+    return rx.icon_button(
+        rx.icon(icon, size=18), variant="ghost", color_scheme="gray", aria_label=label
+    )
+
+
 def _nav_drawer(current: str = "") -> rx.Component:
     """The sidebar's links in a drawer from the left, for screens too narrow for the sidebar:
     a Radix dialog (focus kept inside, Escape and the overlay close it) laid out as a panel
@@ -129,33 +136,18 @@ def _nav_drawer(current: str = "") -> rx.Component:
         )
     return rx.el.div(
         rx.dialog.root(
-            rx.dialog.trigger(
-                rx.icon_button(
-                    rx.icon("menu", size=18),
-                    variant="ghost",
-                    color_scheme="gray",
-                    aria_label="Open navigation",
-                )
-            ),
+            rx.dialog.trigger(_quiet_icon_button("menu", "Open navigation")),
             rx.dialog.content(
                 rx.el.div(
                     rx.dialog.title(
                         rx.el.span(_logo(), "Portal", class_name="pt-inline"),
                         class_name="pt-brand-name",
                     ),
-                    rx.dialog.close(
-                        rx.icon_button(
-                            rx.icon("x", size=18),
-                            variant="ghost",
-                            color_scheme="gray",
-                            aria_label="Close navigation",
-                        )
-                    ),
+                    rx.dialog.close(_quiet_icon_button("x", "Close navigation")),
                     class_name="pt-drawer-head",
                 ),
                 rx.el.nav(*links, class_name="pt-drawer-nav", aria_label="Main menu"),
                 class_name="pt-drawer",
-                aria_describedby=None,
             ),
         ),
         class_name=_NARROW_ONLY,
