@@ -139,3 +139,19 @@ def make_token(
     )
     session.flush()
     return created.secret
+
+
+def make_app(
+    session: Session, actor: Actor, workspace_id, name: str | None = None, *, confirmed=True
+):
+    """An app through apps.create_app (duplicate check skipped: confirmed). Returns its
+    AppSummary."""
+    from portal.services import apps
+
+    return apps.create_app(
+        session=session,
+        actor=actor,
+        workspace_id=str(workspace_id),
+        name=name or f"App {next(_serial)}",
+        confirmed=confirmed,
+    )

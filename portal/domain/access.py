@@ -85,8 +85,9 @@ class Action(StrEnum):
     RESTORE_WORKSPACE = "workspace.restore"
     RETRY_PROCESS = "workspace.retry_process"
     MANAGE_WORKSPACE_MEMBERS = "workspace.manage_members"
-    # Declared now for the apps, developer-portal and webhooks issues, so their services call
-    # the same door; the scope follows where their data lives.
+    MANAGE_APPS = "workspace.manage_apps"  # create, edit, delete apps and their settings
+    # Declared now for the developer-portal and webhooks issues, so their services call the
+    # same door; the scope follows where their data lives.
     MANAGE_API_KEYS = "workspace.manage_api_keys"  # an app's keys; apps live in a workspace
     MANAGE_WEBHOOKS = "workspace.manage_webhooks"  # an app's webhook endpoints
     PUBLISH_VERSION = "account.publish_version"  # of a developer app, owned by an account
@@ -130,6 +131,7 @@ RULES: dict[Action, Rule] = {
     Action.RESTORE_WORKSPACE: Rule(_ADMIN, _WORKSPACE, "restore it"),
     Action.RETRY_PROCESS: Rule(_ADMIN, _WORKSPACE, "retry its processes"),
     Action.MANAGE_WORKSPACE_MEMBERS: Rule(_ADMIN, _WORKSPACE, "manage its members"),
+    Action.MANAGE_APPS: Rule(_ADMIN, _WORKSPACE, "manage its apps", writes=True),
     Action.MANAGE_API_KEYS: Rule(_ADMIN, _WORKSPACE, "manage its API keys", writes=True),
     Action.MANAGE_WEBHOOKS: Rule(_ADMIN, _WORKSPACE, "manage its webhooks", writes=True),
     Action.PUBLISH_VERSION: Rule(_ADMIN, _ACCOUNT, "publish a version of its apps"),

@@ -269,3 +269,123 @@ class WorkspaceChoice(DTO):
 class PickerResults(DTO):
     items: list[WorkspaceChoice]
     more: bool  # more workspaces match than the picker shows: type to narrow
+
+
+# Apps -------------------------------------------------------------------------------------
+
+
+class NextAction(DTO):
+    """What to do next about an app, and the app page where it is done."""
+
+    label: str  # "Set an email sender"
+    page: str  # an AppPage: "email"
+
+
+class AppBlocker(DTO):
+    kind: str  # a BlockerKind
+    message: str  # "API key Billing expires in 3 days"
+    page: str  # an AppPage
+
+
+class AppCard(DTO):
+    """One app in the portfolio (counts are of the prod environment)."""
+
+    id: int
+    name: str
+    slug: str
+    state: str  # an AppState
+    organizations: int
+    end_users: int
+    created_at: datetime
+    next_action: NextAction | None = None
+    blockers: list[AppBlocker] = []
+
+
+class AppSummary(DTO):
+    id: int
+    workspace_id: str
+    name: str
+    slug: str
+    created_at: datetime
+
+
+class AppChoice(DTO):
+    """An app as the app switcher offers it."""
+
+    name: str
+    slug: str
+
+
+class PossibleDuplicate(DTO):
+    """An existing app a new one may duplicate: same slug, or a close name."""
+
+    name: str
+    slug: str
+    same_slug: bool
+
+
+class BaselineItem(DTO):
+    gap: str  # a Gap
+    label: str  # "An email sender set"
+    done: bool
+    action: str  # "Set an email sender"
+    page: str  # an AppPage
+
+
+class AuthSettings(DTO):
+    sign_in_methods: list[str]  # the enabled SignInMethods
+    password_min_length: int
+    password_require_uppercase: bool
+    password_require_lowercase: bool
+    password_require_digit: bool
+    password_require_symbol: bool
+    session_lifetime_minutes: int
+    mfa_required: bool
+    redirect_urls: list[str]
+
+
+class EmailSettings(DTO):
+    sender_name: str
+    sender_address: str
+    reply_to: str
+
+
+class AppDetail(DTO):
+    """An open app: what its pages show about it, and what the reader may do."""
+
+    id: int
+    workspace_id: str
+    workspace_name: str
+    name: str
+    slug: str
+    created_at: datetime
+    state: str
+    baseline: list[BaselineItem]
+    blockers: list[AppBlocker]
+    next_action: NextAction | None = None
+    organizations: int
+    end_users: int
+    auth: AuthSettings
+    email: EmailSettings
+    can_administer: bool
+    # Why writes are refused now ("Acme is frozen: ..."), "" when they are not.
+    read_only_reason: str = ""
+
+
+class AppKeyPublic(DTO):
+    id: int
+    environment: str
+    name: str
+    scope: str
+    key_prefix: str  # "sk_prod_4gYh"
+    created_at: datetime
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class AppKeyCreated(DTO):
+    """A new key: `secret` is shown once and never stored (only its SHA-256 is)."""
+
+    secret: str
+    key: AppKeyPublic

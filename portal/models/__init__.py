@@ -2,6 +2,15 @@
 
 from portal.models.account import Account, PermissionGrant
 from portal.models.api_token import IdempotencyRecord, PersonalAccessToken
+from portal.models.app import (
+    App,
+    AppActivity,
+    AppApiKey,
+    AppVisit,
+    EndUser,
+    Organization,
+    OrganizationMember,
+)
 from portal.models.audit import AuditEvent
 from portal.models.auth import PasswordReset, SignInAttempt, SignUpRequest, UserSession
 from portal.models.developer_terms import DeveloperTermsAcceptance
@@ -14,6 +23,13 @@ from portal.models.workspace import Workspace
 from portal.models.workspace_pick import WorkspacePick
 
 __all__ = [
+    "App",
+    "AppActivity",
+    "AppApiKey",
+    "AppVisit",
+    "EndUser",
+    "Organization",
+    "OrganizationMember",
     "Account",
     "AuditEvent",
     "Environment",

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, or_, select
 from portal.domain.access import Actor, ActorKind
 from portal.domain.dto import AuditEventPublic
 from portal.models import (
+    App,
     AuditEvent,
     Environment,
     Invitation,
@@ -132,6 +133,13 @@ def label_targets(
                 for eid, env, wid, ws in rows
             }
         )
+    if ids := _ints(wanted.get("app", set())):
+        rows = session.exec(
+            select(App.id, App.name)
+            .join(Workspace, col(Workspace.id) == col(App.workspace_id))
+            .where(col(App.id).in_(ids), Workspace.account_id == account_id)
+        ).all()
+        names.update({("app", str(aid)): f"app {name}" for aid, name in rows})
     if ids := _ints(wanted.get("invitation", set())):
         rows = session.exec(
             select(Invitation.id, Invitation.email).where(
@@ -177,6 +185,9 @@ def _label(event: AuditEventPublic, names: dict[tuple[str, str], str]) -> str:
     if kind == "workspace":
         name = _recorded(event, "name")
         return f"{name} (deleted)" if name else "a deleted workspace"
+    if kind == "app":
+        name = _recorded(event, "name")
+        return f"app {name} (deleted)" if name else "a deleted app"
     if kind == "invitation":
         email = _recorded(event, "email")
         return f"invitation to {email}" if email else "an invitation"

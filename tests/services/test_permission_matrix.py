@@ -48,6 +48,7 @@ EXPECTED: dict[Action, tuple[str, ...]] = {
     Action.RESTORE_WORKSPACE: _WORKSPACE_ADMINISTER,
     Action.RETRY_PROCESS: _WORKSPACE_ADMINISTER,
     Action.MANAGE_WORKSPACE_MEMBERS: _WORKSPACE_ADMINISTER,
+    Action.MANAGE_APPS: _WORKSPACE_ADMINISTER,
     Action.MANAGE_API_KEYS: _WORKSPACE_ADMINISTER,
     Action.MANAGE_WEBHOOKS: _WORKSPACE_ADMINISTER,
 }
@@ -60,7 +61,10 @@ ACCOUNT_ACTIONS = {
     Action.ROTATE_CLIENT_SECRET,
 }
 # Writes inside the workspace: refused while it is frozen or offboarding.
-WORKSPACE_WRITES = {Action.RENAME_WORKSPACE, Action.MANAGE_API_KEYS, Action.MANAGE_WEBHOOKS}
+WORKSPACE_WRITES = {
+    Action.RENAME_WORKSPACE,
+    Action.MANAGE_APPS,
+    Action.MANAGE_API_KEYS, Action.MANAGE_WEBHOOKS}
 
 
 def test_the_table_covers_every_action():

@@ -1,0 +1,147 @@
+"""The words and rules of an app (PRODUCT.md, Apps): its state, its baseline requirements,
+its blockers and the recommended next action.
+
+An app's **baseline**: at least one sign-in method enabled, an email sender set, and at least
+one active API key in prod. The first gap is the app's recommended next action, linking to the
+app page where it is fixed. **State**: `setup` while a baseline requirement is missing, else
+`operating` with data-plane activity in the last 7 days, else `ready`.
+
+Services compute the same rules in SQL for lists and counts (portal/services/app_states.py);
+tests hold the two to each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from portal.domain.workspaces import EnvironmentName
+
+# Activity within this window makes an app operating and an organization live.
+ACTIVE_WINDOW = timedelta(days=7)
+# An API key expiring within this window is a blocker.
+KEY_EXPIRY_WARNING = timedelta(days=7)
+# The environment an app's baseline, counts and "live" are judged in.
+PRODUCTION = EnvironmentName.PROD
+
+NAME_MAX = 80
+SLUG_MAX = 64
+
+
+class AppState(StrEnum):
+    SETUP = "setup"  # a baseline requirement is missing
+    READY = "ready"  # baseline complete, no activity in the last 7 days
+    OPERATING = "operating"  # activity in the last 7 days
+
+
+class SignInMethod(StrEnum):
+    PASSWORD = "password"  # noqa: S105 - a sign-in method's name
+    MAGIC_LINK = "magic_link"
+    GOOGLE = "google"
+    GITHUB = "github"
+
+
+SIGN_IN_METHOD_LABELS: dict[SignInMethod, str] = {
+    SignInMethod.PASSWORD: "Email and password",
+    SignInMethod.MAGIC_LINK: "Magic link by email",
+    SignInMethod.GOOGLE: "Google",
+    SignInMethod.GITHUB: "GitHub",
+}
+
+
+class KeyScope(StrEnum):
+    READ = "read"
+    READ_WRITE = "read_write"
+
+
+KEY_SCOPE_LABELS: dict[KeyScope, str] = {
+    KeyScope.READ: "Read",
+    KeyScope.READ_WRITE: "Read and write",
+}
+
+
+class AppPage(StrEnum):
+    """The pages of an open app: the last part of /workspaces/{uuid}/apps/{slug}/{page}."""
+
+    OVERVIEW = "overview"
+    AUTH = "auth"
+    EMAIL = "email"
+    API_KEYS = "api-keys"
+
+
+APP_PAGE_LABELS: dict[AppPage, str] = {
+    AppPage.OVERVIEW: "Overview",
+    AppPage.AUTH: "Auth settings",
+    AppPage.EMAIL: "Email settings",
+    AppPage.API_KEYS: "API keys",
+}
+
+
+class Gap(StrEnum):
+    """A missing baseline requirement, in the order they are recommended."""
+
+    SIGN_IN_METHOD = "sign_in_method"
+    EMAIL_SENDER = "email_sender"
+    API_KEY = "api_key"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    gap: Gap
+    done_label: str  # the checklist line
+    action: str  # the recommended next action, as a link's words
+    page: AppPage  # where it is fixed
+
+
+BASELINE: tuple[Requirement, ...] = (
+    Requirement(
+        Gap.SIGN_IN_METHOD,
+        "At least one sign-in method enabled",
+        "Enable a sign-in method",
+        AppPage.AUTH,
+    ),
+    Requirement(Gap.EMAIL_SENDER, "An email sender set", "Set an email sender", AppPage.EMAIL),
+    Requirement(
+        Gap.API_KEY, "An active API key in prod", "Create a prod API key", AppPage.API_KEYS
+    ),
+)
+REQUIREMENTS: dict[Gap, Requirement] = {r.gap: r for r in BASELINE}
+
+
+def gaps(*, has_sign_in_method: bool, has_sender: bool, has_active_key: bool) -> list[Gap]:
+    """The missing baseline requirements, most important first."""
+    present = {
+        Gap.SIGN_IN_METHOD: has_sign_in_method,
+        Gap.EMAIL_SENDER: has_sender,
+        Gap.API_KEY: has_active_key,
+    }
+    return [r.gap for r in BASELINE if not present[r.gap]]
+
+
+def state(*, missing: list[Gap], last_active_at: datetime | None, now: datetime) -> AppState:
+    if missing:
+        return AppState.SETUP
+    if last_active_at is not None and last_active_at >= now - ACTIVE_WINDOW:
+        return AppState.OPERATING
+    return AppState.READY
+
+
+class BlockerKind(StrEnum):
+    WORKSPACE_FROZEN = "workspace_frozen"
+    KEY_EXPIRING = "key_expiring"
+    ORGANIZATION_WITHOUT_ADMIN = "organization_without_admin"
+
+
+# Most important first: a frozen workspace stops everything; a key about to expire stops the
+# customer's product; an organization without an admin stops only its own people.
+BLOCKER_ORDER: tuple[BlockerKind, ...] = (
+    BlockerKind.WORKSPACE_FROZEN,
+    BlockerKind.KEY_EXPIRING,
+    BlockerKind.ORGANIZATION_WITHOUT_ADMIN,
+)
+BLOCKER_PAGES: dict[BlockerKind, AppPage] = {
+    BlockerKind.WORKSPACE_FROZEN: AppPage.OVERVIEW,
+    BlockerKind.KEY_EXPIRING: AppPage.API_KEYS,
+    BlockerKind.ORGANIZATION_WITHOUT_ADMIN: AppPage.OVERVIEW,
+}
