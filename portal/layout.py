@@ -89,6 +89,30 @@ def _nav_link(item: routes.NavItem, current: str = "", *, guard: bool = True) ->
     return link
 
 
+def _app_section(*, in_drawer: bool = False) -> rx.Component:
+    """Under Apps, while an app is open: its name, then its pages."""
+
+    def link(row: Var) -> rx.Component:
+        anchor = ReactRouterLink.create(
+            row.label,
+            to=row.href,
+            class_name="pt-nav-link pt-nav-sub",
+            custom_attrs={"aria-current": rx.cond(row.current, "page", "false")},
+        )
+        return rx.dialog.close(anchor) if in_drawer else anchor
+
+    return rx.cond(
+        NavState.current_app_name != "",
+        rx.el.div(
+            rx.el.p(NavState.current_app_name, class_name="pt-app-name", id="sidebar-app-name"),
+            rx.foreach(NavState.app_page_links, link),
+            class_name="pt-app-section",
+            role="group",
+            aria_label="Open app",
+        ),
+    )
+
+
 def _sidebar(current: str = "") -> rx.Component:
     children: list[rx.Component] = []
     section = None
@@ -99,6 +123,8 @@ def _sidebar(current: str = "") -> rx.Component:
             children.append(rx.el.div(class_name="pt-nav-gap"))
         section = item.section
         children.append(_nav_link(item, current))
+        if item.route == routes.APPS:
+            children.append(_app_section())
     nav = rx.el.nav(
         ReactRouterLink.create(
             _logo(),
@@ -134,6 +160,8 @@ def _nav_drawer(current: str = "") -> rx.Component:
         links.append(
             rx.cond(SessionState.platform_admin, link) if item.platform_admin_only else link
         )
+        if item.route == routes.APPS:
+            links.append(_app_section(in_drawer=True))
     return rx.el.div(
         rx.dialog.root(
             rx.dialog.trigger(_quiet_icon_button("menu", "Open navigation")),
@@ -349,16 +377,52 @@ def _workspace_picker() -> rx.Component:
 
 
 def _app_switcher() -> rx.Component:
+    """The open app's name; a menu of the workspace's apps, each opening the same page."""
+    menu = rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.icon("app-window", size=14),
+                rx.el.span(NavState.current_app_name, class_name="pt-picked-name"),
+                rx.icon("chevron-down", size=14),
+                variant="soft",
+                color_scheme="indigo",
+                size="2",
+                id="app-switcher",
+                aria_label=f"App: {NavState.current_app_name}. Switch app",
+                max_width="280px",
+            )
+        ),
+        rx.menu.content(
+            rx.foreach(
+                NavState.app_switch_rows,
+                lambda row: rx.menu.item(
+                    rx.cond(
+                        row.current,
+                        rx.icon("check", size=14),
+                        rx.el.span(class_name="pt-icon-space"),
+                    ),
+                    row.name,
+                    on_click=rx.redirect(row.href),
+                ),
+            ),
+            rx.menu.separator(),
+            rx.menu.item(
+                rx.icon("layout-grid", size=14), "All apps", on_click=rx.redirect(routes.APPS)
+            ),
+            max_height="60vh",
+        ),
+    )
+    none_open = rx.badge(
+        rx.icon("app-window", size=12),
+        "No app open",
+        variant="soft",
+        color_scheme="gray",
+        size="2",
+        id="app-switcher",
+    )
     return rx.el.div(
         rx.el.span("App", class_name="pt-label"),
-        rx.badge(
-            rx.icon("app-window", size=12),
-            rx.cond(NavState.current_app_name != "", NavState.current_app_name, "No app open"),
-            variant="soft",
-            color_scheme=rx.cond(NavState.current_app_name != "", "indigo", "gray"),
-            size="2",
-            id="app-switcher",
-        ),
+        rx.cond(NavState.current_app_name != "", menu, none_open),
         class_name="pt-inline",
     )
 

@@ -10,6 +10,13 @@ from portal.config import get_settings
 from portal.pages import not_found, overview, settings  # noqa: F401 - importing registers the pages
 from portal.pages.accounts import account_list, invitation  # noqa: F401
 from portal.pages.accounts import detail as account_detail  # noqa: F401
+from portal.pages.apps import (  # noqa: F401
+    api_keys,
+    auth_settings,
+    email_settings,
+    portfolio,
+)
+from portal.pages.apps import overview as app_overview  # noqa: F401
 from portal.pages.auth import dev_outbox, reset_password, sign_in, sign_up  # noqa: F401
 from portal.pages.developer import portal_home, terms  # noqa: F401
 from portal.pages.platform import reviews  # noqa: F401

@@ -39,6 +39,29 @@ AUTH_SESSION = "/auth/session"  # POST handoff, next: sets the cookie
 AUTH_SIGN_OUT = "/auth/sign-out"  # POST: ends the session, clears the cookie
 
 
+# An open app's pages: /workspaces/{uuid}/apps/{app_slug}/{page}, page an AppPage.
+APP_OVERVIEW = "/workspaces/[workspace_uuid]/apps/[app_slug]/overview"
+APP_AUTH = "/workspaces/[workspace_uuid]/apps/[app_slug]/auth"
+APP_EMAIL = "/workspaces/[workspace_uuid]/apps/[app_slug]/email"
+APP_API_KEYS = "/workspaces/[workspace_uuid]/apps/[app_slug]/api-keys"
+APP_PAGES = (APP_OVERVIEW, APP_AUTH, APP_EMAIL, APP_API_KEYS)
+
+
+def app_base_url(workspace_id: str, app_slug: str) -> str:
+    return f"/workspaces/{workspace_id}/apps/{app_slug}"
+
+
+def app_url(workspace_id: str, app_slug: str, page: str = "overview") -> str:
+    """An app page's URL; `page` an AppPage value ("overview", "auth", "email", "api-keys")."""
+    return f"{app_base_url(workspace_id, app_slug)}/{page}"
+
+
+def apps_url(*, state: str = "", search: str = "") -> str:
+    """The portfolio, filtered (the dashboard's counts open it this way)."""
+    params = {k: v for k, v in (("state", state), ("search", search)) if v}
+    return f"{APPS}?{urlencode(params)}" if params else APPS
+
+
 def workspace_url(workspace_id: str) -> str:
     return f"/workspaces/{workspace_id}"
 
@@ -100,6 +123,11 @@ PAGES: dict[str, PageSpec] = {
             WORKSPACE_DETAIL, "Workspace", Requirement.SIGNED_IN, show_title=False, nav=WORKSPACES
         ),
         PageSpec(WORKSPACE_PROCESS_LOG, "Process Log", Requirement.SIGNED_IN, nav=PROCESS_LOG),
+        # An app's pages head themselves (the app's name) and belong to Apps.
+        PageSpec(APP_OVERVIEW, "Overview", Requirement.SIGNED_IN, show_title=False, nav=APPS),
+        PageSpec(APP_AUTH, "Auth settings", Requirement.SIGNED_IN, show_title=False, nav=APPS),
+        PageSpec(APP_EMAIL, "Email settings", Requirement.SIGNED_IN, show_title=False, nav=APPS),
+        PageSpec(APP_API_KEYS, "API keys", Requirement.SIGNED_IN, show_title=False, nav=APPS),
     )
 }
 

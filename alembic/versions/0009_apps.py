@@ -10,7 +10,9 @@ Creates:
   customers and their people;
 - ``app_activity``: API calls and sign-ins per app, environment, organization and day (one
   row per key: a unique index over ``coalesce(organization_id, 0)``);
-- ``app_visits``: when each person last opened or changed each app (Recent apps).
+- ``app_visits``: when each person last opened or changed each app (Recent apps);
+
+and adds ``sent_emails.from_address`` (an app's mail is sent from its own sender).
 
 Everything cascades from its app, and apps from their workspace.
 
@@ -36,6 +38,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("sent_emails", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("from_address", sqlmodel.sql.sqltypes.AutoString(length=420), nullable=True)
+        )
     op.create_table(
         "apps",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -252,3 +258,5 @@ def downgrade() -> None:
 
     op.drop_index("ix_apps_workspace_id_lower_name_id", table_name="apps")
     op.drop_table("apps")
+    with op.batch_alter_table("sent_emails", schema=None) as batch_op:
+        batch_op.drop_column("from_address")

@@ -44,3 +44,21 @@ def status_badge(status: Var | str) -> rx.Component:
             "data-radius": "full",
         },
     )
+
+
+# An app's state has its own colours: "ready" is an environment's green elsewhere, but here
+# it sits between setup (amber) and operating (green).
+APP_STATE_COLORS: dict[str, str] = {"setup": "amber", "ready": "blue", "operating": "green"}
+
+
+def app_state_badge(state: Var | str) -> rx.Component:
+    return rx.el.span(
+        state,
+        class_name="rt-reset rt-Badge rt-r-size-1 rt-variant-soft rt-high-contrast",
+        custom_attrs={
+            "data-accent-color": rx.match(
+                state, *[(name, color) for name, color in APP_STATE_COLORS.items()], "gray"
+            ),
+            "data-radius": "full",
+        },
+    )

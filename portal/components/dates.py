@@ -24,22 +24,13 @@ rx.moment, which re-renders them each minute.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import reflex as rx
 from reflex.vars import Var, VarData
 
+from portal.domain.moments import iso_utc  # noqa: F401 - re-exported for the pages
+
 MINUTES = "YYYY-MM-DD HH:mm"
 SECONDS = "YYYY-MM-DD HH:mm:ss"
-
-
-def iso_utc(value: datetime | None) -> str:
-    """`2026-11-22T13:05:09Z` (naive values are taken as UTC); "" for None."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def utc_label(iso: Var | str, *, seconds: bool = False) -> Var:

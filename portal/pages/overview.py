@@ -20,17 +20,3 @@ def dashboard() -> rx.Component:
             "Operational apps and Recent apps",
         ],
     )
-
-
-@page(routes.APPS)
-def apps() -> rx.Component:
-    return coming(
-        "The apps portfolio",
-        "Every app in the picked workspace, each a product boundary with its own auth "
-        "settings, organizations, end users, keys and webhooks.",
-        [
-            "Each app's name, slug, state, organization and end-user counts, and created date",
-            "The recommended next action for apps that need attention",
-            "Create App, and edit or delete where you may",
-        ],
-    )

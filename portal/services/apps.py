@@ -13,6 +13,7 @@ import math
 import re
 import uuid
 from datetime import datetime, timedelta
+from email.utils import formataddr
 from functools import lru_cache
 from typing import Any
 
@@ -61,7 +62,7 @@ from portal.models import (
     Workspace,
 )
 from portal.models._base import utcnow
-from portal.services import app_states, audit, keyset, permissions
+from portal.services import app_states, audit, keyset, mailer, permissions
 from portal.services.keyset import Key
 
 SEARCH_MAX = 120
@@ -785,3 +786,27 @@ def delete_app(
         session, actor, "app.deleted", workspace, app, before={"name": app.name, "slug": app.slug}
     )
     session.execute(delete(App).where(col(App.id) == app.id))
+
+
+def send_test_email(*, session: Session, actor: Actor, workspace_id: str, app_slug: str) -> str:
+    """A test message from the app's saved sender to the person asking; returns where it went.
+    Through SMTP when configured, else into the dev outbox."""
+    workspace, app = find_app(session, actor, Action.MANAGE_APPS, workspace_id, app_slug)
+    if not app.email_sender_address:
+        raise Invalid("Save a sender address first, then send a test.", field="sender_address")
+    sender = formataddr((app.email_sender_name or app.name, app.email_sender_address))
+    mailer.send(
+        session=session,
+        to=actor.email,
+        subject=f"Test email from {app.name}",
+        body=(
+            f"This is a test message from the app {app.name} in the workspace "
+            f"{workspace.name}.\n\nIf you can read it, {app.name}'s mail is sent from "
+            f"{sender}"
+            + (f" with replies to {app.email_reply_to}" if app.email_reply_to else "")
+            + ".\n"
+        ),
+        sender=sender,
+        reply_to=app.email_reply_to,
+    )
+    return actor.email

@@ -16,17 +16,29 @@ from portal.models import SentEmail
 log = logging.getLogger("portal.mail")
 
 
-def send(*, session: Session, to: str, subject: str, body: str) -> None:
+def send(
+    *,
+    session: Session,
+    to: str,
+    subject: str,
+    body: str,
+    sender: str | None = None,
+    reply_to: str | None = None,
+) -> None:
+    """Send one message: through SMTP when configured, else into the dev outbox. `sender`
+    ("Acme <no-reply@acme.test>", an app's mail) replaces MAIL_FROM."""
     settings = get_settings()
     if not settings.smtp_host:
         # Kept in sent_emails; shown on /dev/outbox only where that page is enabled.
-        session.add(SentEmail(to_address=to, subject=subject, body=body))
+        session.add(SentEmail(to_address=to, from_address=sender, subject=subject, body=body))
         if not settings.dev_outbox_enabled:
             log.warning("No SMTP_HOST configured: mail to %s kept in sent_emails, not sent", to)
         return
     message = EmailMessage()
-    message["From"] = settings.mail_from
+    message["From"] = sender or settings.mail_from
     message["To"] = to
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["Subject"] = subject
     message.set_content(body)
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:

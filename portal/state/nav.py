@@ -19,6 +19,8 @@ from portal.services import workspaces
 from portal.state.session import SessionState
 
 _WORKSPACE_PAGES = ("/workspaces/[workspace_uuid]", "/workspaces/[workspace_uuid]/process-log")
+# Pages that show the picked workspace's data: they load again when the pick changes.
+_PICK_PAGES = (routes.DASHBOARD, routes.APPS)
 QUERY_MAX = 120
 
 
@@ -63,6 +65,25 @@ class PickerRow:
         )
 
 
+@dataclass(frozen=True)
+class AppSwitchRow:
+    """An app the top bar's switcher offers: the same page of that app."""
+
+    name: str
+    slug: str
+    href: str
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class AppPageLink:
+    """One page of the open app, for the sidebar's app section."""
+
+    label: str
+    href: str
+    current: bool = False
+
+
 class NavState(SessionState):
     # The picked workspace, kept on the server (the user's last pick), so it follows the
     # person across pages, browsers and sign-ins. Empty id: the person can read no workspace.
@@ -74,8 +95,12 @@ class NavState(SessionState):
     picker_rows: list[PickerRow] = []
     picker_more: bool = False  # more workspaces match than are shown: type to narrow
     picker_searched: bool = False  # False until the first results arrive (a spinner)
-    # Filled by the apps pages when an app is open; empty shows "No app open".
+    # Filled by the app pages (portal/state/open_app.py) when an app is open; empty shows
+    # "No app open". Cleared by load_pick on every other page.
     current_app_name: str = ""
+    current_app_page: str = ""  # the open app page (an AppPage value)
+    app_switch_rows: list[AppSwitchRow] = []
+    app_page_links: list[AppPageLink] = []
 
     def _show_pick(self, choice: WorkspaceChoice | None) -> None:
         self.selected_workspace_id = choice.id if choice else ""
@@ -96,6 +121,11 @@ class NavState(SessionState):
         """The current pick only (a guard loader on every signed-in page): one small read."""
         choice = await self._call(workspaces.current_choice)
         self._show_pick(choice)
+        if routes.page_key(self.router.route_id) not in routes.APP_PAGES:
+            self.current_app_name = ""
+            self.current_app_page = ""
+            self.app_switch_rows = []
+            self.app_page_links = []
         # A list searched on another page is stale here; the picker searches when opened.
         self.picker_query = ""
         self.picker_rows = []
@@ -128,9 +158,16 @@ class NavState(SessionState):
             return rx.toast.error("Workspace not found.", position="top-center")
         self._show_pick(choice)
         route = routes.page_key(self.router.route_id)
-        if route in _WORKSPACE_PAGES and choice is not None:
+        if choice is None:
+            return None
+        if route in _WORKSPACE_PAGES:
             tail = route.removeprefix("/workspaces/[workspace_uuid]")
             return rx.redirect(routes.workspace_url(choice.id) + tail)
+        if route in routes.APP_PAGES:
+            # An app belongs to one workspace: another workspace opens on its portfolio.
+            return rx.redirect(routes.APPS)
+        if route in _PICK_PAGES:
+            return rx.redirect(self._current_path())  # the page loads for the new pick
         return None
 
     @rx.event

@@ -21,7 +21,7 @@ from portal.config import get_settings
 from portal.domain.dto import UserPublic
 from portal.models import User
 from portal.services import accounts, developer_terms
-from tests.factories import account_of, actor_for, create_workspace, make_token
+from tests.factories import account_of, actor_for, create_workspace, make_app, make_token
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class World:
     account_id: int
     workspace_id: str
     invitation_path: str
+    app_slug: str
 
 
 def make_world(server) -> World:
@@ -45,6 +46,7 @@ def make_world(server) -> World:
         account_id = account_of(session, user.id)
         workspace = create_workspace(session, actor, account_id, "Staging Sandbox")
         make_token(session, user, "CI deploys", actor=actor)
+        app = make_app(session, actor, workspace.id, "Acme Storefront")
         developer_terms.accept(
             session=session, actor=actor, version=get_settings().developer_terms_version
         )
@@ -60,6 +62,7 @@ def make_world(server) -> World:
         account_id=account_id,
         workspace_id=str(workspace.id),
         invitation_path="/" + invited.link.split("/", 3)[3],
+        app_slug=app.slug,
     )
 
 
@@ -78,6 +81,10 @@ def _path(route: str, world: World) -> str:
         routes.WORKSPACE_PROCESS_LOG: routes.workspace_process_log_url(world.workspace_id),
         routes.ACCOUNT_DETAIL: routes.account_url(world.account_id),
         routes.INVITATION: world.invitation_path,
+        routes.APP_OVERVIEW: routes.app_url(world.workspace_id, world.app_slug, "overview"),
+        routes.APP_AUTH: routes.app_url(world.workspace_id, world.app_slug, "auth"),
+        routes.APP_EMAIL: routes.app_url(world.workspace_id, world.app_slug, "email"),
+        routes.APP_API_KEYS: routes.app_url(world.workspace_id, world.app_slug, "api-keys"),
     }.get(route, route)
 
 

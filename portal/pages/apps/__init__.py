@@ -1,0 +1,1 @@
+"""The apps portfolio and an open app's pages."""

@@ -1,0 +1,204 @@
+"""Apps in the browser: create one from the portfolio, follow its next actions through the
+baseline until it is ready, the duplicate warning, switching apps on the same page, delete
+with the typed name, and what a reader and a frozen workspace allow."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import select
+
+from portal.domain.access import Permission
+from portal.models import AppApiKey, User
+from portal.services import workspaces
+from tests.e2e.helpers import open_page
+from tests.factories import account_of, actor_for, grant, make_app, make_workspace
+
+pytestmark = pytest.mark.e2e
+
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def _person_with_workspace(server, name: str, workspace: str) -> tuple[str, str]:
+    email = server.person(name=name)
+    with server.db() as session:
+        user_id = session.exec(select(User.id).where(User.email == email)).one()
+        workspace_id = str(make_workspace(session, account_of(session, user_id), workspace).id)
+    return email, workspace_id
+
+
+def _on_app_page(page: Page, label: str) -> None:
+    """Wait until the app page `label` has loaded (its tab is marked current by the load)."""
+    tabs = page.get_by_role("navigation", name="App pages")
+    expect(tabs.get_by_role("link", name=label)).to_have_attribute("aria-current", "page")
+
+
+def _create_app(page: Page, name: str) -> None:
+    page.get_by_role("button", name="Create App").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Name").fill(name)
+    dialog.get_by_role("button", name="Create App").click()
+
+
+def test_a_new_app_goes_from_setup_to_ready_by_its_next_actions(page: Page, server, shot) -> None:
+    email, workspace_id = _person_with_workspace(server, "Nia Builder", "Storefront")
+    server.sign_in(page, email)
+    open_page(page, "/apps")
+    expect(page.get_by_text("No apps in this workspace yet")).to_be_visible()
+    shot("apps-empty")
+
+    _create_app(page, "Acme Billing")
+    expect(page).to_have_url(re.compile(rf"/workspaces/{workspace_id}/apps/acme-billing/overview$"))
+    expect(page.get_by_role("heading", name="Acme Billing")).to_be_visible()
+    # The open app's name stands in the sidebar above its pages, and in the switcher.
+    expect(page.locator("#sidebar-app-name")).to_have_text("Acme Billing")
+    expect(page.locator("#app-switcher")).to_contain_text("Acme Billing")
+    expect(page.locator("#baseline li")).to_have_count(3)
+    next_action = page.locator("#next-action")
+    expect(next_action).to_have_text("Set an email sender")
+    shot("app-overview-setup")
+
+    # The next action opens the page where it is fixed; a bad address is refused there.
+    next_action.click()
+    expect(page).to_have_url(re.compile(r"/apps/acme-billing/email$"))
+    _on_app_page(page, "Email settings")
+    page.get_by_label("Sender name").fill("Acme")
+    page.get_by_label("Sender address").fill(
+        "no-reply@acme"
+    )  # the browser takes it; the server does not
+    page.get_by_role("button", name="Save email settings").click()
+    expect(page.locator("#sender_address-error")).to_contain_text("Enter an email address")
+    expect(page.get_by_label("Sender name")).to_have_value("Acme")  # what was typed stays
+    page.get_by_label("Sender address").fill("no-reply@acme.test")
+    page.get_by_role("button", name="Save email settings").click()
+    expect(page.get_by_text("Email settings saved.")).to_be_visible()
+    page.get_by_role("button", name="Send test email").click()
+    expect(page.get_by_text(re.compile(rf"Test email sent to {re.escape(email)}"))).to_be_visible()
+    shot("app-email-settings")
+
+    # Next: a prod API key. Its secret is shown once.
+    page.get_by_role("navigation", name="App pages").get_by_role("link", name="Overview").click()
+    expect(page.locator("#next-action")).to_have_text("Create a prod API key")
+    page.locator("#next-action").click()
+    expect(page).to_have_url(re.compile(r"/apps/acme-billing/api-keys$"))
+    _on_app_page(page, "API keys")
+    expect(page.get_by_text("No prod keys yet")).to_be_visible()
+    page.get_by_role("button", name="Create key").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Name").fill("Backend")
+    dialog.get_by_role("button", name="Create key").click()
+    toast = page.locator(".secret-once-toast")
+    expect(toast).to_contain_text(re.compile(r"sk_prod_[0-9A-Za-z]{38}"))
+    secret = re.search(r"sk_prod_[0-9A-Za-z]{38}", toast.inner_text()).group(0)
+    expect(page.locator(".key-row")).to_have_count(1)
+    expect(page.locator(".key-row")).to_contain_text(secret[:12])
+    expect(page.locator(".key-row")).not_to_contain_text(secret)
+    shot("app-api-keys")
+    with server.db() as session:
+        stored = session.exec(select(AppApiKey.key_hash)).all()
+        assert secret not in stored and len(stored) == 1
+
+    # Baseline complete: the app is ready and nothing needs doing.
+    page.get_by_role("navigation", name="App pages").get_by_role("link", name="Overview").click()
+    expect(page.get_by_text("Nothing needs doing")).to_be_visible()
+    expect(page.locator("#baseline .pt-missing")).to_have_count(0)
+    shot("app-overview-ready")
+
+    # The portfolio card says so too.
+    open_page(page, "/apps")
+    card = page.locator("[data-app-slug='acme-billing']")
+    expect(card).to_contain_text("ready")
+    expect(card).to_contain_text("No action needed")
+
+
+def test_portfolio_search_duplicates_switching_and_delete(page: Page, server, shot) -> None:
+    email, workspace_id = _person_with_workspace(server, "Dev Duplicate", "Portfolio Home")
+    with server.db() as session:
+        user = session.exec(select(User).where(User.email == email)).one()
+        actor = actor_for(session, user)
+        make_app(session, actor, workspace_id, "Acme Billing")
+        make_app(session, actor, workspace_id, "Zeta Reports")
+    server.sign_in(page, email)
+    open_page(page, "/apps")
+    expect(page.locator("#app-cards article")).to_have_count(2)
+    shot("apps-portfolio")
+
+    # Search is on the server, by name or slug.
+    page.get_by_label("Search by name or slug").fill("zeta")
+    expect(page.locator("#app-cards article")).to_have_count(1)
+    page.get_by_label("Search by name or slug").fill("nothing-like-this")
+    expect(page.get_by_text("No app matches")).to_be_visible()
+    page.get_by_label("Search by name or slug").fill("")
+    expect(page.locator("#app-cards article")).to_have_count(2)
+
+    # A close name: the portfolio shows the existing app and asks first.
+    _create_app(page, "Acme Biling")
+    warning = page.locator("#duplicate-warning")
+    expect(warning).to_contain_text("Acme Billing")
+    shot("apps-duplicate-warning")
+    page.get_by_role("dialog").get_by_role("button", name="Create anyway").click()
+    expect(page).to_have_url(re.compile(r"/apps/acme-biling/overview$"))
+
+    # The switcher opens the same page of another app.
+    page.get_by_role("navigation", name="App pages").get_by_role(
+        "link", name="Email settings"
+    ).click()
+    expect(page).to_have_url(re.compile(r"/apps/acme-biling/email$"))
+    page.locator("#app-switcher").click()
+    page.get_by_role("menuitem", name="Zeta Reports").click()
+    expect(page).to_have_url(re.compile(rf"/workspaces/{workspace_id}/apps/zeta-reports/email$"))
+    expect(page.get_by_role("heading", name="Zeta Reports")).to_be_visible()
+    expect(page.locator("#sidebar-app-name")).to_have_text("Zeta Reports")
+
+    # Delete asks for the app's name.
+    open_page(page, "/apps")
+    page.get_by_role("button", name="Delete Acme Biling").click()
+    dialog = page.get_by_role("alertdialog")
+    confirm = dialog.get_by_role("button", name="Delete app")
+    expect(confirm).to_be_disabled()
+    dialog.get_by_label("to confirm").fill("Acme Biling")
+    expect(confirm).to_be_enabled()
+    shot("apps-delete-confirm")
+    confirm.click()
+    expect(page.get_by_text("Deleted Acme Biling.")).to_be_visible()
+    expect(page.locator("#app-cards article")).to_have_count(2)
+    expect(page.locator("[data-app-slug='acme-biling']")).to_have_count(0)
+
+
+def test_readers_see_apps_but_no_controls_and_a_frozen_workspace_refuses_changes(
+    page: Page, server, shot
+) -> None:
+    owner_email, workspace_id = _person_with_workspace(server, "Olga Owner", "Shared Apps")
+    reader_email = server.person(name="Rita Reader")
+    with server.db() as session:
+        owner = session.exec(select(User).where(User.email == owner_email)).one()
+        reader_id = session.exec(select(User.id).where(User.email == reader_email)).one()
+        make_app(session, actor_for(session, owner), workspace_id, "Shared Billing")
+        grant(session, reader_id, workspace_id=workspace_id, permission=Permission.READ)
+    server.sign_in(page, reader_email)
+    open_page(page, "/apps")
+    expect(page.locator("[data-app-slug='shared-billing']")).to_be_visible()
+    expect(page.get_by_role("button", name="Create App")).to_have_count(0)
+    expect(page.get_by_role("button", name="Delete Shared Billing")).to_have_count(0)
+    open_page(page, f"/workspaces/{workspace_id}/apps/shared-billing/email")
+    expect(page.get_by_role("button", name="Save email settings")).to_be_disabled()
+    expect(page.get_by_text("changing them needs administer")).to_be_visible()
+
+    # The owner, on a frozen workspace: the reason shows and the controls are disabled.
+    with server.db() as session:
+        owner = session.exec(select(User).where(User.email == owner_email)).one()
+        workspaces.freeze(
+            session=session,
+            actor=actor_for(session, owner),
+            workspace_id=workspace_id,
+            reason="Audit",
+        )
+    page.context.clear_cookies()
+    server.sign_in(page, owner_email)
+    open_page(page, "/apps")
+    expect(page.get_by_text("is frozen").first).to_be_visible()
+    expect(page.get_by_role("button", name="Create App")).to_be_disabled()
+    expect(page.get_by_role("button", name="Delete Shared Billing")).to_be_disabled()
+    shot("apps-frozen")
