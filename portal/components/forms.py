@@ -90,7 +90,13 @@ def form_message(message: Var, *, color: str = "red", icon: str = "circle-alert"
     )
 
 
-def select(items: list[str], *, label: str, width: str | None = None, **root_props) -> rx.Component:
+def select(
+    items: list[str] | list[tuple[str, str]],
+    *,
+    label: str,
+    width: str | None = None,
+    **root_props,
+) -> rx.Component:
     """A select whose trigger (the button a screen reader lands on) is named `label`.
 
     rx.select(..., aria_label=...) puts the label on the root, which renders nothing, so the
@@ -99,6 +105,14 @@ def select(items: list[str], *, label: str, width: str | None = None, **root_pro
     trigger = {"width": width} if width else {}
     return rx.select.root(
         rx.select.trigger(aria_label=label, **trigger),
-        rx.select.content(*[rx.select.item(item, value=item) for item in items]),
+        # An item is its value, or (value, the words shown for it).
+        rx.select.content(
+            *[
+                rx.select.item(item[1], value=item[0])
+                if isinstance(item, tuple)
+                else rx.select.item(item, value=item)
+                for item in items
+            ]
+        ),
         **root_props,
     )

@@ -92,6 +92,7 @@ class Requirement:
     done_label: str  # the checklist line
     action: str  # the recommended next action, as a link's words
     page: AppPage  # where it is fixed
+    missing_label: str  # what the dashboard says is wrong
 
 
 BASELINE: tuple[Requirement, ...] = (
@@ -100,10 +101,21 @@ BASELINE: tuple[Requirement, ...] = (
         "At least one sign-in method enabled",
         "Enable a sign-in method",
         AppPage.AUTH,
+        "No sign-in method is enabled.",
     ),
-    Requirement(Gap.EMAIL_SENDER, "An email sender set", "Set an email sender", AppPage.EMAIL),
     Requirement(
-        Gap.API_KEY, "An active API key in prod", "Create a prod API key", AppPage.API_KEYS
+        Gap.EMAIL_SENDER,
+        "An email sender set",
+        "Set an email sender",
+        AppPage.EMAIL,
+        "No email sender is set.",
+    ),
+    Requirement(
+        Gap.API_KEY,
+        "An active API key in prod",
+        "Create a prod API key",
+        AppPage.API_KEYS,
+        "No active API key in prod.",
     ),
 )
 REQUIREMENTS: dict[Gap, Requirement] = {r.gap: r for r in BASELINE}

@@ -389,3 +389,34 @@ class AppKeyCreated(DTO):
 
     secret: str
     key: AppKeyPublic
+
+
+class ActionItem(DTO):
+    """One line of the dashboard's Need action: what is wrong with which app, and the fix.
+    An empty app_slug is about the workspace itself (frozen)."""
+
+    app_name: str
+    app_slug: str
+    problem: str
+    action: str
+    page: str  # an AppPage; "" for the workspace's own page
+    blocker: bool
+
+
+class RecentApp(DTO):
+    name: str
+    slug: str
+    state: str
+    visited_at: datetime
+
+
+class Dashboard(DTO):
+    workspace_id: str
+    workspace_name: str
+    apps: int
+    live_organizations: int
+    need_action: int
+    needs_attention: int
+    operational: int
+    action_items: list[ActionItem]
+    recent: list[RecentApp]

@@ -5,18 +5,19 @@ Each expression is correlated to `apps` and reads the time from bound parameters
 statement built once serves every request:
 
 - `now`: the current time (a key expired before it is not active);
-- `active_since`: now minus the active window (7 days).
+- `active_since`: now minus the active window (7 days);
+- `key_warning_until`: now plus the key expiry warning (7 days), for the blockers.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, case, exists, false, literal, or_, select
+from sqlalchemy import and_, bindparam, case, exists, false, literal, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal.domain.apps import ACTIVE_WINDOW, PRODUCTION, AppState
-from portal.models import App, AppApiKey
+from portal.domain.apps import ACTIVE_WINDOW, KEY_EXPIRY_WARNING, PRODUCTION, AppState
+from portal.models import App, AppApiKey, Organization, OrganizationMember
 
 A = App.__table__.c
 K = AppApiKey.__table__.c
@@ -77,3 +78,50 @@ def is_state(wanted: AppState) -> ColumnElement[bool]:
     if wanted is AppState.READY:
         return and_(baseline_complete(), ~operating())
     return false()
+
+
+# Blockers, as SQL ------------------------------------------------------------------------
+
+ORGS = Organization.__table__.c
+MEMBERS = OrganizationMember.__table__.c
+KEY_WARNING_UNTIL = bindparam("key_warning_until", type_=A.created_at.type)
+
+
+def time_params_with_warning(now: datetime) -> dict[str, datetime]:
+    return {**time_params(now), "key_warning_until": now + KEY_EXPIRY_WARNING}
+
+
+def has_expiring_key() -> ColumnElement[bool]:
+    """A prod key that works now and expires within the warning window."""
+    return exists(
+        select(literal(1)).where(
+            K.app_id == A.id,
+            K.environment == PRODUCTION.value,
+            K.revoked_at.is_(None),
+            K.expires_at.is_not(None),
+            K.expires_at > NOW,
+            K.expires_at <= KEY_WARNING_UNTIL,
+        )
+    )
+
+
+def organization_without_admin() -> ColumnElement[bool]:
+    """Correlated to `organizations`: no member of it is an admin."""
+    return ~exists(
+        select(literal(1)).where(MEMBERS.organization_id == ORGS.id, MEMBERS.role == "admin")
+    )
+
+
+def has_organization_without_admin() -> ColumnElement[bool]:
+    return exists(
+        select(literal(1)).where(
+            ORGS.app_id == A.id, ORGS.environment == PRODUCTION.value, organization_without_admin()
+        )
+    )
+
+
+def needs_action(*, workspace_frozen: bool) -> ColumnElement[bool]:
+    """A setup gap or a blocker (on a frozen workspace every app has one)."""
+    if workspace_frozen:
+        return true()
+    return or_(~baseline_complete(), has_expiring_key(), has_organization_without_admin())

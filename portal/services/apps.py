@@ -259,6 +259,10 @@ def create_app(
 # The portfolio ------------------------------------------------------------------------------
 
 
+def _frozen(workspace: Workspace) -> bool:
+    return workspace.status == WorkspaceStatus.FROZEN
+
+
 def _search_term(search: str | None) -> str | None:
     term = clean_text(search, field="search", max_length=SEARCH_MAX).lower()
     if not term:
@@ -267,17 +271,22 @@ def _search_term(search: str | None) -> str | None:
     return f"%{escaped}%"
 
 
-def _valid_state(state: str | None) -> AppState | None:
+# What the portfolio filters by: a state, or "need_action" (a setup gap or a blocker: the
+# dashboard's Need action count opens the portfolio with it).
+NEED_ACTION = "need_action"
+FILTERS = (*AppState, NEED_ACTION)
+
+
+def _valid_state(state: str | None) -> str | None:
     if state in (None, "", "all"):
         return None
-    try:
-        return AppState(state)
-    except ValueError:
-        raise Invalid(f"state must be one of: {', '.join(AppState)}.", field="state") from None
+    if state not in FILTERS:
+        raise Invalid(f"state must be one of: {', '.join(FILTERS)}.", field="state")
+    return str(state)
 
 
-@lru_cache(maxsize=8)
-def _list_query(by_search: bool, state: AppState | None):
+@lru_cache(maxsize=16)
+def _list_query(by_search: bool, state: str | None, frozen: bool = False):
     query = select(
         _A.id,
         _A.name,
@@ -295,8 +304,10 @@ def _list_query(by_search: bool, state: AppState | None):
                 _A.slug.like(bindparam("search"), escape="/"),
             )
         )
-    if state is not None:
-        query = query.where(app_states.is_state(state))
+    if state == NEED_ACTION:
+        query = query.where(app_states.needs_action(workspace_frozen=frozen))
+    elif state is not None:
+        query = query.where(app_states.is_state(AppState(state)))
     return query
 
 
@@ -419,12 +430,15 @@ def list_apps(
     term = _search_term(search)
     wanted = _valid_state(state)
     now = utcnow()
-    params: dict[str, Any] = {"workspace_id": workspace.id, **app_states.time_params(now)}
+    params: dict[str, Any] = {
+        "workspace_id": workspace.id,
+        **app_states.time_params_with_warning(now),
+    }
     if term is not None:
         params["search"] = term
     page = _LIST.page(
         session,
-        _list_query(term is not None, wanted),
+        _list_query(term is not None, wanted, _frozen(workspace)),
         sort=sort,
         direction=direction,
         limit=limit,
@@ -471,8 +485,13 @@ def count_apps(
     """How many apps list_apps walks through with the same filters."""
     workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     term = _search_term(search)
-    query = _list_query(term is not None, _valid_state(state)).with_only_columns(func.count())
-    params: dict[str, Any] = {"workspace_id": workspace.id, **app_states.time_params(utcnow())}
+    query = _list_query(
+        term is not None, _valid_state(state), _frozen(workspace)
+    ).with_only_columns(func.count())
+    params: dict[str, Any] = {
+        "workspace_id": workspace.id,
+        **app_states.time_params_with_warning(utcnow()),
+    }
     if term is not None:
         params["search"] = term
     return session.execute(query, params).scalar_one()

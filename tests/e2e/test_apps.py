@@ -48,6 +48,10 @@ def test_a_new_app_goes_from_setup_to_ready_by_its_next_actions(page: Page, serv
     open_page(page, "/apps")
     expect(page.get_by_text("No apps in this workspace yet")).to_be_visible()
     shot("apps-empty")
+    open_page(page, "/")
+    expect(page.locator("#first-app")).to_contain_text("Create your first app")
+    shot("dashboard-no-apps")
+    open_page(page, "/apps")
 
     _create_app(page, "Acme Billing")
     expect(page).to_have_url(re.compile(rf"/workspaces/{workspace_id}/apps/acme-billing/overview$"))
@@ -60,8 +64,13 @@ def test_a_new_app_goes_from_setup_to_ready_by_its_next_actions(page: Page, serv
     expect(next_action).to_have_text("Set an email sender")
     shot("app-overview-setup")
 
-    # The next action opens the page where it is fixed; a bad address is refused there.
-    next_action.click()
+    # The dashboard lists it under Need action, with the action linking to where it is fixed.
+    open_page(page, "/")
+    expect(page.locator("#tile-needs-attention")).to_contain_text("1")
+    item = page.locator("#need-action li").filter(has_text="Acme Billing")
+    expect(item).to_contain_text("No email sender is set.")
+    shot("dashboard-need-action")
+    item.get_by_role("link", name="Set an email sender").click()
     expect(page).to_have_url(re.compile(r"/apps/acme-billing/email$"))
     _on_app_page(page, "Email settings")
     page.get_by_label("Sender name").fill("Acme")
@@ -106,11 +115,15 @@ def test_a_new_app_goes_from_setup_to_ready_by_its_next_actions(page: Page, serv
     expect(page.locator("#baseline .pt-missing")).to_have_count(0)
     shot("app-overview-ready")
 
-    # The portfolio card says so too.
+    # The portfolio card says so too, and the dashboard has nothing left to do.
     open_page(page, "/apps")
     card = page.locator("[data-app-slug='acme-billing']")
     expect(card).to_contain_text("ready")
     expect(card).to_contain_text("No action needed")
+    open_page(page, "/")
+    expect(page.get_by_text("Nothing needs action")).to_be_visible()
+    expect(page.locator("#recent-apps")).to_contain_text("Acme Billing")
+    shot("dashboard-all-clear")
 
 
 def test_portfolio_search_duplicates_switching_and_delete(page: Page, server, shot) -> None:
@@ -121,6 +134,14 @@ def test_portfolio_search_duplicates_switching_and_delete(page: Page, server, sh
         make_app(session, actor, workspace_id, "Acme Billing")
         make_app(session, actor, workspace_id, "Zeta Reports")
     server.sign_in(page, email)
+    # A dashboard count opens the portfolio filtered to what it counts.
+    expect(page.locator("#tile-apps")).to_contain_text("2")
+    page.locator("#tile-needs-attention").click()
+    expect(page).to_have_url(re.compile(r"/apps\?state=setup$"))
+    expect(page.locator("#app-cards article")).to_have_count(2)
+    page.get_by_role("combobox", name="Filter by state").click()
+    page.get_by_role("option", name="Ready").click()
+    expect(page.get_by_text("No app matches")).to_be_visible()
     open_page(page, "/apps")
     expect(page.locator("#app-cards article")).to_have_count(2)
     shot("apps-portfolio")

@@ -36,7 +36,9 @@ def test_sign_up_sign_in_shell_sign_out(page: Page, shot) -> None:
     expect(nav.get_by_text("OVERVIEW")).to_be_visible()
     expect(page.locator("#workspace-picker")).to_have_text(re.compile("No workspaces"))
     expect(page.locator("#app-switcher")).to_have_text("No app open")
-    expect(page.get_by_text("Coming soon")).to_be_visible()
+    # The dashboard says what to do first: there is no workspace to triage yet.
+    expect(page.get_by_text("No workspace yet")).to_be_visible()
+    expect(page.get_by_role("link", name="Create a workspace")).to_be_visible()
     shot("dashboard-new-user")
 
     page.locator("#workspace-picker").click()

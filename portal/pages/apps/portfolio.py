@@ -30,7 +30,9 @@ from portal.state.pager import Pager
 from portal.state.session import SessionState
 
 LIST = "apps"
-STATES = ("all", *AppState)
+STATES = ("all", *apps.FILTERS)
+STATE_CHOICES = [("all", "All states"), *[(s.value, s.value.capitalize()) for s in AppState]]
+STATE_CHOICES.append((apps.NEED_ACTION, "Need action"))
 PAGE_SIZE = 24  # fills rows of 1, 2, 3 or 4 cards
 
 
@@ -545,7 +547,7 @@ def _toolbar() -> rx.Component:
             class_name="pt-filter",
         ),
         select(
-            list(STATES),
+            STATE_CHOICES,
             label="Filter by state",
             value=_S.state_filter,
             on_change=_S.filter_by_state,
