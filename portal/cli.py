@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from portal.config import ROOT, get_settings
 from portal.db import transaction
 from portal.domain.errors import Invalid
-from portal.services import auth, demo
+from portal.services import auth, demo, demo_apps
 from portal.workers import housekeeping as housekeeping_worker
 from portal.workers import processes as processes_worker
 
@@ -90,7 +90,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_seed_demo(_args: argparse.Namespace) -> int:
+def _progress(what: str, done: int, total: int) -> None:
+    """One line redrawn in place: `end users [######......]  412,000 / 1,000,000`."""
+    width = 30
+    filled = width * done // total if total else width
+    end = "\n" if done >= total else ""
+    bar = "#" * filled + "." * (width - filled)
+    print(f"\r  {what:<14} [{bar}] {done:,} / {total:,}", end=end, flush=True)
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
     # The demo person's password is in the README: in production it would be a way in.
     if get_settings().mode == "production":
         print(
@@ -105,6 +114,11 @@ def cmd_seed_demo(_args: argparse.Namespace) -> int:
         print(f"Created demo data: 1 user, 1 account, {len(demo.DEMO_WORKSPACES)} workspaces.")
     else:
         print("Demo data already present; nothing created.")
+    if args.scale:
+        with transaction() as session:
+            workspace = demo.scale_workspace(session)
+            print(f"Adding {args.scale:,} apps to the workspace {workspace.name} ...")
+            demo_apps.seed_scale(session, workspace, apps=args.scale, progress=_progress)
     print(f"Sign in as {demo.DEMO_EMAIL} with password {demo.DEMO_PASSWORD}")
     return 0
 
@@ -202,6 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=cmd_migrate)
 
     seed = sub.add_parser("seed-demo", help="create the demo user, account and workspaces")
+    seed.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also add N apps (each with 100 organizations and 1,000 end users) to the "
+        "workspace Acme Scale",
+    )
     seed.set_defaults(handler=cmd_seed_demo)
 
     create = sub.add_parser("create-user", help="create a user and their first account")

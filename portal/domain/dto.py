@@ -156,10 +156,12 @@ class CoderunnerList(DTO):
 
 
 class AppLink(DTO):
-    """An app of the workspace, for the detail page's links (filled by the apps issue)."""
+    """An app of the workspace, for the detail page's Apps section."""
 
     id: str
     name: str
+    slug: str = ""
+    state: str = ""  # an AppState
 
 
 class WorkspaceDetail(WorkspacePublic):
@@ -172,7 +174,8 @@ class WorkspaceDetail(WorkspacePublic):
     provisioning_stuck: bool = False  # provisioning for longer than the configured minutes
     provisioning_process_id: int | None = None  # the latest provisioning saga, for its log
     coderunners_enabled: bool = False  # show the Coderunners section only when True
-    apps: list[AppLink] = []
+    apps: list[AppLink] = []  # the first few by name
+    app_count: int = 0
 
 
 class AuditEventPublic(DTO):

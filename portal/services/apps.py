@@ -41,6 +41,7 @@ from portal.domain.dto import (
     AppCard,
     AppChoice,
     AppDetail,
+    AppLink,
     AppSummary,
     AuthSettings,
     BaselineItem,
@@ -829,3 +830,24 @@ def send_test_email(*, session: Session, actor: Actor, workspace_id: str, app_sl
         reply_to=app.email_reply_to,
     )
     return actor.email
+
+
+DETAIL_APPS = 10  # the workspace detail page lists this many; the portfolio has the rest
+
+
+def apps_of_workspace(session: Session, workspace: Workspace) -> tuple[list[AppLink], int]:
+    """The first apps by name with their state, and how many there are (the caller has
+    checked read access on the workspace)."""
+    params = {"workspace_id": workspace.id, **app_states.time_params(utcnow())}
+    rows = session.execute(
+        select(_A.id, _A.name, _A.slug, app_states.state().label("state"))
+        .where(_A.workspace_id == bindparam("workspace_id", type_=_A.workspace_id.type))
+        .order_by(func.lower(_A.name), _A.id)
+        .limit(DETAIL_APPS),
+        params,
+    ).all()
+    total = session.execute(
+        select(func.count()).select_from(App.__table__).where(_A.workspace_id == workspace.id)
+    ).scalar_one()
+    links = [AppLink(id=str(r.id), name=r.name, slug=r.slug, state=r.state) for r in rows]
+    return links, total

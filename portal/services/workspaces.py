@@ -55,7 +55,7 @@ from portal.models import (
     WorkspacePick,
 )
 from portal.models._base import utcnow
-from portal.services import audit, keyset, permissions, provisioning
+from portal.services import apps, audit, keyset, permissions, provisioning
 from portal.services.keyset import Key
 
 NAME_MAX = 120
@@ -464,6 +464,7 @@ def get_workspace_detail(*, session: Session, actor: Actor, workspace_id: str) -
         days_left = max(0, math.ceil((workspace.purge_after - now) / timedelta(days=1)))
 
     held = permissions.workspace_permission(session, actor, workspace)
+    app_links, app_count = apps.apps_of_workspace(session, workspace)
     return WorkspaceDetail(
         **_public_fields(workspace, account),
         environments=environments,
@@ -473,7 +474,8 @@ def get_workspace_detail(*, session: Session, actor: Actor, workspace_id: str) -
         provisioning_stuck=stuck,
         provisioning_process_id=process.id if process is not None else None,
         coderunners_enabled=bool(settings.coderunner_url),
-        apps=[],  # filled by the apps issue
+        apps=app_links,
+        app_count=app_count,
     )
 
 

@@ -16,14 +16,14 @@ import reflex as rx
 
 from portal import routes
 from portal.components.activity_row import ActivityRow, activity_table
-from portal.components.badges import status_badge
+from portal.components.badges import app_state_badge, status_badge
 from portal.components.data_table import Column, data_table
 from portal.components.dates import iso_utc, local_time
 from portal.components.dialogs import dialog_footer, form_dialog
 from portal.components.empty_state import empty_state
 from portal.components.forms import field_error
 from portal.components.links import button_link
-from portal.domain.dto import CoderunnerPublic, EnvironmentPublic, WorkspaceDetail
+from portal.domain.dto import AppLink, CoderunnerPublic, EnvironmentPublic, WorkspaceDetail
 from portal.domain.errors import NotFound, PortalError
 from portal.domain.processes import ProcessKind, ProcessPublic
 from portal.domain.wording import action_prefix
@@ -137,12 +137,25 @@ def _detail_view(*, session, actor, workspace_id: str, remember: bool) -> Detail
     return DetailView(detail=detail, provisioning=latest)
 
 
+@dataclass(frozen=True)
+class AppRow:
+    name: str
+    href: str
+    state: str
+
+    @classmethod
+    def of(cls, app: AppLink, workspace_id: str) -> AppRow:
+        return cls(name=app.name, href=routes.app_url(workspace_id, app.slug), state=app.state)
+
+
 class WorkspaceDetailState(Pager, SessionState):
     PAGED: ClassVar[tuple[str, ...]] = (ACTIVITY,)
 
     found: bool = True
     workspace: WorkspaceView = WorkspaceView()
     environments: list[EnvironmentRow] = []
+    apps: list[AppRow] = []
+    app_count: int = 0
     administrators: list[str] = []
     can_administer: bool = False
     provisioning_stuck: bool = False
@@ -183,6 +196,8 @@ class WorkspaceDetailState(Pager, SessionState):
         self.found = True
         self.workspace = WorkspaceView.of(detail)
         self.environments = [EnvironmentRow.of(env) for env in detail.environments]
+        self.apps = [AppRow.of(app, detail.id) for app in detail.apps]
+        self.app_count = detail.app_count
         self.provisioning_progress = latest.progress if latest else 100
         self.failed_provision_id = latest.id if latest and latest.can_retry else 0
         self.can_administer = detail.can_administer
@@ -888,6 +903,43 @@ def _settings() -> rx.Component:
     )
 
 
+def _apps() -> rx.Component:
+    return rx.card(
+        rx.cond(
+            S.apps.length() > 0,
+            rx.vstack(
+                rx.el.ul(
+                    rx.foreach(
+                        S.apps,
+                        lambda app: rx.el.li(
+                            rx.link(app.name, href=app.href),
+                            app_state_badge(app.state),
+                            class_name="pt-inline",
+                        ),
+                    ),
+                    class_name="pt-checklist",
+                    id="workspace-apps",
+                ),
+                rx.link(
+                    "All ",
+                    S.app_count,
+                    " apps in the portfolio",
+                    href=routes.APPS,
+                    size="2",
+                ),
+                spacing="3",
+            ),
+            empty_state(
+                "app-window",
+                "No apps in this workspace yet",
+                "Create one from Apps: each app has its own sign-in, organizations, end "
+                "users and keys.",
+            ),
+        ),
+        width="100%",
+    )
+
+
 def _found() -> rx.Component:
     return rx.vstack(
         _header(),
@@ -895,14 +947,7 @@ def _found() -> rx.Component:
         _identity(),
         _environments(),
         rx.heading("Apps", size="4", as_="h2"),
-        rx.card(
-            empty_state(
-                "app-window",
-                "No apps in this workspace yet",
-                "Apps registered in this workspace will be listed here.",
-            ),
-            width="100%",
-        ),
+        _apps(),
         rx.cond(
             S.coderunners_enabled,
             rx.vstack(
