@@ -7,7 +7,7 @@ Creates:
   newest first);
 - ``app_api_keys``: ``sk_<env>_...`` secret keys, stored as SHA-256 with a display prefix;
 - ``organizations``, ``end_users`` and ``organization_members``: an app environment's
-  customers and their people;
+  customers and their people; ``end_user_tokens``: their sessions and magic links (hashed);
 - ``app_activity``: API calls and sign-ins per app, environment, organization and day (one
   row per key: a unique index over ``coalesce(organization_id, 0)``);
 - ``app_visits``: when each person last opened or changed each app (Recent apps);
@@ -145,6 +145,7 @@ def upgrade() -> None:
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
         sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+        sa.Column("totp_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("disabled_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("last_sign_in_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
@@ -154,6 +155,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_end_users")),
         sa.UniqueConstraint("app_id", "environment", "email", name="uq_end_users_app_env_email"),
     )
+    op.create_table(
+        "end_user_tokens",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("end_user_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("used_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["end_user_id"],
+            ["end_users.id"],
+            name=op.f("fk_end_user_tokens_end_user_id_end_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_end_user_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_end_user_tokens_token_hash")),
+    )
+    with op.batch_alter_table("end_user_tokens", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_end_user_tokens_end_user_id"), ["end_user_id"], unique=False
+        )
+
     op.create_table(
         "organizations",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -244,6 +268,10 @@ def downgrade() -> None:
     op.drop_table("app_activity")
     op.drop_index("ix_organizations_app_id_environment_lower_name_id", table_name="organizations")
     op.drop_table("organizations")
+    with op.batch_alter_table("end_user_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_end_user_tokens_end_user_id"))
+
+    op.drop_table("end_user_tokens")
     op.drop_table("end_users")
     with op.batch_alter_table("app_visits", schema=None) as batch_op:
         batch_op.drop_index("ix_app_visits_user_id_visited_at")

@@ -157,3 +157,35 @@ BLOCKER_PAGES: dict[BlockerKind, AppPage] = {
     BlockerKind.KEY_EXPIRING: AppPage.API_KEYS,
     BlockerKind.ORGANIZATION_WITHOUT_ADMIN: AppPage.OVERVIEW,
 }
+
+
+class OrganizationRole(StrEnum):
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class EndUserTokenKind(StrEnum):
+    SESSION = "session"
+    MAGIC_LINK = "magic_link"
+
+
+MAGIC_LINK_LIFETIME = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class AppPrincipal:
+    """Who calls the data-plane API: an app's secret key, resolved on the server. Everything
+    it reads or writes is of `app_id` in `environment`; a read key (`scope` read) writes
+    nothing."""
+
+    key_id: int
+    app_id: int
+    workspace_id: str
+    account_id: int
+    environment: EnvironmentName
+    scope: KeyScope
+    key_prefix: str
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope is KeyScope.READ_WRITE

@@ -8,6 +8,7 @@ from portal.models.app import (
     AppApiKey,
     AppVisit,
     EndUser,
+    EndUserToken,
     Organization,
     OrganizationMember,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "AppApiKey",
     "AppVisit",
     "EndUser",
+    "EndUserToken",
     "Organization",
     "OrganizationMember",
     "Account",

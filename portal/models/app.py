@@ -163,9 +163,28 @@ class EndUser(SQLModel, table=True):
     email: str = Field(max_length=320)
     name: str = Field(default="", max_length=120)
     password_hash: str | None = secret_field(default=None, max_length=255)
+    # The TOTP secret (base32) once the end user enrolled a second factor.
+    totp_secret: str | None = secret_field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     disabled_at: datetime | None = None
     last_sign_in_at: datetime | None = None
+
+
+class EndUserToken(SQLModel, table=True):
+    """What an end user signs in with after the customer's backend asked: a session (with the
+    app's session lifetime) or a one-time magic link. Only the SHA-256 is kept."""
+
+    __tablename__ = "end_user_tokens"
+    __table_args__ = EXTEND
+    __not_secret__ = ("id", "end_user_id", "kind", "created_at", "expires_at", "used_at")
+
+    id: int | None = Field(default=None, primary_key=True)
+    end_user_id: int = Field(foreign_key="end_users.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)  # session or magic_link
+    token_hash: str = secret_field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None  # a magic link works once
 
 
 class OrganizationMember(SQLModel, table=True):

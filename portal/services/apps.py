@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from email.utils import formataddr
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from slugify import slugify as python_slugify
 from sqlalchemy import bindparam, delete, exists, func, or_, select
@@ -135,7 +136,9 @@ def _free_slug(session: Session, workspace_id: uuid.UUID, base: str) -> str:
     n = 2
     candidate = base
     while candidate in taken:
-        candidate = f"{base}-{n}"
+        suffix = f"-{n}"
+        # Cut the base so the slug stays within SLUG_MAX (and never ends in "--").
+        candidate = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
         n += 1
     return candidate
 
@@ -265,7 +268,7 @@ def _frozen(workspace: Workspace) -> bool:
 
 
 def _search_term(search: str | None) -> str | None:
-    term = clean_text(search, field="search", max_length=SEARCH_MAX).lower()
+    term = clean_text(search, field="search", max_length=SEARCH_MAX)
     if not term:
         return None
     escaped = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
@@ -301,8 +304,10 @@ def _list_query(by_search: bool, state: str | None, frozen: bool = False):
     if by_search:
         query = query.where(
             or_(
-                func.lower(_A.name).like(bindparam("search"), escape="/"),
-                _A.slug.like(bindparam("search"), escape="/"),
+                # lower() on both sides: SQLite's lower() folds ASCII only, so a term lowered
+                # by Python would miss "Äpfel" typed as it is written.
+                func.lower(_A.name).like(func.lower(bindparam("search")), escape="/"),
+                _A.slug.like(func.lower(bindparam("search")), escape="/"),
             )
         )
     if state == NEED_ACTION:
@@ -706,6 +711,22 @@ def _bounded(value: Any, field: str, low: int, high: int, what: str) -> int:
     return number
 
 
+def _allowed_redirect(url: str) -> bool:
+    """https:// to any host, http:// to this machine only; never credentials in the URL
+    (`http://localhost@evil.example` is evil.example)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    if not host or parts.username is not None or parts.password is not None:
+        return False
+    if parts.scheme == "https":
+        return True
+    return parts.scheme == "http" and host in ("localhost", "127.0.0.1")
+
+
 def _redirect_urls(urls: list[str] | str) -> list[str]:
     items = urls.splitlines() if isinstance(urls, str) else list(urls or [])
     cleaned: list[str] = []
@@ -713,13 +734,7 @@ def _redirect_urls(urls: list[str] | str) -> list[str]:
         url = str(raw).strip()
         if not url:
             continue
-        local = url.startswith("http://localhost") or url.startswith("http://127.0.0.1")
-        if (
-            len(url) > 2000
-            or not (url.startswith("https://") or local)
-            or any(c.isspace() for c in url)
-            or len(url.split("://", 1)[1].split("/", 1)[0]) == 0
-        ):
+        if len(url) > 2000 or any(c.isspace() for c in url) or not _allowed_redirect(url):
             raise Invalid(
                 f"{url[:80]} is not an allowed redirect URL: use https:// (http:// only for "
                 "localhost).",

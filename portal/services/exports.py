@@ -48,7 +48,7 @@ _EXPORT_PREFIX = "export "
 
 # Tables that point at a workspace without being its data: a user's picker choice, and
 # their recent and pinned workspaces.
-EXCLUDED_TABLES = frozenset({"users", "workspace_picks"})
+EXCLUDED_TABLES = frozenset({"users", "workspace_picks", "app_visits"})
 
 
 def exported_columns(table: Table) -> list[Column]:

@@ -13,16 +13,20 @@ from sqlmodel import SQLModel, col, select
 from portal.domain.errors import NotFound, PermissionDenied
 from portal.domain.workspaces import WorkspaceStatus
 from portal.models import (
+    AppActivity,
     AuditEvent,
+    EndUser,
     Environment,
     Invitation,
+    Organization,
+    OrganizationMember,
     PermissionGrant,
     Process,
     ProcessStep,
     Workspace,
 )
 from portal.models._base import SECRET, model_for, secret_columns, utcnow
-from portal.services import exports, processes, workspaces
+from portal.services import app_api_keys, exports, processes, workspaces
 from tests import factories
 from tests.services.processes_support import (
     Clock,
@@ -52,6 +56,17 @@ def exported(db, tmp_path, monkeypatch):
             expires_at=utcnow() + timedelta(days=7),
         )
     )
+    # An app with what an app owns: each is exported, its key's hash is not.
+    app = factories.make_app(db, actor, workspace.id, "Exported App")
+    app_api_keys.create_key(
+        session=db, actor=actor, workspace_id=str(workspace.id), app_slug=app.slug, name="Key"
+    )
+    org = Organization(app_id=app.id, name="Globex")
+    person = EndUser(app_id=app.id, email="ana@globex.example")
+    db.add_all([org, person])
+    db.flush()
+    db.add(OrganizationMember(organization_id=org.id, end_user_id=person.id, role="admin"))
+    db.add(AppActivity(app_id=app.id, organization_id=org.id, day=utcnow().date(), api_calls=3))
     db.commit()
     run_all(Clock())
     return actor, workspace, neighbour, member
@@ -100,6 +115,13 @@ def test_export_archive_reads_back_with_counts_matching_the_database(exported, d
             db, PermissionGrant, PermissionGrant.workspace_id == workspace.id
         ),
         "invitations": _count(db, Invitation, Invitation.workspace_id == workspace.id),
+        "apps": 1,
+        "app_api_keys": 1,
+        "organizations": 1,
+        "end_users": 1,
+        "organization_members": 1,
+        "app_activity": 1,
+        "end_user_tokens": 0,
     }
     assert manifest["counts"] == expected
     assert {name: len(rows) for name, rows in entities.items()} == expected
@@ -175,6 +197,13 @@ _NOT_SECRET_DESPITE_THE_NAME = {
     "idempotency_records.request_hash",
     # The client's Idempotency-Key header: a request id it chose, not a credential.
     "idempotency_records.key",
+    # An app's password policy and which sign-in methods it offers: settings, not passwords.
+    "apps.password_enabled",
+    "apps.password_min_length",
+    "apps.password_require_uppercase",
+    "apps.password_require_lowercase",
+    "apps.password_require_digit",
+    "apps.password_require_symbol",
 }
 
 

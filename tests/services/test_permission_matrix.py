@@ -64,7 +64,9 @@ ACCOUNT_ACTIONS = {
 WORKSPACE_WRITES = {
     Action.RENAME_WORKSPACE,
     Action.MANAGE_APPS,
-    Action.MANAGE_API_KEYS, Action.MANAGE_WEBHOOKS}
+    Action.MANAGE_API_KEYS,
+    Action.MANAGE_WEBHOOKS,
+}
 
 
 def test_the_table_covers_every_action():
