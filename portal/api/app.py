@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
-from portal.api import browser_session, downloads, problems, processes, query, workspaces
+from portal.api import (
+    browser_session,
+    data_plane,
+    downloads,
+    problems,
+    processes,
+    query,
+    workspaces,
+)
 
 
 def create_api() -> FastAPI:
@@ -21,6 +29,7 @@ def create_api() -> FastAPI:
     api.include_router(downloads.router)
     api.include_router(workspaces.router)
     api.include_router(processes.router)
+    api.include_router(data_plane.router)
 
     @api.get(
         "/v1/health", tags=["meta"], summary="Liveness check", responses=problems.responses(422)

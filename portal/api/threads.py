@@ -42,3 +42,8 @@ _EXECUTOR = ThreadPoolExecutor(max_workers=API_THREADS, thread_name_prefix="port
 async def as_actor(token: Bearer, work: Callable[[Session, Actor], T]) -> T:
     """run_as on one of the API's worker threads: the event loop keeps serving meanwhile."""
     return await asyncio.get_running_loop().run_in_executor(_EXECUTOR, run_as, token, work)
+
+
+async def off_loop(work: Callable[[], T]) -> T:
+    """`work()` on one of the API's worker threads (for doors other than a token's)."""
+    return await asyncio.get_running_loop().run_in_executor(_EXECUTOR, work)

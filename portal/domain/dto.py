@@ -423,3 +423,57 @@ class Dashboard(DTO):
     operational: int
     action_items: list[ActionItem]
     recent: list[RecentApp]
+
+
+# An app's organizations and end users ---------------------------------------------------------
+
+
+class OrganizationPublic(DTO):
+    id: int
+    name: str
+    environment: str
+    created_at: datetime
+    last_active_at: datetime | None = None
+    members: int = 0
+    admins: int = 0
+
+
+class MemberOfOrganization(DTO):
+    end_user_id: int
+    email: str
+    name: str
+    role: str
+    added_at: datetime
+
+
+class EndUserPublic(DTO):
+    id: int
+    email: str
+    name: str
+    environment: str
+    created_at: datetime
+    disabled_at: datetime | None = None
+    last_sign_in_at: datetime | None = None
+    has_password: bool = False
+    has_totp: bool = False
+
+
+class TotpEnrollment(DTO):
+    """Shown once: the end user's authenticator app takes the URI (or the secret typed)."""
+
+    secret: str
+    uri: str
+
+
+class EndUserSession(DTO):
+    """A new end-user session: `token` is shown once; Portal keeps its SHA-256."""
+
+    token: str
+    end_user_id: int
+    expires_at: datetime
+
+
+class MagicLinkSent(DTO):
+    end_user_id: int
+    sent_to: str
+    expires_at: datetime
