@@ -25,6 +25,7 @@ from portal.state import closed_tabs
 from portal.state.errors import handle_backend_exception
 from portal.state.session import SessionState
 from portal.state.storage import use_private_state_files
+from portal.workers import activity as activity_worker
 from portal.workers import housekeeping
 from portal.workers import processes as process_worker
 
@@ -59,6 +60,8 @@ for registered in layout.REGISTERED:
 
 # A closed tab's state is dropped two minutes after its websocket goes (not 30 minutes).
 app.register_lifespan_task(closed_tabs.watch(app))
+# Data-plane activity counted by this process, flushed every few seconds.
+app.register_lifespan_task(activity_worker.run_in_app)
 if get_settings().tab_state_probe:  # bench/compare.py counts the states it frees
     api.add_api_route(
         "/_probe/tab-states", lambda: {"held": closed_tabs.held(app)}, include_in_schema=False

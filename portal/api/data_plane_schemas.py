@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from portal.api.schemas import FreeText
+from portal.api.schemas import FreeText, _one_line
+from portal.domain import text as free_text
 from portal.domain.apps import OrganizationRole, SignInMethod
 from portal.domain.dto import (
     EndUserPublic,
@@ -19,8 +20,30 @@ OrganizationSort = Literal["name", "created_at"]
 EndUserSort = Literal["email", "created_at"]
 Role = Literal[tuple(role.value for role in OrganizationRole)]  # type: ignore[valid-type]
 Method = Literal[tuple(method.value for method in SignInMethod)]  # type: ignore[valid-type]
-# What a person's email may be at most; the service checks its form.
-Email = FreeText(320, required=True)
+# The service's own rule for an address (something@something.tld), as JSON Schema.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+Email = Annotated[
+    str,
+    AfterValidator(_one_line),
+    Field(
+        max_length=320,
+        pattern=EMAIL_PATTERN,
+        # Written out: with a validator after it, pydantic leaves the pattern out of the
+        # schema. No control characters (the free-text rule), and the address's form.
+        json_schema_extra=free_text.json_schema(required=False) | {"pattern": EMAIL_PATTERN},
+    ),
+]
+# Every app's policy allows at least this; an app's own (a longer minimum, character classes)
+# may ask for more: a 422 naming `password`.
+NewPassword = Annotated[
+    str,
+    Field(
+        min_length=8,
+        max_length=128,
+        pattern=r"\S",
+        description="At least 8 characters (the app's policy may ask for more).",
+    ),
+]
 
 
 class _Input(BaseModel):
@@ -42,13 +65,13 @@ class MemberSet(_Input):
 class EndUserCreate(_Input):
     email: Email  # type: ignore[valid-type]
     name: FreeText(120, required=False) = ""  # type: ignore[valid-type]
-    password: str | None = Field(default=None, min_length=1, max_length=256)
+    password: NewPassword | None = None
 
 
 class EndUserUpdate(_Input):
     name: FreeText(120, required=False) | None = None  # type: ignore[valid-type]
     disabled: bool | None = None
-    password: str | None = Field(default=None, min_length=1, max_length=256)
+    password: NewPassword | None = None
 
 
 class SignInCreate(_Input):

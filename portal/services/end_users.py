@@ -57,12 +57,14 @@ SESSION_PREFIX = "eus_"
 MAGIC_PREFIX = "eml_"
 
 
-class SignInRefused(Invalid):
-    """The end user's credentials did not check out (the app key did): the same message for
-    an unknown email, a wrong password and a disabled end user."""
+class SignInRefused(PermissionDenied):
+    """The end user's credentials did not check out (the app key did): 403, with the same
+    message for a wrong password, no password set and a disabled end user. `field` says where
+    a form would show it."""
 
     def __init__(self, message: str = "The sign-in was refused.", field: str = "password"):
-        super().__init__(message, field=field)
+        super().__init__(message)
+        self.field = field
 
 
 def _id(value: Any) -> int | None:
@@ -417,13 +419,17 @@ def redeem_magic_link(
                 EndUserToken.kind == EndUserTokenKind.MAGIC_LINK,
             )
         ).first()
+    # A token that names no link of this app environment is as unknown as a wrong id (404);
+    # a real one used up or out of time is a conflict with its state (409).
     if found is None:
-        raise SignInRefused("This sign-in link is not valid.", field="token")
+        raise NotFound("No sign-in link has this token.")
     link, user = found
     if user.app_id != scope.app_id or user.environment != scope.environment:
-        raise SignInRefused("This sign-in link is not valid.", field="token")
-    if link.used_at is not None or link.expires_at <= utcnow() or user.disabled_at is not None:
-        raise SignInRefused("This sign-in link has expired or was used.", field="token")
+        raise NotFound("No sign-in link has this token.")
+    if link.used_at is not None or link.expires_at <= utcnow():
+        raise Conflict("This sign-in link has expired or was used: ask for a new one.")
+    if user.disabled_at is not None:
+        raise SignInRefused(field="token")
     app = _app(session, scope)
     _second_factor(app, user, totp_code)
     link.used_at = utcnow()

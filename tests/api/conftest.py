@@ -11,11 +11,13 @@ from fastapi.testclient import TestClient
 from portal.api.app import create_api
 from portal.domain.workspaces import WorkspaceStatus
 from portal.models import Workspace
+from portal.services import app_api_keys, apps
 from tests.factories import (
     account_of,
     actor_for,
     create_workspace,
     grant,
+    make_app,
     make_token,
     make_user,
 )
@@ -38,6 +40,7 @@ class World:
     workspace: str  # UUIDs
     workspace_name: str
     other: str
+    app_key: dict[str, str]  # a read-write prod key of Alice's app "Acme" in `workspace`
 
 
 @pytest.fixture
@@ -59,6 +62,23 @@ def world(db) -> World:
     for row in (workspace, other):
         row.status = WorkspaceStatus.ACTIVE
         db.add(row)
+    app = make_app(db, actors[alice.id], workspace.id, "Acme")
+    app_key = app_api_keys.create_key(
+        session=db,
+        actor=actors[alice.id],
+        workspace_id=str(workspace.id),
+        app_slug=app.slug,
+        name="Contract",
+    ).secret
+    # The loosest password policy an app can have: what the API's schema promises to accept.
+    apps.update_auth_settings(
+        session=db,
+        actor=actors[alice.id],
+        workspace_id=str(workspace.id),
+        app_slug=app.slug,
+        sign_in_methods=["password"],
+        password_min_length=8,
+    )
     world = World(
         alice=bearer(make_token(db, alice, actor=actors[alice.id])),
         reggie=bearer(make_token(db, reggie, actor=actors[reggie.id])),
@@ -68,6 +88,7 @@ def world(db) -> World:
         workspace=str(workspace.id),
         workspace_name=workspace.name,
         other=str(other.id),
+        app_key=bearer(app_key),
     )
     db.commit()
     return world
