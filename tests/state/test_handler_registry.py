@@ -345,6 +345,113 @@ REVIEWED: dict[str, str] = {
     "portal.pages.accounts.invitation.InvitationState.decline": (
         "signed in: _call(); accounts.decline_invitation, the same checks as accept"
     ),
+    # Apps.
+    "portal.pages.overview.DashboardState.load": (
+        "signed in: _call(); workspaces.current_choice returns only a readable pick, and "
+        "dashboard.workspace_dashboard re-checks READ on it"
+    ),
+    "portal.state.open_app.OpenAppState.load_overview": (
+        "signed in: _call(); apps.get_app(VIEW_WORKSPACE) on the URL's UUID and slug, NotFound "
+        "shows the not-found view; app_choices and remember_workspace re-check READ"
+    ),
+    "portal.pages.apps.portfolio.PortfolioState.load": (
+        "signed in: _call(); the picked workspace comes from workspaces.current_choice "
+        "(readable only); list_apps and count_apps re-check READ; the URL's state filter is "
+        "checked against FILTERS"
+    ),
+    "portal.pages.apps.portfolio.PortfolioState.search_apps": (
+        "signed in: Pager _call(); the term (cut to 120) is a bound LIKE parameter of "
+        "apps.list_apps on the backend-only workspace id, which re-checks READ"
+    ),
+    "portal.pages.apps.portfolio.PortfolioState.filter_by_state": (
+        "signed in: Pager _call(); the value is checked against STATES, list_apps re-checks READ"
+    ),
+    "portal.pages.apps.portfolio.PortfolioState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, the "
+        "cursors are backend-only"
+    ),
+    "portal.pages.apps.portfolio.PortfolioState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, the "
+        "cursors are backend-only"
+    ),
+    "portal.pages.apps.portfolio.PortfolioState.set_create_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.apps.portfolio.PortfolioState.create": (
+        "signed in: _call(); apps.create_app needs MANAGE_APPS (administer, not frozen) on the "
+        "backend-only workspace id; name and slug validated there"
+    ),
+    "portal.pages.apps.portfolio.PortfolioState.open_rename": (
+        "public: opens this browser's dialog for a slug and name it was given (cut); touches no"
+        " data, rename checks them"
+    ),
+    "portal.pages.apps.portfolio.PortfolioState.set_rename_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.apps.portfolio.PortfolioState.rename": (
+        "signed in: _call(); apps.rename_app needs MANAGE_APPS on the backend-only workspace id"
+        " and finds the slug only in that workspace"
+    ),
+    "portal.pages.apps.portfolio.PortfolioState.open_delete": (
+        "public: opens this browser's dialog for a slug and name it was given (cut); touches no"
+        " data, delete checks them"
+    ),
+    "portal.pages.apps.portfolio.PortfolioState.set_delete_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.apps.portfolio.PortfolioState.set_delete_typed": (
+        "public: keeps the typed name (cut to 200) for this browser's button; touches no data"
+    ),
+    "portal.pages.apps.portfolio.PortfolioState.delete": (
+        "signed in: _call(); apps.delete_app needs MANAGE_APPS and the app's exact name typed, "
+        "the slug found only in the backend-only workspace"
+    ),
+    "portal.pages.apps.email_settings.EmailSettingsState.load": (
+        "signed in: _call(); apps.get_app(VIEW_WORKSPACE) on the URL's UUID and slug, NotFound "
+        "shows the not-found view"
+    ),
+    "portal.pages.apps.email_settings.EmailSettingsState.save": (
+        "signed in: _call(); apps.update_email_settings needs MANAGE_APPS on the URL's "
+        "workspace and validates each field"
+    ),
+    "portal.pages.apps.email_settings.EmailSettingsState.send_test": (
+        "signed in: _call(); apps.send_test_email needs MANAGE_APPS and mails only the actor's "
+        "own address"
+    ),
+    "portal.pages.apps.auth_settings.AuthSettingsState.load": (
+        "signed in: _call(); apps.get_app(VIEW_WORKSPACE) on the URL's UUID and slug"
+    ),
+    "portal.pages.apps.auth_settings.AuthSettingsState.save": (
+        "signed in: _call(); apps.update_auth_settings needs MANAGE_APPS and validates every "
+        "field, saving nothing on a refusal"
+    ),
+    "portal.pages.apps.api_keys.ApiKeysState.load": (
+        "signed in: _call(); apps.get_app and app_api_keys.list_keys check READ on the URL's "
+        "workspace"
+    ),
+    "portal.pages.apps.api_keys.ApiKeysState.switch_environment": (
+        "signed in: Pager _call(); the value is checked against ENVIRONMENTS, list_keys re-"
+        "checks READ"
+    ),
+    "portal.pages.apps.api_keys.ApiKeysState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, the "
+        "cursors are backend-only"
+    ),
+    "portal.pages.apps.api_keys.ApiKeysState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, the "
+        "cursors are backend-only"
+    ),
+    "portal.pages.apps.api_keys.ApiKeysState.set_create_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.apps.api_keys.ApiKeysState.create": (
+        "signed in: _call(); app_api_keys.create_key needs MANAGE_API_KEYS; the secret is "
+        "returned in a toast, never kept in state"
+    ),
+    "portal.pages.apps.api_keys.ApiKeysState.revoke": (
+        "signed in: _call(); app_api_keys.revoke_key needs MANAGE_API_KEYS and finds the key id"
+        " only among the URL app's keys"
+    ),
 }
 
 REQUIREMENTS = ("public", "signed in", "developer terms", "platform admin")

@@ -8,6 +8,7 @@ import uuid
 import pytest
 from sqlmodel import select
 
+from portal.db import transaction
 from portal.domain.workspaces import WorkspaceStatus
 from portal.models import User
 from portal.services import workspaces
@@ -150,8 +151,32 @@ def test_selecting_a_readable_workspace(world, target):
     nav = world["nav"]
     events = run(nav.select_workspace, world[target])
     assert toasts(events) == []
-    assert redirect_path(events) is None  # not on a workspace page: stay
+    # On the dashboard (a page of the picked workspace's data) the page loads again for it.
+    assert redirect_path(events) == "/"
     assert nav.selected_workspace_id == world[target]
+
+
+def test_a_pick_elsewhere_stays_on_the_page(world, browse, person):
+    _, token, _ = person(name="Bea")
+    client = browse("/settings", token=token)
+    nav = client.state(NavState)
+    with transaction() as session:
+        user = session.exec(select(User).where(User.name == "Bea")).one()
+        workspace = make_workspace(session, account_of(session, user.id), name="Bea's")
+        workspace_id = str(workspace.id)
+    events = run(nav.select_workspace, workspace_id)
+    assert redirect_path(events) is None
+    assert nav.selected_workspace_id == workspace_id
+
+
+def test_on_an_app_page_another_workspace_opens_its_portfolio(world, browse, person):
+    _, token, _ = person(name="Cy")
+    with transaction() as session:
+        user = session.exec(select(User).where(User.name == "Cy")).one()
+        workspace_id = str(make_workspace(session, account_of(session, user.id), name="Cy's").id)
+    client = browse(f"/workspaces/{workspace_id}/apps/some-app/email", token=token)
+    events = run(client.state(NavState).select_workspace, workspace_id)
+    assert redirect_path(events) == "/apps"
 
 
 def test_on_a_workspace_page_the_page_follows_the_pick(world):

@@ -17,9 +17,9 @@ from portal.db import transaction
 from portal.domain.errors import Unauthenticated
 from portal.models import User, UserSession
 from portal.pages.developer.terms import DeveloperTermsState
-from portal.services import accounts, api_tokens, provisioning, sessions
+from portal.services import accounts, api_tokens, app_api_keys, provisioning, sessions
 from portal.services.tokens import new_token, token_hash
-from tests.factories import CLIENT, account_of, make_workspace
+from tests.factories import CLIENT, account_of, make_app, make_workspace
 from tests.state.support import redirect_path, run
 from tests.state.test_handler_registry import REVIEWED, portal_handlers, requirement_of
 
@@ -116,6 +116,33 @@ ARGS = {
     ),
     "portal.pages.accounts.invitation.InvitationState.accept": lambda v: (),
     "portal.pages.accounts.invitation.InvitationState.decline": lambda v: (),
+    "portal.pages.overview.DashboardState.load": lambda v: (),
+    "portal.state.open_app.OpenAppState.load_overview": lambda v: (),
+    "portal.pages.apps.portfolio.PortfolioState.load": lambda v: (),
+    "portal.pages.apps.portfolio.PortfolioState.search_apps": lambda v: ("Sec",),
+    "portal.pages.apps.portfolio.PortfolioState.filter_by_state": lambda v: ("setup",),
+    "portal.pages.apps.portfolio.PortfolioState.next_page": lambda v: ("apps",),
+    "portal.pages.apps.portfolio.PortfolioState.previous_page": lambda v: ("apps",),
+    "portal.pages.apps.portfolio.PortfolioState.create": lambda v: ({"name": "Mallory's app"},),
+    "portal.pages.apps.portfolio.PortfolioState.rename": lambda v: ({"name": "Mallory"},),
+    "portal.pages.apps.portfolio.PortfolioState.delete": lambda v: (
+        {"confirm_name": "Victim App"},
+    ),
+    "portal.pages.apps.email_settings.EmailSettingsState.load": lambda v: (),
+    "portal.pages.apps.email_settings.EmailSettingsState.save": lambda v: (
+        {"sender_name": "Mallory", "sender_address": "mallory@evil.example"},
+    ),
+    "portal.pages.apps.email_settings.EmailSettingsState.send_test": lambda v: (),
+    "portal.pages.apps.auth_settings.AuthSettingsState.load": lambda v: (),
+    "portal.pages.apps.auth_settings.AuthSettingsState.save": lambda v: (
+        {"method_password": "on"},
+    ),
+    "portal.pages.apps.api_keys.ApiKeysState.load": lambda v: (),
+    "portal.pages.apps.api_keys.ApiKeysState.switch_environment": lambda v: ("dev",),
+    "portal.pages.apps.api_keys.ApiKeysState.next_page": lambda v: ("keys",),
+    "portal.pages.apps.api_keys.ApiKeysState.previous_page": lambda v: ("keys",),
+    "portal.pages.apps.api_keys.ApiKeysState.create": lambda v: ({"name": "mallory"},),
+    "portal.pages.apps.api_keys.ApiKeysState.revoke": lambda v: (v["app_key_id"],),
 }
 
 # Where the attacker's browser is when calling a handler: on the victim's workspace pages.
@@ -127,6 +154,10 @@ PATHS = {
     "portal.pages.accounts.detail.state.": lambda v: f"/accounts/{v['account_id']}",
     "portal.pages.accounts.account_list.": lambda v: "/accounts",
     "portal.pages.accounts.invitation.": lambda v: f"/invitations/{v['invitation_token']}",
+    "portal.pages.apps.portfolio.": lambda v: "/apps",
+    "portal.pages.apps.": lambda v: f"/workspaces/{v['workspace_id']}/apps/victim-app/overview",
+    "portal.state.open_app.": lambda v: f"/workspaces/{v['workspace_id']}/apps/victim-app/overview",
+    "portal.pages.overview.": lambda v: "/",
 }
 
 
@@ -170,9 +201,14 @@ def victim(db, person):
         select(UserSession).where(UserSession.token_hash == token_hash(expired_token))
     ).one()
     expired.last_seen_at = expired.last_seen_at - timedelta(minutes=31)
+    app = make_app(db, actor, workspace.id, "Victim App")
+    app_key_id = app_api_keys.create_key(
+        session=db, actor=actor, workspace_id=str(workspace.id), app_slug=app.slug, name="k"
+    ).key.id
     db.commit()
     return {
         "session_id": actor.session_id,
+        "app_key_id": app_key_id,
         "workspace_id": str(workspace.id),
         "account_id": account_id,
         "process_id": process_id,
