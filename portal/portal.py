@@ -14,6 +14,8 @@ from portal.pages.apps import (  # noqa: F401
     api_keys,
     auth_settings,
     email_settings,
+    end_users_page,
+    organizations_page,
     portfolio,
 )
 from portal.pages.apps import overview as app_overview  # noqa: F401

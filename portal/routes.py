@@ -44,7 +44,9 @@ APP_OVERVIEW = "/workspaces/[workspace_uuid]/apps/[app_slug]/overview"
 APP_AUTH = "/workspaces/[workspace_uuid]/apps/[app_slug]/auth"
 APP_EMAIL = "/workspaces/[workspace_uuid]/apps/[app_slug]/email"
 APP_API_KEYS = "/workspaces/[workspace_uuid]/apps/[app_slug]/api-keys"
-APP_PAGES = (APP_OVERVIEW, APP_AUTH, APP_EMAIL, APP_API_KEYS)
+APP_ORGANIZATIONS = "/workspaces/[workspace_uuid]/apps/[app_slug]/organizations"
+APP_END_USERS = "/workspaces/[workspace_uuid]/apps/[app_slug]/end-users"
+APP_PAGES = (APP_OVERVIEW, APP_AUTH, APP_EMAIL, APP_ORGANIZATIONS, APP_END_USERS, APP_API_KEYS)
 
 
 def app_base_url(workspace_id: str, app_slug: str) -> str:
@@ -128,6 +130,10 @@ PAGES: dict[str, PageSpec] = {
         PageSpec(APP_AUTH, "Auth settings", Requirement.SIGNED_IN, show_title=False, nav=APPS),
         PageSpec(APP_EMAIL, "Email settings", Requirement.SIGNED_IN, show_title=False, nav=APPS),
         PageSpec(APP_API_KEYS, "API keys", Requirement.SIGNED_IN, show_title=False, nav=APPS),
+        PageSpec(
+            APP_ORGANIZATIONS, "Organizations", Requirement.SIGNED_IN, show_title=False, nav=APPS
+        ),
+        PageSpec(APP_END_USERS, "End users", Requirement.SIGNED_IN, show_title=False, nav=APPS),
     )
 }
 

@@ -37,7 +37,6 @@ def test_audit_actions_read_as_words(code, words):
     assert action_phrase(code) == words
 
 
-
 @pytest.mark.parametrize(
     "code",
     ["workspace.frozen", "workspace.export_started", "token.created", "grant.removed"],

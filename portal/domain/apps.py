@@ -67,6 +67,8 @@ class AppPage(StrEnum):
     OVERVIEW = "overview"
     AUTH = "auth"
     EMAIL = "email"
+    ORGANIZATIONS = "organizations"
+    END_USERS = "end-users"
     API_KEYS = "api-keys"
 
 
@@ -74,6 +76,8 @@ APP_PAGE_LABELS: dict[AppPage, str] = {
     AppPage.OVERVIEW: "Overview",
     AppPage.AUTH: "Auth settings",
     AppPage.EMAIL: "Email settings",
+    AppPage.ORGANIZATIONS: "Organizations",
+    AppPage.END_USERS: "End users",
     AppPage.API_KEYS: "API keys",
 }
 
@@ -155,7 +159,7 @@ BLOCKER_ORDER: tuple[BlockerKind, ...] = (
 BLOCKER_PAGES: dict[BlockerKind, AppPage] = {
     BlockerKind.WORKSPACE_FROZEN: AppPage.OVERVIEW,
     BlockerKind.KEY_EXPIRING: AppPage.API_KEYS,
-    BlockerKind.ORGANIZATION_WITHOUT_ADMIN: AppPage.OVERVIEW,
+    BlockerKind.ORGANIZATION_WITHOUT_ADMIN: AppPage.ORGANIZATIONS,
 }
 
 

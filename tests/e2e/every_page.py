@@ -85,6 +85,10 @@ def _path(route: str, world: World) -> str:
         routes.APP_AUTH: routes.app_url(world.workspace_id, world.app_slug, "auth"),
         routes.APP_EMAIL: routes.app_url(world.workspace_id, world.app_slug, "email"),
         routes.APP_API_KEYS: routes.app_url(world.workspace_id, world.app_slug, "api-keys"),
+        routes.APP_ORGANIZATIONS: routes.app_url(
+            world.workspace_id, world.app_slug, "organizations"
+        ),
+        routes.APP_END_USERS: routes.app_url(world.workspace_id, world.app_slug, "end-users"),
     }.get(route, route)
 
 

@@ -346,6 +346,64 @@ REVIEWED: dict[str, str] = {
         "signed in: _call(); accounts.decline_invitation, the same checks as accept"
     ),
     # Apps.
+    "portal.pages.apps.organizations_page.OrganizationsState.load": (
+        "signed in: _call(); apps.get_app and app_scope.for_console(VIEW_WORKSPACE) check READ "
+        "on the URL's workspace before organizations.list_organizations"
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.search_organizations": (
+        "signed in: Pager _call(); the term is a bound LIKE parameter, the scope re-checks READ"
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.switch_environment": (
+        "signed in: Pager _call(); the value is checked against ENVIRONMENTS, READ re-checked"
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "the cursors are backend-only"
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "the cursors are backend-only"
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.set_create_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.create": (
+        "signed in: _call(); app_scope.for_console(write) needs MANAGE_APPS, not frozen"
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.delete": (
+        "signed in: _call(); MANAGE_APPS, and the id is found only in the URL app's environment"
+    ),
+    "portal.pages.apps.end_users_page.EndUsersState.load": (
+        "signed in: _call(); apps.get_app and app_scope.for_console(VIEW_WORKSPACE) check READ "
+        "on the URL's workspace before end_users.list_end_users"
+    ),
+    "portal.pages.apps.end_users_page.EndUsersState.search_end_users": (
+        "signed in: Pager _call(); the term is a bound LIKE parameter, the scope re-checks READ"
+    ),
+    "portal.pages.apps.end_users_page.EndUsersState.switch_environment": (
+        "signed in: Pager _call(); the value is checked against ENVIRONMENTS, READ re-checked"
+    ),
+    "portal.pages.apps.end_users_page.EndUsersState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "the cursors are backend-only"
+    ),
+    "portal.pages.apps.end_users_page.EndUsersState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "the cursors are backend-only"
+    ),
+    "portal.pages.apps.end_users_page.EndUsersState.set_create_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.apps.end_users_page.EndUsersState.create": (
+        "signed in: _call(); MANAGE_APPS; the invitation mails only the new end user, from the "
+        "app's own sender, and needs magic links enabled"
+    ),
+    "portal.pages.apps.end_users_page.EndUsersState.set_disabled": (
+        "signed in: _call(); MANAGE_APPS, and the id is found only in the URL app's environment"
+    ),
+    "portal.pages.apps.end_users_page.EndUsersState.delete": (
+        "signed in: _call(); MANAGE_APPS, and the id is found only in the URL app's environment"
+    ),
     "portal.pages.overview.DashboardState.load": (
         "signed in: _call(); workspaces.current_choice returns only a readable pick, and "
         "dashboard.workspace_dashboard re-checks READ on it"
@@ -591,3 +649,20 @@ def test_client_writable_vars_are_reviewed():
         f"  unreviewed: {sorted(writable - set(CLIENT_WRITABLE))}\n"
         f"  gone: {sorted(set(CLIENT_WRITABLE) - writable)}"
     )
+
+
+def test_no_state_redeclares_a_var_of_a_state_above_it():
+    """A substate declaring a var its parent has (OrganizationsState's `organizations` list
+    under OpenAppState's `organizations` count) is not an error in Reflex 0.10: the page
+    silently reads one and writes the other, and its rows never show."""
+    clashes = []
+    for cls in portal_states():
+        own = set(cls.__dict__.get("__annotations__", {}))
+        parent = cls.get_parent_state()
+        while parent is not None:
+            clashes += [
+                f"{cls.__qualname__}.{name} (also {parent.__qualname__}.{name})"
+                for name in sorted(own & (set(parent.base_vars) | set(parent._backend_vars or {})))
+            ]
+            parent = parent.get_parent_state()
+    assert not clashes, "rename these vars:\n" + "\n".join(clashes)

@@ -15,7 +15,7 @@ from sqlmodel import SQLModel, select
 from portal.config import get_settings
 from portal.db import transaction
 from portal.domain.errors import Unauthenticated
-from portal.models import User, UserSession
+from portal.models import EndUser, Organization, User, UserSession
 from portal.pages.developer.terms import DeveloperTermsState
 from portal.services import accounts, api_tokens, app_api_keys, provisioning, sessions
 from portal.services.tokens import new_token, token_hash
@@ -143,6 +143,38 @@ ARGS = {
     "portal.pages.apps.api_keys.ApiKeysState.previous_page": lambda v: ("keys",),
     "portal.pages.apps.api_keys.ApiKeysState.create": lambda v: ({"name": "mallory"},),
     "portal.pages.apps.api_keys.ApiKeysState.revoke": lambda v: (v["app_key_id"],),
+    "portal.pages.apps.organizations_page.OrganizationsState.load": lambda v: (),
+    "portal.pages.apps.organizations_page.OrganizationsState.search_organizations": lambda v: (
+        "Sec",
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.switch_environment": lambda v: (
+        "dev",
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.next_page": lambda v: (
+        "organizations",
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.previous_page": lambda v: (
+        "organizations",
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.create": lambda v: (
+        {"name": "Mallory Inc"},
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.delete": lambda v: (
+        v["organization_id"],
+    ),
+    "portal.pages.apps.end_users_page.EndUsersState.load": lambda v: (),
+    "portal.pages.apps.end_users_page.EndUsersState.search_end_users": lambda v: ("ana",),
+    "portal.pages.apps.end_users_page.EndUsersState.switch_environment": lambda v: ("dev",),
+    "portal.pages.apps.end_users_page.EndUsersState.next_page": lambda v: ("end_users",),
+    "portal.pages.apps.end_users_page.EndUsersState.previous_page": lambda v: ("end_users",),
+    "portal.pages.apps.end_users_page.EndUsersState.create": lambda v: (
+        {"email": "mallory@evil.example", "invite": "on"},
+    ),
+    "portal.pages.apps.end_users_page.EndUsersState.set_disabled": lambda v: (
+        v["end_user_id"],
+        True,
+    ),
+    "portal.pages.apps.end_users_page.EndUsersState.delete": lambda v: (v["end_user_id"],),
 }
 
 # Where the attacker's browser is when calling a handler: on the victim's workspace pages.
@@ -205,10 +237,16 @@ def victim(db, person):
     app_key_id = app_api_keys.create_key(
         session=db, actor=actor, workspace_id=str(workspace.id), app_slug=app.slug, name="k"
     ).key.id
+    org = Organization(app_id=app.id, name="Victim Org")
+    person_of_theirs = EndUser(app_id=app.id, email="ana@victim.example")
+    db.add_all([org, person_of_theirs])
+    db.flush()
     db.commit()
     return {
         "session_id": actor.session_id,
         "app_key_id": app_key_id,
+        "organization_id": org.id,
+        "end_user_id": person_of_theirs.id,
         "workspace_id": str(workspace.id),
         "account_id": account_id,
         "process_id": process_id,

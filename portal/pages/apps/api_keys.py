@@ -22,7 +22,7 @@ from portal.domain.dto import AppKeyPublic
 from portal.domain.errors import PortalError
 from portal.domain.workspaces import EnvironmentName
 from portal.layout import page
-from portal.pages.apps.frame import app_frame, can_edit
+from portal.pages.apps.frame import app_frame, can_edit, environment_switch
 from portal.services import app_api_keys
 from portal.state.open_app import OpenAppState
 from portal.state.pager import Pager
@@ -214,29 +214,12 @@ def _create_dialog() -> rx.Component:
     )
 
 
-def _environment_switch() -> rx.Component:
-    return rx.el.div(
-        rx.text("Environment", size="2", weight="medium"),
-        select(
-            list(ENVIRONMENTS),
-            label="Environment",
-            value=_S.environment,
-            on_change=_S.switch_environment,
-        ),
-        rx.cond(
-            _S.environment != EnvironmentName.PROD.value,
-            rx.badge("Not production", color_scheme="orange", variant="solid", id="env-badge"),
-        ),
-        class_name="pt-inline",
-    )
-
-
 @page(routes.APP_API_KEYS, on_load=[ApiKeysState.load])
 def app_api_keys_page() -> rx.Component:
     return app_frame(
         rx.el.div(
             rx.el.div(
-                _environment_switch(),
+                environment_switch(_S.environment, _S.switch_environment),
                 rx.el.div(class_name="pt-grow"),
                 _create_dialog(),
                 class_name="pt-toolbar",

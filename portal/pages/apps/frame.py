@@ -10,8 +10,9 @@ from reflex_components_core.react_router.dom import ReactRouterLink
 from portal import routes
 from portal.components.badges import app_state_badge
 from portal.components.empty_state import empty_state
-from portal.components.forms import form_message
+from portal.components.forms import form_message, select
 from portal.components.links import button_link
+from portal.domain.workspaces import EnvironmentName
 from portal.state.open_app import OpenAppState
 
 _S = OpenAppState
@@ -95,3 +96,17 @@ def read_only_hint() -> rx.Component:
 
 def can_edit() -> rx.Var:
     return _S.app_can_administer & (_S.app_read_only == "")
+
+
+def environment_switch(value, on_change) -> rx.Component:
+    """The environment an app page shows (prod unless switched), with a badge when not prod:
+    dev and staging data must not be mistaken for customers'."""
+    return rx.el.div(
+        rx.text("Environment", size="2", weight="medium"),
+        select(list(EnvironmentName), label="Environment", value=value, on_change=on_change),
+        rx.cond(
+            value != EnvironmentName.PROD.value,
+            rx.badge("Not production", color_scheme="orange", variant="solid", id="env-badge"),
+        ),
+        class_name="pt-inline",
+    )
