@@ -523,7 +523,7 @@ def test_an_organization_without_an_admin_member_is_a_blocker(db, actor, workspa
         (
             BlockerKind.ORGANIZATION_WITHOUT_ADMIN,
             "2 organizations have no admin member.",
-            AppPage.OVERVIEW,
+            AppPage.ORGANIZATIONS,
         )
     ]
     assert detail.next_action.label == "Give each organization an admin"
