@@ -7,9 +7,9 @@ queries for 10 apps as for 1,000 (tests/services/test_dashboard.py counts them).
 
 from __future__ import annotations
 
-from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlmodel import Session
 
 from portal.domain import apps as rules
@@ -28,43 +28,56 @@ RECENT_SHOWN = 5
 _A, _O, _V = App.__table__.c, Organization.__table__.c, AppVisit.__table__.c
 
 
-def _counts(session: Session, workspace: Workspace, params: dict) -> tuple[int, ...]:
-    """apps, needs attention (setup), operational, need action: one pass over the apps."""
+# Each statement is built once, its values bound per call: building these expression trees
+# and their cache keys cost more than running them (bench/dashboard.py).
+_WORKSPACE = bindparam("workspace_id", type_=_A.workspace_id.type)
+_READER = bindparam("reader")
 
-    def count_if(condition) -> object:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    frozen = workspace.status == WorkspaceStatus.FROZEN
-    row = session.execute(
+def _count_if(condition) -> object:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+@lru_cache(maxsize=2)
+def _counts_query(frozen: bool):
+    return (
         select(
             func.count(),
-            count_if(~sql.baseline_complete()),
-            count_if(sql.operating()),
-            count_if(sql.needs_action(workspace_frozen=frozen)),
+            _count_if(~sql.baseline_complete()),
+            _count_if(sql.operating()),
+            _count_if(sql.needs_action(workspace_frozen=frozen)),
         )
         .select_from(App.__table__)
-        .where(_A.workspace_id == workspace.id),
-        params,
-    ).one()
+        .where(_A.workspace_id == _WORKSPACE)
+    )
+
+
+def _counts(session: Session, workspace: Workspace, params: dict) -> tuple[int, ...]:
+    """apps, needs attention (setup), operational, need action: one pass over the apps."""
+    frozen = workspace.status == WorkspaceStatus.FROZEN
+    row = session.execute(_counts_query(frozen), params).one()
     return tuple(int(value) for value in row)
 
 
-def _live_organizations(session: Session, workspace: Workspace, params: dict) -> int:
-    return session.execute(
-        select(func.count())
-        .select_from(Organization.__table__)
-        .join(App.__table__, _A.id == _O.app_id)
-        .where(
-            _A.workspace_id == workspace.id,
-            _O.environment == PRODUCTION.value,
-            _O.last_active_at.is_not(None),
-            _O.last_active_at >= sql.ACTIVE_SINCE,
-        ),
-        params,
-    ).scalar_one()
+_LIVE = (
+    select(func.count())
+    .select_from(Organization.__table__)
+    .join(App.__table__, _A.id == _O.app_id)
+    .where(
+        _A.workspace_id == _WORKSPACE,
+        _O.environment == PRODUCTION.value,
+        _O.last_active_at.is_not(None),
+        _O.last_active_at >= sql.ACTIVE_SINCE,
+    )
+)
 
 
-def _app_items(session: Session, workspace: Workspace, params: dict) -> list[ActionItem]:
+def _live_organizations(session: Session, params: dict) -> int:
+    return session.execute(_LIVE, params).scalar_one()
+
+
+@lru_cache(maxsize=1)
+def _items_query():
     """Apps with a blocker or a setup gap: blockers first (an expiring key before an
     organization without an admin), then the gaps in baseline order."""
     expiring = sql.has_expiring_key()
@@ -82,7 +95,7 @@ def _app_items(session: Session, workspace: Workspace, params: dict) -> list[Act
         (~has_key, 4),
         else_=5,
     )
-    rows = session.execute(
+    return (
         select(
             _A.name,
             _A.slug,
@@ -92,11 +105,14 @@ def _app_items(session: Session, workspace: Workspace, params: dict) -> list[Act
             has_sender.label("has_sender"),
             has_key.label("has_key"),
         )
-        .where(_A.workspace_id == workspace.id, sql.needs_action(workspace_frozen=False))
+        .where(_A.workspace_id == _WORKSPACE, sql.needs_action(workspace_frozen=False))
         .order_by(rank, func.lower(_A.name), _A.id)
-        .limit(ITEMS_SHOWN),
-        params,
-    ).all()
+        .limit(ITEMS_SHOWN)
+    )
+
+
+def _app_items(session: Session, params: dict) -> list[ActionItem]:
+    rows = session.execute(_items_query(), params).all()
     items = []
     for row in rows:
         if row.expiring:
@@ -133,17 +149,18 @@ def _app_items(session: Session, workspace: Workspace, params: dict) -> list[Act
     return items
 
 
-def _recent(session: Session, actor: Actor, workspace: Workspace, now: datetime) -> list[RecentApp]:
+_RECENT = (
+    select(_A.name, _A.slug, sql.state().label("state"), _V.visited_at)
+    .join(AppVisit.__table__, _V.app_id == _A.id)
+    .where(_V.user_id == _READER, _A.workspace_id == _WORKSPACE)
+    .order_by(_V.visited_at.desc())
+    .limit(RECENT_SHOWN)
+)
+
+
+def _recent(session: Session, params: dict) -> list[RecentApp]:
     """The apps this person last opened or changed in the workspace."""
-    params = {**sql.time_params(now)}
-    rows = session.execute(
-        select(_A.name, _A.slug, sql.state().label("state"), _V.visited_at)
-        .join(AppVisit.__table__, _V.app_id == _A.id)
-        .where(_V.user_id == actor.user_id, _A.workspace_id == workspace.id)
-        .order_by(_V.visited_at.desc())
-        .limit(RECENT_SHOWN),
-        params,
-    ).all()
+    rows = session.execute(_RECENT, params).all()
     return [
         RecentApp(name=row.name, slug=row.slug, state=row.state, visited_at=row.visited_at)
         for row in rows
@@ -152,8 +169,11 @@ def _recent(session: Session, actor: Actor, workspace: Workspace, now: datetime)
 
 def workspace_dashboard(*, session: Session, actor: Actor, workspace_id: str) -> Dashboard:
     workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
-    now = utcnow()
-    params = sql.time_params_with_warning(now)
+    params = {
+        "workspace_id": workspace.id,
+        "reader": actor.user_id,
+        **sql.time_params_with_warning(utcnow()),
+    }
     apps, attention, operational, need_action = _counts(session, workspace, params)
     items: list[ActionItem] = []
     if workspace.status == WorkspaceStatus.FROZEN:
@@ -168,15 +188,15 @@ def workspace_dashboard(*, session: Session, actor: Actor, workspace_id: str) ->
             )
         )
     if need_action:
-        items.extend(_app_items(session, workspace, params))
+        items.extend(_app_items(session, params))
     return Dashboard(
         workspace_id=str(workspace.id),
         workspace_name=workspace.name,
         apps=apps,
-        live_organizations=_live_organizations(session, workspace, params) if apps else 0,
+        live_organizations=_live_organizations(session, params) if apps else 0,
         need_action=need_action,
         needs_attention=attention,
         operational=operational,
         action_items=items[:ITEMS_SHOWN],
-        recent=_recent(session, actor, workspace, now) if apps else [],
+        recent=_recent(session, params) if apps else [],
     )
