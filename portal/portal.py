@@ -12,6 +12,7 @@ from portal.pages.accounts import account_list, invitation  # noqa: F401
 from portal.pages.accounts import detail as account_detail  # noqa: F401
 from portal.pages.apps import (  # noqa: F401
     api_keys,
+    audit_log,
     auth_settings,
     email_settings,
     end_users_page,

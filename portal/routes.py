@@ -46,7 +46,16 @@ APP_EMAIL = "/workspaces/[workspace_uuid]/apps/[app_slug]/email"
 APP_API_KEYS = "/workspaces/[workspace_uuid]/apps/[app_slug]/api-keys"
 APP_ORGANIZATIONS = "/workspaces/[workspace_uuid]/apps/[app_slug]/organizations"
 APP_END_USERS = "/workspaces/[workspace_uuid]/apps/[app_slug]/end-users"
-APP_PAGES = (APP_OVERVIEW, APP_AUTH, APP_EMAIL, APP_ORGANIZATIONS, APP_END_USERS, APP_API_KEYS)
+APP_AUDIT = "/workspaces/[workspace_uuid]/apps/[app_slug]/audit"
+APP_PAGES = (
+    APP_OVERVIEW,
+    APP_AUTH,
+    APP_EMAIL,
+    APP_ORGANIZATIONS,
+    APP_END_USERS,
+    APP_API_KEYS,
+    APP_AUDIT,
+)
 
 
 def app_base_url(workspace_id: str, app_slug: str) -> str:
@@ -62,6 +71,13 @@ def apps_url(*, state: str = "", search: str = "") -> str:
     """The portfolio, filtered (the dashboard's counts open it this way)."""
     params = {k: v for k, v in (("state", state), ("search", search)) if v}
     return f"{APPS}?{urlencode(params)}" if params else APPS
+
+
+def app_audit_csv_url(workspace_id: str, app_slug: str, **filters: str) -> str:
+    """The app's audit log as CSV (served by the backend, authenticated by the cookie)."""
+    query = urlencode({k: v for k, v in filters.items() if v})
+    path = f"/downloads/apps/{workspace_id}/{app_slug}/audit.csv"
+    return f"{path}?{query}" if query else path
 
 
 def workspace_url(workspace_id: str) -> str:
@@ -134,6 +150,7 @@ PAGES: dict[str, PageSpec] = {
             APP_ORGANIZATIONS, "Organizations", Requirement.SIGNED_IN, show_title=False, nav=APPS
         ),
         PageSpec(APP_END_USERS, "End users", Requirement.SIGNED_IN, show_title=False, nav=APPS),
+        PageSpec(APP_AUDIT, "Audit log", Requirement.SIGNED_IN, show_title=False, nav=APPS),
     )
 }
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+
 from fastapi import APIRouter, Cookie
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 from portal.db import transaction
-from portal.services import exports, sessions
+from portal.domain.wording import action_prefix
+from portal.services import apps, exports, sessions
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,4 +22,36 @@ def download_export(process_id: int, portal_session: str | None = Cookie(default
         path = exports.archive_for_download(session=session, actor=actor, process_id=process_id)
     return FileResponse(
         path, media_type="application/zip", filename=f"portal-export-{process_id}.zip"
+    )
+
+
+@router.get("/downloads/apps/{workspace_id}/{app_slug}/audit.csv")
+def download_app_audit(
+    workspace_id: str,
+    app_slug: str,
+    actor: str | None = None,
+    action: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    portal_session: str | None = Cookie(default=None),
+):
+    """An app's audit log as CSV, with the log page's filters (days in UTC, `until`
+    included), for anyone who can read the app's workspace; anyone else gets 404."""
+    with transaction() as session:
+        person = sessions.resolve_actor(session=session, token=portal_session)
+        body = apps.audit_csv(
+            session=session,
+            actor=person,
+            workspace_id=workspace_id,
+            app_slug=app_slug,
+            actor_filter=actor,
+            action_filter=action_prefix(action or "") or None,
+            since=datetime.combine(since, time.min, UTC) if since else None,
+            until=datetime.combine(until + timedelta(days=1), time.min, UTC) if until else None,
+        )
+    safe_slug = "".join(c for c in app_slug if c.isalnum() or c == "-")[:64] or "app"
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{safe_slug}-audit.csv"'},
     )

@@ -70,6 +70,7 @@ class AppPage(StrEnum):
     ORGANIZATIONS = "organizations"
     END_USERS = "end-users"
     API_KEYS = "api-keys"
+    AUDIT = "audit"
 
 
 APP_PAGE_LABELS: dict[AppPage, str] = {
@@ -79,6 +80,7 @@ APP_PAGE_LABELS: dict[AppPage, str] = {
     AppPage.ORGANIZATIONS: "Organizations",
     AppPage.END_USERS: "End users",
     AppPage.API_KEYS: "API keys",
+    AppPage.AUDIT: "Audit log",
 }
 
 

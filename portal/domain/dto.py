@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -477,3 +477,9 @@ class MagicLinkSent(DTO):
     end_user_id: int
     sent_to: str
     expires_at: datetime
+
+
+class ActivityDay(DTO):
+    day: date
+    api_calls: int
+    sign_ins: int

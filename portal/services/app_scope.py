@@ -32,6 +32,7 @@ class AppScope:
     account_id: int
     actor: Actor | None  # the person, in the console; None for an app key
     via: str  # who acted, for the audit trail: the person's email or the key's prefix
+    key: tuple[int, str] | None = None  # the app key (id, display prefix) on the data plane
 
 
 def environment_of(value: str | None) -> EnvironmentName:
@@ -53,6 +54,7 @@ def for_key(session: Session, principal: AppPrincipal, *, write: bool = False) -
         account_id=principal.account_id,
         actor=None,
         via=f"key {principal.key_prefix}…",
+        key=(principal.key_id, principal.key_prefix),
     )
 
 

@@ -8,7 +8,10 @@ named in URLs by their slug, unique within the workspace.
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
+import json
 import math
 import re
 import uuid
@@ -38,12 +41,14 @@ from portal.domain.apps import (
     SignInMethod,
 )
 from portal.domain.dto import (
+    ActivityDay,
     AppBlocker,
     AppCard,
     AppChoice,
     AppDetail,
     AppLink,
     AppSummary,
+    AuditEventPublic,
     AuthSettings,
     BaselineItem,
     EmailSettings,
@@ -56,6 +61,7 @@ from portal.domain.text import clean as clean_text
 from portal.domain.workspaces import WorkspaceStatus
 from portal.models import (
     App,
+    AppActivity,
     AppApiKey,
     AppVisit,
     EndUser,
@@ -866,3 +872,124 @@ def apps_of_workspace(session: Session, workspace: Workspace) -> tuple[list[AppL
     ).scalar_one()
     links = [AppLink(id=str(r.id), name=r.name, slug=r.slug, state=r.state) for r in rows]
     return links, total
+
+
+ACTIVITY_DAYS = 30
+
+
+def activity_by_day(
+    *,
+    session: Session,
+    actor: Actor,
+    workspace_id: str,
+    app_slug: str,
+    environment: str = PRODUCTION.value,
+    days: int = ACTIVITY_DAYS,
+) -> list[ActivityDay]:
+    """API calls and sign-ins per day for the last `days` days (today last), zeros included:
+    one grouped query over the app's activity rows."""
+    _, app = find_app(session, actor, Action.VIEW_WORKSPACE, workspace_id, app_slug)
+    today = utcnow().date()
+    first = today - timedelta(days=days - 1)
+    a = AppActivity.__table__.c
+    rows = session.execute(
+        select(a.day, func.sum(a.api_calls), func.sum(a.sign_ins))
+        .where(a.app_id == app.id, a.environment == environment, a.day >= first)
+        .group_by(a.day)
+    ).all()
+    found = {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in rows}
+    return [
+        ActivityDay(
+            day=first + timedelta(days=n),
+            api_calls=found.get(first + timedelta(days=n), (0, 0))[0],
+            sign_ins=found.get(first + timedelta(days=n), (0, 0))[1],
+        )
+        for n in range(days)
+    ]
+
+
+def list_audit(
+    *,
+    session: Session,
+    actor: Actor,
+    workspace_id: str,
+    app_slug: str,
+    actor_filter: str | None = None,
+    action_filter: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page[AuditEventPublic]:
+    """The app's audit log, newest first: its settings, keys, organizations and end users,
+    whoever changed them (a person, or a key on the data-plane API). Needs read."""
+    workspace, app = find_app(session, actor, Action.VIEW_WORKSPACE, workspace_id, app_slug)
+    return audit.feed(
+        session,
+        "workspace_id",
+        workspace.id,
+        account_id=workspace.account_id,
+        actor_filter=actor_filter,
+        action_filter=action_filter,
+        target=("app", str(app.id)),
+        since=since,
+        until=until,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+AUDIT_CSV_MAX_ROWS = 10_000
+
+
+def audit_csv(
+    *,
+    session: Session,
+    actor: Actor,
+    workspace_id: str,
+    app_slug: str,
+    actor_filter: str | None = None,
+    action_filter: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> str:
+    """The app's audit log with the same filters as CSV (newest first, at most
+    AUDIT_CSV_MAX_ROWS rows): when (UTC), actor, action, target, details."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["when_utc", "actor", "action", "target", "details"])
+    cursor, written = None, 0
+    while written < AUDIT_CSV_MAX_ROWS:
+        page = list_audit(
+            session=session,
+            actor=actor,
+            workspace_id=workspace_id,
+            app_slug=app_slug,
+            actor_filter=actor_filter,
+            action_filter=action_filter,
+            since=since,
+            until=until,
+            limit=100,
+            cursor=cursor,
+        )
+        for event in page.items[: AUDIT_CSV_MAX_ROWS - written]:
+            details = {"before": event.before, "after": event.after}
+            writer.writerow(
+                [
+                    event.created_at.isoformat(),
+                    _csv_safe(event.actor_label),
+                    event.action,
+                    _csv_safe(event.target_label or event.target_type),
+                    _csv_safe(json.dumps(details, sort_keys=True, default=str)),
+                ]
+            )
+            written += 1
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    return out.getvalue()
+
+
+def _csv_safe(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

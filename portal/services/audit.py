@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+from pydantic import TypeAdapter
+from sqlalchemy import bindparam, func, type_coerce
 from sqlmodel import Session, col, or_, select
 
+from portal.db import UtcTimestampText, UuidText
 from portal.domain.access import Actor, ActorKind
 from portal.domain.dto import AuditEventPublic
+from portal.domain.paging import Page
+from portal.domain.text import clean as clean_text
 from portal.models import (
     App,
     AuditEvent,
@@ -19,8 +26,11 @@ from portal.models import (
     User,
     Workspace,
 )
+from portal.services import keyset
+from portal.services.keyset import Key
 
 SYSTEM = "system"
+APP_KEY = "app_key"  # an app's secret key on the data-plane API
 
 
 def record(
@@ -34,12 +44,16 @@ def record(
     workspace_id: uuid.UUID | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    app_key: tuple[int, str] | None = None,
 ) -> None:
-    """Add an audit row to the caller's transaction. `actor=None` means the system (a worker).
+    """Add an audit row to the caller's transaction. `actor=None` means the system (a worker),
+    or, with `app_key` (its id and display prefix), an app's key on the data-plane API.
 
     `before` / `after` hold the settings that changed, never secrets.
     """
-    if actor is None:
+    if actor is None and app_key is not None:
+        kind, actor_id, label, ip, agent = APP_KEY, str(app_key[0]), f"key {app_key[1]}…", "", ""
+    elif actor is None:
         kind, actor_id, label, ip, agent = SYSTEM, "", "Portal", "", ""
     else:
         kind = actor.kind.value
@@ -195,3 +209,123 @@ def _label(event: AuditEventPublic, names: dict[tuple[str, str], str]) -> str:
         name = _recorded(event, "name") or _recorded(event, "environment")
         return f"{name} environment" if name else "an environment"
     return kind.replace("_", " ")
+
+
+# Feeds ----------------------------------------------------------------------------------------
+# A feed reads table columns (a Core statement), one statement per scope and set of filters,
+# built once; newest first (ids grow with every insert, so they order it without ties).
+
+_E = AuditEvent.__table__.c
+_EVENT_COLUMNS = (
+    _E.id,
+    type_coerce(_E.created_at, UtcTimestampText()).label("created_at"),
+    _E.account_id,
+    type_coerce(_E.workspace_id, UuidText()).label("workspace_id"),
+    _E.actor_type,
+    _E.actor_id,
+    _E.actor_label,
+    _E.action,
+    _E.target_type,
+    _E.target_id,
+    _E.before,
+    _E.after,
+    _E.ip_address,
+    _E.user_agent,
+)
+_EVENT_FIELDS = tuple(column.key for column in _EVENT_COLUMNS)
+_EVENTS = TypeAdapter(list[AuditEventPublic])
+FEED = keyset.Keyset("audit-events", sorts={"newest": None}, tiebreak=Key(_E.id, int))
+AuditEventPage = Page[AuditEventPublic]
+FILTER_MAX = 320
+
+
+@lru_cache(maxsize=32)
+def _feed_query(
+    scope: str, by_actor: bool, by_action: bool, by_target: bool, since: bool, until: bool
+):
+    """A feed's statement (`scope` is workspace_id or account_id), built once per filters."""
+    query = select(*_EVENT_COLUMNS).where(_E[scope] == bindparam("scope"))
+    if by_actor:
+        query = query.where(
+            or_(
+                _E.actor_id == bindparam("actor"),
+                func.lower(_E.actor_label).like(bindparam("actor_label"), escape="/"),
+            )
+        )
+    if by_action:
+        query = query.where(_E.action.like(bindparam("action"), escape="/"))
+    if by_target:
+        query = query.where(
+            _E.target_type == bindparam("target_type"), _E.target_id == bindparam("target_id")
+        )
+    if since:
+        query = query.where(_E.created_at >= bindparam("since", type_=_E.created_at.type))
+    if until:
+        query = query.where(_E.created_at < bindparam("until", type_=_E.created_at.type))
+    return query
+
+
+def _like_escaped(text: str) -> str:
+    """`text` as a literal part of a LIKE pattern (escape character "/")."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def feed(
+    session: Session,
+    scope: str,
+    scope_id: Any,
+    *,
+    account_id: int,
+    actor_filter: str | None = None,
+    action_filter: str | None = None,
+    target: tuple[str, str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page[AuditEventPublic]:
+    """A page of the audit feed of a workspace or an account (`scope`), newest first, its
+    targets labelled. The caller has checked read access on the scope. `actor_filter` is an
+    actor's id or part of their label, `action_filter` a prefix of the action code, `target`
+    (type, id) one target's events, `since`/`until` a time range (until excluded)."""
+    values: dict[str, Any] = {"scope": scope_id}
+    who = clean_text(actor_filter, field="actor", max_length=FILTER_MAX)
+    if who:
+        values["actor"] = who
+        values["actor_label"] = f"%{_like_escaped(who.lower())}%"
+    what = clean_text(action_filter, field="action", max_length=FILTER_MAX)
+    if what:
+        values["action"] = f"{_like_escaped(what)}%"
+    if target is not None:
+        values["target_type"], values["target_id"] = target
+    if since is not None:
+        values["since"] = since
+    if until is not None:
+        values["until"] = until
+    query = _feed_query(
+        scope,
+        "actor" in values,
+        "action" in values,
+        target is not None,
+        since is not None,
+        until is not None,
+    )
+    page = FEED.page(
+        session,
+        query,
+        sort="newest",
+        direction="desc",
+        limit=limit,
+        cursor=cursor,
+        params=values,
+    )
+    items = _EVENTS.validate_python(
+        [dict(zip(_EVENT_FIELDS, row, strict=False)) for row in page.rows]
+    )
+    items = label_targets(
+        session,
+        items,
+        account_id=account_id,
+        workspace_id=scope_id if scope == "workspace_id" else None,
+    )
+    return AuditEventPage(items=items, next_cursor=page.next_cursor)

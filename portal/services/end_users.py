@@ -91,6 +91,7 @@ def _record(session: Session, scope: AppScope, action: str, user: EndUser, **cha
     audit.record(
         session,
         actor=scope.actor,
+        app_key=scope.key,
         action=action,
         target_type="app",
         target_id=scope.app_id,

@@ -47,6 +47,7 @@ def _record(session: Session, scope: AppScope, action: str, org_id: int, **chang
     audit.record(
         session,
         actor=scope.actor,
+        app_key=scope.key,
         action=action,
         target_type="app",
         target_id=scope.app_id,

@@ -84,13 +84,8 @@ _LIST = keyset.Keyset(
 )
 SORTS = tuple(_LIST.sorts)
 DIRECTIONS = keyset.DIRECTIONS
-# Newest first: ids grow with every insert, so they order the feed without ties.
-_ACTIVITY = keyset.Keyset(
-    "audit-events", sorts={"newest": None}, tiebreak=Key(AuditEvent.__table__.c.id, int)
-)
 # Parametrized once: Page[X] inside a function costs a class build on many calls.
 WorkspaceRowPage = Page[WorkspaceRow]
-AuditEventPage = Page[AuditEventPublic]
 
 
 # Helpers ----------------------------------------------------------------------------------
@@ -482,88 +477,9 @@ def get_workspace_detail(*, session: Session, actor: Actor, workspace_id: str) -
 # Activity ---------------------------------------------------------------------------------
 
 
-# The audit feeds read table columns too, with one statement per scope and filters.
-_E = AuditEvent.__table__.c
-_EVENT_COLUMNS = (
-    _E.id,
-    type_coerce(_E.created_at, UtcTimestampText()).label("created_at"),
-    _E.account_id,
-    type_coerce(_E.workspace_id, UuidText()).label("workspace_id"),
-    _E.actor_type,
-    _E.actor_id,
-    _E.actor_label,
-    _E.action,
-    _E.target_type,
-    _E.target_id,
-    _E.before,
-    _E.after,
-    _E.ip_address,
-    _E.user_agent,
-)
-_EVENT_FIELDS = tuple(column.key for column in _EVENT_COLUMNS)
-_EVENTS = TypeAdapter(list[AuditEventPublic])
-
-
-@lru_cache(maxsize=8)
-def _activity_query(scope: str, by_actor: bool, by_action: bool):
-    """A feed's statement (`scope` is workspace_id or account_id), built once per filters."""
-    query = select(*_EVENT_COLUMNS).where(_E[scope] == bindparam("scope"))
-    if by_actor:
-        query = query.where(
-            or_(
-                _E.actor_id == bindparam("actor"),
-                func.lower(_E.actor_label).like(bindparam("actor_label"), escape="/"),
-            )
-        )
-    if by_action:
-        query = query.where(_E.action.like(bindparam("action"), escape="/"))
-    return query
-
-
 def _like_escaped(text: str) -> str:
     """`text` as a literal part of a LIKE pattern (escape character "/")."""
     return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
-
-
-def _activity(
-    session: Session,
-    scope: str,
-    scope_id: Any,
-    *,
-    account_id: int,
-    actor_filter: str | None,
-    action_filter: str | None,
-    limit: int | None,
-    cursor: str | None,
-) -> Page[AuditEventPublic]:
-    values: dict[str, Any] = {"scope": scope_id}
-    who = clean_text(actor_filter, field="actor", max_length=FILTER_MAX)
-    if who:
-        values["actor"] = who
-        values["actor_label"] = f"%{_like_escaped(who.lower())}%"
-    what = clean_text(action_filter, field="action", max_length=FILTER_MAX)
-    if what:
-        values["action"] = f"{_like_escaped(what)}%"
-    query = _activity_query(scope, "actor" in values, "action" in values)
-    page = _ACTIVITY.page(
-        session,
-        query,
-        sort="newest",
-        direction="desc",
-        limit=limit,
-        cursor=cursor,
-        params=values,
-    )
-    items = _EVENTS.validate_python(
-        [dict(zip(_EVENT_FIELDS, row, strict=False)) for row in page.rows]
-    )
-    items = audit.label_targets(
-        session,
-        items,
-        account_id=account_id,
-        workspace_id=scope_id if scope == "workspace_id" else None,
-    )
-    return AuditEventPage(items=items, next_cursor=page.next_cursor)
 
 
 def list_activity(
@@ -580,7 +496,7 @@ def list_activity(
     a part of the actor's label (email); `action_filter` is a prefix ("workspace." or
     "workspace.frozen")."""
     workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
-    return _activity(
+    return audit.feed(
         session,
         "workspace_id",
         workspace.id,
@@ -605,7 +521,7 @@ def list_account_activity(
     """The account's audit feed (its own events and its workspaces'), newest first. Needs
     read on the account."""
     account = permissions.require(session, actor, Action.VIEW_ACCOUNT, account_id)
-    return _activity(
+    return audit.feed(
         session,
         "account_id",
         account.id,

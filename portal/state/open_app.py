@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import reflex as rx
-
 from portal import routes
 from portal.domain.apps import APP_PAGE_LABELS, AppPage
 from portal.domain.dto import AppBlocker, AppChoice, AppDetail, BaselineItem
@@ -136,7 +134,3 @@ class OpenAppState(NavState):
     async def _reopen(self) -> None:
         """After a change: the app again (state, checklist), on the page shown."""
         await self._open(AppPage(self.current_app_page or AppPage.OVERVIEW.value))
-
-    @rx.event
-    async def load_overview(self):
-        await self._open(AppPage.OVERVIEW)

@@ -413,3 +413,13 @@ def test_a_forged_organization_id_of_another_app_does_not_make_it_live(client, k
     activity.flush_once()
     db.expire_all()
     assert db.get(Organization, theirs).last_active_at is None
+
+
+def test_the_audit_trail_names_the_key_that_acted(client, keys, db):
+    from portal.models import AuditEvent
+
+    _org(client, keys.rw)
+    row = db.exec(select(AuditEvent).where(AuditEvent.action == "organization.created")).one()
+    assert row.actor_type == "app_key"
+    assert row.actor_label.startswith("key sk_prod_") and row.actor_label.endswith("…")
+    assert row.target_type == "app" and row.target_id == str(keys.app_id)

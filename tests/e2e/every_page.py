@@ -89,6 +89,7 @@ def _path(route: str, world: World) -> str:
             world.workspace_id, world.app_slug, "organizations"
         ),
         routes.APP_END_USERS: routes.app_url(world.workspace_id, world.app_slug, "end-users"),
+        routes.APP_AUDIT: routes.app_url(world.workspace_id, world.app_slug, "audit"),
     }.get(route, route)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
@@ -104,6 +105,7 @@ def test_a_new_app_goes_from_setup_to_ready_by_its_next_actions(page: Page, serv
     expect(page.locator(".key-row")).to_have_count(1)
     expect(page.locator(".key-row")).to_contain_text(secret[:12])
     expect(page.locator(".key-row")).not_to_contain_text(secret)
+    page.locator(".secret-once-toast").get_by_role("button", name="Close toast").click()
     shot("app-api-keys")
     with server.db() as session:
         stored = session.exec(select(AppApiKey.key_hash)).all()
@@ -124,6 +126,49 @@ def test_a_new_app_goes_from_setup_to_ready_by_its_next_actions(page: Page, serv
     expect(page.get_by_text("Nothing needs action")).to_be_visible()
     expect(page.locator("#recent-apps")).to_contain_text("Acme Billing")
     shot("dashboard-all-clear")
+
+    # The customer's backend calls the data plane with the key: an organization, an end user
+    # who is its admin, and a sign-in. The activity (flushed every few seconds) makes the app
+    # operating and the organization live.
+    api = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {secret}"})
+    org = api.post("/v1/organizations", json={"name": "Globex"}).json()["id"]
+    ana = api.post(
+        "/v1/end-users", json={"email": "ana@globex.example", "password": "a long passphrase"}
+    ).json()["id"]
+    api.put(f"/v1/organizations/{org}/members/{ana}", json={"role": "admin"})
+    signed_in = api.post(
+        f"/v1/end-users/{ana}/sign-ins",
+        json={"method": "password", "password": "a long passphrase"},
+    )
+    assert signed_in.status_code == 201, signed_in.text
+    overview = f"/workspaces/{workspace_id}/apps/acme-billing/overview"
+    for _ in range(20):  # the flush runs every 5 s
+        open_page(page, overview)
+        if page.locator("#app-heading").locator("..").inner_text().find("operating") >= 0:
+            break
+        page.wait_for_timeout(1000)
+    expect(page.locator("#app-heading").locator("..")).to_contain_text("operating")
+    expect(page.locator("#chart-sign-ins")).to_contain_text("1 sign-ins in 30 days")
+    expect(page.locator("#recent-audit")).to_contain_text("End user created")
+    shot("app-overview-operating")
+    tabs = page.get_by_role("navigation", name="App pages")
+    tabs.get_by_role("link", name="Organizations").click()
+    expect(page.locator(".organization-row").filter(has_text="Globex")).to_contain_text("live")
+
+    # The audit log names the key that acted, filters, and exports what it shows as CSV.
+    tabs.get_by_role("link", name="Audit log").click()
+    _on_app_page(page, "Audit log")
+    expect(page.locator(".activity-row").filter(has_text="Organization created")).to_contain_text(
+        "key sk_prod_"
+    )
+    page.get_by_label("Filter by action").fill("organization")
+    expect(page.locator(".activity-row")).to_have_count(2)  # created, member added
+    shot("app-audit-log")
+    href = page.locator("#audit-csv").get_attribute("href")
+    assert "action=organization" in href
+    exported = page.request.get(href)
+    assert exported.status == 200 and exported.headers["content-type"].startswith("text/csv")
+    assert exported.text().count("\n") == 1 + 2
 
 
 def test_portfolio_search_duplicates_switching_and_delete(page: Page, server, shot) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import BigInteger, DateTime, Integer, String, Uuid, column
 from portal.domain.errors import Invalid
 from portal.domain.paging import InvalidCursor
 from portal.models._base import utcnow
-from portal.services import keyset, processes, workspaces
+from portal.services import audit, keyset, processes, workspaces
 from portal.services.keyset import Key, Keyset
 from tests.factories import account_of, actor_for, create_workspace, make_user, make_workspace
 
@@ -351,7 +351,7 @@ def test_any_cursor_gives_a_page_of_the_feed_and_the_log_or_invalid(
 ):
     actor, workspace_id, _ = readable
     for pager, read in (
-        (workspaces._ACTIVITY, workspaces.list_activity),
+        (audit.FEED, workspaces.list_activity),
         (processes._LIST, processes.list_processes),
     ):
         _, _, shaped_cursor = data.draw(positioned(pager, ["newest"]))

@@ -346,6 +346,34 @@ REVIEWED: dict[str, str] = {
         "signed in: _call(); accounts.decline_invitation, the same checks as accept"
     ),
     # Apps.
+    "portal.pages.apps.audit_log.AppAuditState.load": (
+        "signed in: _call(); apps.get_app and apps.list_audit check READ on the URL's "
+        "workspace; the feed is limited to this app's target"
+    ),
+    "portal.pages.apps.audit_log.AppAuditState.filter_actor": (
+        "signed in: Pager _call(); the value (cut to 120) is a bound parameter or a parsed "
+        "date; list_audit re-checks READ"
+    ),
+    "portal.pages.apps.audit_log.AppAuditState.filter_action": (
+        "signed in: Pager _call(); the value (cut to 120) is a bound parameter or a parsed "
+        "date; list_audit re-checks READ"
+    ),
+    "portal.pages.apps.audit_log.AppAuditState.filter_since": (
+        "signed in: Pager _call(); the value (cut to 120) is a bound parameter or a parsed "
+        "date; list_audit re-checks READ"
+    ),
+    "portal.pages.apps.audit_log.AppAuditState.filter_until": (
+        "signed in: Pager _call(); the value (cut to 120) is a bound parameter or a parsed "
+        "date; list_audit re-checks READ"
+    ),
+    "portal.pages.apps.audit_log.AppAuditState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "the cursors are backend-only"
+    ),
+    "portal.pages.apps.audit_log.AppAuditState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "the cursors are backend-only"
+    ),
     "portal.pages.apps.organizations_page.OrganizationsState.load": (
         "signed in: _call(); apps.get_app and app_scope.for_console(VIEW_WORKSPACE) check READ "
         "on the URL's workspace before organizations.list_organizations"
@@ -408,7 +436,7 @@ REVIEWED: dict[str, str] = {
         "signed in: _call(); workspaces.current_choice returns only a readable pick, and "
         "dashboard.workspace_dashboard re-checks READ on it"
     ),
-    "portal.state.open_app.OpenAppState.load_overview": (
+    "portal.pages.apps.overview.AppOverviewState.load": (
         "signed in: _call(); apps.get_app(VIEW_WORKSPACE) on the URL's UUID and slug, NotFound "
         "shows the not-found view; app_choices and remember_workspace re-check READ"
     ),

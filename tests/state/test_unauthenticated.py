@@ -117,7 +117,14 @@ ARGS = {
     "portal.pages.accounts.invitation.InvitationState.accept": lambda v: (),
     "portal.pages.accounts.invitation.InvitationState.decline": lambda v: (),
     "portal.pages.overview.DashboardState.load": lambda v: (),
-    "portal.state.open_app.OpenAppState.load_overview": lambda v: (),
+    "portal.pages.apps.overview.AppOverviewState.load": lambda v: (),
+    "portal.pages.apps.audit_log.AppAuditState.load": lambda v: (),
+    "portal.pages.apps.audit_log.AppAuditState.filter_actor": lambda v: ("mallory",),
+    "portal.pages.apps.audit_log.AppAuditState.filter_action": lambda v: ("app.",),
+    "portal.pages.apps.audit_log.AppAuditState.filter_since": lambda v: ("2026-01-01",),
+    "portal.pages.apps.audit_log.AppAuditState.filter_until": lambda v: ("2026-12-31",),
+    "portal.pages.apps.audit_log.AppAuditState.next_page": lambda v: ("audit",),
+    "portal.pages.apps.audit_log.AppAuditState.previous_page": lambda v: ("audit",),
     "portal.pages.apps.portfolio.PortfolioState.load": lambda v: (),
     "portal.pages.apps.portfolio.PortfolioState.search_apps": lambda v: ("Sec",),
     "portal.pages.apps.portfolio.PortfolioState.filter_by_state": lambda v: ("setup",),
@@ -188,7 +195,6 @@ PATHS = {
     "portal.pages.accounts.invitation.": lambda v: f"/invitations/{v['invitation_token']}",
     "portal.pages.apps.portfolio.": lambda v: "/apps",
     "portal.pages.apps.": lambda v: f"/workspaces/{v['workspace_id']}/apps/victim-app/overview",
-    "portal.state.open_app.": lambda v: f"/workspaces/{v['workspace_id']}/apps/victim-app/overview",
     "portal.pages.overview.": lambda v: "/",
 }
 
