@@ -13,7 +13,7 @@ def sentence(text: str) -> str:
 # ("Workspace export started"). The codes stay the record (the API returns and filters by
 # them); the words are what a feed shows. A subject may read better as other words, so long
 # as a typed phrase still maps back to its code (action_prefix).
-_SUBJECT_WORDS = {"token": "API token"}
+_SUBJECT_WORDS = {"token": "API token", "app_api_key": "App API key", "app": "App"}
 
 
 def action_phrase(action: str) -> str:

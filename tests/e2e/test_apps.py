@@ -148,7 +148,7 @@ def test_a_new_app_goes_from_setup_to_ready_by_its_next_actions(page: Page, serv
             break
         page.wait_for_timeout(1000)
     expect(page.locator("#app-heading").locator("..")).to_contain_text("operating")
-    expect(page.locator("#chart-sign-ins")).to_contain_text("1 sign-ins in 30 days")
+    expect(page.locator("#chart-sign-ins")).to_contain_text("1 sign-in in 30 days")
     expect(page.locator("#recent-audit")).to_contain_text("End user created")
     shot("app-overview-operating")
     tabs = page.get_by_role("navigation", name="App pages")

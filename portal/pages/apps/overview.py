@@ -157,13 +157,20 @@ def _next_action() -> rx.Component:
     )
 
 
-def _chart(title: str, total, height, count, unit: str, chart_id: str) -> rx.Component:
+def _chart(
+    title: str, total, height, count, unit: str, chart_id: str, one: str = ""
+) -> rx.Component:
     """30 bars as plain elements (no chart library in the bundle); the totals say it in words,
     each bar's title gives its day."""
     return rx.el.figure(
         rx.el.figcaption(
             rx.el.strong(title),
-            rx.el.span(" · ", total, f" {unit} in 30 days", class_name="pt-dim-text"),
+            rx.el.span(
+                " · ",
+                total,
+                rx.cond(total == 1, f" {one or unit} in 30 days", f" {unit} in 30 days"),
+                class_name="pt-dim-text",
+            ),
         ),
         rx.el.div(
             rx.foreach(
@@ -193,6 +200,7 @@ def _activity() -> rx.Component:
                 lambda b: b.sign_ins,
                 "sign-ins",
                 "chart-sign-ins",
+                one="sign-in",
             ),
             _chart(
                 "API calls",
@@ -201,6 +209,7 @@ def _activity() -> rx.Component:
                 lambda b: b.api_calls,
                 "API calls",
                 "chart-api-calls",
+                one="API call",
             ),
             class_name="pt-charts",
         ),
