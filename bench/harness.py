@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -303,6 +304,7 @@ def start_portal(seeded: Seeded, logs: Path) -> Server:
         # shorter than Portal's default 120 s so the memory figure can wait for it.
         "PORTAL_CLOSED_TAB_GRACE_SECONDS": str(CLOSED_TAB_GRACE_SECONDS),
         "PORTAL_TAB_STATE_PROBE": "1",  # the memory figure counts the tab states held
+        "PORTAL_SECRET_KEY": secrets.token_urlsafe(32),  # production refuses the default
     }
     return _reflex_prod("portal", ROOT, port, env, logs, ["/ping", "/v1/health", "/sign-in"])
 

@@ -21,9 +21,10 @@ Portal refuses to start
   every installation that forgot to set it would share and anyone who reads the code knows.
   The rule is mechanical: any `SecretStr` setting declared with a non-empty default is refused
   in production while it holds that default, so a future secret given a development default (a
-  signing key, say) is covered without more code. Portal has no such secret today:
-  SMTP_PASSWORD and PORTAL_CODERUNNER_TOKEN default to unset, which turns the feature off or
-  sends no credential, never a known one;
+  signing key, say) is covered without more code. PORTAL_SECRET_KEY (which seals webhook
+  signing secrets and OAuth client secrets at rest) is one: production needs a key of its
+  own. SMTP_PASSWORD and PORTAL_CODERUNNER_TOKEN default to unset, which turns the feature
+  off or sends no credential, never a known one;
 - with an `http://` PORTAL_PUBLIC_URL on a host other than loopback: the session cookie is
   marked Secure only for an `https://` public URL, and the links Portal mails carry
   password-reset and invitation tokens, so both would cross the network in clear text.
@@ -148,6 +149,11 @@ class Settings(BaseSettings):
     # The coderunner integration; the workspace detail lists runners only when it is set.
     coderunner_url: str | None = _env("PORTAL_CODERUNNER_URL")
     coderunner_token: SecretStr | None = _env("PORTAL_CODERUNNER_TOKEN")
+    # Seals the secrets Portal must read back (webhook signing secrets, OAuth client secrets):
+    # portal/services/sealing.py. The development default is refused in production.
+    secret_key: SecretStr = _env(
+        "PORTAL_SECRET_KEY", SecretStr("portal-development-secret-key-not-for-production")
+    )
 
     @field_validator("public_url")
     @classmethod

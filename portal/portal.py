@@ -18,6 +18,7 @@ from portal.pages.apps import (  # noqa: F401
     end_users_page,
     organizations_page,
     portfolio,
+    webhooks_page,
 )
 from portal.pages.apps import overview as app_overview  # noqa: F401
 from portal.pages.auth import dev_outbox, reset_password, sign_in, sign_up  # noqa: F401

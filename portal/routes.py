@@ -47,6 +47,7 @@ APP_API_KEYS = "/workspaces/[workspace_uuid]/apps/[app_slug]/api-keys"
 APP_ORGANIZATIONS = "/workspaces/[workspace_uuid]/apps/[app_slug]/organizations"
 APP_END_USERS = "/workspaces/[workspace_uuid]/apps/[app_slug]/end-users"
 APP_AUDIT = "/workspaces/[workspace_uuid]/apps/[app_slug]/audit"
+APP_WEBHOOKS = "/workspaces/[workspace_uuid]/apps/[app_slug]/webhooks"
 APP_PAGES = (
     APP_OVERVIEW,
     APP_AUTH,
@@ -54,6 +55,7 @@ APP_PAGES = (
     APP_ORGANIZATIONS,
     APP_END_USERS,
     APP_API_KEYS,
+    APP_WEBHOOKS,
     APP_AUDIT,
 )
 
@@ -151,6 +153,7 @@ PAGES: dict[str, PageSpec] = {
         ),
         PageSpec(APP_END_USERS, "End users", Requirement.SIGNED_IN, show_title=False, nav=APPS),
         PageSpec(APP_AUDIT, "Audit log", Requirement.SIGNED_IN, show_title=False, nav=APPS),
+        PageSpec(APP_WEBHOOKS, "Webhooks", Requirement.SIGNED_IN, show_title=False, nav=APPS),
     )
 }
 

@@ -262,7 +262,11 @@ def test_seed_demo_is_refused_in_production(tmp_path):
     url = sqlite_url(tmp_path / "prod.db")
     assert portal(url, "migrate").returncode == 0
     refused = portal(
-        url, "seed-demo", PORTAL_ENV="production", PORTAL_PUBLIC_URL="https://portal.test"
+        url,
+        "seed-demo",
+        PORTAL_ENV="production",
+        PORTAL_PUBLIC_URL="https://portal.test",
+        PORTAL_SECRET_KEY="a key of this test",
     )
     assert refused.returncode == 2
     assert "seed-demo refused" in refused.stderr

@@ -20,6 +20,8 @@ def clean_environment(monkeypatch):
     for name in list(os.environ):
         if name.startswith(_VARIABLES):
             monkeypatch.delenv(name)
+    # A key of its own, as production needs (test_the_development_sealing_key_... drops it).
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "a sealing key of the config tests")
     get_settings.cache_clear()
     yield monkeypatch
     get_settings.cache_clear()
@@ -260,6 +262,14 @@ def test_a_default_secret_is_refused_in_production_only(clean_environment):
     assert "PORTAL_TEST_SIGNING_KEY is still its development default" in str(caught.value)
     clean_environment.setenv("PORTAL_TEST_SIGNING_KEY", "a-key-of-our-own")
     assert _WithDevelopmentKey().signing_key.get_secret_value() == "a-key-of-our-own"
+
+
+def test_the_development_sealing_key_is_refused_in_production(clean_environment):
+    clean_environment.delenv("PORTAL_SECRET_KEY")
+    assert load_settings().secret_key.get_secret_value().startswith("portal-development")
+    clean_environment.setenv("PORTAL_ENV", "production")
+    with pytest.raises(SettingsError, match="PORTAL_SECRET_KEY is still its development default"):
+        load_settings()
 
 
 def test_no_secret_setting_is_a_plain_string():

@@ -11,6 +11,7 @@ Creates:
 - ``app_activity``: API calls and sign-ins per app, environment, organization and day (one
   row per key: a unique index over ``coalesce(organization_id, 0)``);
 - ``app_visits``: when each person last opened or changed each app (Recent apps);
+- ``webhook_endpoints``: an app environment's endpoints, their signing secrets sealed at rest;
 
 and adds ``sent_emails.from_address`` (an app's mail is sent from its own sender).
 
@@ -156,6 +157,35 @@ def upgrade() -> None:
         sa.UniqueConstraint("app_id", "environment", "email", name="uq_end_users_app_env_email"),
     )
     op.create_table(
+        "webhook_endpoints",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("app_id", sa.Integer(), nullable=False),
+        sa.Column("environment", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("url", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("categories", sa.JSON(), nullable=False),
+        sa.Column(
+            "signing_secret_sealed", sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False
+        ),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column(
+            "disabled_reason", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True
+        ),
+        sa.Column("secret_rotated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["app_id"],
+            ["apps.id"],
+            name=op.f("fk_webhook_endpoints_app_id_apps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoints")),
+    )
+    with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
+        batch_op.create_index("ix_webhook_endpoints_app_id_id", ["app_id", "id"], unique=False)
+
+    op.create_table(
         "end_user_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("end_user_id", sa.Integer(), nullable=False),
@@ -268,6 +298,10 @@ def downgrade() -> None:
     op.drop_table("app_activity")
     op.drop_index("ix_organizations_app_id_environment_lower_name_id", table_name="organizations")
     op.drop_table("organizations")
+    with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_endpoints_app_id_id")
+
+    op.drop_table("webhook_endpoints")
     with op.batch_alter_table("end_user_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_end_user_tokens_end_user_id"))
 

@@ -70,6 +70,7 @@ class AppPage(StrEnum):
     ORGANIZATIONS = "organizations"
     END_USERS = "end-users"
     API_KEYS = "api-keys"
+    WEBHOOKS = "webhooks"
     AUDIT = "audit"
 
 
@@ -80,6 +81,7 @@ APP_PAGE_LABELS: dict[AppPage, str] = {
     AppPage.ORGANIZATIONS: "Organizations",
     AppPage.END_USERS: "End users",
     AppPage.API_KEYS: "API keys",
+    AppPage.WEBHOOKS: "Webhooks",
     AppPage.AUDIT: "Audit log",
 }
 
@@ -195,3 +197,20 @@ class AppPrincipal:
     @property
     def can_write(self) -> bool:
         return self.scope is KeyScope.READ_WRITE
+
+
+class WebhookCategory(StrEnum):
+    """What an app's webhook endpoint can subscribe to."""
+
+    ORGANIZATION = "organization"  # created, renamed, deleted, members changed
+    END_USER = "end_user"  # created, updated, disabled, deleted
+    SIGN_IN = "sign_in"  # an end user signed in
+    API_KEY = "api_key"  # an API key created or revoked
+
+
+WEBHOOK_CATEGORY_LABELS: dict[WebhookCategory, str] = {
+    WebhookCategory.ORGANIZATION: "Organizations",
+    WebhookCategory.END_USER: "End users",
+    WebhookCategory.SIGN_IN: "Sign-ins",
+    WebhookCategory.API_KEY: "API keys",
+}

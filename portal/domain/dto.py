@@ -483,3 +483,22 @@ class ActivityDay(DTO):
     day: date
     api_calls: int
     sign_ins: int
+
+
+class WebhookEndpointPublic(DTO):
+    id: int
+    environment: str
+    url: str
+    description: str
+    categories: list[str]
+    enabled: bool
+    disabled_reason: str | None = None
+    secret_rotated_at: datetime | None = None
+    created_at: datetime
+
+
+class WebhookEndpointCreated(DTO):
+    """A new endpoint and its signing secret, shown now (it can be revealed again)."""
+
+    secret: str
+    endpoint: WebhookEndpointPublic

@@ -11,6 +11,7 @@ from portal.models.app import (
     EndUserToken,
     Organization,
     OrganizationMember,
+    WebhookEndpoint,
 )
 from portal.models.audit import AuditEvent
 from portal.models.auth import PasswordReset, SignInAttempt, SignUpRequest, UserSession
@@ -48,6 +49,7 @@ __all__ = [
     "SignUpRequest",
     "User",
     "UserSession",
+    "WebhookEndpoint",
     "Workspace",
     "WorkspacePick",
 ]

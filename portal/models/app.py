@@ -250,3 +250,38 @@ class AppVisit(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
     app_id: int = Field(foreign_key="apps.id", primary_key=True, ondelete="CASCADE")
     visited_at: datetime = Field(default_factory=utcnow)
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """Where an app's events go: a URL in one environment, the categories it takes, and its
+    signing secret (Standard Webhooks `whsec_...`), sealed at rest: Portal signs with it and
+    shows it again to the app's administrators. Delivery itself is the webhooks issue's."""
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (Index("ix_webhook_endpoints_app_id_id", "app_id", "id"), EXTEND)
+    __not_secret__ = (
+        "id",
+        "app_id",
+        "environment",
+        "url",
+        "description",
+        "categories",
+        "enabled",
+        "disabled_reason",
+        "secret_rotated_at",
+        "created_at",
+        "updated_at",
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: int = Field(foreign_key="apps.id", ondelete="CASCADE")
+    environment: str = Field(default=EnvironmentName.PROD, max_length=16)
+    url: str = Field(max_length=2000)
+    description: str = Field(default="", max_length=200)
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    signing_secret_sealed: str = secret_field(max_length=400)
+    enabled: bool = True
+    disabled_reason: str | None = Field(default=None, max_length=300)
+    secret_rotated_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

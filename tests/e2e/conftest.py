@@ -53,6 +53,8 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 # Screenshots to look at (tests/artifacts/*.png): `make screenshots` turns them on. They cost
 # about a third of the browser tests' time and nothing asserts on them, so `make test` skips.
 SCREENSHOTS = os.environ.get("PORTAL_SCREENSHOTS") == "1"
+E2E_SECRET_KEY = "e2e-sealing-key-of-the-browser-tests"  # noqa: S105 - a test key
+os.environ["PORTAL_SECRET_KEY"] = E2E_SECRET_KEY
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -300,6 +302,9 @@ def _start_server(tmp: Path, database_url: str, coderunner_url: str) -> Iterator
         # X-Forwarded-For names the client, as behind one proxy: the throttle test signs in
         # from an address of its own (tests without the header are 127.0.0.1).
         PORTAL_TRUSTED_PROXY_HOPS="1",
+        # Production refuses the development key; this process seals with the same one
+        # (E2E_SECRET_KEY, set at import) when a test prepares data through the services.
+        PORTAL_SECRET_KEY=E2E_SECRET_KEY,
     )
     if os.environ.get("PORTAL_TEST_REDIS_URL"):
         env["REDIS_URL"] = os.environ["PORTAL_TEST_REDIS_URL"]  # the Redis state manager

@@ -90,6 +90,7 @@ def _path(route: str, world: World) -> str:
         ),
         routes.APP_END_USERS: routes.app_url(world.workspace_id, world.app_slug, "end-users"),
         routes.APP_AUDIT: routes.app_url(world.workspace_id, world.app_slug, "audit"),
+        routes.APP_WEBHOOKS: routes.app_url(world.workspace_id, world.app_slug, "webhooks"),
     }.get(route, route)
 
 

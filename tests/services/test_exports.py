@@ -122,6 +122,7 @@ def test_export_archive_reads_back_with_counts_matching_the_database(exported, d
         "organization_members": 1,
         "app_activity": 1,
         "end_user_tokens": 0,
+        "webhook_endpoints": 0,
     }
     assert manifest["counts"] == expected
     assert {name: len(rows) for name, rows in entities.items()} == expected

@@ -105,6 +105,7 @@ def test_the_outbox_is_refused_when_smtp_is_configured(db, smtp):
 def test_production_keeps_mail_off_the_public_outbox(db, monkeypatch):
     """Under `reflex run --env prod` without SMTP, mail is kept but not published."""
     monkeypatch.setenv("REFLEX_ENV_MODE", "prod")
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "a key of this test")  # production needs one
     get_settings.cache_clear()
     mailer.send(session=db, to="a@example.com", subject="Reset", body="token=secret")
     db.commit()

@@ -346,6 +346,41 @@ REVIEWED: dict[str, str] = {
         "signed in: _call(); accounts.decline_invitation, the same checks as accept"
     ),
     # Apps.
+    "portal.pages.apps.webhooks_page.WebhooksState.load": (
+        "signed in: _call(); apps.get_app and webhook_endpoints.list_endpoints check READ on "
+        "the URL's workspace"
+    ),
+    "portal.pages.apps.webhooks_page.WebhooksState.switch_environment": (
+        "signed in: Pager _call(); the value is checked against ENVIRONMENTS, READ re-checked"
+    ),
+    "portal.pages.apps.webhooks_page.WebhooksState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "the cursors are backend-only"
+    ),
+    "portal.pages.apps.webhooks_page.WebhooksState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "the cursors are backend-only"
+    ),
+    "portal.pages.apps.webhooks_page.WebhooksState.set_create_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.apps.webhooks_page.WebhooksState.create": (
+        "signed in: _call(); MANAGE_WEBHOOKS; the URL is checked (https, no private address); "
+        "the new secret goes out in a toast, never into state"
+    ),
+    "portal.pages.apps.webhooks_page.WebhooksState.reveal": (
+        "signed in: _call(); MANAGE_WEBHOOKS, the id found only among the URL app's endpoints; "
+        "the reveal is audited and the secret goes out in a toast only"
+    ),
+    "portal.pages.apps.webhooks_page.WebhooksState.rotate": (
+        "signed in: _call(); MANAGE_WEBHOOKS, the id found only among the URL app's endpoints"
+    ),
+    "portal.pages.apps.webhooks_page.WebhooksState.set_enabled": (
+        "signed in: _call(); MANAGE_WEBHOOKS, the id found only among the URL app's endpoints"
+    ),
+    "portal.pages.apps.webhooks_page.WebhooksState.delete": (
+        "signed in: _call(); MANAGE_WEBHOOKS, the id found only among the URL app's endpoints"
+    ),
     "portal.pages.apps.audit_log.AppAuditState.load": (
         "signed in: _call(); apps.get_app and apps.list_audit check READ on the URL's "
         "workspace; the feed is limited to this app's target"

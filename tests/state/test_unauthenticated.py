@@ -17,7 +17,14 @@ from portal.db import transaction
 from portal.domain.errors import Unauthenticated
 from portal.models import EndUser, Organization, User, UserSession
 from portal.pages.developer.terms import DeveloperTermsState
-from portal.services import accounts, api_tokens, app_api_keys, provisioning, sessions
+from portal.services import (
+    accounts,
+    api_tokens,
+    app_api_keys,
+    provisioning,
+    sessions,
+    webhook_endpoints,
+)
 from portal.services.tokens import new_token, token_hash
 from tests.factories import CLIENT, account_of, make_app, make_workspace
 from tests.state.support import redirect_path, run
@@ -118,6 +125,20 @@ ARGS = {
     "portal.pages.accounts.invitation.InvitationState.decline": lambda v: (),
     "portal.pages.overview.DashboardState.load": lambda v: (),
     "portal.pages.apps.overview.AppOverviewState.load": lambda v: (),
+    "portal.pages.apps.webhooks_page.WebhooksState.load": lambda v: (),
+    "portal.pages.apps.webhooks_page.WebhooksState.switch_environment": lambda v: ("dev",),
+    "portal.pages.apps.webhooks_page.WebhooksState.next_page": lambda v: ("endpoints",),
+    "portal.pages.apps.webhooks_page.WebhooksState.previous_page": lambda v: ("endpoints",),
+    "portal.pages.apps.webhooks_page.WebhooksState.create": lambda v: (
+        {"url": "https://evil.example/hook", "category_sign_in": "on"},
+    ),
+    "portal.pages.apps.webhooks_page.WebhooksState.reveal": lambda v: (v["endpoint_id"],),
+    "portal.pages.apps.webhooks_page.WebhooksState.rotate": lambda v: (v["endpoint_id"],),
+    "portal.pages.apps.webhooks_page.WebhooksState.set_enabled": lambda v: (
+        v["endpoint_id"],
+        False,
+    ),
+    "portal.pages.apps.webhooks_page.WebhooksState.delete": lambda v: (v["endpoint_id"],),
     "portal.pages.apps.audit_log.AppAuditState.load": lambda v: (),
     "portal.pages.apps.audit_log.AppAuditState.filter_actor": lambda v: ("mallory",),
     "portal.pages.apps.audit_log.AppAuditState.filter_action": lambda v: ("app.",),
@@ -243,6 +264,14 @@ def victim(db, person):
     app_key_id = app_api_keys.create_key(
         session=db, actor=actor, workspace_id=str(workspace.id), app_slug=app.slug, name="k"
     ).key.id
+    endpoint_id = webhook_endpoints.create_endpoint(
+        session=db,
+        actor=actor,
+        workspace_id=str(workspace.id),
+        app_slug=app.slug,
+        url="https://victim.example/hook",
+        categories=["sign_in"],
+    ).endpoint.id
     org = Organization(app_id=app.id, name="Victim Org")
     person_of_theirs = EndUser(app_id=app.id, email="ana@victim.example")
     db.add_all([org, person_of_theirs])
@@ -251,6 +280,7 @@ def victim(db, person):
     return {
         "session_id": actor.session_id,
         "app_key_id": app_key_id,
+        "endpoint_id": endpoint_id,
         "organization_id": org.id,
         "end_user_id": person_of_theirs.id,
         "workspace_id": str(workspace.id),

@@ -1,0 +1,268 @@
+"""An app's webhook endpoints: where its events will go, per environment.
+
+Each has a URL (https://, or http:// to this machine for local development; an address in a
+private, loopback or link-local range written as an IP is refused), a description, the
+categories it takes, and a Standard Webhooks signing secret (`whsec_` + base64 of 24 random
+bytes) sealed at rest (services/sealing.py): administrators can reveal it again and rotate
+it. Reading the list needs read on the workspace; everything else MANAGE_WEBHOOKS
+(administer, refused on a frozen workspace). Delivery is the webhooks issue's.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from portal.domain.access import Action, Actor
+from portal.domain.apps import WebhookCategory
+from portal.domain.dto import WebhookEndpointCreated, WebhookEndpointPublic
+from portal.domain.errors import Invalid, NotFound
+from portal.domain.paging import Page
+from portal.domain.text import clean as clean_text
+from portal.models import App, WebhookEndpoint, Workspace
+from portal.models._base import utcnow
+from portal.services import audit, keyset, sealing
+from portal.services.app_scope import environment_of
+from portal.services.apps import find_app, remember_app
+from portal.services.keyset import Key
+
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix
+_W = WebhookEndpoint.__table__.c
+_LIST = keyset.Keyset("webhook-endpoints", sorts={"oldest": None}, tiebreak=Key(_W.id, int))
+EndpointPage = Page[WebhookEndpointPublic]
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def _public(endpoint: WebhookEndpoint) -> WebhookEndpointPublic:
+    return WebhookEndpointPublic(
+        id=endpoint.id,
+        environment=endpoint.environment,
+        url=endpoint.url,
+        description=endpoint.description,
+        categories=list(endpoint.categories or []),
+        enabled=endpoint.enabled,
+        disabled_reason=endpoint.disabled_reason,
+        secret_rotated_at=endpoint.secret_rotated_at,
+        created_at=endpoint.created_at,
+    )
+
+
+def valid_url(url: Any) -> str:
+    text = (url if isinstance(url, str) else "").strip()
+    refusal = Invalid(
+        "Use an https:// URL (http:// only to localhost) that is not a private address.",
+        field="url",
+    )
+    if not text or len(text) > 2000 or any(c.isspace() for c in text):
+        raise refusal
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise refusal from None
+    if not host or parts.username is not None or parts.password is not None:
+        raise refusal
+    if parts.scheme == "http":
+        if host not in ("localhost", "127.0.0.1"):
+            raise refusal
+        return text
+    if parts.scheme != "https":
+        raise refusal
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return text  # a name: the delivery worker checks what it resolves to
+    if not address.is_global:
+        raise refusal
+    return text
+
+
+def _categories(values: Any) -> list[str]:
+    chosen = []
+    for value in values or []:
+        try:
+            category = WebhookCategory(value)
+        except ValueError:
+            raise Invalid(
+                f"{str(value)[:40]} is not an event category.", field="categories"
+            ) from None
+        if category.value not in chosen:
+            chosen.append(category.value)
+    if not chosen:
+        raise Invalid("Choose at least one event category.", field="categories")
+    return chosen
+
+
+def _record(session, actor, workspace: Workspace, app: App, action: str, endpoint, **after):
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        target_type="app",
+        target_id=app.id,
+        account_id=workspace.account_id,
+        workspace_id=workspace.id,
+        after={"endpoint_id": endpoint.id, "url": endpoint.url} | after,
+    )
+
+
+def _endpoint(session: Session, app: App, endpoint_id: Any) -> WebhookEndpoint:
+    found = None
+    if (
+        isinstance(endpoint_id, int)
+        and not isinstance(endpoint_id, bool)
+        and 0 < endpoint_id < 2**31
+    ):
+        found = session.get(WebhookEndpoint, endpoint_id)
+    if found is None or found.app_id != app.id:
+        raise NotFound("Webhook endpoint not found.")
+    return found
+
+
+def list_endpoints(
+    *,
+    session: Session,
+    actor: Actor,
+    workspace_id: str,
+    app_slug: str,
+    environment: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page[WebhookEndpointPublic]:
+    _, app = find_app(session, actor, Action.VIEW_WORKSPACE, workspace_id, app_slug)
+    env = environment_of(environment)
+    query = select(WebhookEndpoint).where(_W.app_id == app.id, _W.environment == env.value)
+    page = _LIST.page(session, query, sort="oldest", direction="asc", limit=limit, cursor=cursor)
+    return EndpointPage(items=[_public(row[0]) for row in page.rows], next_cursor=page.next_cursor)
+
+
+def create_endpoint(
+    *,
+    session: Session,
+    actor: Actor,
+    workspace_id: str,
+    app_slug: str,
+    url: str,
+    categories: list[str],
+    description: str = "",
+    environment: str | None = None,
+) -> WebhookEndpointCreated:
+    workspace, app = find_app(session, actor, Action.MANAGE_WEBHOOKS, workspace_id, app_slug)
+    env = environment_of(environment)
+    secret = new_secret()
+    endpoint = WebhookEndpoint(
+        app_id=app.id,
+        environment=env.value,
+        url=valid_url(url),
+        description=clean_text(description, field="description", max_length=200),
+        categories=_categories(categories),
+        signing_secret_sealed=sealing.seal(secret),
+    )
+    session.add(endpoint)
+    session.flush()
+    remember_app(session, actor, app)
+    _record(
+        session,
+        actor,
+        workspace,
+        app,
+        "webhook_endpoint.created",
+        endpoint,
+        categories=endpoint.categories,
+        environment=env.value,
+    )
+    return WebhookEndpointCreated(secret=secret, endpoint=_public(endpoint))
+
+
+def update_endpoint(
+    *,
+    session: Session,
+    actor: Actor,
+    workspace_id: str,
+    app_slug: str,
+    endpoint_id: int,
+    url: str,
+    categories: list[str],
+    description: str = "",
+) -> WebhookEndpointPublic:
+    workspace, app = find_app(session, actor, Action.MANAGE_WEBHOOKS, workspace_id, app_slug)
+    endpoint = _endpoint(session, app, endpoint_id)
+    endpoint.url = valid_url(url)
+    endpoint.categories = _categories(categories)
+    endpoint.description = clean_text(description, field="description", max_length=200)
+    endpoint.updated_at = utcnow()
+    session.add(endpoint)
+    _record(
+        session,
+        actor,
+        workspace,
+        app,
+        "webhook_endpoint.updated",
+        endpoint,
+        categories=endpoint.categories,
+    )
+    return _public(endpoint)
+
+
+def set_enabled(
+    *,
+    session: Session,
+    actor: Actor,
+    workspace_id: str,
+    app_slug: str,
+    endpoint_id: int,
+    enabled: bool,
+) -> WebhookEndpointPublic:
+    workspace, app = find_app(session, actor, Action.MANAGE_WEBHOOKS, workspace_id, app_slug)
+    endpoint = _endpoint(session, app, endpoint_id)
+    if endpoint.enabled != bool(enabled):
+        endpoint.enabled = bool(enabled)
+        endpoint.disabled_reason = None if enabled else f"Disabled by {actor.email}"
+        endpoint.updated_at = utcnow()
+        session.add(endpoint)
+        action = "webhook_endpoint.enabled" if enabled else "webhook_endpoint.disabled"
+        _record(session, actor, workspace, app, action, endpoint)
+    return _public(endpoint)
+
+
+def reveal_secret(
+    *, session: Session, actor: Actor, workspace_id: str, app_slug: str, endpoint_id: int
+) -> str:
+    """The endpoint's signing secret, for an administrator to copy; the reveal is audited."""
+    workspace, app = find_app(session, actor, Action.MANAGE_WEBHOOKS, workspace_id, app_slug)
+    endpoint = _endpoint(session, app, endpoint_id)
+    _record(session, actor, workspace, app, "webhook_endpoint.secret_revealed", endpoint)
+    return sealing.unseal(endpoint.signing_secret_sealed)
+
+
+def rotate_secret(
+    *, session: Session, actor: Actor, workspace_id: str, app_slug: str, endpoint_id: int
+) -> str:
+    """A new signing secret, replacing the old one at once; returns it."""
+    workspace, app = find_app(session, actor, Action.MANAGE_WEBHOOKS, workspace_id, app_slug)
+    endpoint = _endpoint(session, app, endpoint_id)
+    secret = new_secret()
+    endpoint.signing_secret_sealed = sealing.seal(secret)
+    endpoint.secret_rotated_at = utcnow()
+    session.add(endpoint)
+    _record(session, actor, workspace, app, "webhook_endpoint.secret_rotated", endpoint)
+    return secret
+
+
+def delete_endpoint(
+    *, session: Session, actor: Actor, workspace_id: str, app_slug: str, endpoint_id: int
+) -> None:
+    workspace, app = find_app(session, actor, Action.MANAGE_WEBHOOKS, workspace_id, app_slug)
+    endpoint = _endpoint(session, app, endpoint_id)
+    _record(session, actor, workspace, app, "webhook_endpoint.deleted", endpoint)
+    session.execute(delete(WebhookEndpoint).where(_W.id == endpoint.id))
