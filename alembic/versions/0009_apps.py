@@ -63,6 +63,18 @@ def upgrade() -> None:
         sa.Column("session_lifetime_minutes", sa.Integer(), nullable=False),
         sa.Column("mfa_required", sa.Boolean(), nullable=False),
         sa.Column("redirect_urls", sa.JSON(), nullable=False),
+        sa.Column("google_client_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column(
+            "google_client_secret_sealed",
+            sqlmodel.sql.sqltypes.AutoString(length=400),
+            nullable=True,
+        ),
+        sa.Column("github_client_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column(
+            "github_client_secret_sealed",
+            sqlmodel.sql.sqltypes.AutoString(length=400),
+            nullable=True,
+        ),
         sa.Column("email_sender_name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
         sa.Column(
             "email_sender_address", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True

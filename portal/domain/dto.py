@@ -345,6 +345,10 @@ class AuthSettings(DTO):
     session_lifetime_minutes: int
     mfa_required: bool
     redirect_urls: list[str]
+    google_client_id: str = ""
+    google_secret_set: bool = False
+    github_client_id: str = ""
+    github_secret_set: bool = False
 
 
 class EmailSettings(DTO):

@@ -44,6 +44,8 @@ class App(SQLModel, table=True):
         "session_lifetime_minutes",
         "mfa_required",
         "redirect_urls",
+        "google_client_id",
+        "github_client_id",
         "email_sender_name",
         "email_sender_address",
         "email_reply_to",
@@ -70,6 +72,12 @@ class App(SQLModel, table=True):
     session_lifetime_minutes: int = 7 * 24 * 60
     mfa_required: bool = False
     redirect_urls: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # OAuth clients (Google, GitHub): the id in the open, the secret sealed at rest (Portal
+    # sends it to the provider; nobody sees it again once saved).
+    google_client_id: str | None = Field(default=None, max_length=200)
+    google_client_secret_sealed: str | None = secret_field(default=None, max_length=400)
+    github_client_id: str | None = Field(default=None, max_length=200)
+    github_client_secret_sealed: str | None = secret_field(default=None, max_length=400)
     # Email settings; no sender yet is a baseline gap.
     email_sender_name: str | None = Field(default=None, max_length=80)
     email_sender_address: str | None = Field(default=None, max_length=320)

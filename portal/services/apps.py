@@ -70,7 +70,7 @@ from portal.models import (
     Workspace,
 )
 from portal.models._base import utcnow
-from portal.services import app_states, audit, keyset, mailer, permissions
+from portal.services import app_states, audit, keyset, mailer, permissions, sealing
 from portal.services.keyset import Key
 
 SEARCH_MAX = 120
@@ -564,6 +564,10 @@ def _auth(app: App) -> AuthSettings:
         session_lifetime_minutes=app.session_lifetime_minutes,
         mfa_required=app.mfa_required,
         redirect_urls=list(app.redirect_urls or []),
+        google_client_id=app.google_client_id or "",
+        google_secret_set=app.google_client_secret_sealed is not None,
+        github_client_id=app.github_client_id or "",
+        github_secret_set=app.github_client_secret_sealed is not None,
     )
 
 
@@ -785,6 +789,15 @@ def update_auth_settings(
         session_lifetime_minutes, "session_lifetime_minutes", *_SESSION_MINUTES, "the lifetime"
     )
     urls = _redirect_urls(redirect_urls)
+    for method, client_id in (
+        (SignInMethod.GOOGLE, app.google_client_id),
+        (SignInMethod.GITHUB, app.github_client_id),
+    ):
+        if method in methods and not client_id:
+            raise Invalid(
+                f"Save {OAUTH_NAMES[method]}'s client ID and secret first, then enable it.",
+                field="sign_in_methods",
+            )
     before = _auth(app)
     app.password_enabled = SignInMethod.PASSWORD in methods
     app.magic_link_enabled = SignInMethod.MAGIC_LINK in methods
@@ -993,3 +1006,73 @@ def audit_csv(
 def _csv_safe(text: str) -> str:
     """A cell a spreadsheet will not run as a formula (CSV injection)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+OAUTH_NAMES = {SignInMethod.GOOGLE: "Google", SignInMethod.GITHUB: "GitHub"}
+_CLIENT_ID_MAX = 200
+_CLIENT_SECRET_MAX = 300
+
+
+def _oauth_provider(provider: Any) -> SignInMethod:
+    if provider not in (SignInMethod.GOOGLE.value, SignInMethod.GITHUB.value):
+        raise Invalid("provider must be google or github.", field="provider")
+    return SignInMethod(provider)
+
+
+def set_oauth_client(
+    *,
+    session: Session,
+    actor: Actor,
+    workspace_id: str,
+    app_slug: str,
+    provider: str,
+    client_id: str,
+    client_secret: str = "",
+) -> AuthSettings:
+    """Save an OAuth client for Google or GitHub sign-in. The secret is sealed at rest and
+    never shown again; left empty, the saved one stays (an ID alone can be corrected)."""
+    workspace, app = find_app(session, actor, Action.MANAGE_APPS, workspace_id, app_slug)
+    chosen = _oauth_provider(provider)
+    name = chosen.value
+    client = clean_text(
+        client_id if isinstance(client_id, str) else "",
+        field=f"{name}_client_id",
+        max_length=_CLIENT_ID_MAX,
+        required="Enter the client ID from the provider's console.",
+    )
+    secret = client_secret.strip() if isinstance(client_secret, str) else ""
+    stored = getattr(app, f"{name}_client_secret_sealed")
+    if not secret and stored is None:
+        raise Invalid("Enter the client secret.", field=f"{name}_client_secret")
+    if len(secret) > _CLIENT_SECRET_MAX or any(c.isspace() or not c.isprintable() for c in secret):
+        raise Invalid("That is not a client secret.", field=f"{name}_client_secret")
+    setattr(app, f"{name}_client_id", client)
+    if secret:
+        setattr(app, f"{name}_client_secret_sealed", sealing.seal(secret))
+    app.updated_at = utcnow()
+    session.add(app)
+    remember_app(session, actor, app)
+    _record(
+        session,
+        actor,
+        "app.oauth_client_saved",
+        workspace,
+        app,
+        after={"provider": name, "client_id": client, "secret_changed": bool(secret)},
+    )
+    return _auth(app)
+
+
+def remove_oauth_client(
+    *, session: Session, actor: Actor, workspace_id: str, app_slug: str, provider: str
+) -> AuthSettings:
+    """Forget the provider's client; its sign-in method is turned off with it."""
+    workspace, app = find_app(session, actor, Action.MANAGE_APPS, workspace_id, app_slug)
+    name = _oauth_provider(provider).value
+    setattr(app, f"{name}_client_id", None)
+    setattr(app, f"{name}_client_secret_sealed", None)
+    setattr(app, f"{name}_enabled", False)
+    app.updated_at = utcnow()
+    session.add(app)
+    _record(session, actor, "app.oauth_client_removed", workspace, app, after={"provider": name})
+    return _auth(app)

@@ -364,3 +364,30 @@ def test_webhook_endpoints_with_their_signing_secret(page: Page, server, shot) -
     )
     row.get_by_role("button", name="Disable").click()
     expect(row).to_contain_text("disabled")
+
+
+def test_an_oauth_client_is_saved_sealed_and_enables_its_sign_in(page: Page, server) -> None:
+    email, workspace_id = _person_with_workspace(server, "Otto Auth", "Auth Home")
+    with server.db() as session:
+        user = session.exec(select(User).where(User.email == email)).one()
+        make_app(session, actor_for(session, user), workspace_id, "Crm")
+    server.sign_in(page, email)
+    open_page(page, f"/workspaces/{workspace_id}/apps/crm/auth")
+    google = page.get_by_label("Google")
+    expect(google).to_be_disabled()  # no client yet
+    form = page.locator("#oauth-google")
+    form.get_by_label("Client ID").fill("123.apps.googleusercontent.com")
+    form.get_by_role("button", name="Save Google client").click()
+    expect(form.locator("#google_client_secret-error")).to_contain_text("client secret")
+    form.get_by_label("Client secret").fill("GOCSPX-e2e-secret")
+    form.get_by_role("button", name="Save Google client").click()
+    expect(page.get_by_text("Google client saved")).to_be_visible()
+    expect(form.get_by_label("Client secret")).to_have_value("")  # never filled back in
+    expect(form.get_by_label("Client secret")).to_have_attribute("placeholder", re.compile("Saved"))
+    expect(google).to_be_enabled()
+    google.check()
+    page.get_by_role("button", name="Save auth settings").click()
+    expect(page.get_by_text("Auth settings saved.")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("Google")).to_be_checked()
+    assert "GOCSPX-e2e-secret" not in page.content()

@@ -26,7 +26,7 @@ from portal.models import (
     Workspace,
 )
 from portal.models._base import utcnow
-from portal.services import app_api_keys, apps
+from portal.services import app_api_keys, apps, sealing
 from portal.services.apps import DuplicateSuspected
 from tests.factories import account_of, actor_for, grant, make_user, make_workspace
 
@@ -1012,6 +1012,15 @@ def test_bad_email_settings_name_their_field_and_save_nothing(db, actor, workspa
 
 def test_auth_settings_are_saved_and_recorded_once(db, actor, workspace):
     app = create(db, actor, workspace, "Acme")
+    apps.set_oauth_client(
+        session=db,
+        actor=actor,
+        workspace_id=str(workspace.id),
+        app_slug="acme",
+        provider="github",
+        client_id="Iv1.abc",
+        client_secret="gh-secret-123",
+    )
     before = get(db, actor, workspace, "acme").auth
     wanted = {
         "sign_in_methods": ["github", "magic_link", "github"],
@@ -1220,3 +1229,33 @@ def test_the_workspace_is_unaffected_by_deleting_its_app(db, actor, workspace):
     assert db.get(Workspace, workspace.id) is not None
     assert count(db, actor, workspace) == 0
     assert create(db, actor, workspace, "Acme").slug == "acme"  # its slug is free again
+
+
+def test_oauth_sign_in_needs_a_saved_client_whose_secret_is_sealed(db, actor, workspace):
+    create(db, actor, workspace, "Acme")
+    with pytest.raises(Invalid) as refused:
+        set_auth(db, actor, workspace, "acme", sign_in_methods=["password", "google"])
+    assert refused.value.field == "sign_in_methods" and "Google" in refused.value.message
+    ids = {"session": db, "actor": actor, "workspace_id": str(workspace.id), "app_slug": "acme"}
+    with pytest.raises(Invalid) as refused:
+        apps.set_oauth_client(**ids, provider="google", client_id="abc.apps", client_secret="")
+    assert refused.value.field == "google_client_secret"
+    saved = apps.set_oauth_client(
+        **ids, provider="google", client_id="abc.apps", client_secret="GOCSPX-top-secret"
+    )
+    assert (saved.google_client_id, saved.google_secret_set) == ("abc.apps", True)
+    row = db.exec(select(App).where(App.slug == "acme")).one()
+    assert "GOCSPX-top-secret" not in row.google_client_secret_sealed
+    assert sealing.unseal(row.google_client_secret_sealed) == "GOCSPX-top-secret"
+    assert all("GOCSPX" not in str(e.after) for e in audit_rows(db, "app.oauth_client_saved"))
+    # The ID alone can be corrected; the secret stays.
+    apps.set_oauth_client(**ids, provider="google", client_id="fixed.apps")
+    db.refresh(row)
+    assert sealing.unseal(row.google_client_secret_sealed) == "GOCSPX-top-secret"
+    enabled = set_auth(db, actor, workspace, "acme", sign_in_methods=["password", "google"])
+    assert enabled.sign_in_methods == ["password", "google"]
+    # Removing the client turns its sign-in off.
+    removed = apps.remove_oauth_client(**ids, provider="google")
+    assert removed.sign_in_methods == ["password"] and not removed.google_secret_set
+    with pytest.raises(Invalid):
+        apps.set_oauth_client(**ids, provider="twitter", client_id="x", client_secret="y")

@@ -346,6 +346,13 @@ REVIEWED: dict[str, str] = {
         "signed in: _call(); accounts.decline_invitation, the same checks as accept"
     ),
     # Apps.
+    "portal.pages.apps.auth_settings.AuthSettingsState.save_oauth": (
+        "signed in: _call(); apps.set_oauth_client needs MANAGE_APPS; the secret is sealed and "
+        "never returned; the provider is checked against google and github"
+    ),
+    "portal.pages.apps.auth_settings.AuthSettingsState.remove_oauth": (
+        "signed in: _call(); apps.remove_oauth_client needs MANAGE_APPS; provider checked"
+    ),
     "portal.pages.apps.webhooks_page.WebhooksState.load": (
         "signed in: _call(); apps.get_app and webhook_endpoints.list_endpoints check READ on "
         "the URL's workspace"

@@ -125,6 +125,10 @@ ARGS = {
     "portal.pages.accounts.invitation.InvitationState.decline": lambda v: (),
     "portal.pages.overview.DashboardState.load": lambda v: (),
     "portal.pages.apps.overview.AppOverviewState.load": lambda v: (),
+    "portal.pages.apps.auth_settings.AuthSettingsState.save_oauth": lambda v: (
+        {"provider": "google", "client_id": "mallory", "client_secret": "stolen"},
+    ),
+    "portal.pages.apps.auth_settings.AuthSettingsState.remove_oauth": lambda v: ("google",),
     "portal.pages.apps.webhooks_page.WebhooksState.load": lambda v: (),
     "portal.pages.apps.webhooks_page.WebhooksState.switch_environment": lambda v: ("dev",),
     "portal.pages.apps.webhooks_page.WebhooksState.next_page": lambda v: ("endpoints",),

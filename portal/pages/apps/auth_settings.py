@@ -7,6 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal import routes
+from portal.components.dialogs import confirm_dialog
 from portal.components.forms import field_error, form_field
 from portal.domain.apps import SIGN_IN_METHOD_LABELS, AppPage, SignInMethod
 from portal.domain.errors import PortalError
@@ -16,8 +17,7 @@ from portal.services import apps
 from portal.state.open_app import OpenAppState
 
 _CARD = "rt-reset rt-BaseCard rt-Card rt-r-size-2 rt-variant-surface pt-stack"
-# Google and GitHub need an OAuth client (id and secret) before they can be enabled; that
-# form arrives with the OAuth setup, so they are shown, and say why they cannot be chosen.
+# Google and GitHub need an OAuth client (id and secret) before they can be enabled.
 _OAUTH = (SignInMethod.GOOGLE, SignInMethod.GITHUB)
 _POLICY = (
     ("password_require_uppercase", "An uppercase letter"),
@@ -36,6 +36,12 @@ class AuthSettingsState(OpenAppState):
     redirect_urls: str = ""  # one per line
     auth_errors: dict[str, str] = {}
     form_key: int = 0
+    # OAuth clients: the ids, and whether a secret is saved (the secret never comes back).
+    google_client_id: str = ""
+    google_secret_set: bool = False
+    github_client_id: str = ""
+    github_secret_set: bool = False
+    oauth_errors: dict[str, str] = {}
 
     def _show(self, auth) -> None:
         self.methods = list(auth.sign_in_methods)
@@ -44,6 +50,14 @@ class AuthSettingsState(OpenAppState):
         self.session_lifetime_minutes = auth.session_lifetime_minutes
         self.mfa_required = auth.mfa_required
         self.redirect_urls = "\n".join(auth.redirect_urls)
+        self.google_client_id, self.google_secret_set = (
+            auth.google_client_id,
+            auth.google_secret_set,
+        )
+        self.github_client_id, self.github_secret_set = (
+            auth.github_client_id,
+            auth.github_secret_set,
+        )
         self.form_key += 1
 
     @rx.event
@@ -81,6 +95,46 @@ class AuthSettingsState(OpenAppState):
             )
         return rx.toast.success("Auth settings saved.", position="top-center")
 
+    @rx.event
+    async def save_oauth(self, form: dict):
+        """Save one provider's client (the form names it); the secret field is never filled
+        back in: left empty, the saved secret stays."""
+        self.oauth_errors = {}
+        workspace_id, app_slug = self._route_params()
+        provider = str(form.get("provider", ""))[:16]
+        try:
+            saved = await self._call(
+                apps.set_oauth_client,
+                workspace_id=workspace_id,
+                app_slug=app_slug,
+                provider=provider,
+                client_id=str(form.get("client_id", ""))[:300],
+                client_secret=str(form.get("client_secret", ""))[:400],
+            )
+        except PortalError as exc:
+            return self._show_error(exc, fields="oauth_errors", field=f"{provider}_client_id")
+        self._show(saved)
+        name = apps.OAUTH_NAMES.get(SignInMethod(provider), provider)
+        return rx.toast.success(
+            f"{name} client saved. Enable {name} above to offer it.", position="top-center"
+        )
+
+    @rx.event
+    async def remove_oauth(self, provider: str):
+        workspace_id, app_slug = self._route_params()
+        try:
+            saved = await self._call(
+                apps.remove_oauth_client,
+                workspace_id=workspace_id,
+                app_slug=app_slug,
+                provider=str(provider)[:16],
+            )
+        except PortalError as exc:
+            return self._show_error(exc)
+        self._show(saved)
+        await self._reopen()
+        return rx.toast.success("Client removed; its sign-in is off.", position="top-center")
+
 
 _S = AuthSettingsState
 
@@ -104,13 +158,22 @@ def _methods() -> rx.Component:
     boxes = []
     for method in SignInMethod:
         if method in _OAUTH:
+            client_id = getattr(_S, f"{method.value}_client_id")
             boxes.append(
-                _checkbox(
-                    f"method_{method.value}",
-                    SIGN_IN_METHOD_LABELS[method],
-                    _S.methods.contains(method.value),
-                    disabled=True,
-                    hint="Needs an OAuth client ID and secret: not available yet.",
+                rx.cond(
+                    client_id != "",
+                    _checkbox(
+                        f"method_{method.value}",
+                        SIGN_IN_METHOD_LABELS[method],
+                        _S.methods.contains(method.value),
+                    ),
+                    _checkbox(
+                        f"method_{method.value}",
+                        SIGN_IN_METHOD_LABELS[method],
+                        False,
+                        disabled=True,
+                        hint="Save its OAuth client below first.",
+                    ),
                 )
             )
         else:
@@ -184,26 +247,106 @@ def _sessions() -> rx.Component:
     )
 
 
+def _oauth_client(provider: SignInMethod) -> rx.Component:
+    name = apps.OAUTH_NAMES[provider]
+    key = provider.value
+    secret_set = getattr(_S, f"{key}_secret_set")
+    return rx.form(
+        rx.el.input(type="hidden", name="provider", value=key),
+        rx.text(name, weight="bold", size="3"),
+        rx.el.label(rx.text("Client ID", size="2", weight="medium"), html_for=f"{key}-client-id"),
+        rx.input(
+            id=f"{key}-client-id",
+            name="client_id",
+            default_value=getattr(_S, f"{key}_client_id"),
+            auto_complete="off",
+            width="100%",
+        ),
+        field_error(_S.oauth_errors, f"{key}_client_id"),
+        rx.el.label(
+            rx.text("Client secret", size="2", weight="medium"), html_for=f"{key}-client-secret"
+        ),
+        rx.input(
+            id=f"{key}-client-secret",
+            name="client_secret",
+            type="password",
+            auto_complete="new-password",
+            placeholder=rx.cond(secret_set, "Saved: leave empty to keep it", ""),
+            width="100%",
+        ),
+        field_error(_S.oauth_errors, f"{key}_client_secret"),
+        rx.text("Sealed when saved and never shown again.", size="1", color_scheme="gray"),
+        rx.hstack(
+            rx.button(f"Save {name} client", type="submit", disabled=~can_edit(), size="2"),
+            rx.cond(
+                secret_set & can_edit(),
+                confirm_dialog(
+                    rx.button("Remove", type="button", variant="soft", color_scheme="red"),
+                    title=f"Remove the {name} client?",
+                    description=f"{name} sign-in turns off; end users who used it sign in "
+                    "another way.",
+                    confirm=f"Remove {name} client",
+                    on_confirm=_S.remove_oauth(key),
+                    destructive=True,
+                ),
+            ),
+            spacing="3",
+            wrap="wrap",
+        ),
+        on_submit=_S.save_oauth,
+        key=_S.form_key.to_string() + key,
+        class_name="pt-stack-tight",
+        id=f"oauth-{key}",
+    )
+
+
+def _oauth_clients() -> rx.Component:
+    return rx.el.section(
+        rx.heading("OAuth clients", size="4", as_="h2"),
+        rx.text(
+            "Create a client in Google's or GitHub's developer console, then save its ID and "
+            "secret here to offer that sign-in.",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.el.div(
+            _oauth_client(SignInMethod.GOOGLE),
+            _oauth_client(SignInMethod.GITHUB),
+            class_name="pt-charts",
+        ),
+        class_name=_CARD,
+        aria_label="OAuth clients",
+    )
+
+
 @page(routes.APP_AUTH, on_load=[AuthSettingsState.load])
 def app_auth_settings() -> rx.Component:
     return app_frame(
-        rx.form(
-            rx.el.fieldset(
-                rx.el.section(_methods(), class_name=_CARD, aria_label="Sign-in methods"),
-                rx.el.section(_policy(), class_name=_CARD, aria_label="Password policy"),
-                rx.el.section(_sessions(), class_name=_CARD, aria_label="Sessions"),
-                disabled=~can_edit(),
-                class_name="pt-stack pt-fieldset",
-            ),
-            rx.hstack(
-                rx.button("Save auth settings", type="submit", disabled=~can_edit()),
-                read_only_hint(),
-                align="center",
-                wrap="wrap",
-                spacing="3",
-            ),
-            on_submit=_S.save,
-            key=_S.form_key.to_string(),
+        rx.el.div(
+            _settings_form(),
+            _oauth_clients(),
             class_name="pt-stack",
         )
+    )
+
+
+def _settings_form() -> rx.Component:
+    return rx.form(
+        rx.el.fieldset(
+            rx.el.section(_methods(), class_name=_CARD, aria_label="Sign-in methods"),
+            rx.el.section(_policy(), class_name=_CARD, aria_label="Password policy"),
+            rx.el.section(_sessions(), class_name=_CARD, aria_label="Sessions"),
+            disabled=~can_edit(),
+            class_name="pt-stack pt-fieldset",
+        ),
+        rx.hstack(
+            rx.button("Save auth settings", type="submit", disabled=~can_edit()),
+            read_only_hint(),
+            align="center",
+            wrap="wrap",
+            spacing="3",
+        ),
+        on_submit=_S.save,
+        key=_S.form_key.to_string(),
+        class_name="pt-stack",
     )
