@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
 from portal.domain import app_keys
@@ -59,8 +59,14 @@ def resolve_app_key(*, session: Session, secret: str) -> AppPrincipal:
         raise Unauthenticated("This app secret key was revoked.")
     if row.expires_at is not None and row.expires_at <= now:
         raise Unauthenticated("This app secret key has expired.")
-    if row.last_used_at is None or row.last_used_at < now - LAST_USED_EVERY:
-        session.execute(update(AppApiKey).where(_K.id == row.id).values(last_used_at=now))
+    stale = now - LAST_USED_EVERY
+    if row.last_used_at is None or row.last_used_at < stale:
+        # Guarded by the same condition: requests of one key at the minute's turn write once.
+        session.execute(
+            update(AppApiKey)
+            .where(_K.id == row.id, or_(_K.last_used_at.is_(None), _K.last_used_at < stale))
+            .values(last_used_at=now)
+        )
     return AppPrincipal(
         key_id=row.id,
         app_id=row.app_id,

@@ -250,7 +250,17 @@ def _policy(db, keys, **changes):
     current = apps.get_app(
         session=db, actor=keys.actor, workspace_id=keys.workspace_id, app_slug=keys.slug
     ).auth
-    values = current.model_dump() | changes
+    values = (
+        current.model_dump(
+            exclude={
+                "google_client_id",
+                "google_secret_set",
+                "github_client_id",
+                "github_secret_set",
+            }
+        )
+        | changes
+    )
     methods = values.pop("sign_in_methods")
     apps.update_auth_settings(
         session=db,
