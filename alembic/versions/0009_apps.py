@@ -12,6 +12,8 @@ Creates:
   row per key: a unique index over ``coalesce(organization_id, 0)``);
 - ``app_visits``: when each person last opened or changed each app (Recent apps);
 - ``webhook_endpoints``: an app environment's endpoints, their signing secrets sealed at rest;
+- ``app_idempotency_records``: the first response to a data-plane write per key and
+  Idempotency-Key, replayed for its repeats;
 
 and adds ``sent_emails.from_address`` (an app's mail is sent from its own sender).
 
@@ -169,6 +171,33 @@ def upgrade() -> None:
         sa.UniqueConstraint("app_id", "environment", "email", name="uq_end_users_app_env_email"),
     )
     op.create_table(
+        "app_idempotency_records",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("app_key_id", sa.Integer(), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("method", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("path", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("request_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=False),
+        sa.Column("response_body", sa.Text(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["app_key_id"],
+            ["app_api_keys.id"],
+            name=op.f("fk_app_idempotency_records_app_key_id_app_api_keys"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_app_idempotency_records")),
+        sa.UniqueConstraint(
+            "app_key_id", "key", name=op.f("uq_app_idempotency_records_app_key_id")
+        ),
+    )
+    with op.batch_alter_table("app_idempotency_records", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_app_idempotency_records_created_at"), ["created_at"], unique=False
+        )
+
+    op.create_table(
         "webhook_endpoints",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("app_id", sa.Integer(), nullable=False),
@@ -310,6 +339,10 @@ def downgrade() -> None:
     op.drop_table("app_activity")
     op.drop_index("ix_organizations_app_id_environment_lower_name_id", table_name="organizations")
     op.drop_table("organizations")
+    with op.batch_alter_table("app_idempotency_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_app_idempotency_records_created_at"))
+
+    op.drop_table("app_idempotency_records")
     with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
         batch_op.drop_index("ix_webhook_endpoints_app_id_id")
 

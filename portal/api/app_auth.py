@@ -12,16 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import Depends
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from portal.api.idempotency import REPLAYED_HEADER, request_hash
 from portal.api.problems import BearerRequired
 from portal.api.threads import off_loop
 from portal.db import transaction
 from portal.domain.apps import AppPrincipal
 from portal.domain.errors import Unauthenticated
-from portal.services import app_activity, app_key_auth
+from portal.services import app_activity, app_idempotency, app_key_auth
 
 T = TypeVar("T")
 
@@ -85,3 +88,85 @@ async def as_app(
 ) -> T:
     """run_as_app on one of the API's worker threads."""
     return await off_loop(lambda: run_as_app(key, work, organization_id=organization_id))
+
+
+class _KeyTaken(Exception):  # noqa: N818 - internal signal
+    """A concurrent request stored a response under the same Idempotency-Key first."""
+
+
+def _write_once(
+    key: AppKey,
+    idempotency_key: str,
+    fingerprint: tuple[str, str, str],
+    change: Callable[[Session, AppPrincipal], BaseModel],
+    status_code: int,
+    headers_for: Callable[[BaseModel], dict[str, str]],
+) -> Response:
+    method, path, request_hash = fingerprint
+
+    def once(session: Session, principal: AppPrincipal) -> Response:
+        lookup = {"key": idempotency_key, "method": method, "path": path}
+        stored = app_idempotency.stored_response(
+            session=session, principal=principal, request_hash=request_hash, **lookup
+        )
+        if stored is not None:
+            headers = {"Content-Type": "application/json", REPLAYED_HEADER: "true"}
+            return Response(stored.body, status_code=stored.status_code, headers=headers)
+        model = change(session, principal)
+        body = model.model_dump_json()
+        try:
+            app_idempotency.store_response(
+                session=session,
+                principal=principal,
+                request_hash=request_hash,
+                status_code=status_code,
+                body=body,
+                **lookup,
+            )
+        except IntegrityError:
+            raise _KeyTaken from None
+        return Response(
+            body,
+            status_code=status_code,
+            media_type="application/json",
+            headers=headers_for(model),
+        )
+
+    for attempt in range(2):
+        try:
+            return run_as_app(key, once)
+        except _KeyTaken:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def write_as_app(
+    key: AppKey,
+    request: Request,
+    idempotency_key: str | None,
+    payload: BaseModel | None,
+    change: Callable[[Session, AppPrincipal], BaseModel],
+    *,
+    status_code: int = 200,
+    headers: Callable[[BaseModel], dict[str, str]] | None = None,
+    organization_id: int | None = None,
+) -> Response:
+    """A data-plane write honouring `Idempotency-Key` (see services/app_idempotency.py)."""
+    headers_for = headers or (lambda _model: {})
+    if idempotency_key is None:
+        model = await as_app(key, change, organization_id=organization_id)
+        return Response(
+            model.model_dump_json(),
+            status_code=status_code,
+            media_type="application/json",
+            headers=headers_for(model),
+        )
+    fingerprint = (
+        request.method,
+        request.url.path,
+        request_hash(request.method, request.url.path, payload),
+    )
+    return await off_loop(
+        lambda: _write_once(key, idempotency_key, fingerprint, change, status_code, headers_for)
+    )

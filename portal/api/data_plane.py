@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from portal.api import problems
-from portal.api.app_auth import Key, as_app
+from portal.api.app_auth import Key, as_app, write_as_app
 from portal.api.data_plane_schemas import (
     EndUserCreate,
     EndUserListPublic,
@@ -28,6 +28,7 @@ from portal.api.data_plane_schemas import (
     OrganizationUpdate,
     SignInCreate,
 )
+from portal.api.idempotency import IdempotencyKey
 from portal.api.schemas import FILTER_SCHEMA, INT32_MAX, Direction, Filter
 from portal.api.workspaces import Cursor, Limit
 from portal.domain.dto import (
@@ -107,16 +108,19 @@ async def list_organizations(
     summary="Create an organization",
 )
 async def create_organization(
-    key: Key, body: OrganizationCreate, response: Response
-) -> OrganizationPublic:
-    created = await as_app(
+    key: Key, body: OrganizationCreate, request: Request, idempotency: IdempotencyKey = None
+) -> Response:
+    return await write_as_app(
         key,
+        request,
+        idempotency,
+        body,
         lambda session, principal: organizations.create_organization(
             session=session, scope=_write(session, principal), name=body.name
         ),
+        status_code=status.HTTP_201_CREATED,
+        headers=lambda created: {"Location": f"/v1/organizations/{created.id}"},
     )
-    response.headers["Location"] = f"/v1/organizations/{created.id}"
-    return created
 
 
 @router.get(
@@ -144,10 +148,17 @@ async def get_organization(key: Key, organization_id: OrganizationId) -> Organiz
     summary="Rename an organization",
 )
 async def update_organization(
-    key: Key, organization_id: OrganizationId, body: OrganizationUpdate
-) -> OrganizationPublic:
-    return await as_app(
+    key: Key,
+    organization_id: OrganizationId,
+    body: OrganizationUpdate,
+    request: Request,
+    idempotency: IdempotencyKey = None,
+) -> Response:
+    return await write_as_app(
         key,
+        request,
+        idempotency,
+        body,
         lambda session, principal: organizations.rename_organization(
             session=session,
             scope=_write(session, principal),
@@ -207,10 +218,18 @@ async def list_members(
     summary="Add an end user to an organization, or change their role",
 )
 async def set_member(
-    key: Key, organization_id: OrganizationId, end_user_id: EndUserId, body: MemberSet
-) -> MemberOfOrganization:
-    return await as_app(
+    key: Key,
+    organization_id: OrganizationId,
+    end_user_id: EndUserId,
+    body: MemberSet,
+    request: Request,
+    idempotency: IdempotencyKey = None,
+) -> Response:
+    return await write_as_app(
         key,
+        request,
+        idempotency,
+        body,
         lambda session, principal: organizations.set_member(
             session=session,
             scope=_write(session, principal),
@@ -286,9 +305,14 @@ async def list_end_users(
     operation_id="create_end_user",
     summary="Create an end user (with a password under the app's policy, or without)",
 )
-async def create_end_user(key: Key, body: EndUserCreate, response: Response) -> EndUserPublic:
-    created = await as_app(
+async def create_end_user(
+    key: Key, body: EndUserCreate, request: Request, idempotency: IdempotencyKey = None
+) -> Response:
+    return await write_as_app(
         key,
+        request,
+        idempotency,
+        body,
         lambda session, principal: end_users.create_end_user(
             session=session,
             scope=_write(session, principal),
@@ -296,9 +320,9 @@ async def create_end_user(key: Key, body: EndUserCreate, response: Response) -> 
             name=body.name,
             password=body.password,
         ),
+        status_code=status.HTTP_201_CREATED,
+        headers=lambda created: {"Location": f"/v1/end-users/{created.id}"},
     )
-    response.headers["Location"] = f"/v1/end-users/{created.id}"
-    return created
 
 
 @router.get(
@@ -324,9 +348,18 @@ async def get_end_user(key: Key, end_user_id: EndUserId) -> EndUserPublic:
     operation_id="update_end_user",
     summary="Rename, disable or enable an end user, or set their password",
 )
-async def update_end_user(key: Key, end_user_id: EndUserId, body: EndUserUpdate) -> EndUserPublic:
-    return await as_app(
+async def update_end_user(
+    key: Key,
+    end_user_id: EndUserId,
+    body: EndUserUpdate,
+    request: Request,
+    idempotency: IdempotencyKey = None,
+) -> Response:
+    return await write_as_app(
         key,
+        request,
+        idempotency,
+        body,
         lambda session, principal: end_users.update_end_user(
             session=session,
             scope=_write(session, principal),

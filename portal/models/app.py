@@ -7,7 +7,7 @@ Everything an app owns is deleted with it (ON DELETE CASCADE), and with its work
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from portal.domain.apps import KeyScope
@@ -293,3 +293,33 @@ class WebhookEndpoint(SQLModel, table=True):
     secret_rotated_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AppIdempotencyRecord(SQLModel, table=True):
+    """The first response to a data-plane write sent with an Idempotency-Key, replayed for its
+    repeats (per app key and key, 24 hours). Never kept for answers that hold a secret (a
+    session token, a TOTP secret): those routes take no key."""
+
+    __tablename__ = "app_idempotency_records"
+    __table_args__ = (UniqueConstraint("app_key_id", "key"), EXTEND)
+    __not_secret__ = (
+        "id",
+        "app_key_id",
+        "key",
+        "method",
+        "path",
+        "request_hash",
+        "status_code",
+        "response_body",
+        "created_at",
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_key_id: int = Field(foreign_key="app_api_keys.id", ondelete="CASCADE")
+    key: str = Field(max_length=255)
+    method: str = Field(max_length=8)
+    path: str = Field(max_length=255)
+    request_hash: str = Field(max_length=64)
+    status_code: int
+    response_body: str = Field(sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, index=True)

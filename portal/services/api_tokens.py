@@ -228,7 +228,7 @@ def _token_id(actor: Actor) -> int:
     return actor.token_id
 
 
-def _valid_key(key: str) -> str:
+def valid_idempotency_key(key: str) -> str:
     if not key or len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
         raise Invalid(
             f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} printable characters.",
@@ -246,7 +246,7 @@ def stored_response(
     Invalid if the key was used for a different request (method, path or body).
     """
     token_id = _token_id(actor)
-    key = _valid_key(key)
+    key = valid_idempotency_key(key)
     method, path = method[:8], path[:255]  # as store_response keeps them
     row = session.exec(
         select(IdempotencyRecord).where(
@@ -286,7 +286,7 @@ def store_response(
     session.add(
         IdempotencyRecord(
             token_id=_token_id(actor),
-            key=_valid_key(key),
+            key=valid_idempotency_key(key),
             method=method[:8],
             path=path[:255],
             request_hash=request_hash,

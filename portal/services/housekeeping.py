@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from portal.services import api_tokens, auth, sessions, throttle
+from portal.services import api_tokens, app_idempotency, auth, sessions, throttle
 
 
 def run_once(*, session: Session) -> dict[str, int]:
@@ -14,4 +14,5 @@ def run_once(*, session: Session) -> dict[str, int]:
         "sign_in_attempts_purged": throttle.purge_old(session=session),
         "sign_up_requests_purged": auth.purge_sign_up_requests(session=session),
         "idempotency_records_purged": api_tokens.purge_idempotency_records(session=session),
+        "app_idempotency_records_purged": app_idempotency.purge(session=session),
     }

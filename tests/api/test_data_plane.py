@@ -433,3 +433,45 @@ def test_the_audit_trail_names_the_key_that_acted(client, keys, db):
     assert row.actor_type == "app_key"
     assert row.actor_label.startswith("key sk_prod_") and row.actor_label.endswith("…")
     assert row.target_type == "app" and row.target_id == str(keys.app_id)
+
+
+def test_an_idempotency_key_replays_the_first_answer_and_refuses_another_request(client, keys, db):
+    from portal.models import Organization
+
+    first = client.post(
+        "/v1/organizations", json={"name": "Globex"}, headers={**keys.rw, "Idempotency-Key": "k1"}
+    )
+    again = client.post(
+        "/v1/organizations", json={"name": "Globex"}, headers={**keys.rw, "Idempotency-Key": "k1"}
+    )
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert len(db.exec(select(Organization)).all()) == 1
+    other = client.post(
+        "/v1/organizations", json={"name": "Initech"}, headers={**keys.rw, "Idempotency-Key": "k1"}
+    )
+    assert other.status_code == 409
+    # Keys are per app key: the other app's key may use the same one.
+    theirs = client.post(
+        "/v1/organizations",
+        json={"name": "Globex"},
+        headers={**keys.other, "Idempotency-Key": "k1"},
+    )
+    assert theirs.status_code == 201 and theirs.json()["id"] != first.json()["id"]
+
+
+def test_answers_holding_a_secret_take_no_idempotency_key(client):
+    document = client.get("/v1/openapi.json").json()
+    for path in ("/v1/end-users/{end_user_id}/sign-ins", "/v1/end-users/{end_user_id}/totp"):
+        names = [p["name"] for p in document["paths"][path]["post"].get("parameters", [])]
+        assert "Idempotency-Key" not in names, path
+    for path, method in (
+        ("/v1/organizations", "post"),
+        ("/v1/organizations/{organization_id}", "patch"),
+        ("/v1/end-users", "post"),
+        ("/v1/end-users/{end_user_id}", "patch"),
+        ("/v1/organizations/{organization_id}/members/{end_user_id}", "put"),
+    ):
+        names = [p["name"] for p in document["paths"][path][method].get("parameters", [])]
+        assert "Idempotency-Key" in names, (method, path)

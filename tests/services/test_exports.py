@@ -123,6 +123,7 @@ def test_export_archive_reads_back_with_counts_matching_the_database(exported, d
         "app_activity": 1,
         "end_user_tokens": 0,
         "webhook_endpoints": 0,
+        "app_idempotency_records": 0,
     }
     assert manifest["counts"] == expected
     assert {name: len(rows) for name, rows in entities.items()} == expected
@@ -198,6 +199,8 @@ _NOT_SECRET_DESPITE_THE_NAME = {
     "idempotency_records.request_hash",
     # The client's Idempotency-Key header: a request id it chose, not a credential.
     "idempotency_records.key",
+    "app_idempotency_records.request_hash",
+    "app_idempotency_records.key",
     # An app's password policy and which sign-in methods it offers: settings, not passwords.
     "apps.password_enabled",
     "apps.password_min_length",
