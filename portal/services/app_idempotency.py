@@ -13,9 +13,9 @@ from sqlmodel import Session
 
 from portal.domain.apps import AppPrincipal
 from portal.domain.errors import Conflict
+from portal.domain.tokens import StoredResponse
 from portal.models import AppIdempotencyRecord
 from portal.models._base import utcnow
-from portal.domain.tokens import StoredResponse
 from portal.services.api_tokens import IDEMPOTENCY_TTL, valid_idempotency_key
 
 _R = AppIdempotencyRecord.__table__.c

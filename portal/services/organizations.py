@@ -278,3 +278,28 @@ def remove_member(
     if not removed:
         raise NotFound("That end user is not a member of this organization.")
     _record(session, scope, "organization.member_removed", org.id, end_user_id=user.id)
+
+
+def set_member_by_email(
+    *, session: Session, scope: AppScope, organization_id: int, email: str, role: str
+) -> MemberOfOrganization:
+    """set_member for the end user of this app environment with `email` (the console's form)."""
+    address = (email if isinstance(email, str) else "").strip().lower()[:320]
+    user_id = session.execute(
+        select(_U.id).where(
+            _U.app_id == scope.app_id, _U.environment == scope.environment, _U.email == address
+        )
+    ).scalar_one_or_none()
+    if user_id is None:
+        raise Invalid(
+            f"No end user {address or 'with that email'} in {scope.environment}: add them on "
+            "End users first.",
+            field="email",
+        )
+    return set_member(
+        session=session,
+        scope=scope,
+        organization_id=organization_id,
+        end_user_id=user_id,
+        role=role,
+    )

@@ -346,6 +346,35 @@ REVIEWED: dict[str, str] = {
         "signed in: _call(); accounts.decline_invitation, the same checks as accept"
     ),
     # Apps.
+    "portal.pages.apps.organizations_page.OrganizationsState.open_members": (
+        "signed in: Pager _call(); list_members finds the client's organization id only in the "
+        "URL app's environment (NotFound otherwise), READ checked"
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.set_members_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.add_member": (
+        "signed in: _call(); MANAGE_APPS; the email is looked up among this app environment's "
+        "end users only, the organization id checked the same way"
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.set_role": (
+        "signed in: _call(); MANAGE_APPS; organization and end user ids found only in the URL "
+        "app's environment; the role is admin or member"
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.remove_member": (
+        "signed in: _call(); MANAGE_APPS; organization and end user ids found only in the URL "
+        "app's environment"
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.open_rename": (
+        "public: opens this browser's dialog for an id and name it was given; touches no data"
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.set_rename_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.rename": (
+        "signed in: _call(); MANAGE_APPS; the organization id found only in the URL app's "
+        "environment; the name validated"
+    ),
     "portal.pages.apps.auth_settings.AuthSettingsState.save_oauth": (
         "signed in: _call(); apps.set_oauth_client needs MANAGE_APPS; the secret is sealed and "
         "never returned; the provider is checked against google and github"

@@ -125,6 +125,23 @@ ARGS = {
     "portal.pages.accounts.invitation.InvitationState.decline": lambda v: (),
     "portal.pages.overview.DashboardState.load": lambda v: (),
     "portal.pages.apps.overview.AppOverviewState.load": lambda v: (),
+    "portal.pages.apps.organizations_page.OrganizationsState.open_members": lambda v: (
+        v["organization_id"],
+        "Victim Org",
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.add_member": lambda v: (
+        {"email": "ana@victim.example", "role": "admin"},
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.set_role": lambda v: (
+        v["end_user_id"],
+        "admin",
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.remove_member": lambda v: (
+        v["end_user_id"],
+    ),
+    "portal.pages.apps.organizations_page.OrganizationsState.rename": lambda v: (
+        {"name": "Mallory Org"},
+    ),
     "portal.pages.apps.auth_settings.AuthSettingsState.save_oauth": lambda v: (
         {"provider": "google", "client_id": "mallory", "client_secret": "stolen"},
     ),
