@@ -80,6 +80,8 @@ class DashboardState(SessionState):
     operational: int = 0
     action_rows: list[ActionRow] = []
     recent_rows: list[RecentRow] = []
+    # The counts as a person reads them ("1,000"); the ints above decide what shows.
+    shown: dict[str, str] = {}
 
     @rx.event
     async def load(self):
@@ -95,6 +97,16 @@ class DashboardState(SessionState):
         self.need_action = board.need_action
         self.needs_attention = board.needs_attention
         self.operational = board.operational
+        self.shown = {
+            name: f"{getattr(board, name):,}"
+            for name in (
+                "apps",
+                "live_organizations",
+                "need_action",
+                "needs_attention",
+                "operational",
+            )
+        }
         self.action_rows = [ActionRow.of(i, board.workspace_id) for i in board.action_items]
         self.recent_rows = [RecentRow.of(r, board.workspace_id) for r in board.recent]
 
@@ -115,31 +127,31 @@ def _tile(label: str, value, meaning: str, href: str, tile_id: str) -> rx.Compon
 
 def _tiles() -> rx.Component:
     return rx.el.div(
-        _tile("Apps", _S.apps, "In this workspace.", routes.APPS, "tile-apps"),
+        _tile("Apps", _S.shown["apps"], "In this workspace.", routes.APPS, "tile-apps"),
         _tile(
             "Live organizations",
-            _S.live_organizations,
+            _S.shown["live_organizations"],
             "Organizations with customer activity in the last 7 days.",
             routes.apps_url(state=AppState.OPERATING),
             "tile-live",
         ),
         _tile(
             "Need action",
-            _S.need_action,
+            _S.shown["need_action"],
             "Apps with a blocker or a setup gap.",
             routes.apps_url(state=apps.NEED_ACTION),
             "tile-need-action",
         ),
         _tile(
             "Needs attention",
-            _S.needs_attention,
+            _S.shown["needs_attention"],
             "Apps still missing a baseline requirement.",
             routes.apps_url(state=AppState.SETUP),
             "tile-needs-attention",
         ),
         _tile(
             "Operational apps",
-            _S.operational,
+            _S.shown["operational"],
             "Apps with real activity in the last 7 days.",
             routes.apps_url(state=AppState.OPERATING),
             "tile-operational",
@@ -179,6 +191,18 @@ def _need_action() -> rx.Component:
                 rx.icon("circle-check", size=14, class_name="pt-done"),
                 " Nothing needs action. Monitor operational apps from their overview.",
                 class_name="pt-dim-text",
+            ),
+        ),
+        # The list is bounded (the most important first); the portfolio has them all.
+        rx.cond(
+            _S.need_action > _S.action_rows.length(),
+            rx.link(
+                "See all ",
+                _S.shown["need_action"],
+                " in the portfolio",
+                href=routes.apps_url(state=apps.NEED_ACTION),
+                size="2",
+                id="need-action-all",
             ),
         ),
         class_name=f"{_CARD} pt-stack",

@@ -5,6 +5,7 @@ with the typed name, and what a reader and a frozen workspace allow."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import httpx
 import pytest
@@ -12,8 +13,8 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from portal.domain.access import Permission
-from portal.models import AppApiKey, User
-from portal.services import workspaces
+from portal.models import AppApiKey, User, Workspace
+from portal.services import demo_apps, workspaces
 from tests.e2e.helpers import open_page
 from tests.factories import account_of, actor_for, grant, make_app, make_workspace
 
@@ -413,3 +414,26 @@ def test_an_oauth_client_is_saved_sealed_and_enables_its_sign_in(page: Page, ser
     page.reload()
     expect(page.get_by_label("Google")).to_be_checked()
     assert "GOCSPX-e2e-secret" not in page.content()
+
+
+def test_the_dashboard_and_portfolio_at_a_thousand_apps(page: Page, server, shot) -> None:
+    email, workspace_id = _person_with_workspace(server, "Sky Scale", "Scale Home")
+    with server.db() as session:
+        workspace = session.get(Workspace, uuid.UUID(workspace_id))
+        demo_apps.seed_scale(
+            session, workspace, apps=1000, organizations_per_app=2, end_users_per_app=3
+        )
+    server.sign_in(page, email)
+    expect(page.locator("#tile-apps")).to_contain_text("1,000")
+    expect(page.locator("#need-action li")).to_have_count(10)  # bounded, most important first
+    expect(page.locator("#need-action-all")).to_have_text("See all 1,000 in the portfolio")
+    shot("dashboard-1000-apps")
+    open_page(page, "/apps")
+    expect(page.locator("#app-cards article")).to_have_count(24)
+    expect(page.get_by_text("1,000 apps")).to_be_visible()
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_text("Page 2")).to_be_visible()
+    expect(page.locator("#app-cards article").first).to_contain_text("Scale App 00025")
+    page.get_by_label("Search by name or slug").fill("00999")
+    expect(page.locator("#app-cards article")).to_have_count(1)
+    shot("apps-1000")

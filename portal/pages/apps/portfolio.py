@@ -114,6 +114,7 @@ class PortfolioState(Pager, SessionState):
     read_only: str = ""
     cards: list[AppCardRow] = []
     total: int = 0
+    total_text: str = "0"  # "1,000"
     search: str = ""
     state_filter: str = "all"
     error: str = ""
@@ -145,6 +146,7 @@ class PortfolioState(Pager, SessionState):
         )
         self.cards = [AppCardRow.of(card, self._workspace_id) for card in listed.items]
         self.total = total
+        self.total_text = f"{total:,}"
         return listed.next_cursor
 
     @rx.event
@@ -590,7 +592,7 @@ def _list() -> rx.Component:
             rx.el.div(rx.foreach(_S.cards, _card), class_name="pt-card-grid", id="app-cards"),
             pager(
                 **_S.pager_props(LIST),
-                summary=rx.el.span("· ", _S.total, rx.cond(_S.total == 1, " app", " apps")),
+                summary=rx.el.span("· ", _S.total_text, rx.cond(_S.total == 1, " app", " apps")),
             ),
             class_name="pt-stack",
         ),
