@@ -466,12 +466,22 @@ def _member_row(member) -> rx.Component:
                     value=member.role,
                     on_change=lambda role: _S.set_role(member.end_user_id, role),
                 ),
-                rx.icon_button(
-                    rx.icon("x", size=14),
-                    variant="ghost",
-                    color_scheme="red",
-                    aria_label="Remove " + member.email,
-                    on_click=_S.remove_member(member.end_user_id),
+                confirm_dialog(
+                    rx.icon_button(
+                        rx.icon("x", size=14),
+                        variant="ghost",
+                        color_scheme="red",
+                        aria_label="Remove " + member.email,
+                    ),
+                    title=("Remove ", member.email, "?"),
+                    description=(
+                        "They leave ",
+                        _S.open_org_name,
+                        " and stay an end user of the app.",
+                    ),
+                    confirm="Remove member",
+                    on_confirm=_S.remove_member(member.end_user_id),
+                    destructive=True,
                 ),
                 spacing="2",
                 align="center",
