@@ -460,6 +460,7 @@ class EndUserPublic(DTO):
     last_sign_in_at: datetime | None = None
     has_password: bool = False
     has_totp: bool = False
+    organizations: list[str] = []  # the organizations they belong to, by name (in lists)
 
 
 class TotpEnrollment(DTO):

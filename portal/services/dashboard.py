@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlmodel import Session
 
 from portal.domain import apps as rules
@@ -78,10 +78,9 @@ def _live_organizations(session: Session, params: dict) -> int:
 
 @lru_cache(maxsize=1)
 def _items_query():
-    """Apps with a blocker or a setup gap: blockers first (an expiring key before an
-    organization without an admin), then the gaps in baseline order."""
+    """Apps with an expiring key or a setup gap: the expiring keys first, then the gaps in
+    baseline order. (Organizations without an admin are listed one by one: _ORG_ITEMS.)"""
     expiring = sql.has_expiring_key()
-    orphaned = sql.has_organization_without_admin()
     has_method, has_sender, has_key = (
         sql.has_sign_in_method(),
         sql.has_sender(),
@@ -89,64 +88,85 @@ def _items_query():
     )
     rank = case(
         (expiring, 0),
-        (orphaned, 1),
-        (~has_method, 2),
-        (~has_sender, 3),
-        (~has_key, 4),
-        else_=5,
+        (~has_method, 1),
+        (~has_sender, 2),
+        (~has_key, 3),
+        else_=4,
     )
     return (
         select(
             _A.name,
             _A.slug,
             expiring.label("expiring"),
-            orphaned.label("orphaned"),
             has_method.label("has_method"),
             has_sender.label("has_sender"),
             has_key.label("has_key"),
         )
-        .where(_A.workspace_id == _WORKSPACE, sql.needs_action(workspace_frozen=False))
+        .where(_A.workspace_id == _WORKSPACE, or_(expiring, ~sql.baseline_complete()))
         .order_by(rank, func.lower(_A.name), _A.id)
         .limit(ITEMS_SHOWN)
     )
 
 
+# Organizations without an admin member, by app then organization name.
+_ORG_ITEMS = (
+    select(_O.name.label("organization"), _A.name, _A.slug)
+    .join(App.__table__, _A.id == _O.app_id)
+    .where(
+        _A.workspace_id == _WORKSPACE,
+        _O.environment == PRODUCTION.value,
+        sql.organization_without_admin(),
+    )
+    .order_by(func.lower(_A.name), func.lower(_O.name), _O.id)
+    .limit(ITEMS_SHOWN)
+)
+
+
 def _app_items(session: Session, params: dict) -> list[ActionItem]:
-    rows = session.execute(_items_query(), params).all()
-    items = []
-    for row in rows:
+    """Need action, most important first: expiring keys, organizations without an admin,
+    then setup gaps; at most ITEMS_SHOWN."""
+    expiring, gaps = [], []
+    for row in session.execute(_items_query(), params).all():
         if row.expiring:
-            problem, action, page = (
-                "An API key expires within 7 days.",
-                "Replace the expiring API key",
-                rules.BLOCKER_PAGES[BlockerKind.KEY_EXPIRING],
+            expiring.append(
+                ActionItem(
+                    app_name=row.name,
+                    app_slug=row.slug,
+                    problem="An API key expires within 7 days.",
+                    action="Replace the expiring API key",
+                    page=rules.BLOCKER_PAGES[BlockerKind.KEY_EXPIRING],
+                    blocker=True,
+                )
             )
-        elif row.orphaned:
-            problem, action, page = (
-                "An organization has no admin member.",
-                "Give each organization an admin",
-                rules.BLOCKER_PAGES[BlockerKind.ORGANIZATION_WITHOUT_ADMIN],
-            )
-        else:
-            missing = rules.gaps(
-                has_sign_in_method=bool(row.has_method),
-                has_sender=bool(row.has_sender),
-                has_active_key=bool(row.has_key),
-            )
-            requirement = rules.REQUIREMENTS[missing[0] if missing else Gap.API_KEY]
-            problem = requirement.missing_label
-            action, page = requirement.action, requirement.page
-        items.append(
+            continue
+        missing = rules.gaps(
+            has_sign_in_method=bool(row.has_method),
+            has_sender=bool(row.has_sender),
+            has_active_key=bool(row.has_key),
+        )
+        requirement = rules.REQUIREMENTS[missing[0] if missing else Gap.API_KEY]
+        gaps.append(
             ActionItem(
                 app_name=row.name,
                 app_slug=row.slug,
-                problem=problem,
-                action=action,
-                page=page,
-                blocker=bool(row.expiring or row.orphaned),
+                problem=requirement.missing_label,
+                action=requirement.action,
+                page=requirement.page,
+                blocker=False,
             )
         )
-    return items
+    organizations = [
+        ActionItem(
+            app_name=row.name,
+            app_slug=row.slug,
+            problem=f"The organization {row.organization} has no admin member.",
+            action="Give it an admin",
+            page=rules.BLOCKER_PAGES[BlockerKind.ORGANIZATION_WITHOUT_ADMIN],
+            blocker=True,
+        )
+        for row in session.execute(_ORG_ITEMS, params).all()
+    ]
+    return (expiring + organizations + gaps)[:ITEMS_SHOWN]
 
 
 _RECENT = (

@@ -37,7 +37,7 @@ from portal.domain.dto import EndUserPublic, EndUserSession, MagicLinkSent, Totp
 from portal.domain.errors import Conflict, Invalid, NotFound, PermissionDenied
 from portal.domain.paging import Page
 from portal.domain.text import clean as clean_text
-from portal.models import App, EndUser, EndUserToken, OrganizationMember
+from portal.models import App, EndUser, EndUserToken, Organization, OrganizationMember
 from portal.models._base import utcnow
 from portal.services import app_activity, audit, keyset, mailer, passwords
 from portal.services.app_scope import AppScope
@@ -185,7 +185,30 @@ def list_end_users(
     page = _LIST.page(
         session, query, sort=sort, direction=direction, limit=limit, cursor=cursor, params=params
     )
-    return EndUserPage(items=[_public(row[0]) for row in page.rows], next_cursor=page.next_cursor)
+    users = [row[0] for row in page.rows]
+    belongs = _memberships(session, [u.id for u in users])
+    return EndUserPage(
+        items=[
+            _public(u).model_copy(update={"organizations": belongs.get(u.id, [])}) for u in users
+        ],
+        next_cursor=page.next_cursor,
+    )
+
+
+def _memberships(session: Session, user_ids: list[int]) -> dict[int, list[str]]:
+    """The organizations of a page of end users, by name: one query for the page."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(OrganizationMember.end_user_id, Organization.name)
+        .join(Organization, Organization.id == OrganizationMember.organization_id)
+        .where(OrganizationMember.end_user_id.in_(user_ids))
+        .order_by(func.lower(Organization.name))
+    ).all()
+    found: dict[int, list[str]] = {}
+    for user_id, name in rows:
+        found.setdefault(user_id, []).append(name)
+    return found
 
 
 def get_end_user(*, session: Session, scope: AppScope, end_user_id: int) -> EndUserPublic:

@@ -209,6 +209,10 @@ def test_organizations_and_members_round_trip(client, keys):
     assert response.status_code == 200 and response.json()["role"] == "admin"
     got = client.get(f"/v1/organizations/{org}", headers=keys.rw).json()
     assert (got["members"], got["admins"]) == (1, 1)
+    listed = client.get("/v1/end-users", headers=keys.rw).json()["items"]
+    assert [(u["email"], u["organizations"]) for u in listed] == [
+        ("ana@globex.example", ["Globex"])
+    ]
     members = client.get(f"/v1/organizations/{org}/members", headers=keys.rw).json()["items"]
     assert [(m["email"], m["role"]) for m in members] == [("ana@globex.example", "admin")]
     renamed = client.patch(f"/v1/organizations/{org}", json={"name": "Globex Inc"}, headers=keys.rw)

@@ -326,6 +326,7 @@ def test_organizations_and_end_users_of_an_app(page: Page, server, shot) -> None
     tabs.get_by_role("link", name="End users").click()
     _on_app_page(page, "End users")
     row = page.locator(".end-user-row").filter(has_text="ana@globex.example")
+    expect(row).to_contain_text("Globex")  # her memberships
     # Inviting needs magic links, which this app has not enabled: said beside the checkbox.
     page.get_by_role("button", name="Add end user").click()
     dialog = page.get_by_role("dialog")

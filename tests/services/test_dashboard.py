@@ -71,7 +71,8 @@ def test_counts_follow_each_apps_state(db):
     # The two in setup, and Active, whose organization "Quiet" has no admin member.
     assert board.need_action == 3
     assert [item.app_name for item in board.action_items] == ["Active", "Setup One", "Setup Two"]
-    assert board.action_items[0].problem == "An organization has no admin member."
+    assert board.action_items[0].problem == "The organization Quiet has no admin member."
+    assert board.action_items[0].page == "organizations"
     assert board.action_items[1].action == "Set an email sender"
     assert board.action_items[1].page == "email"
 
@@ -173,7 +174,7 @@ def test_the_demo_workspace_shows_every_situation(db):
     problems = {item.app_name: item.problem for item in board.action_items}
     assert problems == {
         "Billing Portal": "An API key expires within 7 days.",
-        "Support Desk": "An organization has no admin member.",
+        "Support Desk": "The organization Vandelay Industries has no admin member.",
         "Mobile App": "No email sender is set.",
     }
     states = {
@@ -211,3 +212,19 @@ def test_seed_scale_adds_apps_with_organizations_and_end_users(db):
     # A second run adds apps without duplicating the first ones' people.
     demo_apps.seed_scale(db, workspace, apps=4, organizations_per_app=1, end_users_per_app=1)
     assert len(db.exec(select(App.id).where(App.workspace_id == workspace.id)).all()) == 4
+
+
+def test_each_organization_without_an_admin_is_its_own_item_and_the_list_is_bounded(db):
+    actor, account = admin_actor(db)
+    workspace = make_workspace(db, account)
+    app = _ready(db, actor, workspace.id, "Crm")
+    for n in range(12):
+        db.add(Organization(app_id=app.id, name=f"Org {n:02d}"))
+    db.flush()
+    board = _board(db, actor, workspace.id)
+    assert board.need_action == 1  # one app
+    assert len(board.action_items) == dashboard.ITEMS_SHOWN
+    assert [i.problem for i in board.action_items[:2]] == [
+        "The organization Org 00 has no admin member.",
+        "The organization Org 01 has no admin member.",
+    ]

@@ -37,6 +37,7 @@ class EndUserRow:
     name: str
     status: str  # active or disabled
     disabled: bool
+    organizations: str  # "Globex, Initech"
     last_sign_in_at: str
     created_at: str
 
@@ -48,6 +49,7 @@ class EndUserRow:
             name=user.name,
             status="disabled" if user.disabled_at else "active",
             disabled=user.disabled_at is not None,
+            organizations=", ".join(user.organizations),
             last_sign_in_at=iso_utc(user.last_sign_in_at),
             created_at=iso_utc(user.created_at),
         )
@@ -234,6 +236,7 @@ def _actions(row) -> rx.Component:
 COLUMNS = (
     Column("Email", lambda r: r.email, row_header=True),
     Column("Name", lambda r: r.name),
+    Column("Organizations", lambda r: r.organizations, nowrap=False),
     Column("Status", lambda r: status_badge(r.status)),
     Column(
         "Last sign-in",
