@@ -91,6 +91,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_apps")),
         sa.UniqueConstraint("workspace_id", "slug", name="uq_apps_workspace_id_slug"),
+        sqlite_autoincrement=True,  # ids never reused: audit and activity name rows by id
     )
     with op.batch_alter_table("apps", schema=None) as batch_op:
         batch_op.create_index(
@@ -160,7 +161,7 @@ def upgrade() -> None:
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
         sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
-        sa.Column("totp_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("totp_secret", sqlmodel.sql.sqltypes.AutoString(length=400), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("disabled_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("last_sign_in_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
@@ -169,6 +170,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_end_users")),
         sa.UniqueConstraint("app_id", "environment", "email", name="uq_end_users_app_env_email"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "app_idempotency_records",
@@ -261,6 +263,7 @@ def upgrade() -> None:
             ["app_id"], ["apps.id"], name=op.f("fk_organizations_app_id_apps"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organizations")),
+        sqlite_autoincrement=True,
     )
     op.create_index(
         "ix_organizations_app_id_environment_lower_name_id",

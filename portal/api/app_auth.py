@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from portal.api.idempotency import REPLAYED_HEADER, request_hash
+from portal.api.idempotency import REPLAYED_HEADER
 from portal.api.problems import BearerRequired
 from portal.api.threads import off_loop
 from portal.db import transaction
@@ -101,6 +101,7 @@ def _write_once(
     change: Callable[[Session, AppPrincipal], BaseModel],
     status_code: int,
     headers_for: Callable[[BaseModel], dict[str, str]],
+    organization_id: int | None,
 ) -> Response:
     method, path, request_hash = fingerprint
 
@@ -134,7 +135,7 @@ def _write_once(
 
     for attempt in range(2):
         try:
-            return run_as_app(key, once)
+            return run_as_app(key, once, organization_id=organization_id)
         except _KeyTaken:
             if attempt:
                 raise
@@ -165,8 +166,10 @@ async def write_as_app(
     fingerprint = (
         request.method,
         request.url.path,
-        request_hash(request.method, request.url.path, payload),
+        app_idempotency.request_fingerprint(request.method, request.url.path, payload),
     )
     return await off_loop(
-        lambda: _write_once(key, idempotency_key, fingerprint, change, status_code, headers_for)
+        lambda: _write_once(
+            key, idempotency_key, fingerprint, change, status_code, headers_for, organization_id
+        )
     )

@@ -23,7 +23,9 @@ class App(SQLModel, table=True):
         # The portfolio's orders (by name, newest first), each walked without a sort.
         Index("ix_apps_workspace_id_lower_name_id", "workspace_id", text("lower(name)"), "id"),
         Index("ix_apps_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
-        EXTEND,
+        # Ids are never reused (SQLite would hand a deleted row's id to the next insert): audit
+        # entries and counted activity name rows by id.
+        {**EXTEND, "sqlite_autoincrement": True},
     )
     __not_secret__ = (
         "id",
@@ -134,7 +136,7 @@ class Organization(SQLModel, table=True):
             text("lower(name)"),
             "id",
         ),
-        EXTEND,
+        {**EXTEND, "sqlite_autoincrement": True},
     )
     __not_secret__ = ("id", "app_id", "environment", "name", "created_at", "last_active_at")
 
@@ -152,7 +154,7 @@ class EndUser(SQLModel, table=True):
     __tablename__ = "end_users"
     __table_args__ = (
         UniqueConstraint("app_id", "environment", "email", name="uq_end_users_app_env_email"),
-        EXTEND,
+        {**EXTEND, "sqlite_autoincrement": True},
     )
     __not_secret__ = (
         "id",
@@ -171,8 +173,9 @@ class EndUser(SQLModel, table=True):
     email: str = Field(max_length=320)
     name: str = Field(default="", max_length=120)
     password_hash: str | None = secret_field(default=None, max_length=255)
-    # The TOTP secret (base32) once the end user enrolled a second factor.
-    totp_secret: str | None = secret_field(default=None, max_length=64)
+    # The TOTP secret (base32) once the end user enrolled a second factor, sealed at rest
+    # (services/sealing.py): each sign-in reads it back.
+    totp_secret: str | None = secret_field(default=None, max_length=400)
     created_at: datetime = Field(default_factory=utcnow)
     disabled_at: datetime | None = None
     last_sign_in_at: datetime | None = None
@@ -308,7 +311,6 @@ class AppIdempotencyRecord(SQLModel, table=True):
         "key",
         "method",
         "path",
-        "request_hash",
         "status_code",
         "response_body",
         "created_at",
@@ -319,7 +321,8 @@ class AppIdempotencyRecord(SQLModel, table=True):
     key: str = Field(max_length=255)
     method: str = Field(max_length=8)
     path: str = Field(max_length=255)
-    request_hash: str = Field(max_length=64)
+    # An HMAC of the request, which may hold a password: never exported (secret).
+    request_hash: str = secret_field(max_length=64)
     status_code: int
     response_body: str = Field(sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -61,6 +61,10 @@ def count(
             _tally.api_calls[key] += api_calls
         if sign_ins:
             _tally.sign_ins[key] += sign_ins
+        # Only prod activity makes an app operating and an organization live: a call in dev or
+        # staging is counted, but says nothing about customers.
+        if str(environment) != "prod":
+            return
         for seen in (("app", app_id), ("organization", organization_id)):
             if seen[1] is not None and _tally.last_seen.get(seen, moment) <= moment:
                 _tally.last_seen[seen] = moment
@@ -108,10 +112,16 @@ def _write(session: Session, taken: _Tally, keys: set[_Key]) -> int:
     app_ids = {key.app_id for key in keys}
     org_ids = {key.organization_id for key in keys if key.organization_id is not None}
     alive_apps = set(session.execute(select(App.id).where(App.id.in_(app_ids))).scalars())
-    alive_orgs = (
-        set(session.execute(select(Organization.id).where(Organization.id.in_(org_ids))).scalars())
+    # An organization counts only for its own app (an id counted for one app and reused by
+    # another in the meantime must not make the other's organization live).
+    org_owner = (
+        dict(
+            session.execute(
+                select(Organization.id, Organization.app_id).where(Organization.id.in_(org_ids))
+            ).all()
+        )
         if org_ids
-        else set()
+        else {}
     )
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -119,7 +129,7 @@ def _write(session: Session, taken: _Tally, keys: set[_Key]) -> int:
     written = 0
     for key in sorted(keys, key=lambda k: (k.app_id, k.environment, k.organization_id or 0, k.day)):
         if key.app_id not in alive_apps or (
-            key.organization_id is not None and key.organization_id not in alive_orgs
+            key.organization_id is not None and org_owner.get(key.organization_id) != key.app_id
         ):
             continue
         calls, sign_ins = taken.api_calls.get(key, 0), taken.sign_ins.get(key, 0)
@@ -145,9 +155,12 @@ def _write(session: Session, taken: _Tally, keys: set[_Key]) -> int:
         )
         session.execute(statement)
         written += 1
+    owners = {key.organization_id: key.app_id for key in keys if key.organization_id is not None}
     for (kind, ident), moment in taken.last_seen.items():
         model = App if kind == "app" else Organization
-        if ident not in (alive_apps if kind == "app" else alive_orgs):
+        if kind == "app" and ident not in alive_apps:
+            continue
+        if kind == "organization" and org_owner.get(ident) != owners.get(ident):
             continue
         column = model.__table__.c.last_active_at
         session.execute(

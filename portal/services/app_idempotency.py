@@ -6,11 +6,16 @@ owner of a record differs (an app key, not a personal token)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from datetime import timedelta
 
+from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
+from portal.config import get_settings
 from portal.domain.apps import AppPrincipal
 from portal.domain.errors import Conflict
 from portal.domain.tokens import StoredResponse
@@ -19,6 +24,18 @@ from portal.models._base import utcnow
 from portal.services.api_tokens import IDEMPOTENCY_TTL, valid_idempotency_key
 
 _R = AppIdempotencyRecord.__table__.c
+
+
+def request_fingerprint(method: str, path: str, payload: BaseModel | None) -> str:
+    """What a key is bound to: an HMAC (under PORTAL_SECRET_KEY) of the method, path and
+    parsed body. Keyed, because a body may hold an end user's password: a plain hash in the
+    database would let anyone holding it test guesses without argon2's cost."""
+    body = payload.model_dump(mode="json") if payload is not None else None
+    canonical = json.dumps(
+        {"method": method, "path": path, "body": body}, sort_keys=True, separators=(",", ":")
+    )
+    secret = get_settings().secret_key.get_secret_value().encode()
+    return hmac.new(secret, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def stored_response(

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from portal.domain import apps as rules
 from portal.domain.access import Action, Actor
-from portal.domain.apps import PRODUCTION, BlockerKind, Gap
+from portal.domain.apps import PRODUCTION, AppState, BlockerKind, Gap
 from portal.domain.dto import ActionItem, Dashboard, RecentApp
 from portal.domain.workspaces import WorkspaceStatus
 from portal.models import App, AppVisit, Organization, Workspace
@@ -44,7 +44,7 @@ def _counts_query(frozen: bool):
         select(
             func.count(),
             _count_if(~sql.baseline_complete()),
-            _count_if(sql.operating()),
+            _count_if(sql.is_state(AppState.OPERATING)),  # as the portfolio filter counts
             _count_if(sql.needs_action(workspace_frozen=frozen)),
         )
         .select_from(App.__table__)

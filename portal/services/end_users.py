@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pyotp
-from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from portal.domain.apps import (
@@ -39,7 +40,7 @@ from portal.domain.paging import Page
 from portal.domain.text import clean as clean_text
 from portal.models import App, EndUser, EndUserToken, Organization, OrganizationMember
 from portal.models._base import utcnow
-from portal.services import app_activity, audit, keyset, mailer, passwords
+from portal.services import app_activity, audit, keyset, mailer, passwords, sealing
 from portal.services.app_scope import AppScope
 from portal.services.keyset import Key
 from portal.services.tokens import token_hash
@@ -247,8 +248,12 @@ def create_end_user(
         name=name,
         password_hash=password_hash,
     )
-    session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent twin may insert the same email first
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"{email} is already an end user of this app.", field="email") from None
     _record(session, scope, "end_user.created", user)
     return _public(user)
 
@@ -295,7 +300,7 @@ def enroll_totp(*, session: Session, scope: AppScope, end_user_id: int) -> TotpE
     answer only, for the end user's authenticator app."""
     user = _end_user(session, scope, end_user_id)
     secret = pyotp.random_base32()
-    user.totp_secret = secret
+    user.totp_secret = sealing.seal(secret)  # read back at each sign-in: sealed, not hashed
     session.add(user)
     _record(session, scope, "end_user.totp_enrolled", user)
     issuer = _app(session, scope).name
@@ -339,7 +344,7 @@ def _second_factor(app: App, user: EndUser, totp_code: Any) -> None:
     if not (
         code.isdigit()
         and len(code) == 6
-        and pyotp.TOTP(user.totp_secret).verify(code, valid_window=1)
+        and pyotp.TOTP(sealing.unseal(user.totp_secret)).verify(code, valid_window=1)
     ):
         raise SignInRefused("The second-factor code is not valid.", field="totp_code")
 
@@ -456,6 +461,13 @@ def redeem_magic_link(
         raise SignInRefused(field="token")
     app = _app(session, scope)
     _second_factor(app, user, totp_code)
-    link.used_at = utcnow()
-    session.add(link)
+    # Used once, whatever the concurrency: only the request whose update finds it unused
+    # signs in (two redeeming at once both read "unused").
+    used = session.execute(
+        update(EndUserToken)
+        .where(EndUserToken.id == link.id, EndUserToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    ).rowcount
+    if used != 1:
+        raise Conflict("This sign-in link has expired or was used: ask for a new one.")
     return _issue_session(session, scope, app, user)

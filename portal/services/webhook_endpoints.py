@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
+from portal.config import get_settings
 from portal.domain.access import Action, Actor
 from portal.domain.apps import WebhookCategory
 from portal.domain.dto import WebhookEndpointCreated, WebhookEndpointPublic
@@ -59,7 +60,8 @@ def _public(endpoint: WebhookEndpoint) -> WebhookEndpointPublic:
 def valid_url(url: Any) -> str:
     text = (url if isinstance(url, str) else "").strip()
     refusal = Invalid(
-        "Use an https:// URL (http:// only to localhost) that is not a private address.",
+        "Use an https:// URL (http:// only to localhost, in development) that is not a "
+        "private address.",
         field="url",
     )
     if not text or len(text) > 2000 or any(c.isspace() for c in text):
@@ -72,8 +74,11 @@ def valid_url(url: Any) -> str:
         raise refusal from None
     if not host or parts.username is not None or parts.password is not None:
         raise refusal
+    local = host in ("localhost", "127.0.0.1") or host.endswith(".localhost")
+    if local and get_settings().is_production:
+        raise refusal  # this machine is Portal's own in production: never a webhook target
     if parts.scheme == "http":
-        if host not in ("localhost", "127.0.0.1"):
+        if not local:
             raise refusal
         return text
     if parts.scheme != "https":

@@ -4,6 +4,8 @@ activity that makes an app operating and an organization live."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -324,6 +326,10 @@ def test_mfa_requires_an_enrolled_factor_and_a_current_code(client, keys, db):
     assert enrolled["uri"].startswith("otpauth://totp/")
     no_code = client.post(f"/v1/end-users/{ana}/sign-ins", json=body, headers=keys.rw)
     assert no_code.status_code == 403
+    from portal.models import EndUser
+
+    stored = db.get(EndUser, ana).totp_secret
+    assert enrolled["secret"] not in stored  # sealed at rest
     code = pyotp.TOTP(enrolled["secret"]).now()
     ok = client.post(
         f"/v1/end-users/{ana}/sign-ins", json={**body, "totp_code": code}, headers=keys.rw
@@ -452,6 +458,17 @@ def test_an_idempotency_key_replays_the_first_answer_and_refuses_another_request
     assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
     assert len(db.exec(select(Organization)).all()) == 1
+    from portal.models import AppIdempotencyRecord
+
+    record = db.exec(select(AppIdempotencyRecord)).one()
+    plain = hashlib.sha256(
+        json.dumps(
+            {"method": "POST", "path": "/v1/organizations", "body": {"name": "Globex"}},
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
+    ).hexdigest()
+    assert record.request_hash != plain  # keyed: a body's password cannot be tested offline
     other = client.post(
         "/v1/organizations", json={"name": "Initech"}, headers={**keys.rw, "Idempotency-Key": "k1"}
     )

@@ -88,3 +88,25 @@ def test_a_failed_flush_gives_its_counts_back(db, monkeypatch):
     assert app_activity.pending() == 1
     app_activity.flush(db)
     assert db.exec(select(AppActivity.api_calls)).all() == [2]
+
+
+def test_dev_and_staging_calls_are_counted_but_make_nothing_operating_or_live(db):
+    app, org = _app_and_org(db)
+    app_activity.count(app_id=app.id, environment="staging", organization_id=org.id, api_calls=4)
+    assert app_activity.flush(db) == 1
+    db.expire_all()
+    assert db.get(App, app.id).last_active_at is None
+    assert db.get(Organization, org.id).last_active_at is None
+    assert db.exec(select(AppActivity.api_calls)).all() == [4]
+
+
+def test_an_organization_counted_for_another_app_is_neither_written_nor_live(db):
+    app, org = _app_and_org(db)
+    actor, account = f.admin_actor(db)
+    theirs = f.make_app(db, actor, f.make_workspace(db, account).id, "Theirs")
+    # Counted as app "theirs" for an organization id that belongs to `app` (an id reused).
+    app_activity.count(app_id=theirs.id, environment="prod", organization_id=org.id, api_calls=1)
+    app_activity.flush(db)
+    db.expire_all()
+    assert db.get(Organization, org.id).last_active_at is None
+    assert db.exec(select(AppActivity)).all() == []

@@ -199,7 +199,6 @@ _NOT_SECRET_DESPITE_THE_NAME = {
     "idempotency_records.request_hash",
     # The client's Idempotency-Key header: a request id it chose, not a credential.
     "idempotency_records.key",
-    "app_idempotency_records.request_hash",
     "app_idempotency_records.key",
     # An app's password policy and which sign-in methods it offers: settings, not passwords.
     "apps.password_enabled",

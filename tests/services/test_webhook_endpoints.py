@@ -206,3 +206,18 @@ def test_a_value_sealed_under_another_key_is_unsealable(monkeypatch):
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+def test_this_machine_is_never_a_target_in_production(db, setup, monkeypatch):
+    actor, workspace = setup
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_PUBLIC_URL", "https://portal.example")
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "a key of this test")
+    get_settings.cache_clear()
+    try:
+        for url in ("http://localhost:8080/h", "https://localhost/h", "https://api.localhost/h"):
+            with pytest.raises(Invalid):
+                _create(db, actor, workspace, url=url)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()

@@ -42,6 +42,13 @@ class AuthSettingsState(OpenAppState):
     github_client_id: str = ""
     github_secret_set: bool = False
     oauth_errors: dict[str, str] = {}
+    oauth_form_key: int = 0  # bumped when a client was saved: its secret field starts empty
+
+    def _show_oauth(self, auth) -> None:
+        self.google_client_id = auth.google_client_id
+        self.google_secret_set = auth.google_secret_set
+        self.github_client_id = auth.github_client_id
+        self.github_secret_set = auth.github_secret_set
 
     def _show(self, auth) -> None:
         self.methods = list(auth.sign_in_methods)
@@ -113,7 +120,9 @@ class AuthSettingsState(OpenAppState):
             )
         except PortalError as exc:
             return self._show_error(exc, fields="oauth_errors", field=f"{provider}_client_id")
-        self._show(saved)
+        # Only the clients: the settings form above keeps what is being edited in it.
+        self._show_oauth(saved)
+        self.oauth_form_key += 1
         name = apps.OAUTH_NAMES.get(SignInMethod(provider), provider)
         return rx.toast.success(
             f"{name} client saved. Enable {name} above to offer it.", position="top-center"
@@ -294,7 +303,7 @@ def _oauth_client(provider: SignInMethod) -> rx.Component:
             wrap="wrap",
         ),
         on_submit=_S.save_oauth,
-        key=_S.form_key.to_string() + key,
+        key=_S.oauth_form_key.to_string() + key,
         class_name="pt-stack-tight",
         id=f"oauth-{key}",
     )

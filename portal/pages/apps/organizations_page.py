@@ -183,6 +183,7 @@ class OrganizationsState(Pager, OpenAppState):
     member_errors: dict[str, str] = {}
     rename_open: bool = False
     rename_errors: dict[str, str] = {}
+    member_form_key: int = 0  # bumped when a member was added: the form starts empty again
 
     def _where(self) -> dict:
         workspace_id, app_slug = self._route_params()
@@ -308,7 +309,9 @@ class OrganizationsState(Pager, OpenAppState):
                 role=role if role in ROLES else "member",
             )
         except PortalError as exc:
+            # What was typed stays in the form to be corrected.
             return self._show_error(exc, fields="member_errors", field="email")
+        self.member_form_key += 1
         await self._after_member_change()
         return None
 
@@ -529,7 +532,7 @@ def _members_dialog() -> rx.Component:
                     ),
                     field_error(_S.member_errors, "email"),
                     on_submit=_S.add_member,
-                    reset_on_submit=True,
+                    key=_S.member_form_key.to_string(),
                     margin_top="var(--space-3)",
                 ),
             ),
