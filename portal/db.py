@@ -134,6 +134,23 @@ def lock_row_for_write(
     session.execute(statement).first()
 
 
+@contextmanager
+def savepoint(session: Session) -> Iterator[Any]:
+    """`session.begin_nested()`, inside the caller's transaction on SQLite too.
+
+    pysqlite sends no BEGIN before a SAVEPOINT: a savepoint opened before the transaction's
+    first write would be the outermost transaction, and its RELEASE would commit what it
+    holds, whatever the rest of the transaction then does (an end user created by a request
+    that fails afterwards would stay). So BEGIN first when none is open.
+    """
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+    with session.begin_nested() as nested:
+        yield nested
+
+
 def get_engine() -> Engine:
     return engine_for(get_settings().database_url)
 

@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from portal.db import lock_row_for_write
+from portal.db import lock_row_for_write, savepoint
 from portal.domain import apps as rules
 from portal.domain.access import Action, Actor, Permission
 from portal.domain.apps import (
@@ -195,7 +195,7 @@ def remember_app(session: Session, actor: Actor, app: App) -> None:
         visit.visited_at = now
         return
     try:
-        with session.begin_nested():
+        with savepoint(session):
             session.add(AppVisit(user_id=actor.user_id, app_id=app.id, visited_at=now))
     except IntegrityError:  # the same person in two tabs at once: the other visit stands
         pass

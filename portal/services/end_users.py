@@ -29,6 +29,7 @@ from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from portal.db import savepoint
 from portal.domain.apps import (
     MAGIC_LINK_LIFETIME,
     EndUserTokenKind,
@@ -249,7 +250,7 @@ def create_end_user(
         password_hash=password_hash,
     )
     try:
-        with session.begin_nested():  # a concurrent twin may insert the same email first
+        with savepoint(session):  # a concurrent twin may insert the same email first
             session.add(user)
             session.flush()
     except IntegrityError:

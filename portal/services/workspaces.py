@@ -22,7 +22,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session, col, select
 
 from portal.config import get_settings
-from portal.db import UtcTimestampText, UuidText, lock_row_for_write
+from portal.db import UtcTimestampText, UuidText, lock_row_for_write, savepoint
 from portal.domain.access import Action, Actor, Permission
 from portal.domain.dto import (
     AuditEventPublic,
@@ -705,7 +705,7 @@ def _pick_row(session: Session, user_id: int, workspace_id: uuid.UUID) -> Worksp
         return row
     row = WorkspacePick(**key)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             session.add(row)
             session.flush()
     except IntegrityError:

@@ -82,3 +82,21 @@ def test_readers_read_and_administrators_write(db, world):
         organizations.get_organization(
             session=db, scope=_scope(db, actor, workspace, slug="other"), organization_id=org.id
         )
+
+
+def test_a_failure_after_creating_an_end_user_leaves_no_end_user(db, world):
+    """The savepoint around the insert must not commit it on SQLite (pysqlite sends no BEGIN
+    before a SAVEPOINT): the invitation that fails afterwards takes the end user with it."""
+    from sqlmodel import select
+
+    from portal.db import transaction
+    from portal.models import EndUser
+
+    actor, workspace = world
+    db.commit()
+    with pytest.raises(PermissionDenied), transaction() as session:
+        scope = _scope(session, actor, workspace)
+        created = end_users.create_end_user(session=session, scope=scope, email="bo@globex.io")
+        end_users.sign_in(session=session, scope=scope, end_user_id=created.id, method="magic_link")
+    with transaction() as session:
+        assert session.exec(select(EndUser).where(EndUser.email == "bo@globex.io")).all() == []
