@@ -5,6 +5,7 @@ arrives with the webhooks release."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -30,7 +31,13 @@ from portal.state.secrets import show_secret_once
 
 LIST = "endpoints"
 ENVIRONMENTS = tuple(EnvironmentName)
-SECRET_TOAST = "webhook-secret"  # noqa: S105 - a toast id
+SECRET_TOAST = "webhook-secret"  # noqa: S105 - a toast id's start
+
+
+def _toast_id() -> str:
+    """A toast of its own for each secret shown: re-using one id right after its toast was
+    closed let Sonner's pending dismissal take the new secret's toast with it."""
+    return f"{SECRET_TOAST}-{secrets.token_hex(4)}"
 
 
 @dataclass(frozen=True)
@@ -117,7 +124,7 @@ class WebhooksState(Pager, OpenAppState):
             created.secret,
             title="The endpoint's signing secret: verify deliveries with it. Administrators "
             "can reveal it again here.",
-            toast_id=SECRET_TOAST,
+            toast_id=_toast_id(),
         )
 
     async def _act(self, service, endpoint_id, **kwargs):
@@ -135,7 +142,7 @@ class WebhooksState(Pager, OpenAppState):
         except PortalError as exc:
             return self._show_error(exc)
         return show_secret_once(
-            secret, title="The endpoint's signing secret.", toast_id=SECRET_TOAST
+            secret, title="The endpoint's signing secret.", toast_id=_toast_id()
         )
 
     @rx.event
@@ -148,7 +155,7 @@ class WebhooksState(Pager, OpenAppState):
         return show_secret_once(
             secret,
             title="A new signing secret: update your receiver; the old one no longer signs.",
-            toast_id=SECRET_TOAST,
+            toast_id=_toast_id(),
         )
 
     @rx.event
