@@ -68,6 +68,7 @@ class AppOverviewState(OpenAppState):
     day_bars: list[DayBar] = []
     api_calls_total: int = 0
     sign_ins_total: int = 0
+    totals_text: dict[str, str] = {}  # "11,909": the totals as a person reads them
     recent_audit: list[ActivityRow] = []
 
     @rx.event
@@ -79,6 +80,10 @@ class AppOverviewState(OpenAppState):
         self.day_bars = DayBar.bars(days)
         self.api_calls_total = sum(d.api_calls for d in days)
         self.sign_ins_total = sum(d.sign_ins for d in days)
+        self.totals_text = {
+            "api_calls": f"{self.api_calls_total:,}",
+            "sign_ins": f"{self.sign_ins_total:,}",
+        }
         self.recent_audit = [ActivityRow.of(event) for event in events]
 
 
@@ -158,7 +163,7 @@ def _next_action() -> rx.Component:
 
 
 def _chart(
-    title: str, total, height, count, unit: str, chart_id: str, one: str = ""
+    title: str, total, shown, height, count, unit: str, chart_id: str, one: str = ""
 ) -> rx.Component:
     """30 bars as plain elements (no chart library in the bundle); the totals say it in words,
     each bar's title gives its day."""
@@ -167,7 +172,7 @@ def _chart(
             rx.el.strong(title),
             rx.el.span(
                 " · ",
-                total,
+                shown,
                 rx.cond(total == 1, f" {one or unit} in 30 days", f" {unit} in 30 days"),
                 class_name="pt-dim-text",
             ),
@@ -196,6 +201,7 @@ def _activity() -> rx.Component:
             _chart(
                 "Sign-ins",
                 _S.sign_ins_total,
+                _S.totals_text["sign_ins"],
                 lambda b: b.sign_in_height,
                 lambda b: b.sign_ins,
                 "sign-ins",
@@ -205,6 +211,7 @@ def _activity() -> rx.Component:
             _chart(
                 "API calls",
                 _S.api_calls_total,
+                _S.totals_text["api_calls"],
                 lambda b: b.api_height,
                 lambda b: b.api_calls,
                 "API calls",
