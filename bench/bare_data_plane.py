@@ -35,8 +35,8 @@ def _utc(value):
     if value is None:
         return None
     moment = datetime.fromisoformat(value)
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat().replace(
-        "+00:00", "Z"
+    return (
+        (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat().replace("+00:00", "Z")
     )
 
 
@@ -45,21 +45,29 @@ def end_users(request: Request):
     secret = header[7:] if header.lower().startswith("bearer ") else ""
     if not secret.startswith("sk_"):
         return JSONResponse({"detail": "unauthenticated"}, status_code=401)
-    key = _db().execute(
-        "SELECT k.app_id, k.environment, k.revoked_at, k.expires_at, w.status "
-        "FROM app_api_keys k JOIN apps a ON a.id = k.app_id "
-        "JOIN workspaces w ON w.id = a.workspace_id WHERE k.key_hash = ?",
-        (hashlib.sha256(secret.encode()).hexdigest(),),
-    ).fetchone()
+    key = (
+        _db()
+        .execute(
+            "SELECT k.app_id, k.environment, k.revoked_at, k.expires_at, w.status "
+            "FROM app_api_keys k JOIN apps a ON a.id = k.app_id "
+            "JOIN workspaces w ON w.id = a.workspace_id WHERE k.key_hash = ?",
+            (hashlib.sha256(secret.encode()).hexdigest(),),
+        )
+        .fetchone()
+    )
     if key is None or key[2] is not None or key[4] == "deleted":
         return JSONResponse({"detail": "unauthenticated"}, status_code=401)
     limit = min(int(request.query_params.get("limit", "25")), 100)
-    rows = _db().execute(
-        "SELECT id, email, name, environment, created_at, disabled_at, last_sign_in_at, "
-        "password_hash IS NOT NULL, totp_secret IS NOT NULL FROM end_users "
-        "WHERE app_id = ? AND environment = ? ORDER BY email, id LIMIT ?",
-        (key[0], key[1], limit + 1),
-    ).fetchall()
+    rows = (
+        _db()
+        .execute(
+            "SELECT id, email, name, environment, created_at, disabled_at, last_sign_in_at, "
+            "password_hash IS NOT NULL, totp_secret IS NOT NULL FROM end_users "
+            "WHERE app_id = ? AND environment = ? ORDER BY email, id LIMIT ?",
+            (key[0], key[1], limit + 1),
+        )
+        .fetchall()
+    )
     items = [
         {
             "id": r[0],

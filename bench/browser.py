@@ -230,3 +230,19 @@ def javascript_in_build(web_dir: Path) -> BuildSize:
         raise RuntimeError(f"no JavaScript under {web_dir / 'build' / 'client'}")
     size = sum(len(gzip.compress(f.read_bytes(), compresslevel=9, mtime=0)) for f in files)
     return BuildSize(len(files), size)
+
+
+def javascript_of_a_load(web_dir: Path, route_id: str) -> BuildSize:
+    """The .js one load of `route_id` fetches (React Router's manifest: the entry, the root
+    route and the page route with what each imports), gzip -9 summed. The build grows with
+    every page; this is what a person's browser downloads for one."""
+    assets = web_dir / "build" / "client" / "assets"
+    manifest = next(assets.glob("manifest-*.js"))
+    routes = json.loads(manifest.read_text().split("=", 1)[1].rstrip(";\n"))
+    wanted = {routes["entry"]["module"], *routes["entry"]["imports"]}
+    for rid in ("root", route_id):
+        route = routes["routes"][rid]
+        wanted |= {route["module"], *route.get("imports", [])}
+    files = [assets / path.split("/assets/", 1)[1] for path in sorted(wanted)]
+    size = sum(len(gzip.compress(f.read_bytes(), compresslevel=9, mtime=0)) for f in files)
+    return BuildSize(len(files), size)

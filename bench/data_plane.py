@@ -183,8 +183,10 @@ def main() -> int:
     b_rate, b_p50, b_err = summary(results["bare"])
     ratio = p_rate / b_rate if b_rate else 0
     print()
-    print(f"GET /v1/end-users?limit=50, {CONNECTIONS} connections, medians of {args.rounds} "
-          f"rounds of {args.seconds:.0f} s, alternating")
+    print(
+        f"GET /v1/end-users?limit=50, {CONNECTIONS} connections, medians of {args.rounds} "
+        f"rounds of {args.seconds:.0f} s, alternating"
+    )
     print(f"  Portal /v1 app : {p_rate:8.0f} req/s, p50 {p_p50:6.1f} ms, errors {p_err}")
     print(f"  bare Starlette : {b_rate:8.0f} req/s, p50 {b_p50:6.1f} ms, errors {b_err}")
     verdict = "PASS" if ratio >= 0.5 and not p_err else "MISS"
