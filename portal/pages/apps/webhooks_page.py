@@ -142,7 +142,7 @@ class WebhooksState(Pager, OpenAppState):
         except PortalError as exc:
             return self._show_error(exc)
         return show_secret_once(
-            secret, title="The endpoint's signing secret.", toast_id=_toast_id()
+            secret, title="The signing secret, revealed: copy it now.", toast_id=_toast_id()
         )
 
     @rx.event
