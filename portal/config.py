@@ -149,6 +149,8 @@ class Settings(BaseSettings):
     # The coderunner integration; the workspace detail lists runners only when it is set.
     coderunner_url: str | None = _env("PORTAL_CODERUNNER_URL")
     coderunner_token: SecretStr | None = _env("PORTAL_CODERUNNER_TOKEN")
+    # How often each web process writes the data-plane activity it counted (seconds).
+    activity_flush_seconds: float = _env("PORTAL_ACTIVITY_FLUSH_SECONDS", 5.0, gt=0)
     # Seals the secrets Portal must read back (webhook signing secrets, OAuth client secrets):
     # portal/services/sealing.py. The development default is refused in production.
     secret_key: SecretStr = _env(

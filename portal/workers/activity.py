@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from portal.config import get_settings
 from portal.db import transaction
 from portal.services import app_activity
 
 log = logging.getLogger("portal.worker")
 
-FLUSH_EVERY_SECONDS = 5.0
 
 
 def flush_once() -> int:
@@ -22,8 +22,9 @@ def flush_once() -> int:
         return app_activity.flush(session)
 
 
-async def run_in_app(interval: float = FLUSH_EVERY_SECONDS) -> None:
+async def run_in_app(interval: float | None = None) -> None:
     """Lifespan task: flush off the event loop's thread; on shutdown, a last flush."""
+    interval = interval or get_settings().activity_flush_seconds
     try:
         while True:
             await asyncio.sleep(interval)

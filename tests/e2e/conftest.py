@@ -305,6 +305,8 @@ def _start_server(tmp: Path, database_url: str, coderunner_url: str) -> Iterator
         # Production refuses the development key; this process seals with the same one
         # (E2E_SECRET_KEY, set at import) when a test prepares data through the services.
         PORTAL_SECRET_KEY=E2E_SECRET_KEY,
+        # Data-plane activity written every second: a test waits for it to show.
+        PORTAL_ACTIVITY_FLUSH_SECONDS="1",
     )
     if os.environ.get("PORTAL_TEST_REDIS_URL"):
         env["REDIS_URL"] = os.environ["PORTAL_TEST_REDIS_URL"]  # the Redis state manager

@@ -18,6 +18,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
+from portal import routes
 from tests.e2e.conftest import SCREENSHOTS, save_screenshot
 from tests.e2e.every_page import PHONE, make_world, overflow, signed_in_paths, signed_out_paths
 from tests.e2e.helpers import open_page, settle
@@ -107,8 +108,20 @@ def test_every_page_signed_out_passes_axe_and_fits_a_phone(page: Page, server) -
     _report(*_walk(page, signed_out_paths(world)), "signed out")
 
 
+# Signed in in two halves (an app's pages, and the rest): the longest test sets the suite's
+# time, and the two browser workers walk the halves side by side.
 @pytest.mark.timeout(300, func_only=True)
 def test_every_page_signed_in_passes_axe_and_fits_a_phone(page: Page, server) -> None:
     world = make_world(server)
     server.sign_in(page, world.email)
-    _report(*_walk(page, signed_in_paths(world)), "signed in")
+    paths = [p for p in signed_in_paths(world) if "/apps/" not in p]
+    _report(*_walk(page, paths), "signed in")
+
+
+@pytest.mark.timeout(300, func_only=True)
+def test_every_app_page_passes_axe_and_fits_a_phone(page: Page, server) -> None:
+    world = make_world(server)
+    server.sign_in(page, world.email)
+    paths = [p for p in signed_in_paths(world) if "/apps/" in p]
+    assert len(paths) == len(routes.APP_PAGES)
+    _report(*_walk(page, paths), "on an app's pages")
