@@ -108,13 +108,14 @@ def test_every_page_signed_out_passes_axe_and_fits_a_phone(page: Page, server) -
     _report(*_walk(page, signed_out_paths(world)), "signed out")
 
 
-# Signed in in two halves (an app's pages, and the rest): the longest test sets the suite's
-# time, and the two browser workers walk the halves side by side.
+# Signed in in three parts (an app's pages, and the rest in two halves): the longest test
+# sets the suite's time, and the two browser workers walk the parts side by side.
 @pytest.mark.timeout(300, func_only=True)
-def test_every_page_signed_in_passes_axe_and_fits_a_phone(page: Page, server) -> None:
+@pytest.mark.parametrize("half", [0, 1])
+def test_every_page_signed_in_passes_axe_and_fits_a_phone(page: Page, server, half) -> None:
     world = make_world(server)
     server.sign_in(page, world.email)
-    paths = [p for p in signed_in_paths(world) if "/apps/" not in p]
+    paths = [p for p in signed_in_paths(world) if "/apps/" not in p][half::2]
     _report(*_walk(page, paths), "signed in")
 
 
