@@ -59,7 +59,8 @@ def _audit(page: Page, path: str, scheme: str) -> tuple[list[str], Counter]:
 
 
 def _name(path: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")[:60] or "dashboard"
+    # The tail names the page (an app page's path starts with a long workspace UUID).
+    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")[-60:] or "dashboard"
 
 
 def _shots(page: Page, name: str) -> None:
