@@ -70,7 +70,7 @@ from portal.models import (
     Workspace,
 )
 from portal.models._base import utcnow
-from portal.services import app_states, audit, keyset, mailer, permissions, sealing
+from portal.services import app_states, audit, keyset, mailer, permissions, sealing, slugs
 from portal.services.keyset import Key
 
 SEARCH_MAX = 120
@@ -139,14 +139,7 @@ def _free_slug(session: Session, workspace_id: uuid.UUID, base: str) -> str:
             )
         ).scalars()
     )
-    n = 2
-    candidate = base
-    while candidate in taken:
-        suffix = f"-{n}"
-        # Cut the base so the slug stays within SLUG_MAX (and never ends in "--").
-        candidate = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
-        n += 1
-    return candidate
+    return slugs.next_free(base, taken, SLUG_MAX)
 
 
 def _record(

@@ -55,13 +55,14 @@ from portal.models import (
     WorkspacePick,
 )
 from portal.models._base import utcnow
-from portal.services import apps, audit, keyset, permissions, provisioning
+from portal.services import apps, audit, keyset, permissions, provisioning, slugs
 from portal.services.keyset import Key
 
 NAME_MAX = 120
 REASON_MAX = 500
 FILTER_MAX = 320  # a search term: a name's part, an actor's email, an action
 _SLUG_MAX = 100  # leaves room for "-NNN" under the column's 140
+_SLUG_COLUMN = 140
 
 # The list reads table columns (a Core statement: rows as tuples, no ORM loading), and the
 # workspace id as text.
@@ -157,12 +158,7 @@ def _free_slug(session: Session, account_id: int, base: str) -> str:
             )
         ).all()
     )
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    return slugs.next_free(base, taken, _SLUG_COLUMN)
 
 
 def _lock_slugs(session: Session, account_id: int) -> None:

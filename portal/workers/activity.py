@@ -14,7 +14,6 @@ from portal.services import app_activity
 log = logging.getLogger("portal.worker")
 
 
-
 def flush_once() -> int:
     if not app_activity.pending():
         return 0
