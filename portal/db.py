@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
@@ -41,11 +43,27 @@ def engine_for(url: str) -> Engine:
             # WAL is kept in the file.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
             cursor.close()
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _use_wal(cursor) -> None:
+    """Switch a new file to WAL. Switching needs the file to itself and SQLite does not wait
+    for that (no busy handler): two connections opening a fresh file at once (the worker's
+    two loops) saw "database is locked". A file already in WAL needs no switch."""
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    for attempt in range(50):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == 49:
+                raise
+            time.sleep(0.1)
 
 
 def _is_file(url: str) -> bool:

@@ -112,7 +112,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             self.collection = collection
             self.maxschedchunk = self.maxschedchunk or len(collection)
             first, second, *rest = self.nodes
-            meanwhile = others[: len(others) // 6]  # while the first worker builds
+            meanwhile = others[: len(others) // 3]  # while the first worker builds
             self.pending[:] = others[len(meanwhile) :]
             for node, tests in ((first, browser[0::2]), (second, meanwhile + browser[1::2])):
                 self.node2pending[node].extend(tests)

@@ -188,7 +188,7 @@ class Server:
                 }
             ]
         )
-        open_page(page, "/")
+        open_page(page, "/", reload=True)  # the new cookie: a new connection
         expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:

@@ -21,7 +21,7 @@ from playwright.sync_api import Page
 from portal import routes
 from tests.e2e.conftest import SCREENSHOTS, save_screenshot
 from tests.e2e.every_page import PHONE, make_world, overflow, signed_in_paths, signed_out_paths
-from tests.e2e.helpers import open_page, settle
+from tests.e2e.helpers import navigate, next_frame, open_page, settle, use_scheme
 
 pytestmark = pytest.mark.e2e
 
@@ -34,8 +34,7 @@ COLOUR_RULES = {"type": "rule", "values": ["color-contrast", "link-in-text-block
 def _audit(page: Page, path: str, scheme: str) -> tuple[list[str], Counter]:
     """Blocking violations on the page as `path: rule (impact) xN: targets`, and the
     moderate ones counted by rule."""
-    page.emulate_media(color_scheme=scheme)
-    page.wait_for_timeout(200)
+    use_scheme(page, scheme)
     options = {"resultTypes": ["violations"]}
     if scheme == "dark":
         options["runOnly"] = COLOUR_RULES
@@ -73,19 +72,27 @@ def _shots(page: Page, name: str) -> None:
 
 
 def _walk(page: Page, paths: list[str]) -> tuple[list[str], Counter]:
+    """The first page is loaded, the others reached as a link reaches them (no reload: each
+    page's load still runs on the server, the bundle is not compiled again for each)."""
     problems, moderate = [], Counter()
-    for path in paths:
+    for number, path in enumerate(paths):
         page.set_viewport_size(DESKTOP)
-        page.emulate_media(color_scheme="light")
-        open_page(page, path)
-        settle(page)
+        use_scheme(page, "light")
+        if number == 0:
+            open_page(page, path)
+            settle(page)
+        else:
+            navigate(page, path)
+        landed = page.evaluate("() => location.pathname + location.search")
+        if landed != path:
+            problems.append(f"{path}: opened {landed} instead")
         for scheme in ("light", "dark"):
             found, count = _audit(page, path, scheme)
             problems += found
             moderate += count
-        page.emulate_media(color_scheme="light")
+        use_scheme(page, "light")
         page.set_viewport_size(PHONE)
-        page.wait_for_timeout(150)  # the layout for the narrow screen
+        next_frame(page)  # the layout for the narrow screen
         problem = overflow(page, path)
         if problem:
             problems.append(problem)

@@ -15,9 +15,7 @@ from sqlmodel import select
 from portal.models import User
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.helpers import (
-    PASSWORD,
     open_page,
-    sign_in,
     sign_out,
     unique_email,
 )
@@ -221,30 +219,8 @@ def test_export_builds_an_archive_the_administrator_downloads(page: Page, signed
 
 def _many_workspaces(server, *, prefix: str, count: int = 30) -> str:
     """A person with `count` workspaces in their account and two in another's; their email."""
-    email = unique_email(prefix)
-    server.cli(
-        "create-user",
-        "--email",
-        email,
-        "--name",
-        "Mo Many",
-        "--password",
-        PASSWORD,
-        "--account-name",
-        "Many Co",
-    )
-    other = unique_email(f"{prefix}-other")
-    server.cli(
-        "create-user",
-        "--email",
-        other,
-        "--name",
-        "Oz Other",
-        "--password",
-        PASSWORD,
-        "--account-name",
-        "Other Co",
-    )
+    email = server.person(unique_email(prefix), name="Mo Many", account_name="Many Co")
+    other = server.person(unique_email(f"{prefix}-other"), name="Oz Other", account_name="Other Co")
     with server.db() as session:
         user_id = session.exec(select(User.id).where(User.email == email)).one()
         other_id = session.exec(select(User.id).where(User.email == other)).one()
@@ -264,7 +240,7 @@ def _many_workspaces(server, *, prefix: str, count: int = 30) -> str:
 
 def test_the_picker_searches_pins_and_tells_same_names_apart(page: Page, server, shot) -> None:
     email = _many_workspaces(server, prefix="picker-search")
-    sign_in(page, email=email)
+    server.sign_in(page, email)
     picker = page.locator("#workspace-picker")
     expect(picker).to_have_text(re.compile("Shop 00"))
 
@@ -302,7 +278,7 @@ def test_the_picker_searches_pins_and_tells_same_names_apart(page: Page, server,
 
 def test_workspaces_list_sorts_pages_and_fits_phone_and_desktop(page: Page, server, shot) -> None:
     email = _many_workspaces(server, prefix="list-widths")
-    sign_in(page, email=email)
+    server.sign_in(page, email)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     open_page(page, "/workspaces")
     rows = page.locator(".workspace-row")
