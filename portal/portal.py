@@ -7,7 +7,12 @@ from portal.api.app import create_api
 from portal.api.browser_session import SessionCookieHashing
 from portal.api.static_delivery import StaticDelivery
 from portal.config import get_settings
-from portal.pages import not_found, overview, settings  # noqa: F401 - importing registers the pages
+from portal.pages import (  # noqa: F401 - importing registers the pages
+    install,
+    not_found,
+    overview,
+    settings,
+)
 from portal.pages.accounts import account_list, invitation  # noqa: F401
 from portal.pages.accounts import detail as account_detail  # noqa: F401
 from portal.pages.apps import (  # noqa: F401
@@ -22,8 +27,16 @@ from portal.pages.apps import (  # noqa: F401
 )
 from portal.pages.apps import overview as app_overview  # noqa: F401
 from portal.pages.auth import dev_outbox, reset_password, sign_in, sign_up  # noqa: F401
-from portal.pages.developer import portal_home, terms  # noqa: F401
+from portal.pages.developer import (  # noqa: F401
+    general,
+    portal_home,
+    security,
+    terms,
+    versions,
+)
+from portal.pages.developer import webhooks as developer_webhooks  # noqa: F401
 from portal.pages.platform import reviews  # noqa: F401
+from portal.pages.platform import terms as platform_terms  # noqa: F401
 from portal.pages.workspaces import detail, list_page, process_log  # noqa: F401
 from portal.state import closed_tabs
 from portal.state.errors import handle_backend_exception

@@ -23,6 +23,7 @@ DEVELOPER = "/developer"
 DEVELOPER_TERMS = "/developer/terms"
 SETTINGS = "/settings"
 PLATFORM_REVIEWS = "/platform/reviews"
+PLATFORM_TERMS = "/platform/terms"
 # The picked workspace's Process Log; /workspaces/{uuid}/... pages name the workspace.
 PROCESS_LOG = "/process-log"
 WORKSPACE_DETAIL = "/workspaces/[workspace_uuid]"
@@ -60,6 +61,25 @@ APP_PAGES = (
 )
 
 
+# A developer app's pages (the developer portal): /developer/apps/{slug}/{tab}.
+DEVELOPER_APP_GENERAL = "/developer/apps/[app_slug]/general"
+DEVELOPER_APP_VERSIONS = "/developer/apps/[app_slug]/versions"
+DEVELOPER_APP_SECURITY = "/developer/apps/[app_slug]/security"
+DEVELOPER_APP_WEBHOOKS = "/developer/apps/[app_slug]/webhooks"
+# Each tab: its URL's last segment and its label, in the tabs' order.
+DEVELOPER_APP_TABS = (
+    ("general", "General"),
+    ("versions", "Versions"),
+    ("security", "Security"),
+    ("webhooks", "Webhooks"),
+)
+
+
+def developer_app_url(app_slug: str, tab: str = "general") -> str:
+    """A developer app's tab ("general", "versions", "security", "webhooks")."""
+    return f"/developer/apps/{app_slug}/{tab}"
+
+
 def app_base_url(workspace_id: str, app_slug: str) -> str:
     return f"/workspaces/{workspace_id}/apps/{app_slug}"
 
@@ -93,6 +113,7 @@ def workspace_process_log_url(workspace_id: str) -> str:
 ACCOUNTS = "/accounts"
 ACCOUNT_DETAIL = "/accounts/[account_id]"
 INVITATION = "/invitations/[invitation_token]"
+INSTALL = "/install/[install_token]"
 
 
 def account_url(account_id: int | str) -> str:
@@ -132,13 +153,25 @@ PAGES: dict[str, PageSpec] = {
         PageSpec(APPS, "Apps", Requirement.SIGNED_IN),
         PageSpec(DEVELOPER, "Developer portal", Requirement.DEVELOPER_TERMS),
         PageSpec(DEVELOPER_TERMS, "Developer terms", Requirement.SIGNED_IN, nav=DEVELOPER),
+        # A developer app's tabs head themselves (the app's name) and belong to the portal.
+        *(
+            PageSpec(route, title, Requirement.DEVELOPER_TERMS, show_title=False, nav=DEVELOPER)
+            for route, title in (
+                (DEVELOPER_APP_GENERAL, "General"),
+                (DEVELOPER_APP_VERSIONS, "Versions"),
+                (DEVELOPER_APP_SECURITY, "Security"),
+                (DEVELOPER_APP_WEBHOOKS, "Webhooks"),
+            )
+        ),
         PageSpec(SETTINGS, "Account settings", Requirement.SIGNED_IN),
         PageSpec(PLATFORM_REVIEWS, "Distribution reviews", Requirement.PLATFORM_ADMIN),
+        PageSpec(PLATFORM_TERMS, "Developer terms versions", Requirement.PLATFORM_ADMIN),
         PageSpec(PROCESS_LOG, "Process Log", Requirement.SIGNED_IN),
         PageSpec(ACCOUNTS, "Accounts", Requirement.SIGNED_IN, nav=""),
         PageSpec(ACCOUNT_DETAIL, "Account", Requirement.SIGNED_IN, show_title=False, nav=""),
         # Public: the invited person may not have signed in (or signed up) yet.
         PageSpec(INVITATION, "Invitation", Requirement.PUBLIC),
+        PageSpec(INSTALL, "Install an app", Requirement.SIGNED_IN),
         PageSpec(
             WORKSPACE_DETAIL, "Workspace", Requirement.SIGNED_IN, show_title=False, nav=WORKSPACES
         ),
@@ -190,6 +223,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Developer portal", DEVELOPER, "code-xml"),
     NavItem("Settings", SETTINGS, "settings"),
     NavItem("Distribution reviews", PLATFORM_REVIEWS, "shield-check", platform_admin_only=True),
+    NavItem("Terms versions", PLATFORM_TERMS, "scroll-text", platform_admin_only=True),
 )
 
 

@@ -11,6 +11,7 @@ from portal.api import (
     problems,
     processes,
     query,
+    schemas_route,
     workspaces,
 )
 
@@ -30,6 +31,7 @@ def create_api() -> FastAPI:
     api.include_router(workspaces.router)
     api.include_router(processes.router)
     api.include_router(data_plane.router)
+    api.include_router(schemas_route.router)
 
     @api.get(
         "/v1/health", tags=["meta"], summary="Liveness check", responses=problems.responses(422)

@@ -62,3 +62,20 @@ def app_state_badge(state: Var | str) -> rx.Component:
             "data-radius": "full",
         },
     )
+
+
+# A developer app's visibility: who may install it (domain/developer.Visibility).
+VISIBILITY_COLORS: dict[str, str] = {"private": "gray", "unlisted": "blue", "public": "green"}
+
+
+def visibility_badge(visibility: Var | str) -> rx.Component:
+    return rx.el.span(
+        visibility,
+        class_name="rt-reset rt-Badge rt-r-size-1 rt-variant-soft rt-high-contrast",
+        custom_attrs={
+            "data-accent-color": rx.match(
+                visibility, *[(name, color) for name, color in VISIBILITY_COLORS.items()], "gray"
+            ),
+            "data-radius": "full",
+        },
+    )

@@ -86,12 +86,11 @@ class Action(StrEnum):
     RETRY_PROCESS = "workspace.retry_process"
     MANAGE_WORKSPACE_MEMBERS = "workspace.manage_members"
     MANAGE_APPS = "workspace.manage_apps"  # create, edit, delete apps and their settings
-    # Declared now for the developer-portal and webhooks issues, so their services call the
-    # same door; the scope follows where their data lives.
-    MANAGE_API_KEYS = "workspace.manage_api_keys"  # an app's keys; apps live in a workspace
+    INSTALL_APPS = "workspace.install_apps"  # install, move and uninstall developer apps
+    # An app's keys and webhook endpoints: apps live in a workspace. (A developer app's own
+    # actions, decided by its team's roles, are domain/developer.py's DeveloperAction.)
+    MANAGE_API_KEYS = "workspace.manage_api_keys"
     MANAGE_WEBHOOKS = "workspace.manage_webhooks"  # an app's webhook endpoints
-    PUBLISH_VERSION = "account.publish_version"  # of a developer app, owned by an account
-    ROTATE_CLIENT_SECRET = "account.rotate_client_secret"  # noqa: S105 - an action's name
 
     @property
     def rule(self) -> Rule:
@@ -132,10 +131,9 @@ RULES: dict[Action, Rule] = {
     Action.RETRY_PROCESS: Rule(_ADMIN, _WORKSPACE, "retry its processes"),
     Action.MANAGE_WORKSPACE_MEMBERS: Rule(_ADMIN, _WORKSPACE, "manage its members"),
     Action.MANAGE_APPS: Rule(_ADMIN, _WORKSPACE, "manage its apps", writes=True),
+    Action.INSTALL_APPS: Rule(_ADMIN, _WORKSPACE, "install apps in it", writes=True),
     Action.MANAGE_API_KEYS: Rule(_ADMIN, _WORKSPACE, "manage its API keys", writes=True),
     Action.MANAGE_WEBHOOKS: Rule(_ADMIN, _WORKSPACE, "manage its webhooks", writes=True),
-    Action.PUBLISH_VERSION: Rule(_ADMIN, _ACCOUNT, "publish a version of its apps"),
-    Action.ROTATE_CLIENT_SECRET: Rule(_ADMIN, _ACCOUNT, "rotate its apps' client secrets"),
 }
 
 

@@ -91,10 +91,16 @@ class DeveloperTermsStatus(DTO):
     current_version: str
     accepted_version: str | None
     accepted_at: datetime | None
+    changes: str = ""  # what the current version changed ("" for the one Portal ships)
 
     @property
     def accepted(self) -> bool:
         return self.accepted_version == self.current_version
+
+    @property
+    def needs_reacceptance(self) -> bool:
+        """An earlier version accepted, the current one not yet."""
+        return self.accepted_version is not None and not self.accepted
 
 
 # Workspaces -----------------------------------------------------------------------------

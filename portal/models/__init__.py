@@ -16,7 +16,15 @@ from portal.models.app import (
 )
 from portal.models.audit import AuditEvent
 from portal.models.auth import PasswordReset, SignInAttempt, SignUpRequest, UserSession
-from portal.models.developer_terms import DeveloperTermsAcceptance
+from portal.models.developer_app import (
+    DeveloperApp,
+    DeveloperAppAllowlistEntry,
+    DeveloperAppInstallation,
+    DeveloperAppMember,
+    DeveloperAppVersion,
+    DeveloperInstallLink,
+)
+from portal.models.developer_terms import DeveloperTermsAcceptance, DeveloperTermsVersion
 from portal.models.email import SentEmail
 from portal.models.environment import Environment
 from portal.models.invitation import Invitation
@@ -36,6 +44,13 @@ __all__ = [
     "Organization",
     "OrganizationMember",
     "Account",
+    "DeveloperApp",
+    "DeveloperAppAllowlistEntry",
+    "DeveloperAppInstallation",
+    "DeveloperInstallLink",
+    "DeveloperTermsVersion",
+    "DeveloperAppMember",
+    "DeveloperAppVersion",
     "AuditEvent",
     "Environment",
     "IdempotencyRecord",

@@ -48,7 +48,9 @@ _EXPORT_PREFIX = "export "
 
 # Tables that point at a workspace without being its data: a user's picker choice, and
 # their recent and pinned workspaces.
-EXCLUDED_TABLES = frozenset({"users", "workspace_picks", "app_visits"})
+# A developer app's allowlist names workspaces it lets install it: the developer's record,
+# not the workspace's (its installations are the workspace's, and are exported).
+EXCLUDED_TABLES = frozenset({"users", "workspace_picks", "app_visits", "developer_app_allowlist"})
 
 
 def exported_columns(table: Table) -> list[Column]:

@@ -26,11 +26,20 @@ import uuid
 from sqlalchemy import BindParameter, exists, or_
 from sqlmodel import Session, col, select
 
-from portal.config import get_settings
 from portal.domain.access import Action, Actor, Permission, Requirement, Scope, strongest
+from portal.domain.developer import DeveloperAction, TeamRole
 from portal.domain.errors import Frozen, NotFound, PermissionDenied, ReadOnly
 from portal.domain.workspaces import WorkspaceStatus
-from portal.models import Account, DeveloperTermsAcceptance, PermissionGrant, User, Workspace
+from portal.models import (
+    Account,
+    DeveloperApp,
+    DeveloperAppMember,
+    DeveloperTermsAcceptance,
+    PermissionGrant,
+    User,
+    Workspace,
+)
+from portal.services import terms_versions
 
 
 def account_permission(session: Session, actor: Actor, account_id: int) -> Permission | None:
@@ -173,24 +182,78 @@ def workspaces_readable_by(user_id: int | BindParameter[int]):
 
 
 def has_accepted_developer_terms(session: Session, actor: Actor) -> bool:
-    version = get_settings().developer_terms_version
-    return (
-        session.exec(
-            select(DeveloperTermsAcceptance.id).where(
-                DeveloperTermsAcceptance.user_id == actor.user_id,
-                DeveloperTermsAcceptance.terms_version == version,
-            )
-        ).first()
-        is not None
+    """Whether the actor accepted the current version (what creating apps, publishing and
+    install links need)."""
+    return _accepted(session, actor, terms_versions.current(session).version)
+
+
+def has_accepted_any_developer_terms(session: Session, actor: Actor) -> bool:
+    """Whether the actor accepted some version (what reading the developer portal needs: a
+    new version asks for acceptance again before actions, not before reading)."""
+    return _accepted(session, actor, None)
+
+
+def _accepted(session: Session, actor: Actor, version: str | None) -> bool:
+    query = select(DeveloperTermsAcceptance.id).where(
+        DeveloperTermsAcceptance.user_id == actor.user_id
     )
+    if version is not None:
+        query = query.where(DeveloperTermsAcceptance.terms_version == version)
+    return session.exec(query.limit(1)).first() is not None
 
 
 def require_developer_terms(session: Session, actor: Actor) -> None:
     if not has_accepted_developer_terms(session, actor):
         raise PermissionDenied(
-            "Accept the current developer terms before creating apps, publishing or "
-            "generating install links."
+            "Accept the current developer terms (Developer portal > Developer terms) before "
+            "creating apps, publishing or generating install links."
         )
+
+
+def team_role(session: Session, actor: Actor, app_id: int) -> TeamRole | None:
+    role = session.exec(
+        select(DeveloperAppMember.role).where(
+            DeveloperAppMember.app_id == app_id, DeveloperAppMember.user_id == actor.user_id
+        )
+    ).first()
+    return TeamRole(role) if role else None
+
+
+def require_team(
+    session: Session, actor: Actor, action: DeveloperAction, app_id: int | None
+) -> tuple[DeveloperApp, TeamRole]:
+    """The developer app and the actor's role on its team if the role allows `action`.
+
+    Someone not on the team gets NotFound (an app's drafts and credentials are nobody else's
+    business); a team member whose role is too weak gets PermissionDenied naming the role and
+    the owners; an action that needs the developer terms is refused until the current version
+    is accepted, whoever calls.
+    """
+    # The id arrives untrusted: a bool is no id, and one beyond the INTEGER column is a
+    # database error (PostgreSQL: beyond 32 bits; SQLite: 64), not an app that is not there.
+    is_id = type(app_id) is int and 0 < app_id < 2**31
+    app = session.get(DeveloperApp, app_id) if is_id else None
+    role = team_role(session, actor, app.id) if app is not None else None
+    if app is None or role is None:
+        raise NotFound("App not found.")
+    rule = action.rule
+    if not role.includes(rule.role):
+        owners = session.exec(
+            select(User.name)
+            .join(DeveloperAppMember, col(DeveloperAppMember.user_id) == col(User.id))
+            .where(
+                DeveloperAppMember.app_id == app.id,
+                DeveloperAppMember.role == TeamRole.OWNER,
+            )
+            .order_by(col(User.name))
+        ).all()
+        raise PermissionDenied(
+            f"You need the {rule.role.value} role on {app.name}'s team to {rule.purpose}. "
+            f"Ask an owner: {', '.join(owners) or 'none left'}."
+        )
+    if rule.needs_terms:
+        require_developer_terms(session, actor)
+    return app, role
 
 
 def require_platform_admin(actor: Actor) -> None:
@@ -202,7 +265,7 @@ def require_platform_admin(actor: Actor) -> None:
 def meets(session: Session, actor: Actor, requirement: Requirement) -> bool:
     """Whether a signed-in actor satisfies a page's requirement."""
     if requirement is Requirement.DEVELOPER_TERMS:
-        return has_accepted_developer_terms(session, actor)
+        return has_accepted_any_developer_terms(session, actor)
     if requirement is Requirement.PLATFORM_ADMIN:
         return actor.is_platform_admin
     return True

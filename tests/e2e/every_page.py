@@ -20,7 +20,7 @@ from portal import routes
 from portal.config import get_settings
 from portal.domain.dto import UserPublic
 from portal.models import User
-from portal.services import accounts, developer_terms
+from portal.services import accounts, developer_apps, developer_terms
 from tests.factories import account_of, actor_for, create_workspace, make_app, make_token
 
 
@@ -31,6 +31,7 @@ class World:
     workspace_id: str
     invitation_path: str
     app_slug: str
+    developer_app_slug: str
 
 
 def make_world(server) -> World:
@@ -50,6 +51,9 @@ def make_world(server) -> World:
         developer_terms.accept(
             session=session, actor=actor, version=get_settings().developer_terms_version
         )
+        developer_app = developer_apps.create_app(
+            session=session, actor=actor, name="Acme Sync", description="Syncs Acme's data."
+        )
         invited = accounts.invite(
             session=session,
             actor=actor,
@@ -63,6 +67,7 @@ def make_world(server) -> World:
         workspace_id=str(workspace.id),
         invitation_path="/" + invited.link.split("/", 3)[3],
         app_slug=app.slug,
+        developer_app_slug=developer_app.slug,
     )
 
 
@@ -91,6 +96,15 @@ def _path(route: str, world: World) -> str:
         routes.APP_END_USERS: routes.app_url(world.workspace_id, world.app_slug, "end-users"),
         routes.APP_AUDIT: routes.app_url(world.workspace_id, world.app_slug, "audit"),
         routes.APP_WEBHOOKS: routes.app_url(world.workspace_id, world.app_slug, "webhooks"),
+        **{
+            route: routes.developer_app_url(world.developer_app_slug, tab)
+            for route, tab in (
+                (routes.DEVELOPER_APP_GENERAL, "general"),
+                (routes.DEVELOPER_APP_VERSIONS, "versions"),
+                (routes.DEVELOPER_APP_SECURITY, "security"),
+                (routes.DEVELOPER_APP_WEBHOOKS, "webhooks"),
+            )
+        },
     }.get(route, route)
 
 

@@ -109,6 +109,11 @@ def _report(problems: list[str], moderate: Counter, who: str) -> None:
     assert not problems, "\n".join(problems)
 
 
+def _workspace_app_page(path: str) -> bool:
+    """A workspace app's page (/workspaces/{uuid}/apps/...), not a developer app's."""
+    return path.startswith("/workspaces/") and "/apps/" in path
+
+
 # Two tests, signed out and signed in, so the two browser workers walk them side by side.
 @pytest.mark.timeout(300, func_only=True)
 def test_every_page_signed_out_passes_axe_and_fits_a_phone(page: Page, server) -> None:
@@ -123,7 +128,7 @@ def test_every_page_signed_out_passes_axe_and_fits_a_phone(page: Page, server) -
 def test_every_page_signed_in_passes_axe_and_fits_a_phone(page: Page, server, half) -> None:
     world = make_world(server)
     server.sign_in(page, world.email)
-    paths = [p for p in signed_in_paths(world) if "/apps/" not in p][half::2]
+    paths = [p for p in signed_in_paths(world) if not _workspace_app_page(p)][half::2]
     _report(*_walk(page, paths), "signed in")
 
 
@@ -131,6 +136,6 @@ def test_every_page_signed_in_passes_axe_and_fits_a_phone(page: Page, server, ha
 def test_every_app_page_passes_axe_and_fits_a_phone(page: Page, server) -> None:
     world = make_world(server)
     server.sign_in(page, world.email)
-    paths = [p for p in signed_in_paths(world) if "/apps/" in p]
+    paths = [p for p in signed_in_paths(world) if _workspace_app_page(p)]
     assert len(paths) == len(routes.APP_PAGES)
     _report(*_walk(page, paths), "on an app's pages")

@@ -124,6 +124,7 @@ def test_export_archive_reads_back_with_counts_matching_the_database(exported, d
         "end_user_tokens": 0,
         "webhook_endpoints": 0,
         "app_idempotency_records": 0,
+        "developer_installations": 0,
     }
     assert manifest["counts"] == expected
     assert {name: len(rows) for name, rows in entities.items()} == expected

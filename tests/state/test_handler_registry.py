@@ -131,6 +131,106 @@ REVIEWED: dict[str, str] = {
     "portal.pages.developer.terms.DeveloperTermsState.accept": (
         "signed in: _call; developer_terms.accept refuses a version other than the current"
     ),
+    # An install link's consent page: the token stays in a backend-only var; installations
+    # checks the link's signature, expiry and revocation, administer on the workspace
+    # (Action.INSTALL_APPS) and a private app's allowlist on every call.
+    "portal.pages.install.InstallState.load": (
+        "signed in: _call; installations.consent offers only workspaces the Actor administers "
+        "and the allowlist allows"
+    ),
+    "portal.pages.install.InstallState.search_workspaces": (
+        "signed in: _call; the same consent read, narrowed by name"
+    ),
+    "portal.pages.install.InstallState.choose": (
+        "public: keeps a choice among the offered ids; touches no data (approve checks again)"
+    ),
+    "portal.pages.install.InstallState.approve": (
+        "signed in: _call; installations.install checks the link, INSTALL_APPS on the "
+        "workspace and the allowlist"
+    ),
+    "portal.pages.platform.terms.PlatformTermsState.load": (
+        "platform admin: _call; developer_terms.current_for_staff refuses anyone else (NotFound)"
+    ),
+    "portal.pages.platform.terms.PlatformTermsState.set_publish_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.platform.terms.PlatformTermsState.publish": (
+        "platform admin: _call; developer_terms.publish_version refuses anyone else (NotFound)"
+    ),
+    # The developer portal. The app is found by the URL's slug through developer_apps.get_app
+    # (NotFound unless the Actor is on its team); its id stays in a backend-only var, and every
+    # service call checks the team role again (permissions.require_team).
+    "portal.pages.developer.portal_home.DeveloperHomeState.load": (
+        "developer terms: _call(); developer_apps.counts and list_apps read only the apps the "
+        "Actor is on the team of"
+    ),
+    "portal.pages.developer.portal_home.DeveloperHomeState.sort_by": (
+        "signed in: Pager _call() via _first_page (or _check_session() for a column outside "
+        "SORTS); list_apps reads the Actor's apps only"
+    ),
+    "portal.pages.developer.portal_home.DeveloperHomeState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, the "
+        "cursors are backend-only"
+    ),
+    "portal.pages.developer.portal_home.DeveloperHomeState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, the "
+        "cursors are backend-only"
+    ),
+    "portal.pages.developer.portal_home.DeveloperHomeState.set_create_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.developer.portal_home.DeveloperHomeState.create": (
+        "developer terms: _call(); developer_apps.create_app refuses without the current terms "
+        "accepted (require_developer_terms) and validates name and description"
+    ),
+    "portal.pages.developer.general.DeveloperGeneralState.load": (
+        "signed in: _call(); developer_apps.get_app finds the URL's slug only among the Actor's "
+        "apps (NotFound shows the not-found view)"
+    ),
+    "portal.pages.developer.general.DeveloperGeneralState.save": (
+        "signed in: _call(); developer_apps.update_general needs EDIT_APP (developer role) on "
+        "the backend-only app id; the slug is validated and unique"
+    ),
+    "portal.pages.developer.versions.DeveloperVersionsState.load": (
+        "signed in: _call(); get_app (team only), then get_draft and list_versions check "
+        "VIEW_APP on the backend-only app id"
+    ),
+    "portal.pages.developer.versions.DeveloperVersionsState.edit_draft": (
+        "public: keeps the editor's text (cut to the manifest's limit) in this browser's var; "
+        "touches no data, the handlers that send it check the session"
+    ),
+    "portal.pages.developer.versions.DeveloperVersionsState.validate": (
+        "signed in: _call(); developer_apps.check_draft needs VIEW_APP on the backend-only app "
+        "id and saves nothing"
+    ),
+    "portal.pages.developer.versions.DeveloperVersionsState.save": (
+        "signed in: _call(); developer_apps.save_draft needs EDIT_DRAFT (developer role) on the "
+        "backend-only app id"
+    ),
+    "portal.pages.developer.versions.DeveloperVersionsState.publish": (
+        "developer terms: _call() (or _check_session() when the editor has unsaved changes); "
+        "developer_apps.publish needs PUBLISH_VERSION, the current terms and a valid saved draft"
+    ),
+    "portal.pages.developer.versions.DeveloperVersionsState.discard": (
+        "signed in: _call(); developer_apps.discard_draft needs EDIT_DRAFT on the backend-only "
+        "app id"
+    ),
+    "portal.pages.developer.versions.DeveloperVersionsState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, the "
+        "cursors are backend-only; list_versions checks VIEW_APP"
+    ),
+    "portal.pages.developer.versions.DeveloperVersionsState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, the "
+        "cursors are backend-only; list_versions checks VIEW_APP"
+    ),
+    "portal.pages.developer.security.DeveloperSecurityState.load": (
+        "signed in: _call(); developer_apps.get_app finds the URL's slug only among the Actor's "
+        "apps"
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.load": (
+        "signed in: _call(); get_app (team only), then developer_apps.declared checks VIEW_APP "
+        "on the backend-only app id"
+    ),
     # Workspaces. Every handler takes the workspace from the URL or an argument, never from
     # state the client could set, and the service checks the Actor's permission on it.
     "portal.pages.workspaces.list_page.WorkspacesState.load": (

@@ -21,6 +21,8 @@ from portal.services import (
     accounts,
     api_tokens,
     app_api_keys,
+    developer_apps,
+    developer_terms,
     provisioning,
     sessions,
     webhook_endpoints,
@@ -57,6 +59,13 @@ ARGS = {
     "portal.pages.developer.terms.DeveloperTermsState.load": lambda v: (),
     "portal.pages.developer.terms.DeveloperTermsState.accept": lambda v: (
         {"version": get_settings().developer_terms_version},
+    ),
+    "portal.pages.install.InstallState.load": lambda v: (),
+    "portal.pages.install.InstallState.search_workspaces": lambda v: ("Secret",),
+    "portal.pages.install.InstallState.approve": lambda v: (),
+    "portal.pages.platform.terms.PlatformTermsState.load": lambda v: (),
+    "portal.pages.platform.terms.PlatformTermsState.publish": lambda v: (
+        {"version": "2099-01", "changes": "Mallory's terms"},
     ),
     "portal.pages.workspaces.list_page.WorkspacesState.load": lambda v: (),
     "portal.pages.workspaces.list_page.WorkspacesState.filter_by_name": lambda v: ("Sec",),
@@ -224,6 +233,30 @@ ARGS = {
         True,
     ),
     "portal.pages.apps.end_users_page.EndUsersState.delete": lambda v: (v["end_user_id"],),
+    "portal.pages.developer.portal_home.DeveloperHomeState.load": lambda v: (),
+    "portal.pages.developer.portal_home.DeveloperHomeState.sort_by": lambda v: ("updated_at",),
+    "portal.pages.developer.portal_home.DeveloperHomeState.next_page": lambda v: (
+        "developer_apps",
+    ),
+    "portal.pages.developer.portal_home.DeveloperHomeState.previous_page": lambda v: (
+        "developer_apps",
+    ),
+    "portal.pages.developer.portal_home.DeveloperHomeState.create": lambda v: (
+        {"name": "Mallory's app", "description": "pwned"},
+    ),
+    "portal.pages.developer.general.DeveloperGeneralState.load": lambda v: (),
+    "portal.pages.developer.general.DeveloperGeneralState.save": lambda v: (
+        {"name": "Pwned", "slug": "pwned", "description": "pwned"},
+    ),
+    "portal.pages.developer.versions.DeveloperVersionsState.load": lambda v: (),
+    "portal.pages.developer.versions.DeveloperVersionsState.validate": lambda v: (),
+    "portal.pages.developer.versions.DeveloperVersionsState.save": lambda v: (),
+    "portal.pages.developer.versions.DeveloperVersionsState.publish": lambda v: (),
+    "portal.pages.developer.versions.DeveloperVersionsState.discard": lambda v: (),
+    "portal.pages.developer.versions.DeveloperVersionsState.next_page": lambda v: ("versions",),
+    "portal.pages.developer.versions.DeveloperVersionsState.previous_page": lambda v: ("versions",),
+    "portal.pages.developer.security.DeveloperSecurityState.load": lambda v: (),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.load": lambda v: (),
 }
 
 # Where the attacker's browser is when calling a handler: on the victim's workspace pages.
@@ -238,6 +271,12 @@ PATHS = {
     "portal.pages.apps.portfolio.": lambda v: "/apps",
     "portal.pages.apps.": lambda v: f"/workspaces/{v['workspace_id']}/apps/victim-app/overview",
     "portal.pages.overview.": lambda v: "/",
+    "portal.pages.install.": lambda v: "/install/1.not-a-signature",
+    "portal.pages.developer.portal_home.": lambda v: "/developer",
+    "portal.pages.developer.general.": lambda v: f"/developer/apps/{v['dev_app_slug']}/general",
+    "portal.pages.developer.versions.": (lambda v: f"/developer/apps/{v['dev_app_slug']}/versions"),
+    "portal.pages.developer.security.": (lambda v: f"/developer/apps/{v['dev_app_slug']}/security"),
+    "portal.pages.developer.webhooks.": (lambda v: f"/developer/apps/{v['dev_app_slug']}/webhooks"),
 }
 
 
@@ -293,6 +332,14 @@ def victim(db, person):
         url="https://victim.example/hook",
         categories=["sign_in"],
     ).endpoint.id
+    developer_terms.accept(session=db, actor=actor, version=get_settings().developer_terms_version)
+    dev_app = developer_apps.create_app(session=db, actor=actor, name="Victim Dev App")
+    developer_apps.save_draft(
+        session=db,
+        actor=actor,
+        app_id=dev_app.id,
+        text=developer_apps.get_draft(session=db, actor=actor, app_id=dev_app.id).text,
+    )
     org = Organization(app_id=app.id, name="Victim Org")
     person_of_theirs = EndUser(app_id=app.id, email="ana@victim.example")
     db.add_all([org, person_of_theirs])
@@ -300,6 +347,7 @@ def victim(db, person):
     db.commit()
     return {
         "session_id": actor.session_id,
+        "dev_app_slug": dev_app.slug,
         "app_key_id": app_key_id,
         "endpoint_id": endpoint_id,
         "organization_id": org.id,

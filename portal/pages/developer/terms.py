@@ -7,7 +7,6 @@ import reflex as rx
 from portal import routes
 from portal.components.dates import iso_utc, local_time
 from portal.components.links import button_link
-from portal.config import get_settings
 from portal.domain.errors import PortalError
 from portal.layout import page
 from portal.services import developer_terms
@@ -46,6 +45,8 @@ class DeveloperTermsState(SessionState):
     current_version: str = ""
     accepted_version: str = ""
     accepted_at: str = ""
+    # What the current version changed, shown to someone who accepted an earlier one.
+    changes: str = ""
     error: str = ""
     agreed: bool = False
 
@@ -61,6 +62,7 @@ class DeveloperTermsState(SessionState):
         self.current_version = status.current_version
         self.accepted_version = status.accepted_version or ""
         self.accepted_at = iso_utc(status.accepted_at)
+        self.changes = status.changes if status.needs_reacceptance else ""
         self.error = ""
         self.agreed = False
 
@@ -101,6 +103,26 @@ def developer_terms_page() -> rx.Component:
                 ),
                 spacing="2",
             ),
+            rx.cond(
+                DeveloperTermsState.changes != "",
+                rx.callout(
+                    rx.vstack(
+                        rx.text(
+                            "The developer terms changed since you accepted version ",
+                            DeveloperTermsState.accepted_version,
+                            ". Accept version ",
+                            DeveloperTermsState.current_version,
+                            " before you create apps, publish or generate install links; "
+                            "you can still open your apps meanwhile.",
+                        ),
+                        rx.text("What changed: ", DeveloperTermsState.changes, weight="medium"),
+                        spacing="1",
+                    ),
+                    icon="info",
+                    color_scheme="amber",
+                    id="terms-changed",
+                ),
+            ),
             rx.text(
                 "Creating developer apps, publishing versions and generating install links "
                 "need the current developer terms. Read them once; it keeps developer-only "
@@ -135,7 +157,7 @@ def developer_terms_page() -> rx.Component:
                         ),
                         rx.checkbox(
                             f"I have read and accept the developer terms "
-                            f"(version {get_settings().developer_terms_version}).",
+                            f"(version {DeveloperTermsState.current_version}).",
                             checked=DeveloperTermsState.agreed,
                             on_change=DeveloperTermsState.set_agreed,
                         ),

@@ -1,0 +1,194 @@
+"""Developer apps (seed 001): an app's stable identity, its team, and its versions (one
+editable draft, then immutable numbered published versions).
+
+Everything an app owns is deleted with it (ON DELETE CASCADE).
+"""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from portal.domain.developer import ManifestFormat, TeamRole, VersionState, Visibility
+from portal.models._base import EXTEND, utcnow
+
+
+class DeveloperApp(SQLModel, table=True):
+    __tablename__ = "developer_apps"
+    __table_args__ = (
+        # The slug names the app in its URLs and install links: unique across Portal.
+        UniqueConstraint("slug", name="uq_developer_apps_slug"),
+        {**EXTEND, "sqlite_autoincrement": True},
+    )
+    __not_secret__ = (
+        "id",
+        "name",
+        "slug",
+        "description",
+        "visibility",
+        "created_by_user_id",
+        "created_at",
+        "updated_at",
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    slug: str = Field(max_length=64)
+    description: str = Field(default="", max_length=500)
+    visibility: str = Field(default=Visibility.PRIVATE, max_length=16)
+    created_by_user_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DeveloperAppMember(SQLModel, table=True):
+    """A person on an app's team, with a role (owner, developer, viewer)."""
+
+    __tablename__ = "developer_app_members"
+    __table_args__ = (
+        UniqueConstraint("app_id", "user_id", name="uq_developer_app_members_app_id_user_id"),
+        # "My apps": every app a person is on, by name.
+        Index("ix_developer_app_members_user_id_app_id", "user_id", "app_id"),
+        EXTEND,
+    )
+    __not_secret__ = ("id", "app_id", "user_id", "role", "added_at")
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: int = Field(foreign_key="developer_apps.id", ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    role: str = Field(default=TeamRole.VIEWER, max_length=16)
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class DeveloperAppVersion(SQLModel, table=True):
+    """A manifest: the app's one draft (number NULL) or a published version (numbered from 1,
+    never changed again)."""
+
+    __tablename__ = "developer_app_versions"
+    __table_args__ = (
+        UniqueConstraint("app_id", "number", name="uq_developer_app_versions_app_id_number"),
+        # At most one draft per app, whoever saves at the same time.
+        Index(
+            "ix_developer_app_versions_one_draft",
+            "app_id",
+            unique=True,
+            sqlite_where=text("state = 'draft'"),
+            postgresql_where=text("state = 'draft'"),
+        ),
+        EXTEND,
+    )
+    __not_secret__ = (
+        "id",
+        "app_id",
+        "number",
+        "state",
+        "manifest_format",
+        "manifest_text",
+        "manifest",
+        "created_at",
+        "updated_at",
+        "published_at",
+        "published_by_user_id",
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: int = Field(foreign_key="developer_apps.id", ondelete="CASCADE")
+    number: int | None = Field(default=None)
+    state: str = Field(default=VersionState.DRAFT, max_length=16)
+    manifest_format: str = Field(default=ManifestFormat.YAML, max_length=8)
+    # What the developer typed (kept as typed: comments, order) and, once published, what it
+    # means (the parsed manifest the consent page and the token's scopes read).
+    manifest_text: str = Field(sa_column=Column(Text, nullable=False))
+    manifest: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    published_at: datetime | None = None
+    published_by_user_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL"
+    )
+
+
+class DeveloperAppAllowlistEntry(SQLModel, table=True):
+    """Who may install a private app: one workspace, or every workspace of one account."""
+
+    __tablename__ = "developer_app_allowlist"
+    __table_args__ = (
+        UniqueConstraint(
+            "app_id", "workspace_id", "account_id", name="uq_developer_app_allowlist_entry"
+        ),
+        EXTEND,
+    )
+    __not_secret__ = ("id", "app_id", "workspace_id", "account_id", "added_at")
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: int = Field(foreign_key="developer_apps.id", ondelete="CASCADE", index=True)
+    workspace_id: uuid.UUID | None = Field(
+        default=None, foreign_key="workspaces.id", ondelete="CASCADE"
+    )
+    account_id: int | None = Field(default=None, foreign_key="accounts.id", ondelete="CASCADE")
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class DeveloperInstallLink(SQLModel, table=True):
+    """A link that installs one published version: signed (its token is an HMAC of its id
+    under Portal's secret key, so it can be shown again and not forged), optionally expiring,
+    revocable, counted."""
+
+    __tablename__ = "developer_install_links"
+    __table_args__ = (EXTEND,)
+    __not_secret__ = (
+        "id",
+        "app_id",
+        "version_id",
+        "created_by_user_id",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "use_count",
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: int = Field(foreign_key="developer_apps.id", ondelete="CASCADE", index=True)
+    version_id: int = Field(foreign_key="developer_app_versions.id", ondelete="CASCADE")
+    created_by_user_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    use_count: int = 0
+
+
+class DeveloperAppInstallation(SQLModel, table=True):
+    """A developer app installed in a workspace, at one published version."""
+
+    __tablename__ = "developer_installations"
+    __table_args__ = (
+        UniqueConstraint(
+            "app_id", "workspace_id", name="uq_developer_installations_app_id_workspace_id"
+        ),
+        Index("ix_developer_installations_workspace_id_id", "workspace_id", "id"),
+        EXTEND,
+    )
+    __not_secret__ = (
+        "id",
+        "app_id",
+        "workspace_id",
+        "version_id",
+        "installed_by_user_id",
+        "installed_at",
+        "updated_at",
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: int = Field(foreign_key="developer_apps.id", ondelete="CASCADE")
+    workspace_id: uuid.UUID = Field(foreign_key="workspaces.id", ondelete="CASCADE")
+    version_id: int = Field(foreign_key="developer_app_versions.id", ondelete="CASCADE")
+    installed_by_user_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL"
+    )
+    installed_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
