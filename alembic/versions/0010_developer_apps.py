@@ -12,7 +12,10 @@ Creates:
 - ``developer_app_allowlist``: the workspaces and accounts that may install a private app;
 - ``developer_install_links``: signed links to install a published version (expiry,
   revocation, a use count);
-- ``developer_installations``: an app installed in a workspace at one version.
+- ``developer_installations``: an app installed in a workspace at one version;
+- ``developer_client_secrets``: an app's client secrets (hashed; two live during a rotation's
+  overlap) and ``developer_tokens``: the short-lived tokens the client_credentials grant
+  issues for one installation (hashed).
 
 Revision ID: 0010
 Revises: 0009
@@ -69,7 +72,9 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_developer_apps")),
+        sa.Column("client_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.UniqueConstraint("slug", name="uq_developer_apps_slug"),
+        sa.UniqueConstraint("client_id", name="uq_developer_apps_client_id"),
         sqlite_autoincrement=True,
     )
     op.create_table(
@@ -247,9 +252,64 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_developer_install_links_app_id"), ["app_id"], unique=False
         )
+    op.create_table(
+        "developer_client_secrets",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("app_id", sa.Integer(), nullable=False),
+        sa.Column("secret_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("prefix", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("created_by_user_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["app_id"],
+            ["developer_apps.id"],
+            name=op.f("fk_developer_client_secrets_app_id_developer_apps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_developer_client_secrets_created_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_developer_client_secrets")),
+        sa.UniqueConstraint("secret_hash", name=op.f("uq_developer_client_secrets_secret_hash")),
+    )
+    with op.batch_alter_table("developer_client_secrets", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_developer_client_secrets_app_id"), ["app_id"], unique=False
+        )
+    op.create_table(
+        "developer_tokens",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("installation_id", sa.Integer(), nullable=False),
+        sa.Column("scopes", sa.JSON(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["installation_id"],
+            ["developer_installations.id"],
+            name=op.f("fk_developer_tokens_installation_id_developer_installations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_developer_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_developer_tokens_token_hash")),
+    )
+    with op.batch_alter_table("developer_tokens", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_developer_tokens_installation_id"), ["installation_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("developer_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_developer_tokens_installation_id"))
+    op.drop_table("developer_tokens")
+    with op.batch_alter_table("developer_client_secrets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_developer_client_secrets_app_id"))
+    op.drop_table("developer_client_secrets")
     with op.batch_alter_table("developer_install_links", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_developer_install_links_app_id"))
 

@@ -8,6 +8,7 @@ from portal.api import (
     browser_session,
     data_plane,
     downloads,
+    oauth,
     problems,
     processes,
     query,
@@ -32,6 +33,7 @@ def create_api() -> FastAPI:
     api.include_router(processes.router)
     api.include_router(data_plane.router)
     api.include_router(schemas_route.router)
+    api.include_router(oauth.router)
 
     @api.get(
         "/v1/health", tags=["meta"], summary="Liveness check", responses=problems.responses(422)

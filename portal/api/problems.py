@@ -269,6 +269,9 @@ def _problems_in_openapi(app: FastAPI) -> None:
                 for operation in path.values():
                     for status, response in operation.get("responses", {}).items():
                         content = response.get("content", {})
+                        schema_ref = str(content.get("application/json", {}))
+                        if "OAuthError" in schema_ref:
+                            continue  # RFC 6749 errors are plain JSON (api/oauth.py)
                         if status[:1] in "45" and "application/json" in content:
                             content[PROBLEM_JSON] = content.pop("application/json")
             app.openapi_schema = schema

@@ -35,6 +35,21 @@ async def known_parameters_only(request: Request) -> None:
     if not isinstance(route, APIRoute) or not route.path.startswith("/v1/"):
         return  # the export download is a link in a page, not the API
     unknown = sorted(set(request.query_params) - _declared(route))
+    given = [name for name, _ in request.query_params.multi_items()]
+    repeated = sorted({name for name in given if given.count(name) > 1} - set(unknown))
+    if repeated:
+        # Which one counts would be a guess (FastAPI takes the last): ask for one.
+        raise RequestValidationError(
+            [
+                {
+                    "type": "extra_forbidden",
+                    "loc": ("query", name),
+                    "msg": "Give this query parameter once",
+                    "input": request.query_params.getlist(name),
+                }
+                for name in repeated
+            ]
+        )
     if unknown:
         raise RequestValidationError(
             [

@@ -148,6 +148,7 @@ class ClientInfo:
 class ActorKind(StrEnum):
     USER = "user"  # a person in the browser (a session)
     TOKEN = "token"  # noqa: S105 - a personal access token on the /v1 API
+    INSTALLATION = "installation"  # an installed developer app's token (client_credentials)
 
 
 @dataclass(frozen=True)
@@ -164,3 +165,6 @@ class Actor:
     token_id: int | None = None
     token_name: str = ""
     client: ClientInfo = field(default_factory=ClientInfo)
+    # An installation's token: the one workspace it may read and its version's scopes.
+    installation_workspace_id: str | None = None
+    scopes: frozenset[str] = frozenset()

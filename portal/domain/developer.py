@@ -135,12 +135,9 @@ SCOPES: dict[str, ScopeInfo] = {
             (("GET", "/v1/workspaces/{workspace_id}/audit"),),
         ),
         ScopeInfo(
-            "apps:read",
-            "See the apps in this workspace and their settings",
-            (
-                ("GET", "/v1/workspaces/{workspace_id}/apps"),
-                ("GET", "/v1/workspaces/{workspace_id}/apps/{app_slug}"),
-            ),
+            "environments:read",
+            "See the workspace's environments (dev, staging, prod) and their status",
+            (("GET", "/v1/workspaces/{workspace_id}/environments"),),
         ),
     )
 }

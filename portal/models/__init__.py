@@ -17,11 +17,13 @@ from portal.models.app import (
 from portal.models.audit import AuditEvent
 from portal.models.auth import PasswordReset, SignInAttempt, SignUpRequest, UserSession
 from portal.models.developer_app import (
+    DeveloperAccessToken,
     DeveloperApp,
     DeveloperAppAllowlistEntry,
     DeveloperAppInstallation,
     DeveloperAppMember,
     DeveloperAppVersion,
+    DeveloperClientSecret,
     DeveloperInstallLink,
 )
 from portal.models.developer_terms import DeveloperTermsAcceptance, DeveloperTermsVersion
@@ -45,6 +47,8 @@ __all__ = [
     "OrganizationMember",
     "Account",
     "DeveloperApp",
+    "DeveloperAccessToken",
+    "DeveloperClientSecret",
     "DeveloperAppAllowlistEntry",
     "DeveloperAppInstallation",
     "DeveloperInstallLink",

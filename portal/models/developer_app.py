@@ -4,6 +4,7 @@ editable draft, then immutable numbered published versions).
 Everything an app owns is deleted with it (ON DELETE CASCADE).
 """
 
+import secrets
 import uuid
 from datetime import datetime
 
@@ -11,7 +12,7 @@ from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from portal.domain.developer import ManifestFormat, TeamRole, VersionState, Visibility
-from portal.models._base import EXTEND, utcnow
+from portal.models._base import EXTEND, secret_field, utcnow
 
 
 class DeveloperApp(SQLModel, table=True):
@@ -19,6 +20,7 @@ class DeveloperApp(SQLModel, table=True):
     __table_args__ = (
         # The slug names the app in its URLs and install links: unique across Portal.
         UniqueConstraint("slug", name="uq_developer_apps_slug"),
+        UniqueConstraint("client_id", name="uq_developer_apps_client_id"),
         {**EXTEND, "sqlite_autoincrement": True},
     )
     __not_secret__ = (
@@ -30,6 +32,7 @@ class DeveloperApp(SQLModel, table=True):
         "created_by_user_id",
         "created_at",
         "updated_at",
+        "client_id",
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -42,6 +45,8 @@ class DeveloperApp(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # The OAuth client id (public): names the app in the client_credentials grant.
+    client_id: str = Field(default_factory=lambda: f"ci_{secrets.token_hex(12)}", max_length=40)
 
 
 class DeveloperAppMember(SQLModel, table=True):
@@ -192,3 +197,47 @@ class DeveloperAppInstallation(SQLModel, table=True):
     )
     installed_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DeveloperClientSecret(SQLModel, table=True):
+    """A client secret (`cs_...`), stored as its SHA-256. Rotating sets the old one's
+    `expires_at` to the end of the overlap window; at most two are live at once."""
+
+    __tablename__ = "developer_client_secrets"
+    __table_args__ = (EXTEND,)
+    __not_secret__ = (
+        "id",
+        "app_id",
+        "prefix",
+        "created_by_user_id",
+        "created_at",
+        "expires_at",
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: int = Field(foreign_key="developer_apps.id", ondelete="CASCADE", index=True)
+    secret_hash: str = secret_field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)  # "cs_ab12cd" to tell secrets apart
+    created_by_user_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None  # None: live until rotated
+
+
+class DeveloperAccessToken(SQLModel, table=True):
+    """A short-lived token (`at_...`, stored as its SHA-256) an installation's app got from
+    the client_credentials grant: its workspace and its version's scopes, nothing more."""
+
+    __tablename__ = "developer_tokens"
+    __table_args__ = (EXTEND,)
+    __not_secret__ = ("id", "installation_id", "scopes", "created_at", "expires_at")
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = secret_field(max_length=64, unique=True)
+    installation_id: int = Field(
+        foreign_key="developer_installations.id", ondelete="CASCADE", index=True
+    )
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime

@@ -254,6 +254,36 @@ def update_general(
     return _detail(app, role)
 
 
+def set_visibility(
+    *, session: Session, actor: Actor, app_id: int, visibility: str
+) -> DeveloperAppDetail:
+    """Private (allowlist only) or unlisted (anyone with an install link). Public is not set
+    here: platform staff approve a request for broader distribution."""
+    app, role = permissions.require_team(session, actor, DeveloperAction.MANAGE_ALLOWLIST, app_id)
+    if visibility not in (Visibility.PRIVATE, Visibility.UNLISTED):
+        raise Invalid(
+            "Choose private or unlisted. Public listing needs a review by platform staff.",
+            field="visibility",
+        )
+    if app.visibility == Visibility.PUBLIC:
+        raise Conflict("This app is listed publicly; ask platform staff to withdraw it first.")
+    if app.visibility != visibility:
+        before = {"visibility": app.visibility}
+        app.visibility = Visibility(visibility)
+        app.updated_at = utcnow()
+        session.add(app)
+        session.flush()
+        _record(
+            session,
+            actor,
+            "developer_app.visibility_changed",
+            app,
+            before=before,
+            after={"visibility": app.visibility},
+        )
+    return _detail(app, role)
+
+
 # The dashboard ------------------------------------------------------------------------------
 
 

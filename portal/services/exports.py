@@ -50,7 +50,10 @@ _EXPORT_PREFIX = "export "
 # their recent and pinned workspaces.
 # A developer app's allowlist names workspaces it lets install it: the developer's record,
 # not the workspace's (its installations are the workspace's, and are exported).
-EXCLUDED_TABLES = frozenset({"users", "workspace_picks", "app_visits", "developer_app_allowlist"})
+# An installed app's access tokens are short-lived credentials, not the workspace's data.
+EXCLUDED_TABLES = frozenset(
+    {"users", "workspace_picks", "app_visits", "developer_app_allowlist", "developer_tokens"}
+)
 
 
 def exported_columns(table: Table) -> list[Column]:

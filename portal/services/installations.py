@@ -359,6 +359,69 @@ def allow(
         session.flush()
 
 
+class AllowedRow(DTO):
+    id: int
+    kind: str  # "workspace" or "account"
+    target_id: str  # the workspace's UUID or the account's id
+    added_at: datetime
+
+
+AllowedPage = Page[AllowedRow]
+_W = DeveloperAppAllowlistEntry.__table__.c
+_ALLOWED = keyset.Keyset("allowlist", sorts={"newest": None}, tiebreak=Key(_W.id, int))
+
+
+def list_allowed(
+    *,
+    session: Session,
+    actor: Actor,
+    app_id: int,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page[AllowedRow]:
+    """The private app's allowlist, newest first (ids only: the developer need not be able to
+    read the workspaces and accounts they allow)."""
+    app, _role = permissions.require_team(session, actor, DeveloperAction.VIEW_APP, app_id)
+    page = _ALLOWED.page(
+        session,
+        select(_W.id, _W.workspace_id, _W.account_id, _W.added_at).where(
+            _W.app_id == bindparam("app_id")
+        ),
+        sort="newest",
+        direction="desc",
+        limit=limit,
+        cursor=cursor,
+        params={"app_id": app.id},
+    )
+    return AllowedPage(
+        items=[
+            AllowedRow(
+                id=row.id,
+                kind="workspace" if row.workspace_id is not None else "account",
+                target_id=str(row.workspace_id if row.workspace_id is not None else row.account_id),
+                added_at=row.added_at,
+            )
+            for row in page.rows
+        ],
+        next_cursor=page.next_cursor,
+    )
+
+
+def disallow(*, session: Session, actor: Actor, app_id: int, entry_id: int) -> None:
+    """Remove an allowlist entry. Installations made meanwhile stay: uninstalling is the
+    workspace's decision."""
+    app, _role = permissions.require_team(session, actor, DeveloperAction.MANAGE_ALLOWLIST, app_id)
+    entry = (
+        session.get(DeveloperAppAllowlistEntry, entry_id)
+        if isinstance(entry_id, int) and not isinstance(entry_id, bool)
+        else None
+    )
+    if entry is None or entry.app_id != app.id:
+        raise NotFound("Allowlist entry not found.")
+    session.delete(entry)
+    session.flush()
+
+
 # Consent and installing --------------------------------------------------------------------
 
 

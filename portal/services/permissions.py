@@ -23,10 +23,18 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import BindParameter, exists, or_
+from sqlalchemy import BindParameter, exists, false, or_
 from sqlmodel import Session, col, select
 
-from portal.domain.access import Action, Actor, Permission, Requirement, Scope, strongest
+from portal.domain.access import (
+    Action,
+    Actor,
+    ActorKind,
+    Permission,
+    Requirement,
+    Scope,
+    strongest,
+)
 from portal.domain.developer import DeveloperAction, TeamRole
 from portal.domain.errors import Frozen, NotFound, PermissionDenied, ReadOnly
 from portal.domain.workspaces import WorkspaceStatus
@@ -122,6 +130,8 @@ def require(
     `target` is the account's id or the workspace's id, as the caller got it (untrusted).
     """
     rule = action.rule
+    if actor.kind is ActorKind.INSTALLATION:
+        return _require_installation(session, actor, rule, target)
     loaded: Account | Workspace | None
     if rule.scope is Scope.ACCOUNT:
         loaded = _account(session, target)
@@ -146,6 +156,18 @@ def require(
     return loaded
 
 
+def _require_installation(session: Session, actor: Actor, rule, target) -> Workspace:
+    """An installed app's token reads its own workspace, nothing else: another workspace (or
+    any account) is NotFound, any action beyond reading is PermissionDenied. Which routes it
+    may call at all is decided by its scopes (portal/api/auth.py)."""
+    workspace = _workspace(session, target) if rule.scope is Scope.WORKSPACE else None
+    if workspace is None or str(workspace.id) != actor.installation_workspace_id:
+        raise NotFound("Workspace not found.")
+    if rule.permission is not Permission.READ:
+        raise PermissionDenied("An installed app's token can only read its workspace.")
+    return workspace
+
+
 def require_writable(workspace: Workspace) -> None:
     """Refuse a write to a frozen (Frozen) or offboarding (ReadOnly) workspace."""
     if workspace.status == WorkspaceStatus.FROZEN:
@@ -160,7 +182,12 @@ def require_writable(workspace: Workspace) -> None:
 
 
 def readable_workspaces(actor: Actor):
-    """A where-clause: the workspaces the actor can read, directly or through the account."""
+    """A where-clause: the workspaces the actor can read, directly or through the account
+    (an installed app's token: its own workspace)."""
+    if actor.kind is ActorKind.INSTALLATION:
+        if not actor.installation_workspace_id:
+            return false()
+        return Workspace.__table__.c.id == uuid.UUID(actor.installation_workspace_id)
     return workspaces_readable_by(actor.user_id)
 
 

@@ -106,6 +106,14 @@ def test_an_unknown_query_parameter_is_a_422_naming_it(client: TestClient, query
     assert client.get("/v1/health").status_code == 200
 
 
+@pytest.mark.parametrize("query", ["limit=3&limit=4", "status=active&status=frozen"])
+def test_a_query_parameter_given_twice_is_a_422_naming_it(client: TestClient, query: str) -> None:
+    """Which of two values counts would be a guess: the client is asked for one."""
+    response = client.get(f"/v1/workspaces?{query}")
+    assert response.status_code == 422, response.text
+    assert [e["message"] for e in response.json()["errors"]] == ["Give this query parameter once"]
+
+
 def test_other_paths_still_reach_the_mounted_app(mounted) -> None:
     response = mounted.get("/workspaces")
     assert response.status_code == 404

@@ -20,7 +20,7 @@ from portal import routes
 from portal.config import get_settings
 from portal.domain.dto import UserPublic
 from portal.models import User
-from portal.services import accounts, developer_apps, developer_terms
+from portal.services import accounts, developer_apps, developer_terms, installations
 from tests.factories import account_of, actor_for, create_workspace, make_app, make_token
 
 
@@ -32,12 +32,13 @@ class World:
     invitation_path: str
     app_slug: str
     developer_app_slug: str
+    install_path: str  # a live install link of the developer app (its consent page)
 
 
 def make_world(server) -> World:
     """A platform administrator (every page is theirs to open) with an account, a workspace
-    (its environments provisioning), a token, accepted developer terms and a pending
-    invitation of someone else."""
+    (its environments provisioning), a token, accepted developer terms, a developer app with
+    version 1 published and an install link, and a pending invitation of someone else."""
     email = server.person(name="Olive Owner", account_name="Acme Phone Inc.", platform_admin=True)
     with server.db() as session:
         user = UserPublic.model_validate(
@@ -54,6 +55,13 @@ def make_world(server) -> World:
         developer_app = developer_apps.create_app(
             session=session, actor=actor, name="Acme Sync", description="Syncs Acme's data."
         )
+        # Version 1 published and an install link for it: the consent page has a real link.
+        draft = developer_apps.get_draft(session=session, actor=actor, app_id=developer_app.id)
+        developer_apps.save_draft(
+            session=session, actor=actor, app_id=developer_app.id, text=draft.text
+        )
+        developer_apps.publish(session=session, actor=actor, app_id=developer_app.id)
+        link = installations.create_link(session=session, actor=actor, app_id=developer_app.id)
         invited = accounts.invite(
             session=session,
             actor=actor,
@@ -68,6 +76,7 @@ def make_world(server) -> World:
         invitation_path="/" + invited.link.split("/", 3)[3],
         app_slug=app.slug,
         developer_app_slug=developer_app.slug,
+        install_path="/install/" + installations.link_token(link.id),
     )
 
 
@@ -86,6 +95,7 @@ def _path(route: str, world: World) -> str:
         routes.WORKSPACE_PROCESS_LOG: routes.workspace_process_log_url(world.workspace_id),
         routes.ACCOUNT_DETAIL: routes.account_url(world.account_id),
         routes.INVITATION: world.invitation_path,
+        routes.INSTALL: world.install_path,
         routes.APP_OVERVIEW: routes.app_url(world.workspace_id, world.app_slug, "overview"),
         routes.APP_AUTH: routes.app_url(world.workspace_id, world.app_slug, "auth"),
         routes.APP_EMAIL: routes.app_url(world.workspace_id, world.app_slug, "email"),

@@ -191,6 +191,38 @@ REVIEWED: dict[str, str] = {
         "signed in: _call(); developer_apps.update_general needs EDIT_APP (developer role) on "
         "the backend-only app id; the slug is validated and unique"
     ),
+    "portal.pages.developer.general.DeveloperGeneralState.set_visibility": (
+        "signed in: _call(); developer_apps.set_visibility needs MANAGE_ALLOWLIST (owner role) "
+        "on the backend-only app id and accepts only private or unlisted"
+    ),
+    "portal.pages.developer.general.DeveloperGeneralState.allow": (
+        "signed in: _call(); installations.allow needs MANAGE_ALLOWLIST (owner) on the "
+        "backend-only app id; the client's UUID or account id must name an existing one"
+    ),
+    "portal.pages.developer.general.DeveloperGeneralState.remove_allowed": (
+        "signed in: _call(); installations.disallow needs MANAGE_ALLOWLIST (owner) and refuses "
+        "an entry id of another app (NotFound)"
+    ),
+    "portal.pages.developer.general.DeveloperGeneralState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, the "
+        "cursors are backend-only; list_allowed checks VIEW_APP"
+    ),
+    "portal.pages.developer.general.DeveloperGeneralState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, the "
+        "cursors are backend-only; list_allowed checks VIEW_APP"
+    ),
+    "portal.pages.developer.versions.DeveloperVersionsState.set_link_open": (
+        "public: opens or closes this browser's Create install link dialog; touches no data"
+    ),
+    "portal.pages.developer.versions.DeveloperVersionsState.create_link": (
+        "developer terms: _call(); installations.create_link needs CREATE_INSTALL_LINK "
+        "(developer role, current terms) on the backend-only app id, a published version and "
+        "an expiry within bounds"
+    ),
+    "portal.pages.developer.versions.DeveloperVersionsState.revoke_link": (
+        "signed in: _call(); installations.revoke_link needs MANAGE_INSTALL_LINKS (developer) "
+        "and refuses a link id of another app (NotFound)"
+    ),
     "portal.pages.developer.versions.DeveloperVersionsState.load": (
         "signed in: _call(); get_app (team only), then get_draft and list_versions check "
         "VIEW_APP on the backend-only app id"
@@ -329,6 +361,10 @@ REVIEWED: dict[str, str] = {
     "portal.pages.workspaces.detail.WorkspaceDetailState.type_offboard_name": (
         "public: keeps the typed name (cut to 200 characters) for this browser's button; "
         "touches no data"
+    ),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.uninstall": (
+        "signed in: _call(); installations.uninstall needs INSTALL_APPS (administer, not "
+        "frozen) on the URL's workspace and refuses an installation id of another workspace"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.restore": (
         "signed in: _call(); workspaces.restore needs ADMINISTER"

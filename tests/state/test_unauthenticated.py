@@ -23,6 +23,7 @@ from portal.services import (
     app_api_keys,
     developer_apps,
     developer_terms,
+    installations,
     provisioning,
     sessions,
     webhook_endpoints,
@@ -98,6 +99,9 @@ ARGS = {
         {"confirm_name": "Secret"},
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.restore": lambda v: (),
+    "portal.pages.workspaces.detail.WorkspaceDetailState.uninstall": lambda v: (
+        v["installation_id"],
+    ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.confirm": lambda v: ("freeze",),
     "portal.pages.workspaces.process_log.ProcessLogState.load": lambda v: (),
     "portal.pages.workspaces.process_log.ProcessLogState.refresh": lambda v: (),
@@ -248,6 +252,21 @@ ARGS = {
     "portal.pages.developer.general.DeveloperGeneralState.save": lambda v: (
         {"name": "Pwned", "slug": "pwned", "description": "pwned"},
     ),
+    "portal.pages.developer.general.DeveloperGeneralState.set_visibility": lambda v: ("unlisted",),
+    "portal.pages.developer.general.DeveloperGeneralState.allow": lambda v: (
+        {"workspace_id": v["workspace_id"]},
+    ),
+    "portal.pages.developer.general.DeveloperGeneralState.remove_allowed": lambda v: (
+        v["allowlist_entry_id"],
+    ),
+    "portal.pages.developer.general.DeveloperGeneralState.next_page": lambda v: ("allowlist",),
+    "portal.pages.developer.general.DeveloperGeneralState.previous_page": lambda v: ("allowlist",),
+    "portal.pages.developer.versions.DeveloperVersionsState.create_link": lambda v: (
+        {"version": "1", "expires_in_days": ""},
+    ),
+    "portal.pages.developer.versions.DeveloperVersionsState.revoke_link": lambda v: (
+        v["install_link_id"],
+    ),
     "portal.pages.developer.versions.DeveloperVersionsState.load": lambda v: (),
     "portal.pages.developer.versions.DeveloperVersionsState.validate": lambda v: (),
     "portal.pages.developer.versions.DeveloperVersionsState.save": lambda v: (),
@@ -340,6 +359,24 @@ def victim(db, person):
         app_id=dev_app.id,
         text=developer_apps.get_draft(session=db, actor=actor, app_id=dev_app.id).text,
     )
+    # Version 1 published, an install link, the workspace allowlisted and the app installed:
+    # what the install link, allowlist and uninstall handlers would reach.
+    developer_apps.publish(session=db, actor=actor, app_id=dev_app.id)
+    developer_apps.save_draft(
+        session=db,
+        actor=actor,
+        app_id=dev_app.id,
+        text=developer_apps.get_draft(session=db, actor=actor, app_id=dev_app.id).text,
+    )
+    link = installations.create_link(session=db, actor=actor, app_id=dev_app.id)
+    installations.allow(session=db, actor=actor, app_id=dev_app.id, workspace_id=str(workspace.id))
+    allowed = installations.list_allowed(session=db, actor=actor, app_id=dev_app.id)
+    installed = installations.install(
+        session=db,
+        actor=actor,
+        token=installations.link_token(link.id),
+        workspace_id=str(workspace.id),
+    )
     org = Organization(app_id=app.id, name="Victim Org")
     person_of_theirs = EndUser(app_id=app.id, email="ana@victim.example")
     db.add_all([org, person_of_theirs])
@@ -348,6 +385,9 @@ def victim(db, person):
     return {
         "session_id": actor.session_id,
         "dev_app_slug": dev_app.slug,
+        "install_link_id": link.id,
+        "allowlist_entry_id": allowed.items[0].id,
+        "installation_id": installed.id,
         "app_key_id": app_key_id,
         "endpoint_id": endpoint_id,
         "organization_id": org.id,

@@ -1,6 +1,7 @@
 """A developer app's Versions tab: the draft manifest's editor (Validate, Save draft, Publish,
 Discard draft), the draft against the newest published version as a unified diff, and the
-published versions, newest first.
+published versions, newest first, and the install links (create one for a published version,
+copy its URL, see its uses, revoke it).
 
 The editor's text lives in `draft_text` (sent as typed, on a pause and when the editor loses
 focus); the handlers send it to the services, which check the team role on every call. Publish
@@ -16,23 +17,27 @@ from typing import ClassVar
 import reflex as rx
 
 from portal import routes
+from portal.components.badges import status_badge
 from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import iso_utc, local_time
-from portal.components.dialogs import confirm_dialog
+from portal.components.dialogs import confirm_dialog, form_dialog
 from portal.components.empty_state import empty_state
-from portal.components.forms import form_message
+from portal.components.forms import field_error, form_message
 from portal.domain.developer import MANIFEST_MAX_CHARS
 from portal.domain.errors import PortalError
 from portal.layout import page
 from portal.pages.developer.frame import developer_app_frame, section
-from portal.services import developer_apps
+from portal.services import developer_apps, installations
 from portal.services.developer_apps import Draft, VersionRow
+from portal.services.installations import MAX_EXPIRY_DAYS, InstallLinkRow
 from portal.state.open_developer_app import OpenDeveloperAppState
 from portal.state.pager import Pager
 
 TAB = "versions"
 LIST = "versions"
+LINKS = "links"
 PAGE_SIZE = 20
+VERSION_CHOICES = 50  # the newest versions the install link dialog offers
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,39 @@ class VersionView:
         )
 
 
+@dataclass(frozen=True)
+class LinkView:
+    id: int
+    version: str  # "v3"
+    url: str
+    uses: int
+    created_at: str  # ISO 8601 UTC
+    expires_at: str  # ISO 8601 UTC, "" for never
+    status: str  # active, expired, revoked
+
+    @classmethod
+    def of(cls, row: InstallLinkRow) -> LinkView:
+        status = "revoked" if row.revoked else "expired" if row.expired else "active"
+        return cls(
+            id=row.id,
+            version=f"v{row.version}",
+            url=row.url,
+            uses=row.use_count,
+            created_at=iso_utc(row.created_at),
+            expires_at=iso_utc(row.expires_at),
+            status=status,
+        )
+
+
+def _whole_number(text: str) -> int | str | None:
+    """A form's number as the service takes it: None when empty, an int, or the text (the
+    service refuses it at its field)."""
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else text
+
+
 def _discard_and_reload(*, session, actor, app_id: int) -> Draft:
     """Discard the draft, then what the editor starts from now, in one transaction."""
     developer_apps.discard_draft(session=session, actor=actor, app_id=app_id)
@@ -83,7 +121,7 @@ def _publish_and_reload(*, session, actor, app_id: int) -> tuple[VersionRow, Dra
 
 
 class DeveloperVersionsState(Pager, OpenDeveloperAppState):
-    PAGED: ClassVar[tuple[str, ...]] = (LIST,)
+    PAGED: ClassVar[tuple[str, ...]] = (LIST, LINKS)
 
     draft_text: str = ""
     editor_key: int = 0  # bumped when the server replaces the editor's text
@@ -96,16 +134,31 @@ class DeveloperVersionsState(Pager, OpenDeveloperAppState):
     latest_version: int = 0  # the newest published version's number, 0 for none
     versions_error: str = ""
     version_rows: list[VersionView] = []
+    link_rows: list[LinkView] = []
+    link_open: bool = False
+    link_errors: dict[str, str] = {}
     _saved_text: str = ""
     _checked_text: str = ""
     _checked_valid: bool = False
 
     async def _load_page(self, name: str, cursor: str | None) -> str | None:
+        if name == LINKS:
+            links = await self._call(
+                installations.list_links, app_id=self._dev_app_id, limit=PAGE_SIZE, cursor=cursor
+            )
+            self.link_rows = [LinkView.of(row) for row in links.items]
+            return links.next_cursor
         listed = await self._call(
             developer_apps.list_versions, app_id=self._dev_app_id, limit=PAGE_SIZE, cursor=cursor
         )
         self.version_rows = [VersionView.of(row) for row in listed.items]
         return listed.next_cursor
+
+    @rx.var
+    def version_choices(self) -> list[str]:
+        """The published versions an install link may install, newest first."""
+        newest = self.latest_version
+        return [str(n) for n in range(newest, max(newest - VERSION_CHOICES, 0), -1)]
 
     def _show_draft(self, draft: Draft, *, replace: bool, has_draft: bool | None = None) -> None:
         """What the server checked; `replace` puts its text in the editor."""
@@ -128,11 +181,57 @@ class DeveloperVersionsState(Pager, OpenDeveloperAppState):
     @rx.event
     async def load(self):
         self.versions_error = ""
+        self.link_open = False
+        self.link_errors = {}
         if await self._open_dev_app(TAB) is None:
             return
         draft = await self._call(developer_apps.get_draft, app_id=self._dev_app_id)
         self._show_draft(draft, replace=True, has_draft=draft.saved)
         await self._first_page(LIST)
+        await self._first_page(LINKS)
+
+    @rx.event
+    def set_link_open(self, value: bool):
+        self.link_open = bool(value)
+        self.link_errors = {}
+
+    @rx.event
+    async def create_link(self, form: dict):
+        """An install link for the chosen published version (the newest when none is
+        chosen), expiring after the days given (never when empty)."""
+        try:
+            await self._call(
+                installations.create_link,
+                app_id=self._dev_app_id,
+                version=_whole_number(str(form.get("version", ""))[:20]),
+                expires_in_days=_whole_number(str(form.get("expires_in_days", ""))[:20]),
+            )
+        except PortalError as exc:
+            # Invalid names its field (version, expires_in_days); a refusal such as terms
+            # not accepted shows at the top of the dialog.
+            return self._show_error(exc, fields="link_errors", field="link")
+        self.link_open = False
+        self.link_errors = {}
+        await self._first_page(LINKS)
+        return rx.toast.success(
+            "Install link created: copy it from the list and send it to a workspace administrator.",
+            position="top-center",
+        )
+
+    @rx.event
+    async def revoke_link(self, link_id: int):
+        try:
+            await self._call(
+                installations.revoke_link,
+                app_id=self._dev_app_id,
+                link_id=link_id if type(link_id) is int and 0 < link_id < 2**31 else 0,
+            )
+        except PortalError as exc:
+            return self._show_error(exc)
+        await self._reload_page(LINKS)
+        return rx.toast.success(
+            "Install link revoked: it can't be used any more.", position="top-center"
+        )
 
     @rx.event
     def edit_draft(self, text: str):
@@ -189,6 +288,7 @@ class DeveloperVersionsState(Pager, OpenDeveloperAppState):
         self.versions_error = ""
         self._show_draft(draft, replace=True, has_draft=draft.saved)
         await self._first_page(LIST)
+        await self._first_page(LINKS)
         return rx.toast.success(f"Published version {version.number}.", position="top-center")
 
     @rx.event
@@ -459,8 +559,165 @@ def _history() -> rx.Component:
     )
 
 
+def _copyable_url(row) -> rx.Component:
+    return rx.el.div(
+        rx.el.input(
+            value=row.url,
+            read_only=True,
+            aria_label="Install link URL",
+            class_name="install-link-url",
+            on_focus=rx.call_script("document.activeElement.select()"),
+        ),
+        rx.icon_button(
+            rx.icon("copy", size=14),
+            size="1",
+            variant="ghost",
+            type="button",
+            aria_label="Copy install link",
+            class_name="copy-install-link",
+            on_click=[
+                rx.set_clipboard(row.url),
+                rx.toast.info("Install link copied", duration=1500),
+            ],
+        ),
+        class_name="pt-link-url",
+    )
+
+
+def _link_state(row) -> rx.Component:
+    return rx.cond(
+        row.status == "active",
+        rx.cond(row.expires_at != "", local_time(row.expires_at), "Never"),
+        status_badge(rx.cond(row.status == "revoked", "Revoked", "Expired")),
+    )
+
+
+def _revoke_link(row) -> rx.Component:
+    return rx.cond(
+        _S.dev_app_can_edit & (row.status != "revoked"),
+        confirm_dialog(
+            rx.button("Revoke", size="1", variant="soft", color_scheme="red"),
+            title=("Revoke the install link for ", row.version, "?"),
+            description=(
+                "Anyone who opens it from now on is told it can't be used. Workspaces that "
+                "installed the app with it keep the app. This cannot be undone.",
+            ),
+            confirm="Revoke link",
+            on_confirm=_S.revoke_link(row.id),
+            destructive=True,
+        ),
+    )
+
+
+LINK_COLUMNS = (
+    Column("Version", lambda r: r.version, row_header=True),
+    Column("Install link", _copyable_url),
+    Column("Uses", lambda r: r.uses, align="right"),
+    Column("Expires", _link_state),
+    Column("Created", lambda r: local_time(r.created_at)),
+    Column("", _revoke_link),
+)
+
+
+def _create_link_dialog() -> rx.Component:
+    return form_dialog(
+        field_error(_S.link_errors, "link"),
+        rx.el.label(rx.text("Version", size="2", weight="medium")),
+        rx.select.root(
+            rx.select.trigger(aria_label="Version", width="100%"),
+            rx.select.content(
+                rx.foreach(
+                    _S.version_choices,
+                    lambda number: rx.select.item("Version " + number, value=number),
+                )
+            ),
+            name="version",
+            default_value=_S.latest_version.to_string(),
+        ),
+        rx.text(
+            "Workspaces get what this version declares. The newest is chosen for you.",
+            size="1",
+            color_scheme="gray",
+        ),
+        field_error(_S.link_errors, "version"),
+        rx.el.label(
+            rx.text("Expires after (days, optional)", size="2", weight="medium"),
+            html_for="expires_in_days",
+        ),
+        rx.input(
+            id="expires_in_days",
+            name="expires_in_days",
+            type="number",
+            min=1,
+            max=MAX_EXPIRY_DAYS,
+            placeholder="Never",
+            width="100%",
+        ),
+        rx.text(
+            f"Empty: it works until you revoke it. At most {MAX_EXPIRY_DAYS} days.",
+            size="1",
+            color_scheme="gray",
+        ),
+        field_error(_S.link_errors, "expires_in_days"),
+        title="Create install link",
+        description="The link opens a consent page: a workspace administrator reviews what the "
+        "version asks for, chooses a workspace and approves.",
+        confirm="Create link",
+        on_submit=_S.create_link,
+        open=_S.link_open,
+        on_open_change=_S.set_link_open,
+        trigger=rx.button(
+            rx.icon("link", size=14),
+            "Create install link",
+            disabled=_S.latest_version == 0,
+            id="create-install-link",
+        ),
+    )
+
+
+def _links() -> rx.Component:
+    return rx.el.section(
+        rx.el.div(
+            rx.heading("Install links", size="4", as_="h2"),
+            rx.el.div(class_name="pt-grow"),
+            rx.cond(_S.dev_app_can_edit, _create_link_dialog()),
+            class_name="pt-toolbar",
+        ),
+        rx.cond(
+            _S.dev_app_can_edit & (_S.latest_version == 0),
+            rx.text(
+                "Publish a version first: an install link installs a published version.",
+                size="2",
+                color_scheme="gray",
+                id="install-links-hint",
+            ),
+        ),
+        data_table(
+            _S.link_rows,
+            LINK_COLUMNS,
+            label="Install links",
+            empty=empty_state(
+                "link",
+                "No install links yet",
+                rx.cond(
+                    _S.latest_version == 0,
+                    "Publish version 1, then create an install link for it and send the link "
+                    "to a workspace administrator.",
+                    "Create an install link and send it to a workspace administrator: it "
+                    "opens a consent page where they choose a workspace and approve.",
+                ),
+            ),
+            footer=pager(**_S.pager_props(LINKS), previous="Newer", next="Older"),
+            row_class="install-link-row",
+        ),
+        class_name="pt-stack-tight",
+        aria_label="Install links",
+        id="install-links",
+    )
+
+
 @page(routes.DEVELOPER_APP_VERSIONS, on_load=[DeveloperVersionsState.load])
 def developer_app_versions() -> rx.Component:
     return developer_app_frame(
-        rx.el.div(_editor(), _diff(), _history(), class_name="pt-stack"),
+        rx.el.div(_editor(), _diff(), _history(), _links(), class_name="pt-stack"),
     )

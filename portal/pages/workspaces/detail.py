@@ -1,4 +1,5 @@
-"""Workspace detail: identity, environments (live while provisioning), apps, coderunners,
+"""Workspace detail: identity, environments (live while provisioning), apps (the workspace's
+own and the developer apps installed in it, which administrators can uninstall), coderunners,
 recent activity, and the Actions menu (freeze, export, offboard) for administrators.
 
 Built from the shared pieces (see list_page.py): typed rows, service calls off the event loop
@@ -17,9 +18,9 @@ import reflex as rx
 from portal import routes
 from portal.components.activity_row import ActivityRow, activity_table
 from portal.components.badges import app_state_badge, status_badge
-from portal.components.data_table import Column, data_table
+from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import iso_utc, local_time
-from portal.components.dialogs import dialog_footer, form_dialog
+from portal.components.dialogs import confirm_dialog, dialog_footer, form_dialog
 from portal.components.empty_state import empty_state
 from portal.components.forms import field_error
 from portal.components.links import button_link
@@ -29,14 +30,17 @@ from portal.domain.processes import ProcessKind, ProcessPublic
 from portal.domain.wording import action_prefix
 from portal.domain.workspaces import EnvironmentStatus, WorkspaceStatus
 from portal.layout import page
-from portal.services import coderunners, exports, processes, workspaces
+from portal.services import coderunners, exports, installations, processes, workspaces
+from portal.services.installations import InstallationRow
 from portal.state.nav import NavState
 from portal.state.pager import Pager
 from portal.state.session import SessionState
 
 POLL_SECONDS = 2
-ACTIVITY = "activity"  # the one paged list on this page
+ACTIVITY = "activity"  # the paged lists on this page
+INSTALLED = "installed"
 ACTIVITY_PAGE_SIZE = 10
+INSTALLED_PAGE_SIZE = 10
 # Status changes that ask first: what each dialog says it will do, and its button.
 CONFIRMED = ("freeze", "unfreeze", "restore")
 
@@ -148,8 +152,29 @@ class AppRow:
         return cls(name=app.name, href=routes.app_url(workspace_id, app.slug), state=app.state)
 
 
+@dataclass(frozen=True)
+class InstalledAppRow:
+    """A developer app installed in the workspace."""
+
+    id: int
+    name: str
+    version: str  # "v2"
+    scopes: str
+    installed_at: str  # ISO 8601 UTC
+
+    @classmethod
+    def of(cls, row: InstallationRow) -> InstalledAppRow:
+        return cls(
+            id=row.id,
+            name=row.app_name,
+            version=f"v{row.version}",
+            scopes=", ".join(row.scopes) or "none",
+            installed_at=iso_utc(row.installed_at),
+        )
+
+
 class WorkspaceDetailState(Pager, SessionState):
-    PAGED: ClassVar[tuple[str, ...]] = (ACTIVITY,)
+    PAGED: ClassVar[tuple[str, ...]] = (ACTIVITY, INSTALLED)
 
     found: bool = True
     workspace: WorkspaceView = WorkspaceView()
@@ -173,6 +198,7 @@ class WorkspaceDetailState(Pager, SessionState):
     action_error: str = ""
     polling: bool = False
     runners: list[RunnerRow] = []
+    installed: list[InstalledAppRow] = []
     runners_error: str = ""
     runners_loading: bool = False
     _change_mark: str = ""  # what poll_once last saw (workspaces.change_mark)
@@ -191,6 +217,7 @@ class WorkspaceDetailState(Pager, SessionState):
             self.workspace = WorkspaceView()
             self.environments = []
             self.activity = []
+            self.installed = []
             return
         detail, latest = view.detail, view.provisioning
         self.found = True
@@ -206,6 +233,15 @@ class WorkspaceDetailState(Pager, SessionState):
         self.coderunners_enabled = detail.coderunners_enabled
 
     async def _load_page(self, name: str, cursor: str | None) -> str | None:
+        if name == INSTALLED:
+            installed = await self._call(
+                installations.list_installations,
+                workspace_id=self._workspace_id(),
+                cursor=cursor,
+                limit=INSTALLED_PAGE_SIZE,
+            )
+            self.installed = [InstalledAppRow.of(row) for row in installed.items]
+            return installed.next_cursor
         listed = await self._call(
             workspaces.list_activity,
             workspace_id=self._workspace_id(),
@@ -247,6 +283,7 @@ class WorkspaceDetailState(Pager, SessionState):
         if not self.found:
             return None
         await self._first_page(ACTIVITY)
+        await self._first_page(INSTALLED)
         events = []
         if self._provisioning and not self.polling:
             events.append(WorkspaceDetailState.watch_provisioning)
@@ -424,6 +461,21 @@ class WorkspaceDetailState(Pager, SessionState):
         self.offboard_open = False
         await self._reload()
         return rx.toast.warning("Offboarding started.", position="top-center")
+
+    @rx.event
+    async def uninstall(self, installation_id: int):
+        """Uninstall a developer app (installations.uninstall: administer on the URL's
+        workspace, refused while it is frozen or offboarding)."""
+        chosen = installation_id if type(installation_id) is int else 0
+        name = next((row.name for row in self.installed if row.id == chosen), "The app")
+        if not await self._act(
+            installations.uninstall, workspace_id=self._workspace_id(), installation_id=chosen
+        ):
+            return None
+        await self._reload_page(INSTALLED)
+        if not self.installed and self.pager_page.get(INSTALLED, 1) > 1:
+            await self._first_page(INSTALLED)
+        return rx.toast.success(f"{name} is uninstalled.", position="top-center")
 
     @rx.event
     async def restore(self):
@@ -940,6 +992,56 @@ def _apps() -> rx.Component:
     )
 
 
+def _uninstall(row) -> rx.Component:
+    return rx.cond(
+        S.can_administer,
+        confirm_dialog(
+            rx.button("Uninstall", size="1", variant="soft", color_scheme="red"),
+            title=("Uninstall ", row.name, " from ", S.workspace.name, "?"),
+            description=(
+                row.name,
+                " loses access to ",
+                S.workspace.name,
+                " at once: its tokens stop working and it gets no more events. Installing it "
+                "again needs an install link from its developer.",
+            ),
+            confirm="Uninstall app",
+            on_confirm=S.uninstall(row.id),
+            destructive=True,
+        ),
+    )
+
+
+INSTALLED_COLUMNS = (
+    Column("App", lambda r: r.name, row_header=True),
+    Column("Version", lambda r: r.version),
+    Column("Scopes", lambda r: r.scopes, nowrap=False),
+    Column("Installed", lambda r: local_time(r.installed_at)),
+    Column("", _uninstall),
+)
+
+
+def _installed() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Installed developer apps", size="3", as_="h3"),
+        data_table(
+            S.installed,
+            INSTALLED_COLUMNS,
+            label="Installed developer apps",
+            empty=empty_state(
+                "package",
+                "No developer apps installed",
+                "An install link from an app's developer opens a consent page to install it here.",
+            ),
+            footer=pager(**S.pager_props(INSTALLED), previous="Newer", next="Older"),
+            row_class="installed-app-row",
+        ),
+        width="100%",
+        spacing="2",
+        id="installed-apps",
+    )
+
+
 def _found() -> rx.Component:
     return rx.vstack(
         _header(),
@@ -948,6 +1050,7 @@ def _found() -> rx.Component:
         _environments(),
         rx.heading("Apps", size="4", as_="h2"),
         _apps(),
+        _installed(),
         rx.cond(
             S.coderunners_enabled,
             rx.vstack(
