@@ -79,3 +79,24 @@ async def _python(url: str, headers: dict[str, str], seconds: float) -> Load:
         await asyncio.gather(*(connection() for _ in range(CONNECTIONS)))
         elapsed = time.perf_counter() - started
     return Load(len(latencies) / elapsed, statistics.median(latencies), errors)
+
+
+async def post_rate(
+    url: str, seconds: float, *, expect: int, headers=None, json=None, data=None
+) -> tuple[float, int]:
+    """POSTs per second at CONNECTIONS connections answering `expect`, and how many did not
+    (for writes wrk cannot replay: sign-ins, token exchanges)."""
+    done, errors = 0, 0
+    deadline = time.perf_counter() + seconds
+    async with httpx.AsyncClient(headers=headers or {}, timeout=30) as client:
+
+        async def connection() -> None:
+            nonlocal done, errors
+            while time.perf_counter() < deadline:
+                response = await client.post(url, json=json, data=data)
+                done += response.status_code == expect
+                errors += response.status_code != expect
+
+        started = time.perf_counter()
+        await asyncio.gather(*(connection() for _ in range(CONNECTIONS)))
+        return done / (time.perf_counter() - started), errors

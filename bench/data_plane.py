@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -29,7 +28,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from api_load import CONNECTIONS, run  # noqa: E402
+from api_load import CONNECTIONS, post_rate, run  # noqa: E402
 from harness import VENV_BIN, Server, _spawn, _wait_until_up, base_env, free_port  # noqa: E402
 
 PASSWORD = "bench sign-in password"  # noqa: S105 - a benchmark's throwaway end user
@@ -123,25 +122,6 @@ def _granian(name: str, target: str, env: dict, logs: Path, *, factory: bool) ->
     return server
 
 
-async def _sign_ins(url: str, key: str, user_id: int, seconds: float) -> tuple[float, int]:
-    done, errors = 0, 0
-    deadline = time.perf_counter() + seconds
-    headers = {"Authorization": f"Bearer {key}"}
-    body = {"method": "password", "password": PASSWORD}
-    async with httpx.AsyncClient(headers=headers, timeout=30) as client:
-
-        async def connection() -> None:
-            nonlocal done, errors
-            while time.perf_counter() < deadline:
-                response = await client.post(f"{url}/v1/end-users/{user_id}/sign-ins", json=body)
-                done += response.status_code == 201
-                errors += response.status_code != 201
-
-        started = time.perf_counter()
-        await asyncio.gather(*(connection() for _ in range(CONNECTIONS)))
-        return done / (time.perf_counter() - started), errors
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--end-users", type=int, default=1000)
@@ -167,7 +147,15 @@ def main() -> int:
                 results[name].append(
                     run(f"{server.url}/v1/end-users?limit=50", headers, args.seconds)
                 )
-        rate, errors = asyncio.run(_sign_ins(portal.url, key, signer, args.seconds))
+        rate, errors = asyncio.run(
+            post_rate(
+                f"{portal.url}/v1/end-users/{signer}/sign-ins",
+                args.seconds,
+                expect=201,
+                headers=headers,
+                json={"method": "password", "password": PASSWORD},
+            )
+        )
     finally:
         portal.stop()
         bare.stop()

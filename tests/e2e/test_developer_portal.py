@@ -152,7 +152,7 @@ def test_create_edit_validate_and_publish_a_developer_app(page: Page, server, sh
     expect(page.get_by_text("No deliveries yet")).to_be_visible()
     _tab(page, "Security")
     expect(page.locator("#team-role")).to_have_text("owner")
-    expect(page.get_by_text("No client credentials yet")).to_be_visible()
+    expect(page.get_by_text("No client secrets yet")).to_be_visible()
 
     # The dashboard counts it and lists it with its latest version.
     open_page(page, "/developer")
@@ -195,6 +195,8 @@ def test_a_viewer_reads_but_cannot_save_or_publish(page: Page, server, shot) -> 
         expect(page.get_by_role("button", name=label)).to_have_count(0)
     _tab(page, "Security")
     expect(page.locator("#team-role")).to_have_text("viewer")
+    expect(page.locator("#owners-only")).to_be_visible()
+    expect(page.locator("#client-id")).to_have_count(0)
 
     # Someone not on the team meets the not-found view, whatever the slug.
     outsider = _developer(server, "Otto Outsider")

@@ -68,7 +68,9 @@ def test_developer_terms_gate(page: Page, signed_in, shot) -> None:
     page.get_by_role("button", name="Accept developer terms").click()
     expect(page).to_have_url(re.compile(r"/developer$"))
     expect(page.get_by_role("heading", name="Developer portal")).to_be_visible()
-    expect(page.get_by_text("You have accepted the developer terms")).to_be_visible()
+    # The portal itself: no apps yet, and what to do next.
+    expect(page.get_by_text("No developer apps yet")).to_be_visible()
+    expect(page.get_by_role("button", name="Create app")).to_be_visible()
     shot("developer-portal")
 
 

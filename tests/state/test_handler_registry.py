@@ -257,7 +257,18 @@ REVIEWED: dict[str, str] = {
     ),
     "portal.pages.developer.security.DeveloperSecurityState.load": (
         "signed in: _call(); developer_apps.get_app finds the URL's slug only among the Actor's "
-        "apps"
+        "apps, then client_credentials.credentials needs MANAGE_CREDENTIALS (owner role); "
+        "PermissionDenied shows the owners-only sentence, nothing else"
+    ),
+    "portal.pages.developer.security.DeveloperSecurityState.rotate": (
+        "signed in: _call(); client_credentials.rotate needs MANAGE_CREDENTIALS (owner role) on "
+        "the backend-only app id, at most two live secrets; the secret is returned in the toast "
+        "only (state/secrets.py), never stored"
+    ),
+    "portal.pages.developer.security.DeveloperSecurityState.end_overlap": (
+        "signed in: _call(); client_credentials.end_overlap needs MANAGE_CREDENTIALS (owner "
+        "role) on the backend-only app id; the client's secret id (an int, else 0) must be an "
+        "older live secret of that app (NotFound / Conflict otherwise)"
     ),
     "portal.pages.developer.webhooks.DeveloperWebhooksState.load": (
         "signed in: _call(); get_app (team only), then developer_apps.declared checks VIEW_APP "

@@ -5,6 +5,7 @@ changed."""
 from __future__ import annotations
 
 from portal.config import get_settings
+from portal.pages.developer.portal_home import DeveloperHomeState
 from portal.pages.developer.terms import DeveloperTermsState
 from portal.pages.platform.terms import PlatformTermsState
 from portal.services import developer_terms, terms_versions
@@ -33,6 +34,8 @@ def test_staff_publish_a_version_and_a_developer_is_asked_again(person, browse, 
     # The developer still opens the portal (the guard lets them in) ...
     client = browse("/developer", token=dev_token)
     assert redirect_path(run(client.session.guard)) is None
+    # ... where a notice names the new version (creating waits for it: services tests) ...
+    assert client.state(DeveloperHomeState).new_terms_version == "2027-01"
     # ... and the terms page says what changed and asks for the new version.
     terms = browse("/developer/terms", token=dev_token).state(DeveloperTermsState)
     run(terms.load)

@@ -21,6 +21,7 @@ from portal.services import (
     accounts,
     api_tokens,
     app_api_keys,
+    client_credentials,
     developer_apps,
     developer_terms,
     installations,
@@ -275,6 +276,10 @@ ARGS = {
     "portal.pages.developer.versions.DeveloperVersionsState.next_page": lambda v: ("versions",),
     "portal.pages.developer.versions.DeveloperVersionsState.previous_page": lambda v: ("versions",),
     "portal.pages.developer.security.DeveloperSecurityState.load": lambda v: (),
+    "portal.pages.developer.security.DeveloperSecurityState.rotate": lambda v: (),
+    "portal.pages.developer.security.DeveloperSecurityState.end_overlap": lambda v: (
+        v["client_secret_id"],
+    ),
     "portal.pages.developer.webhooks.DeveloperWebhooksState.load": lambda v: (),
 }
 
@@ -369,6 +374,9 @@ def victim(db, person):
         text=developer_apps.get_draft(session=db, actor=actor, app_id=dev_app.id).text,
     )
     link = installations.create_link(session=db, actor=actor, app_id=dev_app.id)
+    # Two live client secrets: the older one is what end_overlap would reach.
+    older_secret = client_credentials.rotate(session=db, actor=actor, app_id=dev_app.id)
+    client_credentials.rotate(session=db, actor=actor, app_id=dev_app.id)
     installations.allow(session=db, actor=actor, app_id=dev_app.id, workspace_id=str(workspace.id))
     allowed = installations.list_allowed(session=db, actor=actor, app_id=dev_app.id)
     installed = installations.install(
@@ -388,6 +396,7 @@ def victim(db, person):
         "install_link_id": link.id,
         "allowlist_entry_id": allowed.items[0].id,
         "installation_id": installed.id,
+        "client_secret_id": older_secret.row.id,
         "app_key_id": app_key_id,
         "endpoint_id": endpoint_id,
         "organization_id": org.id,

@@ -20,7 +20,7 @@ from portal.components.forms import field_error, form_field
 from portal.domain.developer import DESCRIPTION_MAX, NAME_MAX
 from portal.domain.errors import PortalError
 from portal.layout import page
-from portal.services import developer_apps
+from portal.services import developer_apps, developer_terms
 from portal.services.developer_apps import DeveloperAppRow
 from portal.state.pager import Pager
 from portal.state.session import SessionState
@@ -67,6 +67,9 @@ class DeveloperHomeState(Pager, SessionState):
     dev_direction: str = "asc"
     create_open: bool = False
     create_errors: dict[str, str] = {}
+    # A new terms version this person has not accepted yet ("" when none): reading goes on,
+    # creating, publishing and install links wait for it.
+    new_terms_version: str = ""
 
     async def _load_page(self, name: str, cursor: str | None) -> str | None:
         listed = await self._call(
@@ -82,6 +85,8 @@ class DeveloperHomeState(Pager, SessionState):
     @rx.event
     async def load(self):
         counts = await self._call(developer_apps.counts)
+        terms = await self._call(developer_terms.status)
+        self.new_terms_version = terms.current_version if terms.needs_reacceptance else ""
         self.create_open = False
         self.create_errors = {}
         self.apps_count = counts.apps
@@ -194,6 +199,21 @@ def developer_portal() -> rx.Component:
             "Define, publish, secure and monitor the apps other workspaces install. Open an "
             "app to edit its details, build and publish its versions.",
             class_name="pt-lede",
+        ),
+        rx.cond(
+            _S.new_terms_version != "",
+            rx.callout(
+                rx.el.span(
+                    "The developer terms changed (version ",
+                    _S.new_terms_version,
+                    "). Review and accept them before you create apps, publish versions or "
+                    "generate install links; you can still open your apps. ",
+                    rx.link("Review the developer terms", href=routes.DEVELOPER_TERMS),
+                ),
+                icon="info",
+                color_scheme="amber",
+                id="terms-changed-notice",
+            ),
         ),
         _tiles(),
         rx.el.div(
