@@ -413,7 +413,7 @@ def disallow(*, session: Session, actor: Actor, app_id: int, entry_id: int) -> N
     app, _role = permissions.require_team(session, actor, DeveloperAction.MANAGE_ALLOWLIST, app_id)
     entry = (
         session.get(DeveloperAppAllowlistEntry, entry_id)
-        if isinstance(entry_id, int) and not isinstance(entry_id, bool)
+        if type(entry_id) is int and 0 < entry_id < 2**31  # untrusted: no bool, no overflow
         else None
     )
     if entry is None or entry.app_id != app.id:
