@@ -33,7 +33,7 @@ from portal.models import (
     DeveloperClientSecret,
 )
 from portal.models._base import utcnow
-from portal.services import audit, permissions
+from portal.services import developer_apps, permissions
 from portal.services.tokens import token_hash
 
 OVERLAP = timedelta(hours=24)
@@ -126,17 +126,10 @@ def rotate(*, session: Session, actor: Actor, app_id: int) -> NewSecret:
     )
     session.add(row)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="developer_app.client_secret_rotated"
-        if live
-        else "developer_app.client_secret_created",
-        target_type="developer_app",
-        target_id=app.id,
-        account_id=None,
-        after={"secret": row.prefix},
+    action = (
+        "developer_app.client_secret_rotated" if live else "developer_app.client_secret_created"
     )
+    developer_apps.record_event(session, actor, action, app, after={"secret": row.prefix})
     return NewSecret(row=_row(row), secret=secret)
 
 
@@ -155,13 +148,11 @@ def end_overlap(*, session: Session, actor: Actor, app_id: int, secret_id: int) 
     target.expires_at = now
     session.add(target)
     session.flush()
-    audit.record(
+    developer_apps.record_event(
         session,
-        actor=actor,
-        action="developer_app.client_secret_ended",
-        target_type="developer_app",
-        target_id=app.id,
-        account_id=None,
+        actor,
+        "developer_app.client_secret_ended",
+        app,
         after={"secret": target.prefix},
     )
 

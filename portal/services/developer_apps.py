@@ -35,7 +35,7 @@ from portal.domain.dto import DTO
 from portal.domain.errors import Conflict, Invalid, NotFound
 from portal.domain.paging import Page
 from portal.domain.text import clean as clean_text
-from portal.models import DeveloperApp, DeveloperAppMember, DeveloperAppVersion, User
+from portal.models import DeveloperApp, DeveloperAppMember, DeveloperAppVersion, User, Workspace
 from portal.models._base import utcnow
 from portal.services import audit, keyset, manifests, permissions, slugs
 from portal.services.apps import slugify
@@ -148,16 +148,28 @@ def _free_slug(session: Session, base: str) -> str:
     return slugs.next_free(base, taken, SLUG_MAX)
 
 
-def _record(session: Session, actor: Actor, action: str, app: DeveloperApp, **changes) -> None:
+def record_event(
+    session: Session,
+    actor: Actor,
+    action: str,
+    app: DeveloperApp,
+    *,
+    workspace: Workspace | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """An audit row about a developer app (in `workspace`'s trail when it happened there:
+    an install, a move, an uninstall). The one way the developer-app services record."""
     audit.record(
         session,
         actor=actor,
         action=action,
         target_type="developer_app",
         target_id=app.id,
-        account_id=None,
-        before=changes.get("before"),
-        after=changes.get("after"),
+        account_id=workspace.account_id if workspace is not None else None,
+        workspace_id=workspace.id if workspace is not None else None,
+        before=before,
+        after=after,
     )
 
 
@@ -179,7 +191,9 @@ def create_app(
     session.flush()
     session.add(DeveloperAppMember(app_id=app.id, user_id=actor.user_id, role=TeamRole.OWNER))
     session.flush()
-    _record(session, actor, "developer_app.created", app, after={"name": name, "slug": app.slug})
+    record_event(
+        session, actor, "developer_app.created", app, after={"name": name, "slug": app.slug}
+    )
     return _detail(app, TeamRole.OWNER)
 
 
@@ -250,7 +264,7 @@ def update_general(
         raise Conflict(f"The slug {slug} is taken. Choose another.", field="slug") from error
     after = {"name": name, "slug": slug, "description": description}
     if after != before:
-        _record(session, actor, "developer_app.updated", app, before=before, after=after)
+        record_event(session, actor, "developer_app.updated", app, before=before, after=after)
     return _detail(app, role)
 
 
@@ -273,7 +287,7 @@ def set_visibility(
         app.updated_at = utcnow()
         session.add(app)
         session.flush()
-        _record(
+        record_event(
             session,
             actor,
             "developer_app.visibility_changed",
@@ -503,7 +517,7 @@ def discard_draft(*, session: Session, actor: Actor, app_id: int) -> None:
     if draft is not None:
         session.delete(draft)
         session.flush()
-        _record(session, actor, "developer_app.draft_discarded", app)
+        record_event(session, actor, "developer_app.draft_discarded", app)
 
 
 def publish(*, session: Session, actor: Actor, app_id: int) -> VersionRow:
@@ -537,7 +551,7 @@ def publish(*, session: Session, actor: Actor, app_id: int) -> VersionRow:
             session.flush()
     except IntegrityError as error:  # two publishes at once: one gets the number
         raise Conflict("This draft was just published. Reload to see it.") from error
-    _record(session, actor, "developer_app.version_published", app, after={"version": number})
+    record_event(session, actor, "developer_app.version_published", app, after={"version": number})
     return VersionRow(
         id=draft.id,
         number=number,

@@ -45,7 +45,7 @@ from portal.models import (
     Workspace,
 )
 from portal.models._base import utcnow
-from portal.services import audit, keyset, permissions
+from portal.services import developer_apps, keyset, permissions
 from portal.services.keyset import Key
 
 MAX_EXPIRY_DAYS = 365
@@ -216,13 +216,11 @@ def create_link(
     )
     session.add(link)
     session.flush()
-    audit.record(
+    developer_apps.record_event(
         session,
-        actor=actor,
-        action="developer_app.install_link_created",
-        target_type="developer_app",
-        target_id=app.id,
-        account_id=None,
+        actor,
+        "developer_app.install_link_created",
+        app,
         after={"link": link.id, "version": published.number},
     )
     return _row(link, published.number, now)
@@ -240,13 +238,11 @@ def revoke_link(*, session: Session, actor: Actor, app_id: int, link_id: int) ->
         link.revoked_at = utcnow()
         session.add(link)
         session.flush()
-        audit.record(
+        developer_apps.record_event(
             session,
-            actor=actor,
-            action="developer_app.install_link_revoked",
-            target_type="developer_app",
-            target_id=app.id,
-            account_id=None,
+            actor,
+            "developer_app.install_link_revoked",
+            app,
             after={"link": link.id},
         )
 
@@ -539,14 +535,12 @@ def install(*, session: Session, actor: Actor, token: str, workspace_id: str) ->
         .values(use_count=DeveloperInstallLink.use_count + 1)
     )
     session.flush()
-    audit.record(
+    developer_apps.record_event(
         session,
-        actor=actor,
-        action="workspace.app_installed",
-        target_type="developer_app",
-        target_id=app.id,
-        account_id=workspace.account_id,
-        workspace_id=workspace.id,
+        actor,
+        "workspace.app_installed",
+        app,
+        workspace=workspace,
         before=before,
         after={"app": app.slug, "version": version.number},
     )
@@ -609,14 +603,12 @@ def move(
     installation.updated_at = utcnow()
     session.add(installation)
     session.flush()
-    audit.record(
+    developer_apps.record_event(
         session,
-        actor=actor,
-        action="workspace.app_version_changed",
-        target_type="developer_app",
-        target_id=app.id,
-        account_id=workspace.account_id,
-        workspace_id=workspace.id,
+        actor,
+        "workspace.app_version_changed",
+        app,
+        workspace=workspace,
         before={"version": current.number},
         after={"version": target.number},
     )
@@ -629,14 +621,12 @@ def uninstall(*, session: Session, actor: Actor, workspace_id: str, installation
     app = session.get(DeveloperApp, installation.app_id)
     session.delete(installation)
     session.flush()
-    audit.record(
+    developer_apps.record_event(
         session,
-        actor=actor,
-        action="workspace.app_uninstalled",
-        target_type="developer_app",
-        target_id=app.id,
-        account_id=workspace.account_id,
-        workspace_id=workspace.id,
+        actor,
+        "workspace.app_uninstalled",
+        app,
+        workspace=workspace,
         before={"app": app.slug},
     )
 
