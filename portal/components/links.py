@@ -1,10 +1,11 @@
-"""A link that looks like a button: one <a> styled as a Radix button (asChild), never a
-<button> inside an <a> (invalid markup that keyboards and screen readers trip over)."""
+"""Links: one that looks like a button (an <a> styled as a Radix button with asChild, never a
+<button> inside an <a>, which keyboards and screen readers trip over), and a page's tabs."""
 
 from __future__ import annotations
 
 import reflex as rx
 from reflex.vars import Var
+from reflex_components_core.react_router.dom import ReactRouterLink
 
 from portal import routes
 
@@ -25,4 +26,21 @@ def home_link(signed_in: Var, *, size: str = "2", **props) -> rx.Component:
         href=rx.cond(signed_in, routes.DASHBOARD, routes.SIGN_IN),
         size=size,
         **props,
+    )
+
+
+def page_tabs(links: Var, *, label: str) -> rx.Component:
+    """A page's tabs as links, each with its own URL (an open app's pages, a developer app's
+    tabs): `links` is a list of rows with `label`, `href` and `current`."""
+    return rx.el.nav(
+        rx.foreach(
+            links,
+            lambda link: ReactRouterLink.create(
+                link.label,
+                to=link.href,
+                custom_attrs={"aria-current": rx.cond(link.current, "page", "false")},
+            ),
+        ),
+        class_name="pt-app-tabs",
+        aria_label=label,
     )

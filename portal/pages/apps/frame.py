@@ -5,13 +5,12 @@ pages as tabs (the sidebar lists them too; on a phone the tabs are the way betwe
 from __future__ import annotations
 
 import reflex as rx
-from reflex_components_core.react_router.dom import ReactRouterLink
 
 from portal import routes
 from portal.components.badges import app_state_badge
 from portal.components.empty_state import empty_state
 from portal.components.forms import form_message, select
-from portal.components.links import button_link
+from portal.components.links import button_link, page_tabs
 from portal.domain.workspaces import EnvironmentName
 from portal.state.open_app import OpenAppState
 
@@ -19,18 +18,7 @@ _S = OpenAppState
 
 
 def _tabs() -> rx.Component:
-    return rx.el.nav(
-        rx.foreach(
-            _S.app_page_links,
-            lambda link: ReactRouterLink.create(
-                link.label,
-                to=link.href,
-                custom_attrs={"aria-current": rx.cond(link.current, "page", "false")},
-            ),
-        ),
-        class_name="pt-app-tabs",
-        aria_label="App pages",
-    )
+    return page_tabs(_S.app_page_links, label="App pages")
 
 
 def _header() -> rx.Component:

@@ -5,12 +5,11 @@ each a URL of its own."""
 from __future__ import annotations
 
 import reflex as rx
-from reflex_components_core.react_router.dom import ReactRouterLink
 
 from portal import routes
 from portal.components.badges import visibility_badge
 from portal.components.empty_state import empty_state
-from portal.components.links import button_link
+from portal.components.links import button_link, page_tabs
 from portal.state.open_developer_app import OpenDeveloperAppState
 
 _S = OpenDeveloperAppState
@@ -18,18 +17,7 @@ CARD = "rt-reset rt-BaseCard rt-Card rt-r-size-2 rt-variant-surface pt-stack"
 
 
 def _tabs() -> rx.Component:
-    return rx.el.nav(
-        rx.foreach(
-            _S.dev_app_tabs,
-            lambda link: ReactRouterLink.create(
-                link.label,
-                to=link.href,
-                custom_attrs={"aria-current": rx.cond(link.current, "page", "false")},
-            ),
-        ),
-        class_name="pt-app-tabs",
-        aria_label="Developer app pages",
-    )
+    return page_tabs(_S.dev_app_tabs, label="Developer app pages")
 
 
 def _header() -> rx.Component:
