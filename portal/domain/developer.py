@@ -107,6 +107,15 @@ class VersionState(StrEnum):
     PUBLISHED = "published"  # immutable, numbered 1, 2, 3...
 
 
+class DistributionState(StrEnum):
+    """A request for broader distribution (public listing), as platform staff decide it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # the developer took it back before a decision
+
+
 class ManifestFormat(StrEnum):
     YAML = "yaml"
     JSON = "json"

@@ -20,10 +20,13 @@ from portal.models.developer_app import (
     DeveloperAccessToken,
     DeveloperApp,
     DeveloperAppAllowlistEntry,
+    DeveloperAppIcon,
     DeveloperAppInstallation,
+    DeveloperAppInvitation,
     DeveloperAppMember,
     DeveloperAppVersion,
     DeveloperClientSecret,
+    DeveloperDistributionRequest,
     DeveloperInstallLink,
 )
 from portal.models.developer_terms import DeveloperTermsAcceptance, DeveloperTermsVersion
@@ -50,6 +53,9 @@ __all__ = [
     "DeveloperAccessToken",
     "DeveloperClientSecret",
     "DeveloperAppAllowlistEntry",
+    "DeveloperAppIcon",
+    "DeveloperAppInvitation",
+    "DeveloperDistributionRequest",
     "DeveloperAppInstallation",
     "DeveloperInstallLink",
     "DeveloperTermsVersion",

@@ -8,10 +8,16 @@ import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from portal.domain.developer import ManifestFormat, TeamRole, VersionState, Visibility
+from portal.domain.developer import (
+    DistributionState,
+    ManifestFormat,
+    TeamRole,
+    VersionState,
+    Visibility,
+)
 from portal.models._base import EXTEND, secret_field, utcnow
 
 
@@ -241,3 +247,97 @@ class DeveloperAccessToken(SQLModel, table=True):
     scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+
+
+class DeveloperAppIcon(SQLModel, table=True):
+    """An app's icon (a small PNG, JPEG or WebP checked on upload), apart from the app's row
+    so lists of apps never load the bytes. Served by /developer-icons/{app_id}?v={sha256}."""
+
+    __tablename__ = "developer_app_icons"
+    __table_args__ = (EXTEND,)
+    __not_secret__ = ("app_id", "content_type", "data", "sha256", "updated_at")
+
+    app_id: int = Field(foreign_key="developer_apps.id", ondelete="CASCADE", primary_key=True)
+    content_type: str = Field(max_length=32)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sha256: str = Field(max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DeveloperAppInvitation(SQLModel, table=True):
+    """An invitation to an app's team, by email, with a role; answered from a mailed link
+    by the signed-in user with that email."""
+
+    __tablename__ = "developer_app_invitations"
+    __table_args__ = (EXTEND,)
+    __not_secret__ = (
+        "id",
+        "app_id",
+        "email",
+        "role",
+        "invited_by_user_id",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: int = Field(foreign_key="developer_apps.id", ondelete="CASCADE", index=True)
+    email: str = Field(max_length=320, index=True)
+    role: str = Field(default=TeamRole.DEVELOPER, max_length=16)
+    token_hash: str = secret_field(max_length=64, unique=True)
+    invited_by_user_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    accepted_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class DeveloperDistributionRequest(SQLModel, table=True):
+    """A request to list an app publicly, with the developer's reason; platform staff approve
+    or reject it with a note the developer sees. At most one pending per app."""
+
+    __tablename__ = "developer_distribution_requests"
+    __table_args__ = (
+        Index(
+            "ix_developer_distribution_requests_one_pending",
+            "app_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+        # The staff queue (pending first, oldest first) and an app's history, newest first.
+        Index("ix_developer_distribution_requests_state_id", "state", "id"),
+        Index("ix_developer_distribution_requests_app_id_id", "app_id", "id"),
+        EXTEND,
+    )
+    __not_secret__ = (
+        "id",
+        "app_id",
+        "visibility",
+        "reason",
+        "state",
+        "requested_by_user_id",
+        "requested_at",
+        "decided_by_user_id",
+        "decided_at",
+        "note",
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: int = Field(foreign_key="developer_apps.id", ondelete="CASCADE")
+    visibility: str = Field(default=Visibility.PUBLIC, max_length=16)  # what is asked for
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(default=DistributionState.PENDING, max_length=16)
+    requested_by_user_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL"
+    )
+    requested_at: datetime = Field(default_factory=utcnow)
+    decided_by_user_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL"
+    )
+    decided_at: datetime | None = None
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
