@@ -92,7 +92,7 @@ def upgrade() -> None:
         sa.Column("requested_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("decided_by_user_id", sa.Integer(), nullable=True),
         sa.Column("decided_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("note", sa.Text(), server_default="", nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["app_id"],
             ["developer_apps.id"],

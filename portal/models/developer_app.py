@@ -340,4 +340,4 @@ class DeveloperDistributionRequest(SQLModel, table=True):
         default=None, foreign_key="users.id", ondelete="SET NULL"
     )
     decided_at: datetime | None = None
-    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
