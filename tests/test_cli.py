@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -118,18 +119,23 @@ def test_migrate_seed_and_create_user(tmp_path):
     assert _count(url, User) == 2
 
 
-def test_worker_once_runs_housekeeping(tmp_path):
-    url = sqlite_url(tmp_path / "portal.db")
-    cli.upgrade(url=url)
+def _migrated(tmp_path: Path, template: Path) -> str:
+    """A copy of the session's migrated database (test_migrate_seed_and_create_user and
+    tests/test_migrations.py run the migrations themselves)."""
+    shutil.copyfile(template, tmp_path / "portal.db")
+    return sqlite_url(tmp_path / "portal.db")
+
+
+def test_worker_once_runs_housekeeping(tmp_path, migrated_template):
+    url = _migrated(tmp_path, migrated_template)
     result = portal(url, "worker", "--once")
     assert result.returncode == 0, result.stderr
     assert "sessions_purged=0" in result.stderr
     assert "sign_in_attempts_purged=0" in result.stderr
 
 
-def test_worker_stops_cleanly_on_sigterm(tmp_path):
-    url = sqlite_url(tmp_path / "portal.db")
-    cli.upgrade(url=url)
+def test_worker_stops_cleanly_on_sigterm(tmp_path, migrated_template):
+    url = _migrated(tmp_path, migrated_template)
     process = subprocess.Popen(
         [sys.executable, "-m", "portal", "worker", "--interval", "3600"],
         cwd=ROOT,
@@ -257,10 +263,9 @@ def test_upgrade_creates_the_folder_of_a_sqlite_file(tmp_path):
     assert path.exists()
 
 
-def test_seed_demo_is_refused_in_production(tmp_path):
+def test_seed_demo_is_refused_in_production(tmp_path, migrated_template):
     """The demo person's password is public (README): production gets no demo data."""
-    url = sqlite_url(tmp_path / "prod.db")
-    assert portal(url, "migrate").returncode == 0
+    url = _migrated(tmp_path, migrated_template)
     refused = portal(
         url,
         "seed-demo",
