@@ -32,8 +32,7 @@ def open_my_account(page: Page) -> str:
 def test_invite_accept_and_the_administrator_sees_the_new_member(
     page: Page, browser: Browser, base_url, server, signed_in, shot
 ) -> None:
-    signed_in(name="Ada Admin")
-    open_page(page, "/accounts")
+    signed_in(name="Ada Admin", to="/accounts")
     expect(page.locator(".account-row")).to_have_count(1)
     shot("accounts")
     looks(page, "accounts")
@@ -148,8 +147,7 @@ def test_workspace_grants_and_another_email_and_decline(page: Page, server, shot
         link = "/invitations/" + created.link.rsplit("/", 1)[-1]
 
     # The owner opens the link: it was sent to someone else.
-    server.sign_in(page, owner)
-    open_page(page, link)
+    server.sign_in(page, owner, to=link)
     page.get_by_role("button", name="Accept").click()
     expect(page.get_by_role("alert")).to_contain_text(f"This invitation was sent to {invitee}")
     shot("invitation-wrong-email")
@@ -175,8 +173,7 @@ def test_workspace_grants_and_another_email_and_decline(page: Page, server, shot
 
     # The invitee declines.
     sign_out(page)
-    server.sign_in(page, invitee)
-    open_page(page, link)
+    server.sign_in(page, invitee, to=link)
     page.get_by_role("button", name="Decline").click()
     expect(page.locator("#invitation-state")).to_have_text("declined")
     expect(page.locator("#invitation-explained")).to_contain_text("declined")

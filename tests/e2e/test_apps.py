@@ -46,8 +46,7 @@ def _create_app(page: Page, name: str) -> None:
 
 def test_a_new_app_goes_from_setup_to_ready_by_its_next_actions(page: Page, server, shot) -> None:
     email, workspace_id = _person_with_workspace(server, "Nia Builder", "Storefront")
-    server.sign_in(page, email)
-    open_page(page, "/apps")
+    server.sign_in(page, email, to="/apps")
     expect(page.get_by_text("No apps in this workspace yet")).to_be_visible()
     shot("apps-empty")
     open_page(page, "/")
@@ -245,8 +244,7 @@ def test_readers_see_apps_but_no_controls_and_a_frozen_workspace_refuses_changes
         reader_id = session.exec(select(User.id).where(User.email == reader_email)).one()
         make_app(session, actor_for(session, owner), workspace_id, "Shared Billing")
         grant(session, reader_id, workspace_id=workspace_id, permission=Permission.READ)
-    server.sign_in(page, reader_email)
-    open_page(page, "/apps")
+    server.sign_in(page, reader_email, to="/apps")
     expect(page.locator("[data-app-slug='shared-billing']")).to_be_visible()
     expect(page.get_by_role("button", name="Create App")).to_have_count(0)
     expect(page.get_by_role("button", name="Delete Shared Billing")).to_have_count(0)
@@ -264,8 +262,7 @@ def test_readers_see_apps_but_no_controls_and_a_frozen_workspace_refuses_changes
             reason="Audit",
         )
     page.context.clear_cookies()
-    server.sign_in(page, owner_email)
-    open_page(page, "/apps")
+    server.sign_in(page, owner_email, to="/apps")
     expect(page.get_by_text("is frozen").first).to_be_visible()
     expect(page.get_by_role("button", name="Create App")).to_be_disabled()
     expect(page.get_by_role("button", name="Delete Shared Billing")).to_be_disabled()
@@ -277,8 +274,7 @@ def test_organizations_and_end_users_of_an_app(page: Page, server, shot) -> None
     with server.db() as session:
         user = session.exec(select(User).where(User.email == email)).one()
         make_app(session, actor_for(session, user), workspace_id, "Crm")
-    server.sign_in(page, email)
-    open_page(page, f"/workspaces/{workspace_id}/apps/crm/organizations")
+    server.sign_in(page, email, to=f"/workspaces/{workspace_id}/apps/crm/organizations")
     expect(page.get_by_text("No organizations yet")).to_be_visible()
     page.get_by_role("button", name="Create organization").click()
     dialog = page.get_by_role("dialog")
@@ -354,8 +350,7 @@ def test_webhook_endpoints_with_their_signing_secret(page: Page, server, shot) -
     with server.db() as session:
         user = session.exec(select(User).where(User.email == email)).one()
         make_app(session, actor_for(session, user), workspace_id, "Shop")
-    server.sign_in(page, email)
-    open_page(page, f"/workspaces/{workspace_id}/apps/shop/webhooks")
+    server.sign_in(page, email, to=f"/workspaces/{workspace_id}/apps/shop/webhooks")
     expect(page.get_by_text("Delivery arrives with the webhooks release")).to_be_visible()
     page.get_by_role("button", name="Add endpoint").click()
     dialog = page.get_by_role("dialog")
@@ -395,8 +390,7 @@ def test_an_oauth_client_is_saved_sealed_and_enables_its_sign_in(page: Page, ser
     with server.db() as session:
         user = session.exec(select(User).where(User.email == email)).one()
         make_app(session, actor_for(session, user), workspace_id, "Crm")
-    server.sign_in(page, email)
-    open_page(page, f"/workspaces/{workspace_id}/apps/crm/auth")
+    server.sign_in(page, email, to=f"/workspaces/{workspace_id}/apps/crm/auth")
     google = page.get_by_label("Google")
     expect(google).to_be_disabled()  # no client yet
     form = page.locator("#oauth-google")

@@ -114,8 +114,7 @@ def test_wrong_password_then_throttle(page: Page, server, shot) -> None:
 
 
 def test_expired_session_is_refused(page: Page, server, signed_in, shot) -> None:
-    email = signed_in()
-    open_page(page, "/settings")
+    email = signed_in(to="/settings")
     expect(page.get_by_role("heading", name="Account settings")).to_be_visible()
     idle = datetime.now(UTC) - timedelta(minutes=31)
     server.sql(

@@ -15,7 +15,7 @@ from sqlmodel import select
 from portal.domain.dto import UserPublic
 from portal.models import PermissionGrant, User
 from portal.services import accounts
-from tests.e2e.helpers import open_page, unique_email
+from tests.e2e.helpers import unique_email
 from tests.factories import account_of, actor_for, create_workspace, grant
 
 pytestmark = pytest.mark.e2e
@@ -47,8 +47,7 @@ def _owner_with_workspace(server, name: str) -> tuple[str, str, int]:
 
 def test_status_changes_ask_first_and_cancel_changes_nothing(page: Page, server, shot) -> None:
     email, workspace_id, _ = _owner_with_workspace(server, "Glacier")
-    server.sign_in(page, email)
-    open_page(page, f"/workspaces/{workspace_id}")
+    server.sign_in(page, email, to=f"/workspaces/{workspace_id}")
     actions = page.locator("#workspace-actions")
 
     actions.click()
@@ -124,8 +123,7 @@ def test_status_changes_ask_first_and_cancel_changes_nothing(page: Page, server,
 
 def test_the_account_feed_names_invitations_and_environments(page: Page, server) -> None:
     email, _, account_id = _owner_with_workspace(server, "Orbit")
-    server.sign_in(page, email)
-    open_page(page, f"/accounts/{account_id}")
+    server.sign_in(page, email, to=f"/accounts/{account_id}")
     rows = page.locator(".activity-row")
     expect(rows.filter(has_text="invitation to ana@example.com")).to_have_count(1)
     expect(rows.filter(has_text="Orbit").first).to_be_visible()
@@ -139,8 +137,7 @@ def test_revoking_a_session_or_a_token_asks_first(page: Page, server, browser, s
     other = browser.new_context(base_url=server.url)
     other_page = other.new_page()
     server.sign_in(other_page, email)
-    server.sign_in(page, email)
-    open_page(page, "/settings")
+    server.sign_in(page, email, to="/settings")
     page.get_by_label("Token name").fill("CI deploys")
     page.get_by_role("button", name="Create token").click()
     expect(page.locator(".token-row")).to_have_count(1)
@@ -178,8 +175,7 @@ def test_create_workspace_names_the_accounts_it_leaves_out(page: Page, server, s
     with server.db() as session:
         acme = account_of(session, _user(session, owner).id)
         grant(session, _user(session, reader).id, account_id=acme, permission="read")
-    server.sign_in(page, reader)
-    open_page(page, "/workspaces")
+    server.sign_in(page, reader, to="/workspaces")
     page.get_by_role("button", name="Create workspace").click()
     dialog = page.get_by_role("dialog")
     note = dialog.locator(".cannot-create")
@@ -205,8 +201,7 @@ def test_a_person_without_administer_anywhere_is_told_whom_to_ask(page: Page, se
             )
         ):
             session.delete(row)
-    server.sign_in(page, reader_email)
-    open_page(page, "/workspaces")
+    server.sign_in(page, reader_email, to="/workspaces")
     expect(page.get_by_role("button", name="Create workspace")).to_be_disabled()
     expect(page.locator(".cannot-create")).to_contain_text(
         f"You can't create workspaces in Solo Inc.: it needs administer. Ask an administrator "

@@ -72,8 +72,7 @@ def test_create_edit_validate_and_publish_a_developer_app(page: Page, server, sh
     suffix = uuid.uuid4().hex[:6]
     name = f"Nimbus Sync {suffix}"
     email = _developer(server, "Dana Developer")
-    server.sign_in(page, email)
-    open_page(page, "/developer")
+    server.sign_in(page, email, to="/developer")
     expect(page.get_by_text("No developer apps yet")).to_be_visible()
     expect(page.locator("#tile-dev-apps")).to_contain_text("0")
     shot("developer-empty")
@@ -179,8 +178,7 @@ def test_a_viewer_reads_but_cannot_save_or_publish(page: Page, server, shot) -> 
         session.add(DeveloperAppMember(app_id=app.id, user_id=viewer_id, role=TeamRole.VIEWER))
         slug = session.exec(select(DeveloperApp.slug).where(DeveloperApp.id == app.id)).one()
 
-    server.sign_in(page, viewer)
-    open_page(page, "/developer")
+    server.sign_in(page, viewer, to="/developer")
     row = page.locator(".dev-app-row").filter(has_text=f"Shared {suffix}")
     expect(row).to_contain_text("viewer")
     row.get_by_role("link", name=f"Shared {suffix}").click()
@@ -200,16 +198,14 @@ def test_a_viewer_reads_but_cannot_save_or_publish(page: Page, server, shot) -> 
 
     # Someone not on the team meets the not-found view, whatever the slug.
     outsider = _developer(server, "Otto Outsider")
-    server.sign_in(page, outsider)
-    open_page(page, f"/developer/apps/{slug}/versions")
+    server.sign_in(page, outsider, to=f"/developer/apps/{slug}/versions")
     expect(page.get_by_text("App not found")).to_be_visible()
     expect(page.locator("#manifest")).to_have_count(0)
 
 
 def test_without_the_developer_terms_an_app_page_opens_the_terms(page: Page, server) -> None:
     email = server.person(name="Terry Terms")
-    server.sign_in(page, email)
-    open_page(page, "/developer/apps/x/general")
+    server.sign_in(page, email, to="/developer/apps/x/general")
     expect(page).to_have_url(
         re.compile(r"/developer/terms\?next=%2Fdeveloper%2Fapps%2Fx%2Fgeneral")
     )

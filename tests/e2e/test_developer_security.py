@@ -93,8 +93,7 @@ def _live_hashes(server, app_id: int) -> set[str]:
 def test_an_owner_creates_rotates_and_ends_a_secret(page: Page, server, shot) -> None:
     owner, _ = _developer(server, "Odile Owner")
     app_id, slug = _app(server, owner, f"Harbor Sync {uuid.uuid4().hex[:6]}")
-    server.sign_in(page, owner)
-    open_page(page, f"/developer/apps/{slug}/security")
+    server.sign_in(page, owner, to=f"/developer/apps/{slug}/security")
 
     expect(page.locator("#team-role")).to_have_text("owner")
     client_id = page.locator("#client-id")
@@ -168,8 +167,7 @@ def test_a_viewer_sees_no_secrets(page: Page, server) -> None:
         )
         session.add(DeveloperAppMember(app_id=app_id, user_id=viewer_id, role=TeamRole.VIEWER))
 
-    server.sign_in(page, viewer)
-    open_page(page, f"/developer/apps/{slug}/security")
+    server.sign_in(page, viewer, to=f"/developer/apps/{slug}/security")
     expect(page.locator("#team-role")).to_have_text("viewer")
     expect(page.locator("#owners-only")).to_have_text(
         "Only the app's owners see and manage its client credentials."

@@ -77,8 +77,7 @@ def test_install_a_private_app_through_its_install_link(page: Page, server, shot
         grant(session, _user(session, reader).id, workspace_id=workspace.id, permission="read")
 
     # The developer creates an install link for version 1 (the newest, chosen for them).
-    server.sign_in(page, developer)
-    open_page(page, f"/developer/apps/{slug}/versions")
+    server.sign_in(page, developer, to=f"/developer/apps/{slug}/versions")
     links = page.locator("#install-links")
     expect(links.get_by_text("No install links yet")).to_be_visible()
     page.get_by_role("button", name="Create install link").click()
@@ -116,8 +115,7 @@ def test_install_a_private_app_through_its_install_link(page: Page, server, shot
     shot("install-not-allowlisted")
 
     # The developer allowlists the workspace by its UUID (a bad one is refused at the field).
-    server.sign_in(page, developer)
-    open_page(page, f"/developer/apps/{slug}/general")
+    server.sign_in(page, developer, to=f"/developer/apps/{slug}/general")
     section = page.get_by_role("region", name="Who can install it")
     expect(section.get_by_role("radio", name=re.compile("Private"))).to_be_checked()
     expect(section.get_by_text("No one is on the allowlist yet")).to_be_visible()
@@ -157,14 +155,12 @@ def test_install_a_private_app_through_its_install_link(page: Page, server, shot
     shot("install-workspace-apps")
 
     # A reader of the workspace sees the app, without Uninstall.
-    server.sign_in(page, reader)
-    open_page(page, f"/workspaces/{workspace_id}")
+    server.sign_in(page, reader, to=f"/workspaces/{workspace_id}")
     expect(page.locator(".installed-app-row")).to_contain_text(app_name)
     expect(page.get_by_role("button", name="Uninstall")).to_have_count(0)
 
     # The developer's link counts the use; revoked, it can't be used any more.
-    server.sign_in(page, developer)
-    open_page(page, f"/developer/apps/{slug}/versions")
+    server.sign_in(page, developer, to=f"/developer/apps/{slug}/versions")
     row = page.locator(".install-link-row")
     expect(row.locator("td").nth(1)).to_have_text("1")
     row.get_by_role("button", name="Revoke").click()

@@ -30,8 +30,7 @@ def test_an_unknown_path_shows_portals_not_found_page_with_a_way_home(
     page.get_by_role("link", name="Go to sign in").click()
     expect(page).to_have_url(re.compile(r"/sign-in/?$"))
 
-    signed_in()
-    open_page(page, "/workspaces-typo/deeper")
+    signed_in(to="/workspaces-typo/deeper")
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     page.get_by_role("link", name="Go to your dashboard").click()
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
@@ -96,8 +95,7 @@ def test_sign_up_from_an_invitation_comes_back_to_it_signed_in(
 
 
 def test_an_administrator_renames_the_account(page: Page, signed_in, shot) -> None:
-    signed_in(name="Rita Renamer")
-    open_page(page, "/accounts")
+    signed_in(name="Rita Renamer", to="/accounts")
     page.locator(".account-row").first.get_by_role("link").first.click()
     expect(page).to_have_url(re.compile(r"/accounts/\d+$"))
     ready(page)

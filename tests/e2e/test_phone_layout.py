@@ -64,8 +64,7 @@ def _fits_then_cancel(page: Page, role: str, name: str) -> None:
 def test_dialogs_fit_a_phone(page: Page, server) -> None:
     world = make_world(server)
     page.set_viewport_size(PHONE)
-    server.sign_in(page, world.email)
-    open_page(page, "/workspaces")
+    server.sign_in(page, world.email, to="/workspaces")
     page.get_by_role("button", name="Create workspace").click()
     _fits_then_cancel(page, "dialog", "create-workspace")
 

@@ -17,7 +17,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from portal.services.tokens import token_hash
-from tests.e2e.helpers import open_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stores]
 
@@ -66,8 +65,7 @@ def _wait_for_states_holding(server, marker: bytes, timeout: float = 20) -> dict
 def test_a_token_secret_is_in_no_state_and_leaves_the_page_with_its_toast(
     page: Page, server, signed_in
 ) -> None:
-    signed_in(name="Sid Secret")
-    open_page(page, "/settings")
+    signed_in(name="Sid Secret", to="/settings")
     name = f"shown-once-{uuid.uuid4().hex[:8]}"
     page.get_by_label("Token name").fill(name)
     page.get_by_role("button", name="Create token").click()

@@ -145,8 +145,7 @@ def test_settings_profile_password_and_sessions(
 
 
 def test_a_personal_access_token_is_shown_once_in_a_toast(page: Page, signed_in, shot):
-    signed_in(name="Tess Token")
-    open_page(page, "/settings")
+    signed_in(name="Tess Token", to="/settings")
     expect(page.get_by_text("No tokens yet")).to_be_visible()
 
     page.get_by_label("Token name").fill("CI deploys")

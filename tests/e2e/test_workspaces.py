@@ -41,8 +41,7 @@ def create_workspace(page: Page, name: str) -> str:
 
 @pytest.mark.stores  # the saga's worker writes through its own transactions
 def test_create_workspace_then_provisioning_turns_ready(page: Page, signed_in, shot) -> None:
-    signed_in(name="Cara Creator")
-    open_page(page, "/workspaces")
+    signed_in(name="Cara Creator", to="/workspaces")
     expect(page.get_by_text("No workspaces yet")).to_be_visible()
     shot("workspaces-empty")
 
