@@ -28,6 +28,15 @@ class Load:
     errors: int  # non-2xx answers and socket errors: a run with errors measures nothing
 
 
+def medians(loads: list[Load]) -> tuple[float, float, int]:
+    """Rounds of one load as the benches print them: median req/s, median p50 ms, all errors."""
+    return (
+        statistics.median(load.requests_per_second for load in loads),
+        statistics.median(load.p50_ms for load in loads),
+        sum(load.errors for load in loads),
+    )
+
+
 def run(url: str, headers: dict[str, str], seconds: float) -> Load:
     if shutil.which("wrk"):
         return _wrk(url, headers, seconds)

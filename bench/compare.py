@@ -143,16 +143,9 @@ def measure_api(portal, bare, seeded, replay: dict, rounds: int, seconds: float)
         lambda: _sql_alone_ms(seeded, replay),
     )
 
-    def summary(runs) -> tuple[float, float, int]:
-        return (
-            statistics.median(r.requests_per_second for r in runs),
-            statistics.median(r.p50_ms for r in runs),
-            sum(r.errors for r in runs),
-        )
-
-    p_rate, p_p50, p_errors = summary(portal_runs)
-    b_rate, b_p50, b_errors = summary(bare_runs)
-    h_rate, h_p50, h_errors = summary(health_runs)
+    p_rate, p_p50, p_errors = api_load.medians(portal_runs)
+    b_rate, b_p50, b_errors = api_load.medians(bare_runs)
+    h_rate, h_p50, h_errors = api_load.medians(health_runs)
     rate_ratio, p50_ratio = p_rate / b_rate, p_p50 / b_p50
     errors = p_errors + b_errors
     statements = replay["statements"]

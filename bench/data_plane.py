@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -28,27 +25,23 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from api_load import CONNECTIONS, post_rate, run  # noqa: E402
-from harness import VENV_BIN, Server, _spawn, _wait_until_up, base_env, free_port  # noqa: E402
+from api_load import CONNECTIONS, medians, post_rate, run  # noqa: E402
+from harness import (  # noqa: E402
+    VENV_BIN,
+    Server,
+    _spawn,
+    _wait_until_up,
+    base_env,
+    free_port,
+    migrated_sqlite,
+)
 
 PASSWORD = "bench sign-in password"  # noqa: S105 - a benchmark's throwaway end user
 
 
 def _seed(work: Path, end_users: int) -> tuple[str, str, int]:
     """(database url, the app's secret key, the id of the end user with a password)."""
-    url = f"sqlite:///{work / 'data-plane.db'}"
-    subprocess.run(
-        [sys.executable, "-m", "portal", "migrate"],
-        cwd=ROOT,
-        env={**base_env(), "DATABASE_URL": url},
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    os.environ["DATABASE_URL"] = url
-    from portal.config import get_settings
-
-    get_settings.cache_clear()
+    url = migrated_sqlite(work / "data-plane.db")
     from sqlalchemy import insert
     from sqlmodel import select
 
@@ -160,15 +153,8 @@ def main() -> int:
         portal.stop()
         bare.stop()
 
-    def summary(loads) -> tuple[float, float, int]:
-        return (
-            statistics.median(load.requests_per_second for load in loads),
-            statistics.median(load.p50_ms for load in loads),
-            sum(load.errors for load in loads),
-        )
-
-    p_rate, p_p50, p_err = summary(results["portal"])
-    b_rate, b_p50, b_err = summary(results["bare"])
+    p_rate, p_p50, p_err = medians(results["portal"])
+    b_rate, b_p50, b_err = medians(results["bare"])
     ratio = p_rate / b_rate if b_rate else 0
     print()
     print(

@@ -81,6 +81,28 @@ class Seeded:
     small_workspaces: int
 
 
+def migrated_sqlite(path: Path) -> str:
+    """A SQLite file at `path` migrated by `python -m portal migrate`, and this process's
+    Portal settings pointed at it; its URL."""
+    url = f"sqlite:///{path}"
+    subprocess.run(
+        [sys.executable, "-m", "portal", "migrate"],
+        cwd=ROOT,
+        env={**base_env(), "DATABASE_URL": url},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    # Portal reads its settings from the environment once; point them at the new file first.
+    os.environ["DATABASE_URL"] = url
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from portal.config import get_settings
+
+    get_settings.cache_clear()
+    return url
+
+
 def seed(directory: Path, workspaces: int) -> Seeded:
     """A migrated SQLite file with two users: "big" reads `workspaces` workspaces (its own
     account's and, through a read grant, the small account's), "small" reads only its own
@@ -88,22 +110,7 @@ def seed(directory: Path, workspaces: int) -> Seeded:
     the workspaces are inserted in one transaction through the model (seconds, not minutes:
     create_workspace would also start a provisioning saga for each)."""
     sqlite_path = directory / "portal-bench.db"
-    database_url = f"sqlite:///{sqlite_path}"
-    env = {**base_env(), "DATABASE_URL": database_url}
-    subprocess.run(
-        [sys.executable, "-m", "portal", "migrate"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    # Portal reads its settings from the environment once; point them at the new file first.
-    os.environ["DATABASE_URL"] = database_url
-    sys.path.insert(0, str(ROOT))
-    from portal.config import get_settings
-
-    get_settings.cache_clear()
+    database_url = migrated_sqlite(sqlite_path)
     from sqlmodel import col, select
 
     from portal.db import engine_for, transaction

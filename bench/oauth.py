@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -29,31 +27,18 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from api_load import CONNECTIONS, post_rate, run  # noqa: E402
+from api_load import CONNECTIONS, medians, post_rate, run  # noqa: E402
 from data_plane import _granian  # noqa: E402
-from harness import _wait_until_up, base_env  # noqa: E402
+from harness import _wait_until_up, base_env, migrated_sqlite  # noqa: E402
 
 MANIFEST = "display:\n  name: Bench Sync\nscopes:\n  - workspace:read\n"
 
 
 def _seed(work: Path) -> dict:
-    url = f"sqlite:///{work / 'oauth.db'}"
-    subprocess.run(
-        [sys.executable, "-m", "portal", "migrate"],
-        cwd=ROOT,
-        env={**base_env(), "DATABASE_URL": url},
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    import os
-
-    os.environ["DATABASE_URL"] = url
-    from portal.config import get_settings
-
-    get_settings.cache_clear()
+    url = migrated_sqlite(work / "oauth.db")
     from sqlmodel import select
 
+    from portal.config import get_settings
     from portal.db import transaction
     from portal.domain.access import Actor
     from portal.models import DeveloperApp, User
@@ -140,15 +125,8 @@ def main() -> int:
     finally:
         portal.stop()
 
-    def summary(loads) -> tuple[float, float, int]:
-        return (
-            statistics.median(load.requests_per_second for load in loads),
-            statistics.median(load.p50_ms for load in loads),
-            sum(load.errors for load in loads),
-        )
-
-    s_rate, s_p50, s_err = summary(results["scoped"])
-    p_rate, p_p50, p_err = summary(results["pat"])
+    s_rate, s_p50, s_err = medians(results["scoped"])
+    p_rate, p_p50, p_err = medians(results["pat"])
     print()
     print(f"POST /v1/oauth/token, {CONNECTIONS} connections, {args.seconds:.0f} s:")
     print(f"  {rate:.0f} token exchanges per second, {errors} refused")
