@@ -221,3 +221,28 @@ def follow_handoff(client, events) -> str:
     if SESSION_COOKIE in response.cookies or "set-cookie" in response.headers:
         client.token = response.cookies.get(SESSION_COOKIE) or ""
     return response.headers["location"].removeprefix(ORIGIN)
+
+
+def database_snapshot(*, ignore: tuple[str, ...] = ()) -> dict[str, list]:
+    """Every row of every table (but those in `ignore`), to compare before and after a
+    handler that must change nothing."""
+    from sqlmodel import SQLModel, select
+
+    from portal.db import transaction
+
+    with transaction() as session:
+        connection = session.connection()
+        return {
+            table.name: sorted(map(tuple, connection.execute(select(table))), key=repr)
+            for table in SQLModel.metadata.sorted_tables
+            if table.name not in ignore
+        }
+
+
+def every_state(client) -> Any:
+    """Every state in a Browser's tree, the root first."""
+    states = [client.root]
+    while states:
+        state = states.pop()
+        states.extend(state.substates.values())
+        yield state
