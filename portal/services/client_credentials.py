@@ -210,23 +210,29 @@ def exchange(
 def resolve_token(*, session: Session, secret: str) -> Actor:
     """The Actor of an installation's token: Unauthenticated when unknown or expired (or its
     installation is gone)."""
-    row = session.exec(
-        select(DeveloperAccessToken).where(DeveloperAccessToken.token_hash == token_hash(secret))
-    ).scalar()
-    if row is None or row.expires_at <= utcnow():
+    # One query: the token, its installation and the app's name (each /v1 call with an
+    # installation token resolves it).
+    found = session.exec(
+        select(DeveloperAccessToken, DeveloperAppInstallation.workspace_id, DeveloperApp.name)
+        .join(
+            DeveloperAppInstallation,
+            DeveloperAppInstallation.id == DeveloperAccessToken.installation_id,
+        )
+        .join(DeveloperApp, DeveloperApp.id == DeveloperAppInstallation.app_id)
+        .where(DeveloperAccessToken.token_hash == token_hash(secret))
+    ).first()
+    if found is None or found[0].expires_at <= utcnow():
+        # (An uninstalled app's tokens went with its installation: ON DELETE CASCADE.)
         raise Unauthenticated("The access token is unknown or has expired: get a new one.")
-    installation = session.get(DeveloperAppInstallation, row.installation_id)
-    if installation is None:
-        raise Unauthenticated("The app was uninstalled from this workspace.")
-    app = session.get(DeveloperApp, installation.app_id)
+    row, workspace_id, app_name = found
     return Actor(
         user_id=0,
         email="",
-        name=app.name,
+        name=app_name,
         is_platform_admin=False,
         kind=ActorKind.INSTALLATION,
         token_id=row.id,
-        token_name=app.name,
-        installation_workspace_id=str(installation.workspace_id),
+        token_name=app_name,
+        installation_workspace_id=str(workspace_id),
         scopes=frozenset(row.scopes),
     )
