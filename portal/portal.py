@@ -6,8 +6,10 @@ from portal import layout
 from portal.api.app import create_api
 from portal.api.browser_session import SessionCookieHashing
 from portal.api.static_delivery import StaticDelivery
+from portal.api.upload_limit import UploadLimit
 from portal.config import get_settings
 from portal.pages import (  # noqa: F401 - importing registers the pages
+    directory,
     install,
     not_found,
     overview,
@@ -34,6 +36,7 @@ from portal.pages.developer import (  # noqa: F401
     terms,
     versions,
 )
+from portal.pages.developer import invitation as developer_invitation  # noqa: F401
 from portal.pages.developer import webhooks as developer_webhooks  # noqa: F401
 from portal.pages.platform import reviews  # noqa: F401
 from portal.pages.platform import terms as platform_terms  # noqa: F401
@@ -50,8 +53,9 @@ api = create_api()
 app = rx.App(
     # /v1 and the browser routes; then the session cookie's hash in place of the token in
     # the event websocket's handshake (Reflex keeps those headers in state); then the built
-    # frontend's assets cached for good and its pages served without a redirect.
-    api_transformer=[api, SessionCookieHashing, StaticDelivery],
+    # frontend's assets cached for good and its pages served without a redirect; then no
+    # upload larger than an icon (api/upload_limit.py).
+    api_transformer=[api, SessionCookieHashing, StaticDelivery, UploadLimit],
     stylesheets=["/portal.css"],
     backend_exception_handler=handle_backend_exception,
     # With no `dir`, sonner's Toaster reads the page's direction with getComputedStyle on

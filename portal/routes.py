@@ -75,6 +75,10 @@ DEVELOPER_APP_TABS = (
 )
 
 
+# An invitation to a developer app's team: the link mailed to the invited email.
+DEVELOPER_INVITATION = "/developer/invitations/[invite_token]"
+
+
 def developer_app_url(app_slug: str, tab: str = "general") -> str:
     """A developer app's tab ("general", "versions", "security", "webhooks")."""
     return f"/developer/apps/{app_slug}/{tab}"
@@ -114,6 +118,14 @@ ACCOUNTS = "/accounts"
 ACCOUNT_DETAIL = "/accounts/[account_id]"
 INVITATION = "/invitations/[invitation_token]"
 INSTALL = "/install/[install_token]"
+# The app directory: public apps to browse; an app's page there is the consent page (the same
+# one an install link opens), installing the app's newest published version.
+DIRECTORY = "/directory"
+DIRECTORY_APP = "/directory/[app_slug]"
+
+
+def directory_app_url(app_slug: str) -> str:
+    return f"/directory/{app_slug}"
 
 
 def account_url(account_id: int | str) -> str:
@@ -163,6 +175,15 @@ PAGES: dict[str, PageSpec] = {
                 (DEVELOPER_APP_WEBHOOKS, "Webhooks"),
             )
         ),
+        # Signed in, not the developer terms: the invited person may not have accepted them
+        # yet (the app's tabs ask for them next). It heads itself (the app's name).
+        PageSpec(
+            DEVELOPER_INVITATION,
+            "Team invitation",
+            Requirement.SIGNED_IN,
+            show_title=False,
+            nav=DEVELOPER,
+        ),
         PageSpec(SETTINGS, "Account settings", Requirement.SIGNED_IN),
         PageSpec(PLATFORM_REVIEWS, "Distribution reviews", Requirement.PLATFORM_ADMIN),
         PageSpec(PLATFORM_TERMS, "Developer terms versions", Requirement.PLATFORM_ADMIN),
@@ -172,6 +193,8 @@ PAGES: dict[str, PageSpec] = {
         # Public: the invited person may not have signed in (or signed up) yet.
         PageSpec(INVITATION, "Invitation", Requirement.PUBLIC),
         PageSpec(INSTALL, "Install an app", Requirement.SIGNED_IN),
+        PageSpec(DIRECTORY, "App directory", Requirement.SIGNED_IN),
+        PageSpec(DIRECTORY_APP, "Install an app", Requirement.SIGNED_IN, nav=DIRECTORY),
         PageSpec(
             WORKSPACE_DETAIL, "Workspace", Requirement.SIGNED_IN, show_title=False, nav=WORKSPACES
         ),
@@ -220,6 +243,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Workspaces", WORKSPACES, "boxes", section="Overview"),
     NavItem("Process Log", PROCESS_LOG, "list-checks", section="Overview"),
     NavItem("Apps", APPS, "app-window"),
+    NavItem("App directory", DIRECTORY, "store"),
     NavItem("Developer portal", DEVELOPER, "code-xml"),
     NavItem("Settings", SETTINGS, "settings"),
     NavItem("Distribution reviews", PLATFORM_REVIEWS, "shield-check", platform_admin_only=True),

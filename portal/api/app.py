@@ -7,6 +7,7 @@ from fastapi import Depends, FastAPI
 from portal.api import (
     browser_session,
     data_plane,
+    developer_icons,
     downloads,
     oauth,
     problems,
@@ -29,6 +30,7 @@ def create_api() -> FastAPI:
     problems.install(api)
     api.include_router(browser_session.router)
     api.include_router(downloads.router)
+    api.include_router(developer_icons.router)
     api.include_router(workspaces.router)
     api.include_router(processes.router)
     api.include_router(data_plane.router)

@@ -79,3 +79,27 @@ def visibility_badge(visibility: Var | str) -> rx.Component:
             "data-radius": "full",
         },
     )
+
+
+# A request for public listing (domain/developer.DistributionState).
+DISTRIBUTION_COLORS: dict[str, str] = {
+    "pending": "amber",
+    "approved": "green",
+    "rejected": "red",
+    "withdrawn": "gray",
+    "unlisted": "orange",
+}
+
+
+def distribution_badge(state: Var | str, **props) -> rx.Component:
+    return rx.el.span(
+        state,
+        class_name="rt-reset rt-Badge rt-r-size-1 rt-variant-soft rt-high-contrast",
+        custom_attrs={
+            "data-accent-color": rx.match(
+                state, *[(name, color) for name, color in DISTRIBUTION_COLORS.items()], "gray"
+            ),
+            "data-radius": "full",
+        },
+        **props,
+    )

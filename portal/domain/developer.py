@@ -107,6 +107,31 @@ class VersionState(StrEnum):
     PUBLISHED = "published"  # immutable, numbered 1, 2, 3...
 
 
+class TeamInvitationState(StrEnum):
+    """Where an invitation to an app's team stands (read from its timestamps, not stored)."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"  # withdrawn by an owner
+    EXPIRED = "expired"
+
+    @property
+    def explained(self) -> str:
+        """Why a link in this state no longer works, and what to do ("" while pending)."""
+        return _INVITATION_EXPLAINED[self]
+
+
+_INVITATION_EXPLAINED = {
+    TeamInvitationState.PENDING: "",
+    TeamInvitationState.ACCEPTED: "This invitation was already accepted. If it was you, open "
+    "the app from the developer portal.",
+    TeamInvitationState.REVOKED: "This invitation was withdrawn by an owner of the app. Ask "
+    "them for a new one if you still need access.",
+    TeamInvitationState.EXPIRED: "This invitation has expired. Ask an owner of the app to "
+    "send a new one.",
+}
+
+
 class DistributionState(StrEnum):
     """A request for broader distribution (public listing), as platform staff decide it."""
 
@@ -114,6 +139,7 @@ class DistributionState(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"  # the developer took it back before a decision
+    UNLISTED = "unlisted"  # approved, then platform staff withdrew the public listing
 
 
 class ManifestFormat(StrEnum):

@@ -77,3 +77,10 @@ def clean(
     if len(value) > max_length:
         raise Invalid(f"Use at most {max_length} characters.", field=field)
     return value
+
+
+def initials(name: str) -> str:
+    """What stands for a name where a picture would (an app without an icon): the first
+    letters of its first two words, upper case ("Acme Sync" -> "AS"; "" -> "?")."""
+    words = [word for word in str(name or "").split() if word[:1].isalnum()]
+    return "".join(word[0] for word in words[:2]).upper() or "?"

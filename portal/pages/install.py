@@ -1,10 +1,11 @@
-"""An install link's consent page (signed in; the guard sends others to sign in and back):
-the app, the version, what it asks for in plain words, a workspace the person administers
-(the allowlist decides for a private app), and Approve.
+"""The consent page (signed in; the guard sends others to sign in and back), opened by an
+install link (/install/{token}) or by Install in the app directory (/directory/{app_slug}: a
+public app's newest published version): the app, the version, what it asks for in plain words,
+a workspace the person administers (the allowlist decides for a private app), and Approve.
 
-The token in the URL stays in a backend-only var; every step goes through
-services/installations.py, which checks the link, the workspace permission and the
-allowlist again."""
+The token or slug in the URL stays in a backend-only var; every step goes through
+services/installations.py, which checks the link (or that the app is public), the workspace
+permission and the allowlist again."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from dataclasses import dataclass
 import reflex as rx
 
 from portal import routes
+from portal.components.app_icon import app_icon
 from portal.components.empty_state import empty_state
 from portal.components.forms import form_message
 from portal.components.links import button_link
 from portal.domain.errors import Conflict, NotFound, PortalError
+from portal.domain.text import initials
 from portal.layout import page
 from portal.services import installations
+from portal.state.backend_urls import backend_url
 from portal.state.session import SessionState
 
 
@@ -36,9 +40,12 @@ class WorkspaceOption:
 
 
 class InstallState(SessionState):
-    problem: str = ""  # the link cannot be used: why, in words
+    problem: str = ""  # the link (or the directory's app) cannot be used: why, in words
+    from_directory: bool = False  # opened from the directory, not by an install link
     app_name: str = ""
     app_description: str = ""
+    app_icon: str = ""  # the icon's URL, "" for none
+    app_initials: str = ""
     version: int = 0
     scopes: list[AskedFor] = []
     event_categories: list[AskedFor] = []
@@ -50,11 +57,16 @@ class InstallState(SessionState):
     error: str = ""
     installed_in: str = ""  # the workspace's id once installed
     _token: str = ""
+    _app_slug: str = ""
+
+    def _offer(self) -> dict[str, str]:
+        """What the URL names, as installations.consent/install take it."""
+        return {"app_slug": self._app_slug} if self._app_slug else {"token": self._token}
 
     async def _read(self) -> None:
         try:
             found = await self._call(
-                installations.consent, token=self._token, search=self.search or None
+                installations.consent, **self._offer(), search=self.search or None
             )
         except (NotFound, Conflict) as exc:
             self.problem = exc.message
@@ -62,6 +74,8 @@ class InstallState(SessionState):
         self.problem = ""
         self.app_name = found.app_name
         self.app_description = found.app_description
+        self.app_icon = backend_url(found.icon_url)
+        self.app_initials = initials(found.app_name)
         self.version = found.version
         self.scopes = [AskedFor(d.name, d.says) for d in found.scopes]
         self.event_categories = [AskedFor(d.name, d.says) for d in found.event_categories]
@@ -82,7 +96,10 @@ class InstallState(SessionState):
 
     @rx.event
     async def load(self):
-        self._token = str(self.router._page.params.get("install_token", ""))[:200]
+        params = self.router._page.params
+        self._token = str(params.get("install_token", ""))[:200]
+        self._app_slug = "" if self._token else str(params.get("app_slug", ""))[:200]
+        self.from_directory = bool(self._app_slug)
         self.search, self.chosen, self.error, self.installed_in = "", "", "", ""
         await self._read()
 
@@ -105,8 +122,12 @@ class InstallState(SessionState):
         if not self.chosen:
             self.error = "Choose the workspace to install it in."
             return None
+        # From the directory: the version this page showed (a newer one is refused, to review).
+        shown = {"version": self.version} if self._app_slug else {}
         try:
-            await self._call(installations.install, token=self._token, workspace_id=self.chosen)
+            await self._call(
+                installations.install, **self._offer(), **shown, workspace_id=self.chosen
+            )
         except PortalError as exc:
             return self._show_error(exc, banner="error")
         self.installed_in = self.chosen
@@ -206,9 +227,10 @@ def _consent() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
+                app_icon(_S.app_icon, _S.app_initials, size=48),
                 rx.heading(_S.app_name, size="6", as_="h2"),
                 rx.badge("Version ", _S.version, variant="soft"),
-                spacing="2",
+                spacing="3",
                 align="center",
                 wrap="wrap",
             ),
@@ -224,7 +246,12 @@ def _consent() -> rx.Component:
             _choices(),
             rx.cond(_S.error != "", form_message(_S.error)),
             rx.hstack(
-                button_link("Cancel", href=routes.DASHBOARD, variant="soft", color_scheme="gray"),
+                button_link(
+                    "Cancel",
+                    href=rx.cond(_S.from_directory, routes.DIRECTORY, routes.DASHBOARD),
+                    variant="soft",
+                    color_scheme="gray",
+                ),
                 rx.button("Approve and install", on_click=_S.approve, disabled=_S.chosen == ""),
                 spacing="3",
                 justify="end",
@@ -240,15 +267,34 @@ def _consent() -> rx.Component:
     )
 
 
-@page(routes.INSTALL, on_load=[InstallState.load])
-def install_page() -> rx.Component:
+def _consent_page() -> rx.Component:
     return rx.cond(
         _S.problem != "",
-        empty_state(
-            "link-2-off",
-            "This install link can't be used",
-            _S.problem,
-            button_link("Go to the dashboard", href=routes.DASHBOARD, variant="soft"),
+        rx.cond(
+            _S.from_directory,
+            empty_state(
+                "store",
+                "This app can't be installed from the directory",
+                _S.problem,
+                button_link("Browse the directory", href=routes.DIRECTORY, variant="soft"),
+            ),
+            empty_state(
+                "link-2-off",
+                "This install link can't be used",
+                _S.problem,
+                button_link("Go to the dashboard", href=routes.DASHBOARD, variant="soft"),
+            ),
         ),
         rx.cond(_S.installed_in != "", _done(), _consent()),
     )
+
+
+@page(routes.INSTALL, on_load=[InstallState.load])
+def install_page() -> rx.Component:
+    return _consent_page()
+
+
+# The directory's Install: the same page, state and services, named by the app's slug.
+@page(routes.DIRECTORY_APP, on_load=[InstallState.load])
+def directory_install_page() -> rx.Component:
+    return _consent_page()

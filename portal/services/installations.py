@@ -15,18 +15,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, exists, false, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from portal.config import get_settings
-from portal.domain.access import Action, Actor
+from portal.db import savepoint
+from portal.domain.access import Action, Actor, ActorKind
 from portal.domain.developer import (
     DATA_TYPES,
     EVENT_CATEGORIES,
     SCOPES,
+    SLUG_MAX,
     DeveloperAction,
     VersionState,
     Visibility,
@@ -39,16 +43,18 @@ from portal.models import (
     Account,
     DeveloperApp,
     DeveloperAppAllowlistEntry,
+    DeveloperAppIcon,
     DeveloperAppInstallation,
     DeveloperAppVersion,
     DeveloperInstallLink,
     Workspace,
 )
 from portal.models._base import utcnow
-from portal.services import developer_apps, keyset, permissions
+from portal.services import developer_apps, developer_icons, keyset, permissions
 from portal.services.keyset import Key
 
 MAX_EXPIRY_DAYS = 365
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # as developer_apps writes them
 CHOICES_LIMIT = 20
 
 
@@ -83,6 +89,7 @@ class Consent(DTO):
 
     app_name: str
     app_description: str
+    icon_url: str  # developer_icons.icon_path, "" without an icon
     version: int
     scopes: list[Described]
     event_categories: list[Described]
@@ -430,29 +437,102 @@ def _described(names: list[str], catalog: dict) -> list[Described]:
     return out
 
 
-def _administered(session: Session, actor: Actor, search: str | None):
-    """The workspaces the actor administers (directly or through the account), live ones."""
+def _choices(
+    session: Session, actor: Actor, app: DeveloperApp, search: str | None
+) -> tuple[list[tuple[Workspace, str]], bool]:
+    """The live workspaces the actor may install `app` in (administer, directly or through
+    the account; a private app's allowlist), by name: one query, at most CHOICES_LIMIT, and
+    whether more match."""
+    if actor.kind is ActorKind.INSTALLATION:
+        allowed = false()  # an installed app's token installs nothing
+    else:
+        allowed = permissions.workspaces_held_by(actor.user_id, Action.INSTALL_APPS.rule.permission)
     query = (
         select(Workspace, Account.name)
         .join(Account, col(Account.id) == col(Workspace.account_id))
         .where(
-            permissions.readable_workspaces(actor),
+            allowed,
             col(Workspace.status).in_([WorkspaceStatus.ACTIVE, WorkspaceStatus.PROVISIONING]),
         )
         .order_by(func.lower(Workspace.name), Workspace.id)
+        .limit(CHOICES_LIMIT + 1)
     )
+    if app.visibility == Visibility.PRIVATE:
+        entries = DeveloperAppAllowlistEntry.__table__.c
+        workspaces = Workspace.__table__.c
+        query = query.where(
+            exists().where(
+                entries.app_id == app.id,
+                or_(
+                    entries.workspace_id == workspaces.id,
+                    entries.account_id == workspaces.account_id,
+                ),
+            )
+        )
     if search:
-        query = query.where(func.lower(Workspace.name).contains(search.lower()[:80]))
-    return query
+        query = query.where(
+            func.lower(Workspace.name).contains(search.lower()[:80], autoescape=True)
+        )
+    rows = [(workspace, account_name) for workspace, account_name in session.exec(query).all()]
+    return rows[:CHOICES_LIMIT], len(rows) > CHOICES_LIMIT
 
 
-def consent(*, session: Session, actor: Actor, token: str, search: str | None = None) -> Consent:
-    """What a link asks for, and the workspaces the person may install it in (administer,
-    and on the allowlist of a private app), at most CHOICES_LIMIT, narrowed by `search`."""
-    link = _link_for(session, token)
-    _usable(link, utcnow())
-    app = session.get(DeveloperApp, link.app_id)
-    version = session.get(DeveloperAppVersion, link.version_id)
+def _listed(session: Session, app_slug: str) -> DeveloperApp:
+    """A public app (listed in the directory) by its slug; NotFound for any other (private,
+    unlisted: only their install links install them), the same answer as for no app."""
+    app = None
+    # Untrusted (a URL's): only a slug's shape reaches the database (NUL would not).
+    if isinstance(app_slug, str) and len(app_slug) <= SLUG_MAX and _SLUG.fullmatch(app_slug):
+        app = session.exec(select(DeveloperApp).where(DeveloperApp.slug == app_slug)).scalar()
+    if app is None or app.visibility != Visibility.PUBLIC:
+        raise NotFound("This app is not in the directory. Check the link, or search for it.")
+    return app
+
+
+def _latest_published(session: Session, app: DeveloperApp) -> DeveloperAppVersion:
+    version = session.exec(
+        select(DeveloperAppVersion)
+        .where(
+            DeveloperAppVersion.app_id == app.id,
+            DeveloperAppVersion.state == VersionState.PUBLISHED,
+        )
+        .order_by(col(DeveloperAppVersion.number).desc())
+        .limit(1)
+    ).scalar()
+    if version is None:  # listed without a published version: not in the directory yet
+        raise NotFound("This app is not in the directory. Check the link, or search for it.")
+    return version
+
+
+def _offered(
+    session: Session, *, token: str | None, app_slug: str | None
+) -> tuple[DeveloperApp, DeveloperAppVersion, DeveloperInstallLink | None]:
+    """What a consent page offers: an install link's app and version (the link usable), or
+    a public app's newest published version (from the directory). Exactly one of the two."""
+    if (token is None) == (app_slug is None):
+        raise NotFound("This install link is not valid. Ask the app's developer for a new one.")
+    if token is not None:
+        link = _link_for(session, token)
+        _usable(link, utcnow())
+        app = session.get(DeveloperApp, link.app_id)
+        return app, session.get(DeveloperAppVersion, link.version_id), link
+    app = _listed(session, app_slug)
+    return app, _latest_published(session, app), None
+
+
+def consent(
+    *,
+    session: Session,
+    actor: Actor,
+    token: str | None = None,
+    app_slug: str | None = None,
+    search: str | None = None,
+) -> Consent:
+    """What a link (`token`) or a public app of the directory (`app_slug`, its newest
+    published version) asks for, and the workspaces the person may install it in
+    (administer, and on the allowlist of a private app), at most CHOICES_LIMIT, narrowed by
+    `search`."""
+    app, version, _link = _offered(session, token=token, app_slug=app_slug)
     manifest = version.manifest or {}
     installed = dict(
         session.exec(
@@ -464,77 +544,96 @@ def consent(*, session: Session, actor: Actor, token: str, search: str | None = 
             .where(DeveloperAppInstallation.app_id == app.id)
         ).all()
     )
-    choices: list[WorkspaceChoice] = []
-    more = False
-    for workspace, account_name in session.exec(_administered(session, actor, search)).all():
-        held = permissions.workspace_permission(session, actor, workspace)
-        if held is None or not held.includes(Action.INSTALL_APPS.rule.permission):
-            continue
-        if not _allowed(session, app, workspace):
-            continue
-        if len(choices) == CHOICES_LIMIT:
-            more = True
-            break
-        choices.append(
+    rows, more = _choices(session, actor, app, search)
+    icon = session.exec(
+        select(DeveloperAppIcon.sha256).where(DeveloperAppIcon.app_id == app.id)
+    ).scalar()
+    return Consent(
+        app_name=app.name,
+        app_description=(manifest.get("display") or {}).get("description", app.description),
+        icon_url=developer_icons.icon_path(app.id, icon),
+        version=version.number,
+        scopes=_described(manifest.get("scopes", []), SCOPES),
+        event_categories=_described(manifest.get("event_categories", []), EVENT_CATEGORIES),
+        data_types=_described(manifest.get("data_types", []), DATA_TYPES),
+        workspaces=[
             WorkspaceChoice(
                 id=str(workspace.id),
                 name=workspace.name,
                 account_name=account_name,
                 installed_version=installed.get(workspace.id),
             )
-        )
-    return Consent(
-        app_name=app.name,
-        app_description=(manifest.get("display") or {}).get("description", app.description),
-        version=version.number,
-        scopes=_described(manifest.get("scopes", []), SCOPES),
-        event_categories=_described(manifest.get("event_categories", []), EVENT_CATEGORIES),
-        data_types=_described(manifest.get("data_types", []), DATA_TYPES),
-        workspaces=choices,
+            for workspace, account_name in rows
+        ],
         more_workspaces=more,
     )
 
 
-def install(*, session: Session, actor: Actor, token: str, workspace_id: str) -> InstallationRow:
-    """Install the link's version in the workspace (the person approved what the consent
-    page showed): a new installation, or the existing one moved to this version."""
-    link = _link_for(session, token)
+def install(
+    *,
+    session: Session,
+    actor: Actor,
+    workspace_id: str,
+    token: str | None = None,
+    app_slug: str | None = None,
+    version: int | None = None,
+) -> InstallationRow:
+    """Install what the consent page showed in the workspace (the person approved it): the
+    link's version (`token`), or a public app's newest published version (`app_slug`, with
+    the `version` the page showed: a newer one published meanwhile must be reviewed first).
+    A new installation, or the existing one moved to this version."""
+    app, target, link = _offered(session, token=token, app_slug=app_slug)
     now = utcnow()
-    _usable(link, now)
+    if link is None and (type(version) is not int or version != target.number):
+        raise Conflict(
+            f"{app.name} has a newer version ({target.number}) than the one you reviewed. "
+            "Review what it asks for, then approve again."
+        )
     workspace = permissions.require(session, actor, Action.INSTALL_APPS, workspace_id)
-    app = session.get(DeveloperApp, link.app_id)
     if not _allowed(session, app, workspace):
         raise PermissionDenied(
             f"{app.name} is private: its developers have not allowed {workspace.name} to "
             "install it. Ask them to add the workspace or its account to the allowlist."
         )
-    version = session.get(DeveloperAppVersion, link.version_id)
-    installation = session.exec(
-        select(DeveloperAppInstallation).where(
-            DeveloperAppInstallation.app_id == app.id,
-            DeveloperAppInstallation.workspace_id == workspace.id,
-        )
-    ).scalar()
+    installation = _installed_in(session, app, workspace)
     before = None
     if installation is None:
         installation = DeveloperAppInstallation(
             app_id=app.id,
             workspace_id=workspace.id,
-            version_id=version.id,
+            version_id=target.id,
             installed_by_user_id=actor.user_id,
             installed_at=now,
         )
     else:
         before = {"version": session.get(DeveloperAppVersion, installation.version_id).number}
-        installation.version_id = version.id
+        installation.version_id = target.id
     installation.updated_at = now
-    session.add(installation)
-    session.execute(
-        update(DeveloperInstallLink)
-        .where(col(DeveloperInstallLink.id) == link.id)
-        .values(use_count=DeveloperInstallLink.use_count + 1)
-    )
-    session.flush()
+    try:
+        with savepoint(session):  # added inside it: opening a savepoint flushes first
+            session.add(installation)
+            session.flush()
+    except IntegrityError as error:
+        # Someone installed it in this workspace meanwhile (one installation per app and
+        # workspace): theirs stands. The same version is what this person approved too.
+        if installation in session:
+            session.expunge(installation)
+        theirs = _installed_in(session, app, workspace)
+        if theirs is not None and theirs.version_id == target.id:
+            return _installation_row(theirs, app, target)
+        raise Conflict(
+            f"{app.name} was just installed in {workspace.name} by someone else. Reload to "
+            "see its version."
+        ) from error
+    if link is not None:
+        session.execute(
+            update(DeveloperInstallLink)
+            .where(col(DeveloperInstallLink.id) == link.id)
+            .values(use_count=DeveloperInstallLink.use_count + 1)
+        )
+    after = {"app": app.slug, "version": target.number}
+    if link is None:
+        after["from"] = "directory"
     developer_apps.record_event(
         session,
         actor,
@@ -542,9 +641,20 @@ def install(*, session: Session, actor: Actor, token: str, workspace_id: str) ->
         app,
         workspace=workspace,
         before=before,
-        after={"app": app.slug, "version": version.number},
+        after=after,
     )
-    return _installation_row(installation, app, version)
+    return _installation_row(installation, app, target)
+
+
+def _installed_in(
+    session: Session, app: DeveloperApp, workspace: Workspace
+) -> DeveloperAppInstallation | None:
+    return session.exec(
+        select(DeveloperAppInstallation).where(
+            DeveloperAppInstallation.app_id == app.id,
+            DeveloperAppInstallation.workspace_id == workspace.id,
+        )
+    ).scalar()
 
 
 def _installation_row(
@@ -594,6 +704,8 @@ def move(
         set((target.manifest or {}).get("scopes", []))
         - set((current.manifest or {}).get("scopes", []))
     )
+    if target.id == current.id:
+        return _installation_row(installation, app, current)  # nothing moves, nothing to audit
     if added and not consented:
         raise PermissionDenied(
             f"Version {target.number} asks for more: {', '.join(added)}. Review and approve "
@@ -613,6 +725,62 @@ def move(
         after={"version": target.number},
     )
     return _installation_row(installation, app, target)
+
+
+class VersionOption(DTO):
+    """A published version an installation may move to, against the installed one."""
+
+    number: int
+    published_at: datetime | None
+    scopes: list[Described]
+    added: list[Described]  # scopes the installed version does not ask for: consent again
+    removed: list[str]
+    current: bool
+
+
+class MoveChoices(DTO):
+    app_name: str
+    current: int
+    versions: list[VersionOption]  # newest first, at most VERSION_CHOICES_LIMIT
+
+
+VERSION_CHOICES_LIMIT = 50
+
+
+def move_choices(
+    *, session: Session, actor: Actor, workspace_id: str, installation_id: int
+) -> MoveChoices:
+    """The published versions an installation may move to (the newest
+    VERSION_CHOICES_LIMIT), each with the scopes it adds and drops: what the Change version
+    dialog shows an administrator before move()."""
+    workspace = permissions.require(session, actor, Action.INSTALL_APPS, workspace_id)
+    installation = _installation(session, workspace, installation_id)
+    app = session.get(DeveloperApp, installation.app_id)
+    current = session.get(DeveloperAppVersion, installation.version_id)
+    held = set((current.manifest or {}).get("scopes", []))
+    published = session.exec(
+        select(DeveloperAppVersion)
+        .where(
+            DeveloperAppVersion.app_id == app.id,
+            DeveloperAppVersion.state == VersionState.PUBLISHED,
+        )
+        .order_by(col(DeveloperAppVersion.number).desc())
+        .limit(VERSION_CHOICES_LIMIT)
+    ).scalars()
+    versions = []
+    for version in published:
+        scopes = list((version.manifest or {}).get("scopes", []))
+        versions.append(
+            VersionOption(
+                number=version.number,
+                published_at=version.published_at,
+                scopes=_described(scopes, SCOPES),
+                added=_described([s for s in scopes if s not in held], SCOPES),
+                removed=sorted(held - set(scopes)),
+                current=version.id == current.id,
+            )
+        )
+    return MoveChoices(app_name=app.name, current=current.number, versions=versions)
 
 
 def uninstall(*, session: Session, actor: Actor, workspace_id: str, installation_id: int) -> None:

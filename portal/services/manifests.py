@@ -5,7 +5,8 @@ Each problem names the field's path (`scopes[1]`, `display.name`) and the line i
 the editor can point at it. JSON is read as JSON, then composed with the YAML reader too
 (JSON is YAML's flow style) for the line numbers of its fields; a text that is JSON by its
 first character but not valid JSON is refused as JSON. YAML aliases and nesting deeper than a
-manifest needs are refused before anything is built from them.
+manifest needs are refused before anything is built from them. A field written twice in one
+mapping (which both readers would take the last of, silently) is refused at each repeat.
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ def check(text: str) -> CheckedManifest:
             None,
             (ManifestProblem("", 1, "A manifest is a mapping of fields (display, scopes...)."),),
         )
-    problems = [
+    problems = _duplicates(node, [])
+    problems += [
         ManifestProblem(_path(where), _line(node, where), _say(error))
         for error in _validator().iter_errors(data)
         for where in _places(error)
@@ -152,6 +154,33 @@ def _unsafe(text: str) -> ManifestProblem | None:
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
     return None
+
+
+def _duplicates(node: yaml.Node | None, path: list) -> list[ManifestProblem]:
+    """A field written twice in one mapping (YAML and JSON readers keep the last one
+    silently, so what the developer reads is not what Portal would use): each repeat, at its
+    own line."""
+    found: list[ManifestProblem] = []
+    if isinstance(node, yaml.MappingNode):
+        first: dict[object, int] = {}
+        for key, value in node.value:
+            name = getattr(key, "value", None)
+            line = key.start_mark.line + 1
+            if isinstance(name, str) and name in first:
+                found.append(
+                    ManifestProblem(
+                        _path([*path, name]),
+                        line,
+                        f"This field is written twice (first on line {first[name]}): keep one.",
+                    )
+                )
+            elif isinstance(name, str):
+                first[name] = line
+            found += _duplicates(value, [*path, name])
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found += _duplicates(item, [*path, index])
+    return found
 
 
 def _too_deep(fmt: ManifestFormat) -> CheckedManifest:
@@ -188,7 +217,10 @@ def _line(node: yaml.Node | None, parts) -> int | None:
     line = node.start_mark.line + 1 if node is not None else None
     for part in parts:
         if isinstance(node, yaml.MappingNode):
-            found = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+            # The last of a repeated field: the one the readers keep.
+            found = next(
+                (v for k, v in reversed(node.value) if getattr(k, "value", None) == part), None
+            )
             if found is None:
                 break
             # A field's line is its key's line (a block value starts on the next one).

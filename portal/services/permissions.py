@@ -208,6 +208,25 @@ def workspaces_readable_by(user_id: int | BindParameter[int]):
     return or_(through_account, direct)
 
 
+def workspaces_held_by(user_id: int | BindParameter[int], permission: Permission):
+    """workspaces_readable_by narrowed to grants that include `permission` (administer: the
+    workspaces the user administers, directly or through the account), in SQL: a list of
+    them needs no permission lookup per workspace."""
+    grants, workspaces = PermissionGrant.__table__.c, Workspace.__table__.c
+    levels = [held.value for held in Permission if held.includes(permission)]
+    through_account = exists().where(
+        grants.user_id == user_id,
+        grants.account_id == workspaces.account_id,
+        grants.permission.in_(levels),
+    )
+    direct = exists().where(
+        grants.user_id == user_id,
+        grants.workspace_id == workspaces.id,
+        grants.permission.in_(levels),
+    )
+    return or_(through_account, direct)
+
+
 def has_accepted_developer_terms(session: Session, actor: Actor) -> bool:
     """Whether the actor accepted the current version (what creating apps, publishing and
     install links need)."""

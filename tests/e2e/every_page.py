@@ -18,9 +18,16 @@ from sqlmodel import select
 
 from portal import routes
 from portal.config import get_settings
+from portal.domain.developer import Visibility
 from portal.domain.dto import UserPublic
-from portal.models import User
-from portal.services import accounts, developer_apps, developer_terms, installations
+from portal.models import DeveloperApp, User
+from portal.services import (
+    accounts,
+    developer_apps,
+    developer_team,
+    developer_terms,
+    installations,
+)
 from tests.factories import account_of, actor_for, create_workspace, make_app, make_token
 
 
@@ -33,6 +40,12 @@ class World:
     app_slug: str
     developer_app_slug: str
     install_path: str  # a live install link of the developer app (its consent page)
+    # A pending invitation to the developer app's team, sent to someone else (its page then
+    # says whom it is for).
+    developer_invitation_path: str = ""
+    # A public developer app with version 1 published: the directory lists it, and its
+    # consent page from the directory (/directory/{slug}) has something to show.
+    directory_app_slug: str = ""
 
 
 def make_world(server) -> World:
@@ -62,6 +75,22 @@ def make_world(server) -> World:
         )
         developer_apps.publish(session=session, actor=actor, app_id=developer_app.id)
         link = installations.create_link(session=session, actor=actor, app_id=developer_app.id)
+        listed = developer_apps.create_app(
+            session=session, actor=actor, name="Acme Listed", description="In the directory."
+        )
+        developer_apps.save_draft(session=session, actor=actor, app_id=listed.id, text=draft.text)
+        developer_apps.publish(session=session, actor=actor, app_id=listed.id)
+        # Public as platform staff's approval would make it (tests/e2e/test_directory.py).
+        listed_row = session.get(DeveloperApp, listed.id)
+        listed_row.visibility = Visibility.PUBLIC
+        session.add(listed_row)
+        team_invited = developer_team.invite(
+            session=session,
+            actor=actor,
+            app_id=developer_app.id,
+            email="dev.invited@example.com",
+            role="developer",
+        )
         invited = accounts.invite(
             session=session,
             actor=actor,
@@ -77,6 +106,8 @@ def make_world(server) -> World:
         app_slug=app.slug,
         developer_app_slug=developer_app.slug,
         install_path="/install/" + installations.link_token(link.id),
+        developer_invitation_path="/" + team_invited.link.split("/", 3)[3],
+        directory_app_slug=listed.slug,
     )
 
 
@@ -96,6 +127,8 @@ def _path(route: str, world: World) -> str:
         routes.ACCOUNT_DETAIL: routes.account_url(world.account_id),
         routes.INVITATION: world.invitation_path,
         routes.INSTALL: world.install_path,
+        routes.DIRECTORY_APP: routes.directory_app_url(world.directory_app_slug),
+        routes.DEVELOPER_INVITATION: world.developer_invitation_path,
         routes.APP_OVERVIEW: routes.app_url(world.workspace_id, world.app_slug, "overview"),
         routes.APP_AUTH: routes.app_url(world.workspace_id, world.app_slug, "auth"),
         routes.APP_EMAIL: routes.app_url(world.workspace_id, world.app_slug, "email"),

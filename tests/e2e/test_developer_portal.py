@@ -11,14 +11,10 @@ import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import select
 
-from portal.config import get_settings
 from portal.domain.developer import TeamRole
-from portal.models import DeveloperApp, DeveloperAppMember, User
-from portal.services import developer_apps, developer_terms
+from tests.e2e.developer_world import add_to_team, developer, new_app, tab
 from tests.e2e.helpers import open_page
-from tests.factories import actor_for
 
 pytestmark = pytest.mark.e2e
 
@@ -49,29 +45,10 @@ data_types:
 """
 
 
-def _developer(server, name: str) -> str:
-    """A person who accepted the current developer terms; returns the email."""
-    email = server.person(name=name)
-    with server.db() as session:
-        user = session.exec(select(User).where(User.email == email)).one()
-        developer_terms.accept(
-            session=session,
-            actor=actor_for(session, user),
-            version=get_settings().developer_terms_version,
-        )
-    return email
-
-
-def _tab(page: Page, label: str) -> None:
-    tabs = page.get_by_role("navigation", name="Developer app pages")
-    tabs.get_by_role("link", name=label).click()
-    expect(tabs.get_by_role("link", name=label)).to_have_attribute("aria-current", "page")
-
-
 def test_create_edit_validate_and_publish_a_developer_app(page: Page, server, shot) -> None:
     suffix = uuid.uuid4().hex[:6]
     name = f"Nimbus Sync {suffix}"
-    email = _developer(server, "Dana Developer")
+    email = developer(server, "Dana Developer")
     server.sign_in(page, email, to="/developer")
     expect(page.get_by_text("No developer apps yet")).to_be_visible()
     expect(page.locator("#tile-dev-apps")).to_contain_text("0")
@@ -102,7 +79,7 @@ def test_create_edit_validate_and_publish_a_developer_app(page: Page, server, sh
     expect(page.locator("#slug-error")).to_have_count(0)
 
     # Versions: an unknown scope is pointed at by its line and path.
-    _tab(page, "Versions")
+    tab(page, "Versions")
     editor = page.locator("#manifest")
     expect(editor).to_have_value(re.compile(r"^# The manifest of your app's next version"))
     expect(page.locator("#draft-diff")).to_contain_text("Nothing is published yet")
@@ -144,12 +121,12 @@ def test_create_edit_validate_and_publish_a_developer_app(page: Page, server, sh
     shot("developer-versions-published")
 
     # Webhooks shows what version 1 declares; deliveries are said not to be sent yet.
-    _tab(page, "Webhooks")
+    tab(page, "Webhooks")
     expect(page.locator("#declared-categories")).to_contain_text("apps")
     expect(page.locator("#declared-data-types")).to_contain_text("workspace_profile")
     expect(page.locator("#webhook-url")).to_have_text("https://nimbus.example/hooks")
     expect(page.get_by_text("No deliveries yet")).to_be_visible()
-    _tab(page, "Security")
+    tab(page, "Security")
     expect(page.locator("#team-role")).to_have_text("owner")
     expect(page.get_by_text("No client secrets yet")).to_be_visible()
 
@@ -167,16 +144,11 @@ def test_create_edit_validate_and_publish_a_developer_app(page: Page, server, sh
 
 def test_a_viewer_reads_but_cannot_save_or_publish(page: Page, server, shot) -> None:
     suffix = uuid.uuid4().hex[:6]
-    owner = _developer(server, "Owen Owner")
-    viewer = _developer(server, "Vera Viewer")
-    with server.db() as session:
-        owner_user = session.exec(select(User).where(User.email == owner)).one()
-        app = developer_apps.create_app(
-            session=session, actor=actor_for(session, owner_user), name=f"Shared {suffix}"
-        )
-        viewer_id = session.exec(select(User.id).where(User.email == viewer)).one()
-        session.add(DeveloperAppMember(app_id=app.id, user_id=viewer_id, role=TeamRole.VIEWER))
-        slug = session.exec(select(DeveloperApp.slug).where(DeveloperApp.id == app.id)).one()
+    owner = developer(server, "Owen Owner")
+    viewer = developer(server, "Vera Viewer")
+    app = new_app(server, owner, f"Shared {suffix}")
+    add_to_team(server, app, viewer, TeamRole.VIEWER)
+    slug = app.slug
 
     server.sign_in(page, viewer, to="/developer")
     row = page.locator(".dev-app-row").filter(has_text=f"Shared {suffix}")
@@ -186,18 +158,18 @@ def test_a_viewer_reads_but_cannot_save_or_publish(page: Page, server, shot) -> 
     expect(page.locator("#read-only-hint")).to_be_visible()
     expect(page.get_by_role("button", name="Save details")).to_have_count(0)
     shot("developer-general-viewer")
-    _tab(page, "Versions")
+    tab(page, "Versions")
     expect(page.locator("#manifest")).to_have_attribute("readonly", "")
     expect(page.locator("#read-only-hint")).to_be_visible()
     for label in ("Save draft", "Publish", "Discard draft", "Validate"):
         expect(page.get_by_role("button", name=label)).to_have_count(0)
-    _tab(page, "Security")
+    tab(page, "Security")
     expect(page.locator("#team-role")).to_have_text("viewer")
     expect(page.locator("#owners-only")).to_be_visible()
     expect(page.locator("#client-id")).to_have_count(0)
 
     # Someone not on the team meets the not-found view, whatever the slug.
-    outsider = _developer(server, "Otto Outsider")
+    outsider = developer(server, "Otto Outsider")
     server.sign_in(page, outsider, to=f"/developer/apps/{slug}/versions")
     expect(page.get_by_text("App not found")).to_be_visible()
     expect(page.locator("#manifest")).to_have_count(0)

@@ -12,71 +12,24 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from portal.config import get_settings
 from portal.domain.developer import TeamRole
-from portal.models import DeveloperApp, DeveloperAppMember, DeveloperClientSecret, User
-from portal.services import client_credentials, developer_apps, developer_terms
+from portal.models import DeveloperClientSecret
+from portal.services import client_credentials
 from portal.services.tokens import token_hash
-from tests.e2e.conftest import SCREENSHOTS, save_screenshot
-from tests.e2e.helpers import open_page, settle, use_scheme
+from tests.e2e.developer_world import (
+    add_to_team,
+    close_secret_toast,
+    developer,
+    looks,
+    new_app,
+    read_secret_once,
+    secret_toast,
+    user,
+)
+from tests.e2e.helpers import open_page
 from tests.factories import actor_for
 
 pytestmark = pytest.mark.e2e
-
-
-def _developer(server, name: str) -> tuple[str, int]:
-    """A person who accepted the current developer terms: (email, user id)."""
-    email = server.person(name=name)
-    with server.db() as session:
-        user = session.exec(select(User).where(User.email == email)).one()
-        developer_terms.accept(
-            session=session,
-            actor=actor_for(session, user),
-            version=get_settings().developer_terms_version,
-        )
-        return email, user.id
-
-
-def _app(server, owner_email: str, name: str) -> tuple[int, str]:
-    with server.db() as session:
-        owner = session.exec(select(User).where(User.email == owner_email)).one()
-        app = developer_apps.create_app(session=session, actor=actor_for(session, owner), name=name)
-        slug = session.exec(select(DeveloperApp.slug).where(DeveloperApp.id == app.id)).one()
-        return app.id, slug
-
-
-def _looks(page: Page, name: str) -> None:
-    """NAME-1440-light.png ... NAME-390-dark.png (when screenshots are on)."""
-    if not SCREENSHOTS:
-        return
-    size = page.viewport_size
-    for scheme in ("light", "dark"):
-        use_scheme(page, scheme)
-        for width in (1440, 390):
-            page.set_viewport_size({"width": width, "height": 900})
-            settle(page)
-            save_screenshot(page, f"{name}-{width}-{scheme}")
-    use_scheme(page, "light")
-    if size:
-        page.set_viewport_size(size)
-
-
-def _secret_toast(page: Page):
-    return page.locator("[data-sonner-toast]").filter(has_text="Copy it now")
-
-
-def _read_secret_once(page: Page) -> str:
-    toast = _secret_toast(page)
-    expect(toast).to_contain_text("Copy it now: Portal keeps only a hash")
-    expect(toast).to_contain_text(re.compile(r"cs_\S{40,}"))
-    expect(toast.get_by_role("button", name="Copy")).to_be_visible()
-    return re.search(r"cs_[A-Za-z0-9_\-]+", toast.inner_text()).group(0)
-
-
-def _close_toast(page: Page) -> None:
-    toast = _secret_toast(page)
-    toast.get_by_role("button", name="Close toast").click()
-    expect(toast).to_have_count(0)
 
 
 def _live_hashes(server, app_id: int) -> set[str]:
@@ -91,8 +44,9 @@ def _live_hashes(server, app_id: int) -> set[str]:
 
 
 def test_an_owner_creates_rotates_and_ends_a_secret(page: Page, server, shot) -> None:
-    owner, _ = _developer(server, "Odile Owner")
-    app_id, slug = _app(server, owner, f"Harbor Sync {uuid.uuid4().hex[:6]}")
+    owner = developer(server, "Odile Owner")
+    app = new_app(server, owner, f"Harbor Sync {uuid.uuid4().hex[:6]}")
+    app_id, slug = app.id, app.slug
     server.sign_in(page, owner, to=f"/developer/apps/{slug}/security")
 
     expect(page.locator("#team-role")).to_have_text("owner")
@@ -104,18 +58,18 @@ def test_an_owner_creates_rotates_and_ends_a_secret(page: Page, server, shot) ->
     expect(page.locator("#token-usage")).to_contain_text(f"client_id={client_id.inner_text()}")
     expect(page.get_by_text("No client secrets yet")).to_be_visible()
     expect(page.get_by_role("button", name="Rotate secret")).to_have_count(0)
-    _looks(page, "developer-security-empty")
+    looks(page, "developer-security-empty")
 
     # Create: the secret shows once, in the toast; the table shows its prefix.
     page.get_by_role("button", name="Create client secret").click()
-    first = _read_secret_once(page)
+    first = read_secret_once(page)
     rows = page.locator(".client-secret-row")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(first[:9] + "…")
     expect(rows.first).to_contain_text("Current")
     assert _live_hashes(server, app_id) == {token_hash(first)}
-    _looks(page, "developer-security-created")
-    _close_toast(page)
+    looks(page, "developer-security-created")
+    close_secret_toast(page)
     assert first not in page.content()
 
     # Rotate, through the confirmation: two secrets, the older one ending in 24 hours.
@@ -126,7 +80,7 @@ def test_an_owner_creates_rotates_and_ends_a_secret(page: Page, server, shot) ->
         "then stops."
     )
     dialog.get_by_role("button", name="Rotate secret").click()
-    second = _read_secret_once(page)
+    second = read_secret_once(page)
     assert second != first
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text(second[:9] + "…")
@@ -135,8 +89,8 @@ def test_an_owner_creates_rotates_and_ends_a_secret(page: Page, server, shot) ->
     expect(rows.nth(1)).to_contain_text(re.compile(r"Ends \d{4}-\d\d-\d\d \d\d:\d\d"))
     expect(rows.nth(0).get_by_role("button", name="End now")).to_have_count(0)
     expect(page.get_by_role("button", name="Rotate secret")).to_be_disabled()
-    _close_toast(page)
-    _looks(page, "developer-security-overlap")
+    close_secret_toast(page)
+    looks(page, "developer-security-overlap")
 
     # End the older one now, through its confirmation.
     rows.nth(1).get_by_role("button", name="End now").click()
@@ -151,23 +105,22 @@ def test_an_owner_creates_rotates_and_ends_a_secret(page: Page, server, shot) ->
     # A reload lists the same and shows no secret.
     open_page(page, f"/developer/apps/{slug}/security", reload=True)
     expect(rows).to_have_count(1)
-    expect(_secret_toast(page)).to_have_count(0)
+    expect(secret_toast(page)).to_have_count(0)
     assert second not in page.content()
 
 
 def test_a_viewer_sees_no_secrets(page: Page, server) -> None:
-    owner, _ = _developer(server, "Owain Owner")
-    viewer, viewer_id = _developer(server, "Vivi Viewer")
-    app_id, slug = _app(server, owner, f"Quay Sync {uuid.uuid4().hex[:6]}")
+    owner = developer(server, "Owain Owner")
+    viewer = developer(server, "Vivi Viewer")
+    app = new_app(server, owner, f"Quay Sync {uuid.uuid4().hex[:6]}")
     with server.db() as session:
-        owner_user = session.exec(select(User).where(User.email == owner)).one()
         # A live secret the viewer must not see.
         client_credentials.rotate(
-            session=session, actor=actor_for(session, owner_user), app_id=app_id
+            session=session, actor=actor_for(session, user(session, owner)), app_id=app.id
         )
-        session.add(DeveloperAppMember(app_id=app_id, user_id=viewer_id, role=TeamRole.VIEWER))
+    add_to_team(server, app, viewer, TeamRole.VIEWER)
 
-    server.sign_in(page, viewer, to=f"/developer/apps/{slug}/security")
+    server.sign_in(page, viewer, to=f"/developer/apps/{app.slug}/security")
     expect(page.locator("#team-role")).to_have_text("viewer")
     expect(page.locator("#owners-only")).to_have_text(
         "Only the app's owners see and manage its client credentials."
@@ -176,4 +129,4 @@ def test_a_viewer_sees_no_secrets(page: Page, server) -> None:
     expect(page.locator(".client-secret-row")).to_have_count(0)
     for label in ("Create client secret", "Rotate secret", "End now"):
         expect(page.get_by_role("button", name=label)).to_have_count(0)
-    _looks(page, "developer-security-viewer")
+    looks(page, "developer-security-viewer")

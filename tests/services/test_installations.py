@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -826,3 +827,181 @@ def test_creating_and_revoking_links_are_audited(db, dev, app) -> None:
     for event in (made, *revoked):
         assert (event.target_type, event.target_id) == ("developer_app", str(app.id))
         assert event.actor_id == str(dev.user_id)
+
+
+# Moving to the version installed, and two first installs at once -----------------------------
+
+
+def test_moving_to_the_installed_version_changes_nothing_and_audits_nothing(
+    db, dev, app, admin, workspace, token
+) -> None:
+    row = install(db, admin, token, workspace)
+    moved = move(db, admin, workspace, row.id, 1)
+    assert (moved.id, moved.version) == (row.id, 1)
+    assert audit_rows(db, "workspace.app_version_changed") == []
+
+
+def test_a_first_install_that_lost_the_race_gets_the_winners_installation_or_a_conflict(
+    db, dev, app, admin, workspace, token, monkeypatch
+) -> None:
+    """Two administrators approve at once: both find no installation, both insert; the
+    unique constraint lets one through. The other is not a 500: the same version answers
+    with the installation that won (no second audit row), another version is a Conflict."""
+    winner = install(db, admin, token, workspace)
+    real = installations._installed_in
+    calls = []
+
+    def not_seen_yet(session, app_row, workspace_row):
+        calls.append(1)
+        return None if len(calls) == 1 else real(session, app_row, workspace_row)
+
+    monkeypatch.setattr(installations, "_installed_in", not_seen_yet)
+    again = install(db, admin, token, workspace)
+    assert again.id == winner.id and again.version == 1
+    assert len(audit_rows(db, "workspace.app_installed")) == 1
+    assert use_count(db, installations._link_for(db, token)) == 1  # the loser used nothing
+
+    publish(db, dev, app, MORE_SCOPES)
+    newer = token_of(link(db, dev, app))
+    calls.clear()
+    with pytest.raises(Conflict, match="just installed"):
+        install(db, admin, newer, workspace)
+    (row,) = installed(db, app, workspace)
+    assert row.id == winner.id
+    # The transaction goes on after the refusal (the savepoint kept it usable).
+    assert (
+        installations.list_installations(session=db, actor=admin, workspace_id=str(workspace.id))
+        .items[0]
+        .version
+        == 1
+    )
+
+
+def test_consent_costs_the_same_queries_however_many_workspaces_are_offered(
+    db, dev, admin, account_id
+) -> None:
+    app = new_app(db, dev, "Quiet App", visibility=Visibility.UNLISTED)
+    token = token_of(link(db, dev, app))
+    engine = db.get_bind()
+
+    def queries() -> tuple[int, int]:
+        statements = []
+
+        def count(*_args):
+            statements.append(1)
+
+        db.flush()
+        sa_event.listen(engine, "before_cursor_execute", count)
+        try:
+            found = consent(db, admin, token)
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", count)
+        return len(found.workspaces), len(statements)
+
+    make_workspace(db, account_id, "Team 0")
+    offered, few = queries()
+    for n in range(1, 6):
+        make_workspace(db, account_id, f"Team {n}")
+    assert queries() == (offered + 5, few)  # no permission lookup per workspace
+
+
+# Installing from the directory ---------------------------------------------------------------
+
+
+def test_a_public_app_is_consented_and_installed_by_its_slug(db, dev, admin, workspace) -> None:
+    app = new_app(db, dev, "Open Sync", visibility=Visibility.PUBLIC)
+    seen = installations.consent(session=db, actor=admin, app_slug=app.slug)
+    assert (seen.app_name, seen.version) == ("Open Sync", 1)
+    assert [c.name for c in seen.workspaces] == ["Production"]
+    row = installations.install(
+        session=db, actor=admin, app_slug=app.slug, version=1, workspace_id=str(workspace.id)
+    )
+    assert (row.app_slug, row.version) == (app.slug, 1)
+    (event,) = audit_rows(db, "workspace.app_installed")
+    assert event.after == {"app": app.slug, "version": 1, "from": "directory"}
+
+
+def test_a_directory_install_needs_the_version_the_page_showed(db, dev, admin, workspace) -> None:
+    app = new_app(db, dev, "Open Sync", visibility=Visibility.PUBLIC)
+    publish(db, dev, app, MORE_SCOPES)
+    for shown in (1, None, "2", True):
+        with pytest.raises(Conflict, match="newer version"):
+            installations.install(
+                session=db,
+                actor=admin,
+                app_slug=app.slug,
+                version=shown,
+                workspace_id=str(workspace.id),
+            )
+    assert installed(db) == []
+
+
+@pytest.mark.parametrize("visibility", [Visibility.PRIVATE, Visibility.UNLISTED])
+def test_an_app_that_is_not_public_is_not_found_by_its_slug(
+    db, dev, admin, workspace, visibility
+) -> None:
+    app = new_app(db, dev, "Hidden Sync", visibility=visibility)
+    allow(db, dev, app, workspace_id=str(workspace.id))
+    with pytest.raises(NotFound, match="not in the directory"):
+        installations.consent(session=db, actor=admin, app_slug=app.slug)
+    with pytest.raises(NotFound, match="not in the directory"):
+        installations.install(
+            session=db, actor=admin, app_slug=app.slug, version=1, workspace_id=str(workspace.id)
+        )
+    assert installed(db) == []
+
+
+def test_a_public_app_without_a_published_version_and_odd_slugs_are_not_found(
+    db, dev, admin, workspace
+) -> None:
+    bare = developer_apps.create_app(session=db, actor=dev, name="Bare")
+    set_visibility(db, bare, Visibility.PUBLIC)
+    for slug in (bare.slug, "", "x" * 200, "nul\x00", None, 7, "no-such-app"):
+        with pytest.raises(NotFound):
+            installations.consent(session=db, actor=admin, app_slug=slug)
+    with pytest.raises(NotFound):  # a token and a slug at once: neither
+        installations.consent(session=db, actor=admin, token="1.x", app_slug=bare.slug)
+
+
+def test_a_directory_install_still_needs_administer(db, dev, admin, workspace) -> None:
+    app = new_app(db, dev, "Open Sync", visibility=Visibility.PUBLIC)
+    reader = actor_for(db, make_user(db, name="Rita Reader"))
+    grant(db, reader.user_id, workspace_id=workspace.id, permission="read")
+    assert installations.consent(session=db, actor=reader, app_slug=app.slug).workspaces == []
+    with pytest.raises(PermissionDenied):
+        installations.install(
+            session=db, actor=reader, app_slug=app.slug, version=1, workspace_id=str(workspace.id)
+        )
+
+
+def test_move_choices_say_what_each_version_adds_and_drops(
+    db, dev, app, admin, workspace, token
+) -> None:
+    row = install(db, admin, token, workspace)
+    publish(db, dev, app, MORE_SCOPES)
+    publish(db, dev, app, MANIFEST.replace("  - workspace:read\n", "  - environments:read\n"))
+    choices = installations.move_choices(
+        session=db, actor=admin, workspace_id=str(workspace.id), installation_id=row.id
+    )
+    assert (choices.app_name, choices.current) == ("Acme Sync", 1)
+    assert [
+        (v.number, [a.name for a in v.added], v.removed, v.current) for v in choices.versions
+    ] == [
+        (3, ["environments:read"], ["workspace:read"], False),
+        (2, ["audit:read"], [], False),
+        (1, [], [], True),
+    ]
+    assert choices.versions[1].added[0].says == SCOPES["audit:read"].says
+    reader = actor_for(db, make_user(db, name="Rita Reader"))
+    grant(db, reader.user_id, workspace_id=workspace.id, permission="read")
+    with pytest.raises(PermissionDenied):
+        installations.move_choices(
+            session=db, actor=reader, workspace_id=str(workspace.id), installation_id=row.id
+        )
+    with pytest.raises(NotFound):
+        installations.move_choices(
+            session=db,
+            actor=actor_for(db, make_user(db)),
+            workspace_id=str(workspace.id),
+            installation_id=row.id,
+        )

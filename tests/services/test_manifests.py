@@ -386,3 +386,33 @@ def test_yaml_nested_deeper_than_a_manifest_could_need_is_refused_at_its_line():
     problem = only_problem(text)
     assert problem.line == 5
     assert "nested too deeply" in problem.message
+
+
+# A field written twice --------------------------------------------------------------------
+
+
+def test_a_yaml_field_written_twice_is_refused_at_the_repeat_with_its_path():
+    text = VALID_YAML.replace("  name: Acme Sync\n", "  name: Acme Sync\n  name: Other\n")
+    problem = only_problem(text)
+    assert (problem.path, problem.line) == ("display.name", line_of(text, "name: Other"))
+    assert "written twice (first on line 2)" in problem.message
+    assert not manifests.check(text).valid
+
+
+def test_a_top_level_yaml_field_written_twice_is_refused_among_the_other_problems():
+    text = VALID_YAML + "scopes:\n  - nope\n"
+    found = problems(text)
+    assert ("scopes", 5) in found  # the second `scopes:`
+    assert ("scopes[0]", 6) in found  # and the schema's word on the one the readers keep
+    assert [line for _path, line in found] == sorted(line for _path, line in found)
+
+
+def test_json_with_a_field_written_twice_is_refused_too():
+    text = '{\n  "display": {"name": "A"},\n  "scopes": [],\n  "scopes": ["workspace:read"]\n}'
+    problem = only_problem(text)
+    assert (problem.path, problem.line) == ("scopes", 4)
+
+
+def test_the_same_key_in_two_mappings_is_not_a_repeat():
+    text = "display:\n  name: A\nscopes: []\nevent_categories: []\n"
+    assert manifests.check(text).valid

@@ -18,9 +18,10 @@ from portal.pages.developer.security import (
     SECRET_TOAST,
     DeveloperSecurityState,
 )
+from portal.pages.developer.team import DeveloperTeamState
 from portal.services import developer_apps, developer_terms
 from portal.services.tokens import token_hash
-from tests.state.support import run, toasts
+from tests.state.support import name_of, names, run, toasts
 
 
 @pytest.fixture
@@ -175,3 +176,33 @@ def test_anyone_but_an_owner_sees_the_sentence_and_is_refused(db, browse, person
         assert not any(SECRET_TOAST in str(e.payload.get("function", "")) for e in events)
     assert {name: getattr(state, name) for name in type(state).base_vars} == before
     assert sorted(_live_hashes(db, app_id)) == hashes
+
+
+def test_an_owner_who_steps_down_in_the_team_loses_the_credentials_at_once(
+    db, browse, person, owner_app
+):
+    token, slug, app_id = owner_app
+    other, _token, _actor = person(name="Otto Owner")
+    viewer, _token, _actor = person(name="Vic Viewer")
+    db.add(DeveloperAppMember(app_id=app_id, user_id=other.id, role=TeamRole.OWNER))
+    db.add(DeveloperAppMember(app_id=app_id, user_id=viewer.id, role=TeamRole.VIEWER))
+    db.commit()
+    client, state = _page(browse, token, slug)
+    run(state.load)
+    _secret_shown(run(state.rotate))
+    team = client.state(DeveloperTeamState)
+    run(team.load)
+    assert state.can_manage is True and state.secret_rows
+
+    # Someone else's role: the tab stays as it is.
+    events = run(team.set_role, viewer.id, "developer")
+    assert toasts(events) == [("success", "Role changed.")] and names(events) == []
+
+    # Your own: the tab's state loads again, and the credentials go (the service decides).
+    me = next(member.user_id for member in team.team_members if member.you)
+    events = run(team.set_role, me, "developer")
+    assert toasts(events) == [("success", "Role changed.")]
+    assert names(events) == name_of(DeveloperSecurityState.load)
+    assert (state.dev_app_role, team.team_can_manage) == ("developer", False)
+    run(state.load)  # what the browser sends back
+    assert (state.can_manage, state.client_id, state.secret_rows) == (False, "", [])

@@ -148,6 +148,24 @@ REVIEWED: dict[str, str] = {
         "signed in: _call; installations.install checks the link, INSTALL_APPS on the "
         "workspace and the allowlist"
     ),
+    # The app directory: public apps only (directory.list_directory); its Install opens the
+    # consent page above with the app's slug (/directory/{slug}), where installations.consent
+    # and install refuse any app that is not public (NotFound).
+    "portal.pages.directory.DirectoryState.load": (
+        "signed in: _call(); directory.list_directory reads public apps with a published "
+        "version only, for any signed-in person"
+    ),
+    "portal.pages.directory.DirectoryState.search_apps": (
+        "signed in: _call(); the term (cut to SEARCH_MAX) is a bound LIKE pattern with its "
+        "wildcards escaped, over public apps only"
+    ),
+    "portal.pages.directory.DirectoryState.next_page": (
+        "signed in: Pager; the next page through list_directory (or _check_session when there "
+        "is none); cursors stay server-side"
+    ),
+    "portal.pages.directory.DirectoryState.previous_page": (
+        "signed in: Pager; the page before through list_directory (or _check_session)"
+    ),
     "portal.pages.platform.terms.PlatformTermsState.load": (
         "platform admin: _call; developer_terms.current_for_staff refuses anyone else (NotFound)"
     ),
@@ -156,6 +174,48 @@ REVIEWED: dict[str, str] = {
     ),
     "portal.pages.platform.terms.PlatformTermsState.publish": (
         "platform admin: _call; developer_terms.publish_version refuses anyone else (NotFound)"
+    ),
+    # Distribution reviews: distribution.list_requests, decide and unlist refuse anyone not on
+    # the platform staff (NotFound); the request and the app the dialogs act on are
+    # backend-only ids taken from the rows this page loaded.
+    "portal.pages.platform.reviews.PlatformReviewsState.load": (
+        "platform admin: Pager _call() via _first_page; distribution.list_requests refuses "
+        "anyone else (NotFound)"
+    ),
+    "portal.pages.platform.reviews.PlatformReviewsState.filter_view": (
+        "platform admin: _call() via _first_page (unknown views become pending); list_requests "
+        "refuses anyone else; the view is kept only if the page loads"
+    ),
+    "portal.pages.platform.reviews.PlatformReviewsState.next_page": (
+        "platform admin: Pager: _call() (or _check_session()); list name checked against "
+        "PAGED, the cursors are backend-only; list_requests refuses anyone else"
+    ),
+    "portal.pages.platform.reviews.PlatformReviewsState.previous_page": (
+        "platform admin: Pager: _call() (or _check_session()); list name checked against "
+        "PAGED, the cursors are backend-only; list_requests refuses anyone else"
+    ),
+    "portal.pages.platform.reviews.PlatformReviewsState.open_decision": (
+        "public: opens this browser's Approve / Reject dialog for a pending row it already "
+        "shows (any other id does nothing); touches no data, decide() checks the session"
+    ),
+    "portal.pages.platform.reviews.PlatformReviewsState.set_decision_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.platform.reviews.PlatformReviewsState.decide": (
+        "platform admin: _call(); distribution.decide refuses anyone else (NotFound), a request "
+        "no longer pending (Conflict) and a rejection without a note; the request id is "
+        "backend-only"
+    ),
+    "portal.pages.platform.reviews.PlatformReviewsState.open_unlist": (
+        "public: opens this browser's Unlist dialog for an approved public row it already "
+        "shows (any other id does nothing); touches no data, unlist() checks the session"
+    ),
+    "portal.pages.platform.reviews.PlatformReviewsState.set_unlist_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.platform.reviews.PlatformReviewsState.unlist": (
+        "platform admin: _call(); distribution.unlist refuses anyone else (NotFound), an app "
+        "that is not public (Conflict) and an empty note; the app id is backend-only"
     ),
     # The developer portal. The app is found by the URL's slug through developer_apps.get_app
     # (NotFound unless the Actor is on its team); its id stays in a backend-only var, and every
@@ -210,6 +270,17 @@ REVIEWED: dict[str, str] = {
     "portal.pages.developer.general.DeveloperGeneralState.previous_page": (
         "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, the "
         "cursors are backend-only; list_allowed checks VIEW_APP"
+    ),
+    "portal.pages.developer.icon.DeveloperIconState.upload_icon": (
+        "signed in: _check_session() before reading the upload, then _call(); "
+        "developer_icons.set_icon needs EDIT_APP (developer role) on the backend-only app id "
+        "and reads the kind from the bytes (at most ICON_MAX_BYTES + 1 read)"
+    ),
+    "portal.pages.developer.icon.DeveloperIconState.remove_icon": (
+        "signed in: _call(); developer_icons.remove_icon needs EDIT_APP on the backend-only app id"
+    ),
+    "portal.pages.developer.icon.DeveloperIconState.refuse_files": (
+        "public: the browser's own type/size refusal shown as a fixed sentence; touches no data"
     ),
     "portal.pages.developer.versions.DeveloperVersionsState.set_link_open": (
         "public: opens or closes this browser's Create install link dialog; touches no data"
@@ -270,9 +341,68 @@ REVIEWED: dict[str, str] = {
         "role) on the backend-only app id; the client's secret id (an int, else 0) must be an "
         "older live secret of that app (NotFound / Conflict otherwise)"
     ),
+    # The Security tab's Team section and a team invitation's page (services/developer_team:
+    # the app id is the backend-only one the tab's load found; member and invitation ids from
+    # the client are checked against that app; the invitation token stays backend-only).
+    "portal.pages.developer.team.DeveloperTeamState.load": (
+        "signed in: _call(); developer_team.team_summary, list_members and list_invitations "
+        "(via the Pager's _first_page) need VIEW_APP (anyone on the team) on the backend-only "
+        "app id; NotFound shows no team"
+    ),
+    "portal.pages.developer.team.DeveloperTeamState.invite": (
+        "signed in: _call(); developer_team.invite needs MANAGE_TEAM (owner role) on the "
+        "backend-only app id, validates the email and role, refuses someone on the team"
+    ),
+    "portal.pages.developer.team.DeveloperTeamState.revoke_invitation": (
+        "signed in: _call(); developer_team.revoke_invitation needs MANAGE_TEAM (owner) and "
+        "refuses an invitation id of another app (NotFound)"
+    ),
+    "portal.pages.developer.team.DeveloperTeamState.set_role": (
+        "signed in: _call(); developer_team.set_role needs MANAGE_TEAM (owner), finds the "
+        "client's user id only on this app's team, refuses demoting the last owner"
+    ),
+    "portal.pages.developer.team.DeveloperTeamState.remove_member": (
+        "signed in: _call(); developer_team.remove_member needs MANAGE_TEAM (owner), finds the "
+        "client's user id only on this app's team, refuses the last owner"
+    ),
+    "portal.pages.developer.team.DeveloperTeamState.leave": (
+        "signed in: _call(); developer_team.leave takes the Actor off the backend-only app's "
+        "team (VIEW_APP), refused to the last owner"
+    ),
+    "portal.pages.developer.team.DeveloperTeamState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, the "
+        "cursors are backend-only; list_members / list_invitations check VIEW_APP"
+    ),
+    "portal.pages.developer.team.DeveloperTeamState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, the "
+        "cursors are backend-only; list_members / list_invitations check VIEW_APP"
+    ),
+    "portal.pages.developer.invitation.DeveloperInvitationState.load": (
+        "signed in: _call(); developer_team.get_invitation by the URL's token (kept in a "
+        "backend-only var) shows what the mail said, NotFound otherwise"
+    ),
+    "portal.pages.developer.invitation.DeveloperInvitationState.accept": (
+        "signed in: _call(); developer_team.accept_invitation with the backend-only token "
+        "refuses another email than the invited one, and accepted, expired or revoked ones"
+    ),
     "portal.pages.developer.webhooks.DeveloperWebhooksState.load": (
         "signed in: _call(); get_app (team only), then developer_apps.declared checks VIEW_APP "
         "on the backend-only app id"
+    ),
+    "portal.pages.developer.distribution.DeveloperDistributionState.load": (
+        "signed in: _call(); runs after the General tab's load (get_app, team only): "
+        "distribution.status checks VIEW_APP on the backend-only app id; nothing without one"
+    ),
+    "portal.pages.developer.distribution.DeveloperDistributionState.set_request_open": (
+        "public: opens or closes this browser's Request public listing dialog; touches no data"
+    ),
+    "portal.pages.developer.distribution.DeveloperDistributionState.request_listing": (
+        "signed in: _call(); distribution.request_public needs REQUEST_DISTRIBUTION (owner "
+        "role) on the backend-only app id, a reason, a published version, no pending request"
+    ),
+    "portal.pages.developer.distribution.DeveloperDistributionState.withdraw_request": (
+        "signed in: _call(); distribution.withdraw needs REQUEST_DISTRIBUTION (owner role) on "
+        "the backend-only app id and a pending request"
     ),
     # Workspaces. Every handler takes the workspace from the URL or an argument, never from
     # state the client could set, and the service checks the Actor's permission on it.
@@ -376,6 +506,27 @@ REVIEWED: dict[str, str] = {
     "portal.pages.workspaces.detail.WorkspaceDetailState.uninstall": (
         "signed in: _call(); installations.uninstall needs INSTALL_APPS (administer, not "
         "frozen) on the URL's workspace and refuses an installation id of another workspace"
+    ),
+    # Change version on a workspace's installed developer apps (change_version.py).
+    "portal.pages.workspaces.change_version.ChangeVersionState.open_change": (
+        "signed in: _call(); installations.move_choices needs INSTALL_APPS (administer, not "
+        "frozen) on the URL's workspace and refuses another workspace's installation id"
+    ),
+    "portal.pages.workspaces.change_version.ChangeVersionState.set_change_open": (
+        "public: opens or closes this browser's dialog (closing forgets the installation id); "
+        "touches no data"
+    ),
+    "portal.pages.workspaces.change_version.ChangeVersionState.choose_version": (
+        "public: picks among the versions the server offered; touches no data (move_version "
+        "checks again)"
+    ),
+    "portal.pages.workspaces.change_version.ChangeVersionState.set_change_consent": (
+        "public: this browser's consent checkbox; touches no data (move checks the scopes)"
+    ),
+    "portal.pages.workspaces.change_version.ChangeVersionState.move_version": (
+        "signed in: _check_session(), then _call(); installations.move needs INSTALL_APPS on "
+        "the URL's workspace and the backend-only installation id of it, and consent for "
+        "added scopes"
     ),
     "portal.pages.workspaces.detail.WorkspaceDetailState.restore": (
         "signed in: _call(); workspaces.restore needs ADMINISTER"

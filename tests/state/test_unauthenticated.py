@@ -7,13 +7,19 @@ victim's session id, a real workspace's UUID).
 
 from __future__ import annotations
 
+import io
+import os
+import shutil
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from sqlmodel import SQLModel, select
+import reflex as rx
+from sqlmodel import Session, SQLModel, select
 
 from portal.config import get_settings
-from portal.db import transaction
+from portal.db import engine_for, get_engine, transaction
 from portal.domain.errors import Unauthenticated
 from portal.models import EndUser, Organization, User, UserSession
 from portal.pages.developer.terms import DeveloperTermsState
@@ -23,16 +29,21 @@ from portal.services import (
     app_api_keys,
     client_credentials,
     developer_apps,
+    developer_team,
     developer_terms,
     installations,
     provisioning,
     sessions,
     webhook_endpoints,
 )
+from portal.services.developer_icons import PNG_MAGIC
 from portal.services.tokens import new_token, token_hash
-from tests.factories import CLIENT, account_of, make_app, make_workspace
+from tests.conftest import sqlite_url, use_database
+from tests.factories import CLIENT, account_of, make_app, make_user, make_workspace, sign_in
 from tests.state.support import redirect_path, run
 from tests.state.test_handler_registry import REVIEWED, portal_handlers, requirement_of
+
+PNG_ICON = PNG_MAGIC + b"\x00" * 32
 
 NEEDS_SESSION = sorted(key for key in REVIEWED if requirement_of(key) != "public")
 
@@ -65,10 +76,30 @@ ARGS = {
     "portal.pages.install.InstallState.load": lambda v: (),
     "portal.pages.install.InstallState.search_workspaces": lambda v: ("Secret",),
     "portal.pages.install.InstallState.approve": lambda v: (),
+    "portal.pages.directory.DirectoryState.load": lambda v: (),
+    "portal.pages.directory.DirectoryState.search_apps": lambda v: ("Victim",),
+    "portal.pages.directory.DirectoryState.next_page": lambda v: ("directory",),
+    "portal.pages.directory.DirectoryState.previous_page": lambda v: ("directory",),
+    "portal.pages.developer.icon.DeveloperIconState.upload_icon": lambda v: (
+        [rx.UploadFile(file=io.BytesIO(PNG_ICON), path=Path("pwned.png"))],
+    ),
+    "portal.pages.developer.icon.DeveloperIconState.remove_icon": lambda v: (),
+    "portal.pages.workspaces.change_version.ChangeVersionState.open_change": lambda v: (
+        v["installation_id"],
+    ),
+    "portal.pages.workspaces.change_version.ChangeVersionState.move_version": lambda v: ({},),
     "portal.pages.platform.terms.PlatformTermsState.load": lambda v: (),
     "portal.pages.platform.terms.PlatformTermsState.publish": lambda v: (
         {"version": "2099-01", "changes": "Mallory's terms"},
     ),
+    "portal.pages.platform.reviews.PlatformReviewsState.load": lambda v: (),
+    "portal.pages.platform.reviews.PlatformReviewsState.filter_view": lambda v: ("decided",),
+    "portal.pages.platform.reviews.PlatformReviewsState.next_page": lambda v: ("reviews",),
+    "portal.pages.platform.reviews.PlatformReviewsState.previous_page": lambda v: ("reviews",),
+    "portal.pages.platform.reviews.PlatformReviewsState.decide": lambda v: (
+        {"note": "Mallory approves"},
+    ),
+    "portal.pages.platform.reviews.PlatformReviewsState.unlist": lambda v: ({"note": "Mallory"},),
     "portal.pages.workspaces.list_page.WorkspacesState.load": lambda v: (),
     "portal.pages.workspaces.list_page.WorkspacesState.filter_by_name": lambda v: ("Sec",),
     "portal.pages.workspaces.list_page.WorkspacesState.filter_by_status": lambda v: ("active",),
@@ -281,6 +312,25 @@ ARGS = {
         v["client_secret_id"],
     ),
     "portal.pages.developer.webhooks.DeveloperWebhooksState.load": lambda v: (),
+    "portal.pages.developer.team.DeveloperTeamState.load": lambda v: (),
+    "portal.pages.developer.team.DeveloperTeamState.invite": lambda v: (
+        {"email": "mallory@example.com", "role": "owner"},
+    ),
+    "portal.pages.developer.team.DeveloperTeamState.revoke_invitation": lambda v: (
+        v["team_invitation_id"],
+    ),
+    "portal.pages.developer.team.DeveloperTeamState.set_role": lambda v: (v["user_id"], "viewer"),
+    "portal.pages.developer.team.DeveloperTeamState.remove_member": lambda v: (v["user_id"],),
+    "portal.pages.developer.team.DeveloperTeamState.leave": lambda v: (),
+    "portal.pages.developer.team.DeveloperTeamState.next_page": lambda v: ("members",),
+    "portal.pages.developer.team.DeveloperTeamState.previous_page": lambda v: ("invitations",),
+    "portal.pages.developer.invitation.DeveloperInvitationState.load": lambda v: (),
+    "portal.pages.developer.invitation.DeveloperInvitationState.accept": lambda v: (),
+    "portal.pages.developer.distribution.DeveloperDistributionState.load": lambda v: (),
+    "portal.pages.developer.distribution.DeveloperDistributionState.request_listing": lambda v: (
+        {"reason": "Mallory wants it listed"},
+    ),
+    "portal.pages.developer.distribution.DeveloperDistributionState.withdraw_request": lambda v: (),
 }
 
 # Where the attacker's browser is when calling a handler: on the victim's workspace pages.
@@ -296,11 +346,22 @@ PATHS = {
     "portal.pages.apps.": lambda v: f"/workspaces/{v['workspace_id']}/apps/victim-app/overview",
     "portal.pages.overview.": lambda v: "/",
     "portal.pages.install.": lambda v: "/install/1.not-a-signature",
+    "portal.pages.directory.": lambda v: "/directory",
+    "portal.pages.developer.icon.": lambda v: f"/developer/apps/{v['dev_app_slug']}/general",
+    "portal.pages.workspaces.change_version.": lambda v: f"/workspaces/{v['workspace_id']}",
     "portal.pages.developer.portal_home.": lambda v: "/developer",
     "portal.pages.developer.general.": lambda v: f"/developer/apps/{v['dev_app_slug']}/general",
     "portal.pages.developer.versions.": (lambda v: f"/developer/apps/{v['dev_app_slug']}/versions"),
     "portal.pages.developer.security.": (lambda v: f"/developer/apps/{v['dev_app_slug']}/security"),
     "portal.pages.developer.webhooks.": (lambda v: f"/developer/apps/{v['dev_app_slug']}/webhooks"),
+    "portal.pages.developer.team.": (lambda v: f"/developer/apps/{v['dev_app_slug']}/security"),
+    "portal.pages.developer.invitation.": (
+        lambda v: f"/developer/invitations/{v['team_invitation_token']}"
+    ),
+    "portal.pages.developer.distribution.": (
+        lambda v: f"/developer/apps/{v['dev_app_slug']}/general"
+    ),
+    "portal.pages.platform.reviews.": lambda v: "/platform/reviews",
 }
 
 
@@ -318,8 +379,54 @@ def test_every_handler_needing_a_session_is_covered_here():
     assert not stale, f"these are no longer reviewed as needing a session: {stale}"
 
 
+@pytest.fixture(scope="module")
+def victim_world(request, tmp_path_factory) -> Iterator[tuple[str, Path, dict]]:
+    """One database for the whole module, the victim made in it once: every handler here is
+    refused and changes nothing (each test checks), so the tests can share it. A victim per
+    handler was two thirds of this module's time."""
+    folder = tmp_path_factory.mktemp("unauthenticated")
+    with pytest.MonkeyPatch.context() as patch:
+        if os.environ.get("PORTAL_TEST_DATABASE") == "postgresql":
+            server = request.getfixturevalue("postgres_server")
+            name = request.getfixturevalue("postgres_copies").take()
+            request.addfinalizer(lambda: server.drop_later(name))
+            url = server.url(name)
+        else:
+            shutil.copyfile(request.getfixturevalue("migrated_template"), folder / "portal.db")
+            url = sqlite_url(folder / "portal.db")
+        use_database(patch, url)
+        patch.setenv("PORTAL_DATA_DIR", str(folder / "data"))
+        with Session(get_engine(), expire_on_commit=False) as db:
+
+            def person(**kwargs):
+                user = make_user(db, **kwargs)
+                token, actor = sign_in(db, user)
+                db.commit()
+                return user, token, actor
+
+            made = _make_victim(db, person)
+        engine_for(url).dispose()
+        get_settings.cache_clear()
+    yield url, folder, made
+    engine_for(url).dispose()
+    get_settings.cache_clear()
+
+
 @pytest.fixture
-def victim(db, person):
+def database(victim_world, monkeypatch) -> str:
+    """This module's shared database (victim_world) in place of a fresh one per test."""
+    url, folder, _ = victim_world
+    use_database(monkeypatch, url)
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(folder / "data"))
+    return url
+
+
+@pytest.fixture
+def victim(victim_world) -> dict:
+    return victim_world[2]
+
+
+def _make_victim(db, person):
     """A signed-in user with a workspace, and the tokens of two of their dead sessions."""
     user, token, actor = person(name="Victim")
     account_id = account_of(db, user.id)
@@ -385,6 +492,10 @@ def victim(db, person):
         token=installations.link_token(link.id),
         workspace_id=str(workspace.id),
     )
+    # A pending invitation to the developer app's team: what revoke and accept would reach.
+    team_invited = developer_team.invite(
+        session=db, actor=actor, app_id=dev_app.id, email="friend@example.com", role="owner"
+    )
     org = Organization(app_id=app.id, name="Victim Org")
     person_of_theirs = EndUser(app_id=app.id, email="ana@victim.example")
     db.add_all([org, person_of_theirs])
@@ -407,6 +518,8 @@ def victim(db, person):
         "user_id": user.id,
         "invitation_id": invited.invitation.id,
         "invitation_token": invited.link.rsplit("/", 1)[-1],
+        "team_invitation_id": team_invited.invitation.id,
+        "team_invitation_token": team_invited.link.rsplit("/", 1)[-1],
         "token_id": token_id,
         "tokens": {
             "none": "",
@@ -435,12 +548,13 @@ def _values(state) -> dict:
 @pytest.mark.parametrize("key", NEEDS_SESSION)
 def test_refused_without_a_live_session(browse, victim, key):
     handler = portal_handlers()[key]
+    stored = _snapshot()  # nothing below may change it
     for token_kind in ("none", "forged", "revoked", "expired"):
         client = browse(_path_for(key, victim), token=victim["tokens"][token_kind])
         state = client.state(handler.state)
         if handler.state is DeveloperTermsState:
             state.agreed = True  # client-settable through set_agreed: get past the checkbox
-        before = _snapshot(), _values(state)
+        before = stored, _values(state)
 
         try:
             events = run(getattr(state, handler.fn.__name__), *ARGS[key](victim))

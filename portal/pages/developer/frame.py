@@ -7,6 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal import routes
+from portal.components.app_icon import app_icon
 from portal.components.badges import visibility_badge
 from portal.components.empty_state import empty_state
 from portal.components.links import button_link, page_tabs
@@ -23,6 +24,7 @@ def _tabs() -> rx.Component:
 def _header() -> rx.Component:
     return rx.el.div(
         rx.el.div(
+            app_icon(_S.dev_app_icon, _S.dev_app_initials, size=40),
             rx.el.h1(_S.dev_app_name, class_name="rt-Heading rt-r-size-7", id="dev-app-heading"),
             visibility_badge(_S.dev_app_visibility),
             class_name="pt-inline",

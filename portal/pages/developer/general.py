@@ -20,7 +20,9 @@ from portal.components.forms import field_error, form_field, form_message
 from portal.domain.developer import DESCRIPTION_MAX, NAME_MAX, SLUG_MAX, TeamRole, Visibility
 from portal.domain.errors import PortalError
 from portal.layout import page
+from portal.pages.developer.distribution import DeveloperDistributionState, distribution_section
 from portal.pages.developer.frame import developer_app_frame, section
+from portal.pages.developer.icon import icon_section
 from portal.services import developer_apps, installations
 from portal.services.installations import AllowedRow
 from portal.state.open_developer_app import OpenDeveloperAppState
@@ -396,7 +398,10 @@ def _allowlist() -> rx.Component:
     )
 
 
-@page(routes.DEVELOPER_APP_GENERAL, on_load=[DeveloperGeneralState.load])
+@page(
+    routes.DEVELOPER_APP_GENERAL,
+    on_load=[DeveloperGeneralState.load, DeveloperDistributionState.load],
+)
 def developer_app_general() -> rx.Component:
     return developer_app_frame(
         rx.el.div(
@@ -405,12 +410,14 @@ def developer_app_general() -> rx.Component:
                 rx.cond(_S.dev_app_can_edit, _form(), _read_only()),
                 label="App details",
             ),
+            icon_section(),
             section(
                 "Who can install it",
                 _visibility(),
                 rx.cond(_PRIVATE, _allowlist()),
                 label="Who can install it",
             ),
+            distribution_section(),
             class_name="pt-stack",
         )
     )

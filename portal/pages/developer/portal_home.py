@@ -11,6 +11,7 @@ from typing import ClassVar
 import reflex as rx
 
 from portal import routes
+from portal.components.app_icon import app_icon
 from portal.components.badges import visibility_badge
 from portal.components.data_table import Column, data_table, pager, row_link
 from portal.components.dates import iso_utc, local_time
@@ -19,9 +20,11 @@ from portal.components.empty_state import empty_state
 from portal.components.forms import field_error, form_field
 from portal.domain.developer import DESCRIPTION_MAX, NAME_MAX
 from portal.domain.errors import PortalError
+from portal.domain.text import initials
 from portal.layout import page
-from portal.services import developer_apps, developer_terms
-from portal.services.developer_apps import DeveloperAppRow
+from portal.services import developer_apps, developer_icons, developer_terms
+from portal.services.developer_apps import DeveloperAppPage, DeveloperAppRow
+from portal.state.backend_urls import backend_url
 from portal.state.pager import Pager
 from portal.state.session import SessionState
 
@@ -41,10 +44,14 @@ class DevAppRow:
     has_draft: bool
     role: str
     updated_at: str  # ISO 8601 UTC
+    icon: str  # the icon's URL, "" for none
+    initials: str
 
     @classmethod
-    def of(cls, row: DeveloperAppRow) -> DevAppRow:
+    def of(cls, row: DeveloperAppRow, icon: str = "") -> DevAppRow:
         return cls(
+            icon=backend_url(icon),
+            initials=initials(row.name),
             name=row.name,
             slug=row.slug,
             href=routes.developer_app_url(row.slug),
@@ -54,6 +61,15 @@ class DevAppRow:
             role=row.role.value,
             updated_at=iso_utc(row.updated_at),
         )
+
+
+def _apps_with_icons(*, session, actor, **paging) -> tuple[DeveloperAppPage, dict[int, str]]:
+    """A page of the actor's apps and their icons, in one transaction."""
+    listed = developer_apps.list_apps(session=session, actor=actor, **paging)
+    icons = developer_icons.icon_urls(
+        session=session, actor=actor, app_ids=[row.id for row in listed.items]
+    )
+    return listed, icons
 
 
 class DeveloperHomeState(Pager, SessionState):
@@ -72,14 +88,14 @@ class DeveloperHomeState(Pager, SessionState):
     new_terms_version: str = ""
 
     async def _load_page(self, name: str, cursor: str | None) -> str | None:
-        listed = await self._call(
-            developer_apps.list_apps,
+        listed, icons = await self._call(
+            _apps_with_icons,
             sort=self.dev_sort,
             direction=self.dev_direction,
             limit=PAGE_SIZE,
             cursor=cursor,
         )
-        self.dev_apps = [DevAppRow.of(row) for row in listed.items]
+        self.dev_apps = [DevAppRow.of(row, icons.get(row.id, "")) for row in listed.items]
         return listed.next_cursor
 
     @rx.event
@@ -158,7 +174,14 @@ def _draft_marker(row) -> rx.Component:
 
 
 COLUMNS = (
-    Column("Name", lambda r: row_link(r.name, r.href), sort="name", row_header=True),
+    Column(
+        "Name",
+        lambda r: rx.el.span(
+            app_icon(r.icon, r.initials, size=24), row_link(r.name, r.href), class_name="pt-inline"
+        ),
+        sort="name",
+        row_header=True,
+    ),
     Column("Visibility", lambda r: visibility_badge(r.visibility)),
     Column("Latest version", lambda r: rx.el.span(r.latest, " ", _draft_marker(r))),
     Column("Your role", lambda r: r.role),

@@ -1,4 +1,5 @@
-"""A developer app's Security tab: who you are on its team, and its client credentials.
+"""A developer app's Security tab: who you are on its team, the team (pages/developer/team.py),
+and its client credentials.
 
 The client id is public. A client secret is shown once, in the toast the handler that made it
 returns (portal/state/secrets.py): no state var, backend-only ones included, ever holds it;
@@ -22,6 +23,7 @@ from portal.components.empty_state import empty_state
 from portal.domain.errors import PermissionDenied, PortalError
 from portal.layout import page
 from portal.pages.developer.frame import developer_app_frame, section
+from portal.pages.developer.team import DeveloperTeamState, team_section
 from portal.services import client_credentials
 from portal.services.client_credentials import Credentials, SecretRow
 from portal.state.open_developer_app import OpenDeveloperAppState
@@ -33,8 +35,8 @@ OWNERS_ONLY = "Only the app's owners see and manage its client credentials."
 
 # What each role on an app's team may do (domain/developer.py TEAM_RULES), in words.
 ROLE_MEANING = {
-    "owner": "Everything: details, drafts and publishing, client secrets, and (once they "
-    "exist) the team and deleting the app.",
+    "owner": "Everything: details, drafts and publishing, client secrets, and the team "
+    "(inviting, changing roles, removing).",
     "developer": "Change the app's details, edit its draft and publish versions.",
     "viewer": "Read the app, its draft and its versions; change nothing.",
 }
@@ -104,6 +106,8 @@ class DeveloperSecurityState(OpenDeveloperAppState):
             secret,
             title="New client secret. Copy it now: Portal keeps only a hash.",
             toast_id=SECRET_TOAST,
+            # The secret wraps anywhere: all of it and Copy stay in the toast on a phone.
+            class_name="secret-once-toast pt-break",
         )
 
     @rx.event
@@ -220,6 +224,8 @@ def _token_usage() -> rx.Component:
                 "\n&client_secret=<client secret>\n&installation_id=<installation id>",
             ),
             class_name="pt-code-sample",
+            # Long lines wrap in the box (a phone's width) instead of hiding past its edge.
+            style={"white_space": "pre-wrap", "overflow_wrap": "anywhere"},
             id="token-usage",
             tab_index=0,
             aria_label="Token request",
@@ -265,7 +271,10 @@ def _credentials() -> rx.Component:
     )
 
 
-@page(routes.DEVELOPER_APP_SECURITY, on_load=[DeveloperSecurityState.load])
+@page(
+    routes.DEVELOPER_APP_SECURITY,
+    on_load=[DeveloperSecurityState.load, DeveloperTeamState.load],  # the team's after the app's
+)
 def developer_app_security() -> rx.Component:
     return developer_app_frame(
         rx.el.div(
@@ -286,13 +295,8 @@ def developer_app_security() -> rx.Component:
                     ),
                     size="2",
                 ),
-                rx.text(
-                    "Adding and removing team members is not available yet; the app's "
-                    "creator is its owner.",
-                    size="2",
-                    color_scheme="gray",
-                ),
             ),
+            team_section(),
             section("Client credentials", _credentials()),
             class_name="pt-stack",
         )

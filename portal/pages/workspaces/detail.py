@@ -1,5 +1,6 @@
 """Workspace detail: identity, environments (live while provisioning), apps (the workspace's
-own and the developer apps installed in it, which administrators can uninstall), coderunners,
+own and the developer apps installed in it, which administrators can move to another version
+(change_version.py) or uninstall), coderunners,
 recent activity, and the Actions menu (freeze, export, offboard) for administrators.
 
 Built from the shared pieces (see list_page.py): typed rows, service calls off the event loop
@@ -30,6 +31,7 @@ from portal.domain.processes import ProcessKind, ProcessPublic
 from portal.domain.wording import action_prefix
 from portal.domain.workspaces import EnvironmentStatus, WorkspaceStatus
 from portal.layout import page
+from portal.pages.workspaces.change_version import change_version_button, change_version_dialog
 from portal.services import coderunners, exports, installations, processes, workspaces
 from portal.services.installations import InstallationRow
 from portal.state.nav import NavState
@@ -992,6 +994,14 @@ def _apps() -> rx.Component:
     )
 
 
+def _installed_actions(row) -> rx.Component:
+    """Change version and Uninstall, for administrators."""
+    return rx.cond(
+        S.can_administer,
+        rx.el.div(change_version_button(row.id), _uninstall(row), class_name="pt-inline"),
+    )
+
+
 def _uninstall(row) -> rx.Component:
     return rx.cond(
         S.can_administer,
@@ -1017,7 +1027,7 @@ INSTALLED_COLUMNS = (
     Column("Version", lambda r: r.version),
     Column("Scopes", lambda r: r.scopes, nowrap=False),
     Column("Installed", lambda r: local_time(r.installed_at)),
-    Column("", _uninstall),
+    Column("", _installed_actions),
 )
 
 
@@ -1031,11 +1041,13 @@ def _installed() -> rx.Component:
             empty=empty_state(
                 "package",
                 "No developer apps installed",
-                "An install link from an app's developer opens a consent page to install it here.",
+                "Install one from the app directory, or from an install link its developer "
+                "sends you: a consent page shows what it asks for first.",
             ),
             footer=pager(**S.pager_props(INSTALLED), previous="Newer", next="Older"),
             row_class="installed-app-row",
         ),
+        change_version_dialog(),
         width="100%",
         spacing="2",
         id="installed-apps",
