@@ -7,7 +7,9 @@ Creates:
 - ``developer_app_invitations``: invitations to an app's team by email, with a role (hashed
   token, expiry, accepted or revoked);
 - ``developer_distribution_requests``: requests to list an app publicly, with the
-  developer's reason and platform staff's decision and note (at most one pending per app).
+  developer's reason and platform staff's decision and note (at most one pending per app);
+
+and an index for an app's installations, newest first.
 
 Revision ID: 0011
 Revises: 0010
@@ -31,6 +33,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("developer_installations", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_developer_installations_app_id_id", ["app_id", "id"], unique=False
+        )
     op.create_table(
         "developer_app_icons",
         sa.Column("app_id", sa.Integer(), nullable=False),
@@ -146,3 +152,5 @@ def downgrade() -> None:
 
     op.drop_table("developer_app_invitations")
     op.drop_table("developer_app_icons")
+    with op.batch_alter_table("developer_installations", schema=None) as batch_op:
+        batch_op.drop_index("ix_developer_installations_app_id_id")

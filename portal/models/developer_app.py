@@ -182,6 +182,8 @@ class DeveloperAppInstallation(SQLModel, table=True):
             "app_id", "workspace_id", name="uq_developer_installations_app_id_workspace_id"
         ),
         Index("ix_developer_installations_workspace_id_id", "workspace_id", "id"),
+        # An app's installations, newest first (its team's Versions tab).
+        Index("ix_developer_installations_app_id_id", "app_id", "id"),
         EXTEND,
     )
     __not_secret__ = (

@@ -107,8 +107,20 @@ class InstallationRow(DTO):
     installed_at: datetime
 
 
+class AppInstallationRow(DTO):
+    """Where a developer's app is installed, as its team sees it: the installation's id (what
+    the client_credentials grant names), the workspace and its account, the version."""
+
+    id: int
+    workspace_name: str
+    account_name: str
+    version: int
+    installed_at: datetime
+
+
 InstallLinkPage = Page[InstallLinkRow]
 InstallationPage = Page[InstallationRow]
+AppInstallationPage = Page[AppInstallationRow]
 
 _L = DeveloperInstallLink.__table__.c
 _I = DeveloperAppInstallation.__table__.c
@@ -117,6 +129,11 @@ _A = DeveloperApp.__table__.c
 
 _LINKS = keyset.Keyset("install_links", sorts={"newest": None}, tiebreak=Key(_L.id, int))
 _INSTALLED = keyset.Keyset("installations", sorts={"newest": None}, tiebreak=Key(_I.id, int))
+_WS = Workspace.__table__.c
+_AC = Account.__table__.c
+_APP_INSTALLED = keyset.Keyset(
+    "app_installations", sorts={"newest": None}, tiebreak=Key(_I.id, int)
+)
 
 
 # Links --------------------------------------------------------------------------------------
@@ -843,6 +860,50 @@ def list_installations(
                 version=row.number,
                 scopes=list((row.manifest or {}).get("scopes", [])),
                 installed_at=row.installed_at,
+            )
+            for row in page.rows
+        ],
+        next_cursor=page.next_cursor,
+    )
+
+
+def list_app_installations(
+    *,
+    session: Session,
+    actor: Actor,
+    app_id: int,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> AppInstallationPage:
+    """Where the app is installed, newest first: for anyone on its team (the installation id
+    is what the app's backend names when it asks for a token)."""
+    app, _role = permissions.require_team(session, actor, DeveloperAction.VIEW_APP, app_id)
+    query = (
+        select(_I.id, _I.installed_at, _WS.name, _AC.name, _V.number)
+        .select_from(
+            DeveloperAppInstallation.__table__.join(Workspace.__table__, _WS.id == _I.workspace_id)
+            .join(Account.__table__, _AC.id == _WS.account_id)
+            .join(DeveloperAppVersion.__table__, _V.id == _I.version_id)
+        )
+        .where(_I.app_id == bindparam("app_id"))
+    )
+    page = _APP_INSTALLED.page(
+        session,
+        query,
+        sort="newest",
+        direction="desc",
+        limit=limit,
+        cursor=cursor,
+        params={"app_id": app.id},
+    )
+    return AppInstallationPage(
+        items=[
+            AppInstallationRow(
+                id=row[0],
+                installed_at=row[1],
+                workspace_name=row[2],
+                account_name=row[3],
+                version=row[4],
             )
             for row in page.rows
         ],

@@ -789,6 +789,42 @@ def test_installations_list_newest_first_a_page_at_a_time(
         )
 
 
+def test_the_apps_team_lists_where_it_is_installed_a_page_at_a_time(
+    db, dev, app, admin, account_id, workspace
+) -> None:
+    allow(db, dev, app, account_id=account_id)
+    first = install(db, admin, token_of(link(db, dev, app)), workspace)
+    other = make_workspace(db, account_id, "Other")
+    second = install(db, admin, token_of(link(db, dev, app)), other)
+    elsewhere = new_app(db, dev, "Not This One")  # its installation is not in the list
+    allow(db, dev, elsewhere, account_id=account_id)
+    install(db, admin, token_of(link(db, dev, elsewhere)), workspace)
+
+    viewer = actor_for(db, make_user(db, name="Vera Viewer"))
+    db.add(DeveloperAppMember(app_id=app.id, user_id=viewer.user_id, role=TeamRole.VIEWER))
+    db.flush()
+    seen, cursor = [], None
+    while True:
+        page = installations.list_app_installations(
+            session=db, actor=viewer, app_id=app.id, limit=1, cursor=cursor
+        )
+        seen += [(row.id, row.workspace_name, row.account_name, row.version) for row in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [(second.id, "Other", "Acme", 1), (first.id, "Production", "Acme", 1)]
+
+    # Someone off the team learns nothing, not even that the app exists.
+    with pytest.raises(NotFound):
+        installations.list_app_installations(
+            session=db, actor=actor_for(db, make_user(db)), app_id=app.id
+        )
+    with pytest.raises(Invalid):
+        installations.list_app_installations(
+            session=db, actor=dev, app_id=app.id, cursor="not-a-cursor"
+        )
+
+
 # The audit trail --------------------------------------------------------------------------------
 
 

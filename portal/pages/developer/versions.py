@@ -1,7 +1,8 @@
 """A developer app's Versions tab: the draft manifest's editor (Validate, Save draft, Publish,
 Discard draft), the draft against the newest published version as a unified diff, and the
-published versions, newest first, and the install links (create one for a published version,
-copy its URL, see its uses, revoke it).
+published versions, newest first, the install links (create one for a published version,
+copy its URL, see its uses, revoke it), and where the app is installed (each installation's id
+is what the app's backend names when it asks /v1/oauth/token for a token).
 
 The editor's text lives in `draft_text` (sent as typed, on a pause and when the editor loses
 focus); the handlers send it to the services, which check the team role on every call. Publish
@@ -29,13 +30,14 @@ from portal.layout import page
 from portal.pages.developer.frame import developer_app_frame, section
 from portal.services import developer_apps, installations
 from portal.services.developer_apps import Draft, VersionRow
-from portal.services.installations import MAX_EXPIRY_DAYS, InstallLinkRow
+from portal.services.installations import MAX_EXPIRY_DAYS, AppInstallationRow, InstallLinkRow
 from portal.state.open_developer_app import OpenDeveloperAppState
 from portal.state.pager import Pager
 
 TAB = "versions"
 LIST = "versions"
 LINKS = "links"
+INSTALLS = "installations"
 PAGE_SIZE = 20
 VERSION_CHOICES = 50  # the newest versions the install link dialog offers
 
@@ -99,6 +101,25 @@ class LinkView:
         )
 
 
+@dataclass(frozen=True)
+class InstallationView:
+    id: int
+    workspace: str
+    account: str
+    version: str  # "v3"
+    installed_at: str  # ISO 8601 UTC
+
+    @classmethod
+    def of(cls, row: AppInstallationRow) -> InstallationView:
+        return cls(
+            id=row.id,
+            workspace=row.workspace_name,
+            account=row.account_name,
+            version=f"v{row.version}",
+            installed_at=iso_utc(row.installed_at),
+        )
+
+
 def _whole_number(text: str) -> int | str | None:
     """A form's number as the service takes it: None when empty, an int, or the text (the
     service refuses it at its field)."""
@@ -121,7 +142,7 @@ def _publish_and_reload(*, session, actor, app_id: int) -> tuple[VersionRow, Dra
 
 
 class DeveloperVersionsState(Pager, OpenDeveloperAppState):
-    PAGED: ClassVar[tuple[str, ...]] = (LIST, LINKS)
+    PAGED: ClassVar[tuple[str, ...]] = (LIST, LINKS, INSTALLS)
 
     draft_text: str = ""
     editor_key: int = 0  # bumped when the server replaces the editor's text
@@ -135,6 +156,7 @@ class DeveloperVersionsState(Pager, OpenDeveloperAppState):
     versions_error: str = ""
     version_rows: list[VersionView] = []
     link_rows: list[LinkView] = []
+    installation_rows: list[InstallationView] = []
     link_open: bool = False
     link_errors: dict[str, str] = {}
     _saved_text: str = ""
@@ -142,6 +164,15 @@ class DeveloperVersionsState(Pager, OpenDeveloperAppState):
     _checked_valid: bool = False
 
     async def _load_page(self, name: str, cursor: str | None) -> str | None:
+        if name == INSTALLS:
+            installed = await self._call(
+                installations.list_app_installations,
+                app_id=self._dev_app_id,
+                limit=PAGE_SIZE,
+                cursor=cursor,
+            )
+            self.installation_rows = [InstallationView.of(row) for row in installed.items]
+            return installed.next_cursor
         if name == LINKS:
             links = await self._call(
                 installations.list_links, app_id=self._dev_app_id, limit=PAGE_SIZE, cursor=cursor
@@ -189,6 +220,7 @@ class DeveloperVersionsState(Pager, OpenDeveloperAppState):
         self._show_draft(draft, replace=True, has_draft=draft.saved)
         await self._first_page(LIST)
         await self._first_page(LINKS)
+        await self._first_page(INSTALLS)
 
     @rx.event
     def set_link_open(self, value: bool):
@@ -716,8 +748,47 @@ def _links() -> rx.Component:
     )
 
 
+INSTALLATION_COLUMNS = (
+    Column("Workspace", lambda r: r.workspace, row_header=True),
+    Column("Account", lambda r: r.account),
+    Column("Version", lambda r: r.version),
+    Column("Installation ID", lambda r: rx.code(r.id)),
+    Column("Installed", lambda r: local_time(r.installed_at)),
+)
+
+
+def _installations() -> rx.Component:
+    return rx.el.section(
+        rx.heading("Installations", size="4", as_="h2"),
+        rx.text(
+            "Your app's backend names the installation ID when it asks /v1/oauth/token for a "
+            "token: the token reads only that workspace.",
+            size="2",
+            color_scheme="gray",
+        ),
+        data_table(
+            _S.installation_rows,
+            INSTALLATION_COLUMNS,
+            label="Installations",
+            empty=empty_state(
+                "package-check",
+                "Not installed anywhere yet",
+                "Send an install link to a workspace administrator: once they approve, the "
+                "workspace shows here with its installation ID.",
+            ),
+            footer=pager(**_S.pager_props(INSTALLS), previous="Newer", next="Older"),
+            row_class="installation-row",
+        ),
+        class_name="pt-stack-tight",
+        aria_label="Installations",
+        id="installations",
+    )
+
+
 @page(routes.DEVELOPER_APP_VERSIONS, on_load=[DeveloperVersionsState.load])
 def developer_app_versions() -> rx.Component:
     return developer_app_frame(
-        rx.el.div(_editor(), _diff(), _history(), _links(), class_name="pt-stack"),
+        rx.el.div(
+            _editor(), _diff(), _history(), _links(), _installations(), class_name="pt-stack"
+        ),
     )
