@@ -8,9 +8,9 @@ takes both secrets during the overlap and refuses the old one once End now ends 
 token reads what its scopes open in its workspace and nothing else.
 
 Only what a person could not do quickly is set up through the services: the person, the terms
-acceptance and the workspaces. The installation id reaches the app outside the UI (the
-install's webhook); the test reads it from the database. Each step's details and refusals
-are the other browser tests' (test_developer_portal.py, test_install_flow.py,
+acceptance and the workspaces. The installation id the token request names is read where the
+developer reads it: the Versions tab's Installations. Each step's details
+and refusals are the other browser tests' (test_developer_portal.py, test_install_flow.py,
 test_developer_security.py) and tests/api/test_oauth.py's."""
 
 from __future__ import annotations
@@ -21,9 +21,7 @@ import uuid
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import select
 
-from portal.models import DeveloperApp, DeveloperAppInstallation
 from tests.e2e.developer_world import (
     close_secret_toast,
     developer,
@@ -57,19 +55,6 @@ scopes:
 data_types:
   - workspace_profile
 """
-
-
-def _installation_id(server, slug: str, workspace_id: str) -> str:
-    """What the install tells the app (its webhook); read here from the database."""
-    with server.db() as session:
-        app_id = session.exec(select(DeveloperApp.id).where(DeveloperApp.slug == slug)).one()
-        installed = session.exec(
-            select(DeveloperAppInstallation.id).where(
-                DeveloperAppInstallation.app_id == app_id,
-                DeveloperAppInstallation.workspace_id == uuid.UUID(workspace_id),
-            )
-        ).one()
-        return str(installed)
 
 
 def test_create_publish_install_rotate_and_use_the_token(page: Page, server, shot) -> None:
@@ -144,7 +129,14 @@ def test_create_publish_install_rotate_and_use_the_token(page: Page, server, sho
     expect(page.get_by_text(f"{name} is installed").first).to_be_visible()
     page.get_by_role("link", name="Open the workspace").click()
     expect(page.locator(".installed-app-row")).to_contain_text(name)
-    installation_id = _installation_id(server, slug, mine)
+
+    # The developer reads the installation's id on the Versions tab.
+    navigate(page, f"/developer/apps/{slug}/versions")
+    installed = page.locator(".installation-row")
+    expect(installed).to_have_count(1)
+    expect(installed).to_contain_text(f"Jetty Ops {suffix}")
+    installation_id = installed.locator("code").inner_text()
+    assert installation_id.isdigit(), installation_id
 
     # 7. Security: a client secret (shown once, in its toast), then a rotation.
     navigate(page, f"/developer/apps/{slug}/security")

@@ -15,66 +15,27 @@ import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import select
 
-from portal.config import get_settings
-from portal.models import User
-from portal.services import developer_apps, developer_terms
+from tests.e2e import developer_world as world
 from tests.e2e.helpers import open_page
-from tests.factories import account_of, actor_for, grant, make_workspace
+from tests.factories import grant
 
 pytestmark = pytest.mark.e2e
-
-MANIFEST = """\
-display:
-  name: Harbor Sync
-  description: Keeps Harbor in step with the workspace.
-redirect_urls:
-  - https://harbor.example/oauth/callback
-scopes:
-  - workspace:read
-  - audit:read
-webhook_url: https://harbor.example/hooks
-event_categories:
-  - apps
-data_types:
-  - workspace_profile
-"""
-
-
-def _user(session, email: str) -> User:
-    return session.exec(select(User).where(User.email == email)).one()
-
-
-def _tab(page: Page, label: str) -> None:
-    tabs = page.get_by_role("navigation", name="Developer app pages")
-    tabs.get_by_role("link", name=label).click()
-    expect(tabs.get_by_role("link", name=label)).to_have_attribute("aria-current", "page")
 
 
 def test_install_a_private_app_through_its_install_link(page: Page, server, shot) -> None:
     suffix = uuid.uuid4().hex[:6]
     app_name = f"Harbor Sync {suffix}"
     workspace_name = f"Harbor Ops {suffix}"
-    developer = server.person(name="Dana Developer")
+    developer = world.developer(server, "Dana Developer")
     admin = server.person(name="Ada Admin", account_name=f"Harbor Inc {suffix}")
     reader = server.person(name="Reza Reader")
     # The developer accepted the terms and published version 1 (test_developer_portal.py
     # covers doing that in the browser); the administrator's workspace is active.
+    slug = world.published_app(server, developer, app_name).slug
+    workspace_id = world.workspace(server, admin, workspace_name)
     with server.db() as session:
-        actor = actor_for(session, _user(session, developer))
-        developer_terms.accept(
-            session=session, actor=actor, version=get_settings().developer_terms_version
-        )
-        app = developer_apps.create_app(session=session, actor=actor, name=app_name)
-        developer_apps.save_draft(session=session, actor=actor, app_id=app.id, text=MANIFEST)
-        developer_apps.publish(session=session, actor=actor, app_id=app.id)
-        slug = app.slug
-        workspace = make_workspace(
-            session, account_of(session, _user(session, admin).id), name=workspace_name
-        )
-        workspace_id = str(workspace.id)
-        grant(session, _user(session, reader).id, workspace_id=workspace.id, permission="read")
+        grant(session, world.user(session, reader).id, workspace_id=workspace_id, permission="read")
 
     # The developer creates an install link for version 1 (the newest, chosen for them).
     server.sign_in(page, developer, to=f"/developer/apps/{slug}/versions")
