@@ -211,7 +211,7 @@ def _token_usage() -> rx.Component:
     return rx.el.div(
         rx.text(
             "An installed app trades them for a one-hour token scoped to one installation's "
-            "workspace:",
+            "workspace (the Versions tab lists installations with their IDs):",
             size="2",
         ),
         rx.el.pre(
