@@ -26,6 +26,7 @@ from portal.services import (
     developer_apps,
     developer_team,
     developer_terms,
+    distribution,
     installations,
 )
 from tests.factories import account_of, actor_for, create_workspace, make_app, make_token
@@ -51,7 +52,8 @@ class World:
 def make_world(server) -> World:
     """A platform administrator (every page is theirs to open) with an account, a workspace
     (its environments provisioning), a token, accepted developer terms, a developer app with
-    version 1 published and an install link, and a pending invitation of someone else."""
+    version 1 published and an install link, a public app for the directory, another app
+    waiting for staff to list it publicly, and a pending invitation of someone else."""
     email = server.person(name="Olive Owner", account_name="Acme Phone Inc.", platform_admin=True)
     with server.db() as session:
         user = UserPublic.model_validate(
@@ -84,6 +86,18 @@ def make_world(server) -> World:
         listed_row = session.get(DeveloperApp, listed.id)
         listed_row.visibility = Visibility.PUBLIC
         session.add(listed_row)
+        # Another app asks platform staff for a public listing: the reviews table has a row.
+        reviewed = developer_apps.create_app(
+            session=session, actor=actor, name="Acme Insights", description="Usage reports."
+        )
+        developer_apps.save_draft(session=session, actor=actor, app_id=reviewed.id, text=draft.text)
+        developer_apps.publish(session=session, actor=actor, app_id=reviewed.id)
+        distribution.request_public(
+            session=session,
+            actor=actor,
+            app_id=reviewed.id,
+            reason="Acme's customers ask for weekly usage reports of their workspaces.",
+        )
         team_invited = developer_team.invite(
             session=session,
             actor=actor,

@@ -29,7 +29,7 @@ from portal.services import developer_apps, developer_terms, installations
 from tests.factories import account_of, make_workspace
 from tests.services.test_developer_icons import PNG
 from tests.services.test_installations import MANIFEST, MORE_SCOPES
-from tests.state.support import run, toasts
+from tests.state.support import redirect_path, run, toasts
 
 
 def _publish(db, actor, app_id: int, text: str = MANIFEST) -> None:
@@ -166,6 +166,23 @@ def test_a_viewer_and_an_outsider_cannot_change_the_icon(db, browse, owner, pers
     run(state.upload_icon, _upload(PNG))
     assert state.icon_error == "App not found."
     assert db.get(DeveloperAppIcon, app.id) is None
+
+
+def test_another_apps_general_tab_clears_the_icon_message(db, browse, owner) -> None:
+    """The tab's loaders (the guard runs the page's on_load list) start the icon section
+    clean: a refusal for one app does not stay under the next app's upload box."""
+    token, actor, app = owner
+    other = developer_apps.create_app(session=db, actor=actor, name="Second Sync")
+    db.commit()
+    client = browse(f"/developer/apps/{app.slug}/general", token=token)
+    assert redirect_path(run(client.session.guard)) is None
+    state = client.state(DeveloperIconState)
+    run(state.upload_icon, _upload(b"GIF89a not an icon", "icon.png"))
+    assert "not a PNG, JPEG or WebP" in state.icon_error
+    client.visit(f"/developer/apps/{other.slug}/general")  # the same tab, another app
+    assert redirect_path(run(client.session.guard)) is None
+    assert (state.dev_app_name, state.dev_app_initials) == ("Second Sync", "SS")
+    assert state.icon_error == ""
 
 
 # Change version -------------------------------------------------------------------------------

@@ -271,6 +271,10 @@ REVIEWED: dict[str, str] = {
         "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, the "
         "cursors are backend-only; list_allowed checks VIEW_APP"
     ),
+    "portal.pages.developer.icon.DeveloperIconState.load": (
+        "signed in: _check_session() (a General tab loader); clears this browser's icon "
+        "message, reads and writes no data"
+    ),
     "portal.pages.developer.icon.DeveloperIconState.upload_icon": (
         "signed in: _check_session() before reading the upload, then _call(); "
         "developer_icons.set_icon needs EDIT_APP (developer role) on the backend-only app id "

@@ -80,6 +80,7 @@ ARGS = {
     "portal.pages.directory.DirectoryState.search_apps": lambda v: ("Victim",),
     "portal.pages.directory.DirectoryState.next_page": lambda v: ("directory",),
     "portal.pages.directory.DirectoryState.previous_page": lambda v: ("directory",),
+    "portal.pages.developer.icon.DeveloperIconState.load": lambda v: (),
     "portal.pages.developer.icon.DeveloperIconState.upload_icon": lambda v: (
         [rx.UploadFile(file=io.BytesIO(PNG_ICON), path=Path("pwned.png"))],
     ),

@@ -22,7 +22,7 @@ from portal.domain.errors import PortalError
 from portal.layout import page
 from portal.pages.developer.distribution import DeveloperDistributionState, distribution_section
 from portal.pages.developer.frame import developer_app_frame, section
-from portal.pages.developer.icon import icon_section
+from portal.pages.developer.icon import DeveloperIconState, icon_section
 from portal.services import developer_apps, installations
 from portal.services.installations import AllowedRow
 from portal.state.open_developer_app import OpenDeveloperAppState
@@ -400,7 +400,7 @@ def _allowlist() -> rx.Component:
 
 @page(
     routes.DEVELOPER_APP_GENERAL,
-    on_load=[DeveloperGeneralState.load, DeveloperDistributionState.load],
+    on_load=[DeveloperGeneralState.load, DeveloperIconState.load, DeveloperDistributionState.load],
 )
 def developer_app_general() -> rx.Component:
     return developer_app_frame(

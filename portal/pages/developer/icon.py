@@ -3,7 +3,8 @@ icon for developers and owners (one PNG, JPEG or WebP of at most 256 KiB; its ki
 from its bytes on the server, whatever its name says) and Remove icon, after a question.
 
 The section's state derives from the open app's: the app's id is the one the tab's load found
-from the URL (backend-only), and the icon shows in the frame's header too. Every refusal
+from the URL (backend-only), and the icon shows in the frame's header too. The page runs
+`DeveloperIconState.load` with its own, which clears the section's message. Every refusal
 (the size, the kind, the role) comes from services/developer_icons.py and shows under the
 upload box."""
 
@@ -26,6 +27,13 @@ ACCEPT = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": 
 
 class DeveloperIconState(OpenDeveloperAppState):
     icon_error: str = ""
+
+    @rx.event
+    async def load(self):
+        """On the General tab's load: the section starts clean, so a refusal shown for an
+        earlier app in this tab does not stay under another app's upload box."""
+        await self._check_session()  # touches no data, but refuses a signed-out browser
+        self.icon_error = ""
 
     @rx.event
     async def upload_icon(self, files: list[rx.UploadFile]):
