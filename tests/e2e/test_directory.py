@@ -172,7 +172,9 @@ def test_install_a_public_app_from_the_directory(page: Page, server, shot) -> No
     # The directory counts the installation now.
     open_page(page, "/directory")
     page.get_by_role("searchbox", name="Search the directory").fill(suffix)
-    expect(page.locator(".directory-card")).to_contain_text("Installed in 1 workspace")
+    listed = page.locator(".directory-card").filter(has_text=app_name)
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text("Installed in 1 workspace")
 
 
 def test_upload_and_remove_an_apps_icon(page: Page, server, shot) -> None:
