@@ -35,7 +35,14 @@ from portal.domain.dto import DTO
 from portal.domain.errors import Conflict, Invalid, NotFound
 from portal.domain.paging import Page
 from portal.domain.text import clean as clean_text
-from portal.models import DeveloperApp, DeveloperAppMember, DeveloperAppVersion, User, Workspace
+from portal.models import (
+    DeveloperApp,
+    DeveloperAppInstallation,
+    DeveloperAppMember,
+    DeveloperAppVersion,
+    User,
+    Workspace,
+)
 from portal.models._base import utcnow
 from portal.services import audit, keyset, manifests, permissions, slugs
 from portal.services.apps import slugify
@@ -56,6 +63,7 @@ class DeveloperAppRow(DTO):
     role: TeamRole
     latest_version: int | None  # the newest published version's number
     has_draft: bool
+    installs: int  # workspaces it is installed in
     updated_at: datetime
 
 
@@ -331,6 +339,8 @@ def _list_query():
         .where(_V.app_id == _A.id, _V.state == VersionState.DRAFT)
         .scalar_subquery()
     )
+    installed = DeveloperAppInstallation.__table__.c
+    installs = select(func.count(installed.id)).where(installed.app_id == _A.id).scalar_subquery()
     return (
         select(
             _A.id,
@@ -341,6 +351,7 @@ def _list_query():
             _M.role,
             latest.label("latest_version"),
             draft.label("drafts"),
+            installs.label("installs"),
         )
         .select_from(DeveloperApp.__table__.join(DeveloperAppMember.__table__, _M.app_id == _A.id))
         .where(_M.user_id == bindparam("user_id"))
@@ -379,6 +390,7 @@ def list_apps(
                 role=TeamRole(row.role),
                 latest_version=row.latest_version,
                 has_draft=bool(row.drafts),
+                installs=row.installs,
                 updated_at=row.updated_at,
             )
             for row in page.rows

@@ -17,9 +17,15 @@ from portal.domain.developer import (
 )
 from portal.domain.errors import Conflict, Invalid, NotFound, PermissionDenied
 from portal.domain.paging import InvalidCursor
-from portal.models import AuditEvent, DeveloperApp, DeveloperAppMember, DeveloperAppVersion
+from portal.models import (
+    AuditEvent,
+    DeveloperApp,
+    DeveloperAppInstallation,
+    DeveloperAppMember,
+    DeveloperAppVersion,
+)
 from portal.services import developer_apps, developer_terms
-from tests.factories import actor_for, make_user
+from tests.factories import account_of, actor_for, make_user, make_workspace
 
 NEW_TERMS = "2027-03"
 
@@ -740,6 +746,26 @@ def test_the_list_shows_each_apps_role_latest_version_and_draft(db, owner, stran
     assert (mine.role, mine.latest_version, mine.has_draft) == (TeamRole.OWNER, 2, True)
     assert (viewed.role, viewed.latest_version, viewed.has_draft) == (TeamRole.VIEWER, None, False)
     assert (mine.slug, mine.visibility) == ("acme-sync", "private")
+
+
+def test_the_list_counts_the_workspaces_each_app_is_installed_in(db, owner, app):
+    save(db, owner, app)
+    publish(db, owner, app)
+    version_id = db.exec(
+        select(DeveloperAppVersion.id).where(DeveloperAppVersion.app_id == app.id)
+    ).one()
+    other = create(db, owner, "Not installed")
+    account_id = account_of(db, owner.user_id)
+    for name in ("Production", "Staging"):
+        workspace = make_workspace(db, account_id, name)
+        installed = DeveloperAppInstallation(
+            app_id=app.id, workspace_id=workspace.id, version_id=version_id
+        )
+        db.add(installed)
+    db.flush()
+
+    rows = {row.id: row.installs for row in listing(db, owner).items}
+    assert rows == {app.id: 2, other.id: 0}
 
 
 def test_the_list_pages_by_name_through_the_cursor(db, owner, stranger):

@@ -42,6 +42,7 @@ class DevAppRow:
     visibility: str
     latest: str  # "v3", or "—" before the first publish
     has_draft: bool
+    installs: int
     role: str
     updated_at: str  # ISO 8601 UTC
     icon: str  # the icon's URL, "" for none
@@ -58,6 +59,7 @@ class DevAppRow:
             visibility=row.visibility.value,
             latest=f"v{row.latest_version}" if row.latest_version else "—",
             has_draft=row.has_draft,
+            installs=row.installs,
             role=row.role.value,
             updated_at=iso_utc(row.updated_at),
         )
@@ -184,6 +186,7 @@ COLUMNS = (
     ),
     Column("Visibility", lambda r: visibility_badge(r.visibility)),
     Column("Latest version", lambda r: rx.el.span(r.latest, " ", _draft_marker(r))),
+    Column("Installs", lambda r: r.installs, align="right"),
     Column("Your role", lambda r: r.role),
     Column("Updated", lambda r: local_time(r.updated_at), sort="updated_at"),
 )
