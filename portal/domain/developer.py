@@ -227,6 +227,12 @@ def manifest_schema() -> dict:
                 "type": "array",
                 "uniqueItems": True,
                 "items": {"enum": sorted(SCOPES)},
+                # The catalog in words, for editors (GET /v1/scopes serves it as data).
+                "description": "What the app's token may do, from the catalog at /v1/scopes: "
+                + "; ".join(
+                    f"{info.name} ({', '.join(f'{m} {path}' for m, path in info.routes)})"
+                    for info in sorted(SCOPES.values(), key=lambda info: info.name)
+                ),
             },
             "webhook_url": {"type": "string", "pattern": "^https://", "maxLength": 500},
             "event_categories": {

@@ -29,3 +29,16 @@ def test_the_served_schema_is_the_one_drafts_are_checked_with(client: TestClient
 
 def test_the_schema_route_is_in_the_openapi_document(client: TestClient) -> None:
     assert "/v1/schemas/manifest.json" in client.get("/v1/openapi.json").json()["paths"]
+
+
+def test_the_scope_catalog_names_each_scope_and_the_routes_it_opens(client: TestClient) -> None:
+    response = client.get("/v1/scopes")
+    assert response.status_code == 200
+    catalog = {item["name"]: item for item in response.json()["items"]}
+    assert set(catalog) == set(SCOPES)
+    for name, info in SCOPES.items():
+        assert catalog[name]["description"] == info.says
+        assert [(r["method"], r["path"]) for r in catalog[name]["routes"]] == list(info.routes)
+    # The schema's description says the same, for editors that show it.
+    described = client.get("/v1/schemas/manifest.json").json()["properties"]["scopes"]
+    assert "GET /v1/workspaces/{workspace_id}/audit" in described["description"]

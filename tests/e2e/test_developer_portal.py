@@ -88,6 +88,12 @@ def test_create_edit_validate_and_publish_a_developer_app(page: Page, server, sh
     problems = page.locator("#manifest-problems")
     expect(problems).to_contain_text("line 5 (scopes[1]): 'files:write' is not one of the scopes")
     expect(editor).to_have_attribute("aria-invalid", "true")
+    # The catalog says which scopes there are and what each opens.
+    catalog = page.locator("#manifest-catalog")
+    catalog.get_by_text("What a manifest may declare").click()
+    expect(catalog).to_contain_text("audit:read")
+    expect(catalog).to_contain_text("Opens GET /v1/workspaces/{workspace_id}/audit.")
+    shot("developer-manifest-catalog")
     expect(page.locator("#publish")).to_be_disabled()
     shot("developer-versions-invalid")
 

@@ -24,7 +24,7 @@ from portal.components.dates import iso_utc, local_time
 from portal.components.dialogs import confirm_dialog, form_dialog
 from portal.components.empty_state import empty_state
 from portal.components.forms import field_error, form_message
-from portal.domain.developer import MANIFEST_MAX_CHARS
+from portal.domain.developer import DATA_TYPES, EVENT_CATEGORIES, MANIFEST_MAX_CHARS, SCOPES
 from portal.domain.errors import PortalError
 from portal.layout import page
 from portal.pages.developer.frame import developer_app_frame, section
@@ -511,7 +511,52 @@ def _editor() -> rx.Component:
         ),
         _problems(),
         _actions(),
+        _catalog(),
         label="Draft manifest",
+    )
+
+
+def _catalog_list(entries: list[tuple[str, str]]) -> rx.Component:
+    return rx.el.dl(
+        *[
+            rx.el.div(
+                rx.el.dt(rx.el.code(name, class_name="pt-slug")),
+                rx.el.dd(rx.text(says, size="2", color_scheme="gray")),
+                class_name="pt-catalog-entry",
+            )
+            for name, says in entries
+        ],
+        class_name="pt-stack-tight",
+    )
+
+
+def _catalog() -> rx.Component:
+    """What a manifest may declare, in words (the catalog is Portal's, fixed at build time;
+    GET /v1/scopes serves the scopes as data)."""
+    scopes = [
+        (
+            info.name,
+            f"{info.says}. Opens "
+            + ", ".join(f"{method} {path}" for method, path in info.routes)
+            + ".",
+        )
+        for info in sorted(SCOPES.values(), key=lambda info: info.name)
+    ]
+    return rx.el.details(
+        rx.el.summary(
+            rx.text("What a manifest may declare", size="2", weight="medium", as_="span")
+        ),
+        rx.el.div(
+            rx.heading("Scopes", size="2", as_="h3"),
+            _catalog_list(scopes),
+            rx.heading("Event categories", size="2", as_="h3"),
+            _catalog_list(sorted(EVENT_CATEGORIES.items())),
+            rx.heading("Data types", size="2", as_="h3"),
+            _catalog_list(sorted(DATA_TYPES.items())),
+            class_name="pt-stack-tight",
+        ),
+        id="manifest-catalog",
+        class_name="pt-catalog",
     )
 
 
