@@ -126,11 +126,17 @@ def _cell(column: Column, row: Var) -> rx.Component:
     # and a page of 50 rows x 7 columns re-renders on each sort click (bench/timeline.py).
     classes = "pt-cell" + ("" if column.nowrap else " pt-wrap") + _align(column)
     content = column.cell(row)
+    # data-label: the column's name above the value when a phone stacks the row
+    # (stack_on_phone; assets/portal.css).
+    labelled = {"data-label": column.label} if column.label else {}
     if column.row_header:
         return rx.el.th(
-            content, scope="row", class_name=f"rt-TableCell rt-TableRowHeaderCell {classes}"
+            content,
+            scope="row",
+            class_name=f"rt-TableCell rt-TableRowHeaderCell {classes}",
+            custom_attrs=labelled,
         )
-    return rx.el.td(content, class_name=f"rt-TableCell {classes}")
+    return rx.el.td(content, class_name=f"rt-TableCell {classes}", custom_attrs=labelled)
 
 
 def data_table(
@@ -145,10 +151,13 @@ def data_table(
     footer: rx.Component | None = None,
     row_class: str = "",
     size: str = "2",
+    stack_on_phone: bool = False,
 ) -> rx.Component:
     """The table in a card: headers (sortable where a column has a sort key), one row per item
     of `rows`, `empty` when there are none, and `footer` (usually `pager(...)`) below the rows.
-    `label` names the table for screen readers."""
+    `label` names the table for screen readers. With `stack_on_phone`, a narrow screen shows
+    each row as a block, each value under its column's name, so the row's buttons stay in
+    reach instead of past the card's right edge (for tables with actions per row)."""
     table = rx.el.div(
         rx.el.table(
             rx.el.thead(
@@ -189,7 +198,7 @@ def data_table(
         ),
         # No pager under an empty state: there is nothing to page through.
         rx.cond(rows.length() > 0, footer) if footer is not None else rx.fragment(),
-        class_name=f"{_CARD} pt-card data-table",
+        class_name=f"{_CARD} pt-card data-table" + (" pt-stack-phone" if stack_on_phone else ""),
     )
 
 

@@ -392,6 +392,7 @@ def _allowlist() -> rx.Component:
             ),
             footer=pager(**_S.pager_props(ALLOWLIST), previous="Newer", next="Older"),
             row_class="allowlist-row",
+            stack_on_phone=True,
         ),
         class_name="pt-stack",
         id="allowlist",

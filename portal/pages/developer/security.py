@@ -255,6 +255,7 @@ def _credentials() -> rx.Component:
                     "Create one: it is shown once, then Portal keeps only its hash.",
                 ),
                 row_class="client-secret-row",
+                stack_on_phone=True,
             ),
             rx.cond(
                 _S.secret_rows.length() >= client_credentials.MAX_LIVE_SECRETS,

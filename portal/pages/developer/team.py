@@ -540,6 +540,7 @@ def team_section() -> rx.Component:
             ),
             footer=pager(**_S.pager_props(MEMBERS)),
             row_class="team-member-row",
+            stack_on_phone=True,
         ),
         rx.heading("Pending invitations", size="3", as_="h3"),
         data_table(
@@ -558,6 +559,7 @@ def team_section() -> rx.Component:
             ),
             footer=pager(**_S.pager_props(INVITATIONS), previous="Newer", next="Older"),
             row_class="team-invitation-row",
+            stack_on_phone=True,
         ),
         _leave(),
         label="Team",

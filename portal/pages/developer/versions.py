@@ -786,6 +786,7 @@ def _links() -> rx.Component:
             ),
             footer=pager(**_S.pager_props(LINKS), previous="Newer", next="Older"),
             row_class="install-link-row",
+            stack_on_phone=True,
         ),
         class_name="pt-stack-tight",
         aria_label="Install links",

@@ -444,6 +444,7 @@ def distribution_reviews() -> rx.Component:
             empty=_empty(),
             footer=pager(**_S.pager_props(REVIEWS)),
             row_class="review-row",
+            stack_on_phone=True,
         ),
         _decision_dialog(),
         _unlist_dialog(),

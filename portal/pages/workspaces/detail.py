@@ -1046,6 +1046,7 @@ def _installed() -> rx.Component:
             ),
             footer=pager(**S.pager_props(INSTALLED), previous="Newer", next="Older"),
             row_class="installed-app-row",
+            stack_on_phone=True,
         ),
         change_version_dialog(),
         width="100%",
