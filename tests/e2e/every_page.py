@@ -49,7 +49,17 @@ class World:
     directory_app_slug: str = ""
 
 
+_WORLDS: dict[str, World] = {}
+
+
 def make_world(server) -> World:
+    """The world of make_a_world, once per test process and server: the walks only read it."""
+    if server.url not in _WORLDS:
+        _WORLDS[server.url] = make_a_world(server)
+    return _WORLDS[server.url]
+
+
+def make_a_world(server) -> World:
     """A platform administrator (every page is theirs to open) with an account, a workspace
     (its environments provisioning), a token, accepted developer terms, a developer app with
     version 1 published and an install link, a public app for the directory, another app
