@@ -5,9 +5,7 @@ nothing. The database is compared before and after each call."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import SQLModel, select
 
-from portal.db import transaction
 from portal.domain.errors import NotFound, PermissionDenied
 from portal.models import EndUser, Organization
 from portal.pages.apps.api_keys import ApiKeysState
@@ -20,9 +18,13 @@ from portal.pages.apps.overview import AppOverviewState
 from portal.pages.apps.webhooks_page import WebhooksState
 from portal.services import app_api_keys, webhook_endpoints
 from tests.factories import account_of, actor_for, grant, make_app, make_workspace
-from tests.state.support import run, toasts
+from tests.state.support import database_snapshot, run, toasts
 
 SECRET_APP = "Project Nightjar"
+
+
+# The caller's own session and the app they opened move; nothing else may.
+MOVING = ("sessions", "app_visits", "workspace_picks", "users")
 
 
 @pytest.fixture
@@ -59,17 +61,6 @@ def tenants(db, person):
         "bob": bob_token,
         "reggie": reader_token,
     }
-
-
-def _snapshot() -> dict[str, list]:
-    with transaction() as session:
-        connection = session.connection()
-        return {
-            table.name: sorted(map(tuple, connection.execute(select(table))), key=repr)
-            for table in SQLModel.metadata.sorted_tables
-            # The caller's own session and the app they opened move; nothing else may.
-            if table.name not in ("sessions", "app_visits", "workspace_picks", "users")
-        }
 
 
 # (state, page, handler, args): args naming the victim's ids by key in `tenants`.
@@ -156,9 +147,11 @@ def test_writes_by_a_stranger_or_a_reader_change_nothing(
     browse, tenants, cls, page, handler, args, who
 ):
     state = browse(f"{tenants['path']}/{page}", token=tenants[who]).state(cls)
-    before = _snapshot()
+    before = database_snapshot(ignore=MOVING)
     events, refused = _call(state, handler, _args(args, tenants))
-    assert _snapshot() == before, f"{who} changed something with {cls.__name__}.{handler}"
+    assert database_snapshot(ignore=MOVING) == before, (
+        f"{who} changed something with {cls.__name__}.{handler}"
+    )
     said = _said(state, events, refused)
     expected = "not found" if who == "bob" else "administer"
     assert expected in said, said

@@ -21,7 +21,7 @@ from portal.pages.developer.security import (
 from portal.pages.developer.team import DeveloperTeamState
 from portal.services import developer_apps, developer_terms
 from portal.services.tokens import token_hash
-from tests.state.support import name_of, names, run, toasts
+from tests.state.support import every_state, name_of, names, run, toasts
 
 
 @pytest.fixture
@@ -53,18 +53,10 @@ def _secret_shown(events) -> str:
     return match.group(0)
 
 
-def _every_state(client):
-    states = [client.root]
-    while states:
-        state = states.pop()
-        states.extend(state.substates.values())
-        yield state
-
-
 def _kept(client):
     """Every var's value of every state in this tab's tree (backend-only ones included), each
     state as the state manager serializes it, and the delta the browser receives."""
-    for state in _every_state(client):
+    for state in every_state(client):
         # Its own vars, backend-only ones included (what pickling it keeps), and computed ones.
         for name, value in state.__getstate__().items():
             yield f"{state.get_full_name()}.{name}", repr(value).encode()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlmodel import SQLModel, col, select
+from sqlmodel import col, select
 
 from portal.config import get_settings
 from portal.db import transaction
@@ -21,7 +21,7 @@ from portal.pages.developer.invitation import DeveloperInvitationState
 from portal.pages.developer.security import DeveloperSecurityState
 from portal.pages.developer.team import DeveloperTeamState
 from portal.services import developer_apps, developer_team, developer_terms
-from tests.state.support import redirect_path, run, toasts
+from tests.state.support import database_snapshot, every_state, redirect_path, run, toasts
 
 
 @pytest.fixture
@@ -43,27 +43,10 @@ def _tab(browse, token: str, slug: str):
     return client, state
 
 
-def _snapshot() -> dict[str, list]:
-    with transaction() as session:
-        connection = session.connection()
-        return {
-            table.name: sorted(map(tuple, connection.execute(select(table))), key=repr)
-            for table in SQLModel.metadata.sorted_tables
-        }
-
-
-def _every_state(client):
-    states = [client.root]
-    while states:
-        state = states.pop()
-        states.extend(state.substates.values())
-        yield state
-
-
 def _kept(client):
     """Every var of every state in this tab's tree (backend-only ones included), as the state
     manager keeps it, and the delta the browser receives."""
-    for state in _every_state(client):
+    for state in every_state(client):
         for name, value in state.__getstate__().items():
             yield f"{state.get_full_name()}.{name}", repr(value)
         yield f"{state.get_full_name()}:serialized", repr(state._serialize())
@@ -222,7 +205,7 @@ def test_an_owner_who_steps_down_sees_the_team_read_only(db, browse, person, own
 def test_the_last_owner_cannot_leave_or_step_down(db, browse, owner_app):
     token, email, slug, app_id = owner_app
     client, state = _tab(browse, token, slug)
-    before = _snapshot()
+    before = database_snapshot()
     owner_id = state.team_members[0].user_id
 
     events = run(state.leave)
@@ -235,7 +218,7 @@ def test_the_last_owner_cannot_leave_or_step_down(db, browse, owner_app):
     assert "is the last owner of Tide Sync" in state.team_error
     run(state.remove_member, owner_id)
     assert "is the last owner of Tide Sync" in state.team_error
-    assert _snapshot() == before
+    assert database_snapshot() == before
     assert [m.role for m in state.team_members] == ["owner"]
 
 
@@ -271,7 +254,7 @@ def test_a_member_who_is_not_an_owner_reads_the_team_and_is_refused_changes(
     assert [m.email for m in state.team_members] == [owner_email, user.email]
     assert [i.email for i in state.team_invitations] == ["ivy@example.com"]
 
-    before = _snapshot()
+    before = database_snapshot()
     run(state.invite, {"email": "mallory@example.com", "role": "owner"})
     assert "You need the owner role on Tide Sync's team" in state.invite_errors["form"]
     for handler, args in (
@@ -283,7 +266,7 @@ def test_a_member_who_is_not_an_owner_reads_the_team_and_is_refused_changes(
         state.team_error = ""
         run(handler, *args)
         assert state.team_error.startswith("You need the owner role on Tide Sync's team")
-    assert _snapshot() == before
+    assert database_snapshot() == before
     assert [i.email for i in state.team_invitations] == ["ivy@example.com"]
 
 
@@ -309,7 +292,7 @@ def test_a_signed_in_outsider_calling_the_handlers_is_refused(db, browse, person
             (state.leave, ()),
         )
 
-    before = _snapshot()
+    before = database_snapshot()
     for handler, args in attempts(state):
         events = run(handler, *args)
         assert redirect_path(events) is None
@@ -322,7 +305,7 @@ def test_a_signed_in_outsider_calling_the_handlers_is_refused(db, browse, person
     for handler, args in attempts(state):
         run(handler, *args)
         assert state.team_members == [] and state.team_invitations == []
-    assert _snapshot() == before
+    assert database_snapshot() == before
 
 
 # The invitation page --------------------------------------------------------------------
@@ -398,7 +381,7 @@ def test_another_email_sees_whom_it_was_for_and_cannot_accept(db, browse, person
     _client, state = _page(browse, token, invite_token)
     assert state.found is True and state.invitation.for_you is False
 
-    before = _snapshot()
+    before = database_snapshot()
     events = run(state.accept)
     assert redirect_path(events) is None
     assert state.answer_error == (
@@ -406,7 +389,7 @@ def test_another_email_sees_whom_it_was_for_and_cannot_accept(db, browse, person
         "mallory@example.com. Sign in with ivy@example.com to accept it."
     )
     assert state.joined_app_href == ""
-    assert _snapshot() == before
+    assert database_snapshot() == before
     assert user.id not in _roles(db, app_id)
 
 
@@ -420,10 +403,10 @@ def test_a_withdrawn_or_unknown_link_says_so(db, browse, person, owner_app):
     _client, state = _page(browse, token, invite_token)
     assert state.invitation.state == "revoked"
     assert "withdrawn by an owner" in state.invitation.explained
-    before = _snapshot()
+    before = database_snapshot()
     run(state.accept)
     assert "withdrawn by an owner of the app" in state.answer_error
-    assert _snapshot() == before
+    assert database_snapshot() == before
 
     _client, state = _page(browse, token, "not-a-real-token")
     assert state.found is False

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 import reflex as rx
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from portal.config import get_settings
-from portal.db import engine_for, get_engine, transaction
+from portal.db import engine_for, get_engine
 from portal.domain.errors import Unauthenticated
 from portal.models import EndUser, Organization, User, UserSession
 from portal.pages.developer.terms import DeveloperTermsState
@@ -40,7 +40,7 @@ from portal.services.developer_icons import PNG_MAGIC
 from portal.services.tokens import new_token, token_hash
 from tests.conftest import sqlite_url, use_database
 from tests.factories import CLIENT, account_of, make_app, make_user, make_workspace, sign_in
-from tests.state.support import redirect_path, run
+from tests.state.support import database_snapshot, redirect_path, run
 from tests.state.test_handler_registry import REVIEWED, portal_handlers, requirement_of
 
 PNG_ICON = PNG_MAGIC + b"\x00" * 32
@@ -531,15 +531,6 @@ def _make_victim(db, person):
     }
 
 
-def _snapshot() -> dict[str, list]:
-    with transaction() as session:
-        connection = session.connection()
-        return {
-            table.name: sorted(map(tuple, connection.execute(select(table))), key=repr)
-            for table in SQLModel.metadata.sorted_tables
-        }
-
-
 def _values(state) -> dict:
     return {name: getattr(state, name) for name in type(state).base_vars}
 
@@ -549,7 +540,7 @@ def _values(state) -> dict:
 @pytest.mark.parametrize("key", NEEDS_SESSION)
 def test_refused_without_a_live_session(browse, victim, key):
     handler = portal_handlers()[key]
-    stored = _snapshot()  # nothing below may change it
+    stored = database_snapshot()  # nothing below may change it
     for token_kind in ("none", "forged", "revoked", "expired"):
         client = browse(_path_for(key, victim), token=victim["tokens"][token_kind])
         state = client.state(handler.state)
@@ -566,5 +557,7 @@ def test_refused_without_a_live_session(browse, victim, key):
                 f"{key} ran with a {token_kind} session and returned {events}"
             )
 
-        assert _snapshot() == before[0], f"{key} changed the database ({token_kind} session)"
+        assert database_snapshot() == before[0], (
+            f"{key} changed the database ({token_kind} session)"
+        )
         assert _values(state) == before[1], f"{key} changed its state ({token_kind} session)"

@@ -4,9 +4,8 @@ handler with A's ids: not found every time, nothing of A's in B's state, nothing
 from __future__ import annotations
 
 import pytest
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
-from portal.db import transaction
 from portal.domain.errors import NotFound
 from portal.models import User
 from portal.pages.workspaces.detail import WorkspaceDetailState
@@ -14,7 +13,7 @@ from portal.pages.workspaces.list_page import WorkspacesState
 from portal.pages.workspaces.process_log import ProcessLogState
 from portal.services import provisioning
 from tests.factories import account_of, grant, make_workspace
-from tests.state.support import run, toasts
+from tests.state.support import database_snapshot, run, toasts
 
 SECRET = "Secret Project Aurora"
 
@@ -32,16 +31,6 @@ def tenants(db, person):
         "process_id": process_id,
         "bob": bob_token,
     }
-
-
-def _snapshot() -> dict[str, list]:
-    with transaction() as session:
-        connection = session.connection()
-        return {
-            table.name: sorted(map(tuple, connection.execute(select(table))), key=repr)
-            for table in SQLModel.metadata.sorted_tables
-            if table.name not in ("sessions",)  # Bob's own last_seen_at may move
-        }
 
 
 DETAIL = [
@@ -103,9 +92,9 @@ def test_detail_handlers_on_another_accounts_workspace(browse, tenants, handler,
     state = browse(f"/workspaces/{tenants['workspace_id']}", token=tenants["bob"]).state(
         WorkspaceDetailState
     )
-    before = _snapshot()
+    before = database_snapshot(ignore=("sessions",))
     events, refused = _call(state, handler, _args(args, tenants))
-    assert _snapshot() == before
+    assert database_snapshot(ignore=("sessions",)) == before
     _assert_nothing_leaked(state, events, refused, handler not in SILENT)
 
 
@@ -113,19 +102,19 @@ def test_detail_handlers_on_another_accounts_workspace(browse, tenants, handler,
 def test_process_log_handlers_on_another_accounts_workspace(browse, tenants, handler, args):
     path = f"/workspaces/{tenants['workspace_id']}/process-log"
     state = browse(path, token=tenants["bob"]).state(ProcessLogState)
-    before = _snapshot()
+    before = database_snapshot(ignore=("sessions",))
     events, refused = _call(state, handler, _args(args, tenants))
-    assert _snapshot() == before
+    assert database_snapshot(ignore=("sessions",)) == before
     _assert_nothing_leaked(state, events, refused, handler not in SILENT)
 
 
 def test_creating_a_workspace_in_another_account_is_refused(browse, tenants):
     state = browse("/workspaces", token=tenants["bob"]).state(WorkspacesState)
-    before = _snapshot()
+    before = database_snapshot(ignore=("sessions",))
     events, refused = _call(
         state, "create", ({"account_id": str(tenants["account_id"]), "name": "Intruder"},)
     )
-    assert _snapshot() == before
+    assert database_snapshot(ignore=("sessions",)) == before
     assert refused is not None or state.create_errors
 
 
