@@ -83,7 +83,7 @@ def test_migrate_seed_and_create_user(tmp_path):
     assert second.returncode == 0, second.stderr
     assert "already present" in second.stdout
     assert demo.DEMO_EMAIL in second.stdout
-    assert (_count(url, User), _count(url, Workspace)) == (1, 3)
+    assert (_count(url, User), _count(url, Workspace)) == (2, 3)  # + the demo publisher
 
     created = portal(
         url,
@@ -116,7 +116,7 @@ def test_migrate_seed_and_create_user(tmp_path):
     assert duplicate.returncode == 1
     assert "error (email): A user with that email already exists." in duplicate.stderr
     assert "Traceback" not in duplicate.stderr
-    assert _count(url, User) == 2
+    assert _count(url, User) == 3  # demo, publisher, admin
 
 
 def _migrated(tmp_path: Path, template: Path) -> str:

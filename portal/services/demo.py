@@ -1,5 +1,6 @@
-"""Demo data for `make run`: one demo person, their account, a few workspaces, and apps in
-the first one (services/demo_apps.py). Idempotent."""
+"""Demo data for `make run`: one demo person, their account, a few workspaces, apps in the
+first one (services/demo_apps.py), and listed apps in the app directory from a demo publisher
+(services/demo_directory.py). Idempotent."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from portal.domain.workspaces import (
 )
 from portal.models import App, Environment, PermissionGrant, User, Workspace
 from portal.models._base import utcnow
-from portal.services import audit, auth, demo_apps
+from portal.services import audit, auth, demo_apps, demo_directory
 
 DEMO_EMAIL = "demo@portal.localhost"
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - published demo credential
@@ -70,7 +71,8 @@ def scale_workspace(session: Session) -> Workspace:
 def seed_demo(*, session: Session) -> bool:
     """Create the demo data if it is missing; returns whether anything was created."""
     if session.exec(select(User).where(User.email == DEMO_EMAIL)).first() is not None:
-        return seed_demo_apps_if_missing(session) > 0
+        apps = seed_demo_apps_if_missing(session)
+        return apps + demo_directory.seed_demo_directory(session) > 0
     user = auth.create_user(
         session=session,
         email=DEMO_EMAIL,
@@ -85,6 +87,7 @@ def seed_demo(*, session: Session) -> bool:
         workspace = _add_workspace(session, account_id, name, slug, tenancy, region)
         if slug == APPS_WORKSPACE:
             demo_apps.seed_demo_apps(session, workspace)
+    demo_directory.seed_demo_directory(session)
     return True
 
 

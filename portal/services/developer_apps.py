@@ -158,7 +158,7 @@ def _free_slug(session: Session, base: str) -> str:
 
 def record_event(
     session: Session,
-    actor: Actor,
+    actor: Actor | None,
     action: str,
     app: DeveloperApp,
     *,
@@ -167,7 +167,8 @@ def record_event(
     after: dict[str, Any] | None = None,
 ) -> None:
     """An audit row about a developer app (in `workspace`'s trail when it happened there:
-    an install, a move, an uninstall). The one way the developer-app services record."""
+    an install, a move, an uninstall). The one way the developer-app services record; a
+    None actor is Portal itself (demo data)."""
     audit.record(
         session,
         actor=actor,
