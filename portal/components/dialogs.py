@@ -131,19 +131,24 @@ def form_dialog(
 
 
 def confirm_dialog(
-    trigger: rx.Component,
+    trigger: rx.Component | None,
     *,
     title: str | Var | tuple,
     description: str | Var | tuple,
     confirm: str,
     on_confirm,
     destructive: bool = False,
+    open: Var | None = None,
+    on_open_change=None,
 ) -> rx.Component:
     """`trigger` opens a question saying what `confirm` will do; Cancel leaves things as they
     were, the confirm button runs `on_confirm` and closes the dialog. `title` and
-    `description` may be a tuple of parts (text and Vars)."""
+    `description` may be a tuple of parts (text and Vars). Without a trigger, the state opens
+    it (`open`, and `on_open_change` hears Cancel): for a question a handler asks."""
+    opener = [rx.alert_dialog.trigger(trigger)] if trigger is not None else []
+    controlled = {"open": open, "on_open_change": on_open_change} if open is not None else {}
     return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(trigger),
+        *opener,
         rx.alert_dialog.content(
             rx.alert_dialog.title(*_parts(title)),
             rx.alert_dialog.description(*_parts(description), size="2"),
@@ -156,4 +161,5 @@ def confirm_dialog(
             ),
             max_width="460px",
         ),
+        **controlled,
     )

@@ -84,3 +84,20 @@ def initials(name: str) -> str:
     letters of its first two words, upper case ("Acme Sync" -> "AS"; "" -> "?")."""
     words = [word for word in str(name or "").split() if word[:1].isalnum()]
     return "".join(word[0] for word in words[:2]).upper() or "?"
+
+
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def unstorable(value: str) -> bool:
+    """Holds what no database stores: NUL (PostgreSQL refuses it in text) or a lone surrogate
+    (no UTF-8 encodes one; JSON from a hostile client can carry "\\ud800")."""
+    return bool(_UNSTORABLE.search(value))
+
+
+def search_term(value: object, max_length: int) -> str:
+    """A search box's text as a query may bind it: a string, trimmed, cut to `max_length`,
+    without NUL or lone surrogates (a term holding one would match nothing anyway)."""
+    if not isinstance(value, str):
+        return ""
+    return _UNSTORABLE.sub("", value.strip())[:max_length]

@@ -113,7 +113,9 @@ class InstallState(SessionState):
     def choose(self, workspace_id: str):
         # Only a choice the server offered; approve() checks it again anyway.
         offered = {option.id for option in self.options}
-        self.chosen = workspace_id if workspace_id in offered else ""
+        self.chosen = (
+            workspace_id if isinstance(workspace_id, str) and workspace_id in offered else ""
+        )
         self.error = ""
 
     @rx.event

@@ -35,6 +35,7 @@ from portal.domain.dto import DTO
 from portal.domain.errors import Conflict, Invalid, NotFound
 from portal.domain.paging import Page
 from portal.domain.text import clean as clean_text
+from portal.domain.text import unstorable
 from portal.models import (
     DeveloperApp,
     DeveloperAppInstallation,
@@ -50,7 +51,6 @@ from portal.services.keyset import Key
 from portal.services.manifests import ManifestProblem
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 class DeveloperAppRow(DTO):
@@ -484,7 +484,7 @@ def check_draft(*, session: Session, actor: Actor, app_id: int, text: str) -> Dr
 def _bounded(text: Any) -> str:
     if not isinstance(text, str):
         raise Invalid("The manifest is text (YAML or JSON).", field="manifest")
-    if _UNSTORABLE.search(text):  # PostgreSQL refuses NUL; no UTF-8 holds a lone surrogate
+    if unstorable(text):
         raise Invalid(
             "The manifest holds a character text cannot (NUL or a lone surrogate): remove it.",
             field="manifest",

@@ -16,8 +16,10 @@ import hashlib
 import hmac
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from portal.db import savepoint
 from portal.domain.access import Actor
 from portal.domain.developer import DeveloperAction
 from portal.domain.dto import DTO
@@ -115,7 +117,19 @@ def set_icon(*, session: Session, actor: Actor, app_id: int, data: bytes) -> Ico
         return _info(row)  # the same image again: nothing changes, nothing to audit
     now = utcnow()
     if row is None:
-        row = DeveloperAppIcon(app_id=app.id, content_type=content_type, data=data, sha256=digest)
+        row = DeveloperAppIcon(
+            app_id=app.id, content_type=content_type, data=data, sha256=digest, updated_at=now
+        )
+        try:
+            with savepoint(session):  # added inside it: opening a savepoint flushes first
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            # Another upload made the app's first icon meanwhile: this one replaces it (the
+            # last upload wins, as when an icon is already there).
+            if row in session:
+                session.expunge(row)
+            row = session.get(DeveloperAppIcon, app.id, populate_existing=True)
     row.content_type, row.data, row.sha256, row.updated_at = content_type, data, digest, now
     app.updated_at = now
     session.add_all([row, app])

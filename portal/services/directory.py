@@ -17,6 +17,7 @@ from portal.domain.developer import VersionState, Visibility
 from portal.domain.dto import DTO
 from portal.domain.errors import PermissionDenied
 from portal.domain.paging import Page
+from portal.domain.text import search_term
 from portal.models import (
     DeveloperApp,
     DeveloperAppIcon,
@@ -105,9 +106,7 @@ def list_directory(
     the description, any case). Any signed-in person; not an installed app's token."""
     if actor.kind is ActorKind.INSTALLATION:
         raise PermissionDenied("An installed app's token cannot browse the app directory.")
-    term = search.strip().lower()[:SEARCH_MAX] if isinstance(search, str) else ""
-    # No database stores NUL or a lone surrogate: a term holding one matches nothing anyway.
-    term = "".join(ch for ch in term if ch != "\x00" and not "\ud800" <= ch <= "\udfff")
+    term = search_term(search, SEARCH_MAX).lower()
     page = _LIST.page(
         session,
         _SEARCHED if term else _ALL,

@@ -38,6 +38,7 @@ from portal.domain.developer import (
 from portal.domain.dto import DTO
 from portal.domain.errors import Conflict, Invalid, NotFound, PermissionDenied
 from portal.domain.paging import Page
+from portal.domain.text import search_term
 from portal.domain.workspaces import WorkspaceStatus
 from portal.models import (
     Account,
@@ -486,10 +487,9 @@ def _choices(
                 ),
             )
         )
-    if search:
-        query = query.where(
-            func.lower(Workspace.name).contains(search.lower()[:80], autoescape=True)
-        )
+    term = search_term(search, 80).lower()
+    if term:
+        query = query.where(func.lower(Workspace.name).contains(term, autoescape=True))
     rows = [(workspace, account_name) for workspace, account_name in session.exec(query).all()]
     return rows[:CHOICES_LIMIT], len(rows) > CHOICES_LIMIT
 
@@ -551,6 +551,8 @@ def consent(
     `search`."""
     app, version, _link = _offered(session, token=token, app_slug=app_slug)
     manifest = version.manifest or {}
+    rows, more = _choices(session, actor, app, search)
+    # Which of the offered workspaces have the app already (not every tenant's installs).
     installed = dict(
         session.exec(
             select(DeveloperAppInstallation.workspace_id, DeveloperAppVersion.number)
@@ -558,10 +560,12 @@ def consent(
                 DeveloperAppVersion,
                 col(DeveloperAppVersion.id) == col(DeveloperAppInstallation.version_id),
             )
-            .where(DeveloperAppInstallation.app_id == app.id)
+            .where(
+                DeveloperAppInstallation.app_id == app.id,
+                col(DeveloperAppInstallation.workspace_id).in_([w.id for w, _ in rows]),
+            )
         ).all()
     )
-    rows, more = _choices(session, actor, app, search)
     icon = session.exec(
         select(DeveloperAppIcon.sha256).where(DeveloperAppIcon.app_id == app.id)
     ).scalar()

@@ -9,4 +9,7 @@ def new_token() -> str:
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # surrogatepass: a token from a hostile client may hold a lone surrogate ("\ud800" in
+    # JSON), which strict UTF-8 cannot encode; it hashes to what no stored token has, so the
+    # lookup answers "not found" instead of raising. Real tokens are ASCII: same hash.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

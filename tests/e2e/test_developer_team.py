@@ -131,10 +131,20 @@ def test_an_owner_who_steps_down_loses_the_credentials_at_once(page: Page, serve
     server.sign_in(page, owner, to=f"/developer/apps/{app.slug}/security")
     expect(page.locator("#client-id")).to_be_visible()
 
-    # Making yourself a developer: the credentials card goes, without a reload.
+    # Making yourself a developer asks first (Cancel keeps you owner); then the credentials
+    # card goes, without a reload.
     mine = page.locator(".team-member-row").filter(has_text=owner)
     mine.get_by_role("combobox").click()
     page.get_by_role("option", name="developer").click()
+    question = page.get_by_role("alertdialog")
+    expect(question).to_contain_text("Make yourself developer?")
+    expect(question).to_contain_text("Only another owner can make you owner again.")
+    question.get_by_role("button", name="Cancel").click()
+    expect(question).to_have_count(0)
+    expect(page.locator("#team-role")).to_have_text("owner")
+    mine.get_by_role("combobox").click()
+    page.get_by_role("option", name="developer").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Change my role").click()
     expect(page.locator("#team-role")).to_have_text("developer")
     expect(page.locator("#client-id")).to_have_count(0)
     expect(page.locator("#owners-only")).to_be_visible()

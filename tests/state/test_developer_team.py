@@ -202,6 +202,30 @@ def test_an_owner_who_steps_down_sees_the_team_read_only(db, browse, person, own
     ]
 
 
+def test_your_own_role_is_asked_first_and_cancel_keeps_it(db, browse, person, owner_app):
+    token, email, slug, app_id = owner_app
+    user, _token, _actor = person(name="Sol Second")
+    db.add(DeveloperAppMember(app_id=app_id, user_id=user.id, role=TeamRole.OWNER))
+    db.commit()
+    _client, state = _tab(browse, token, slug)
+    before = database_snapshot()
+
+    run(state.ask_own_role, "viewer")
+    assert state.own_role_choice == "viewer"
+    run(state.answer_own_role, False)  # Cancel
+    assert state.own_role_choice == ""
+    for odd in (["viewer"], "owner", "admin", None):  # a list, your own role, unknown ones
+        run(state.ask_own_role, odd)
+        assert state.own_role_choice == ""
+    run(state.confirm_own_role)  # nothing was asked: nothing changes
+    assert database_snapshot() == before
+
+    run(state.ask_own_role, "developer")
+    run(state.confirm_own_role)
+    assert state.own_role_choice == ""
+    assert state.dev_app_role == "developer" and state.team_can_manage is False
+
+
 def test_the_last_owner_cannot_leave_or_step_down(db, browse, owner_app):
     token, email, slug, app_id = owner_app
     client, state = _tab(browse, token, slug)

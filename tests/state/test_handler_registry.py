@@ -365,6 +365,17 @@ REVIEWED: dict[str, str] = {
         "signed in: _call(); developer_team.set_role needs MANAGE_TEAM (owner), finds the "
         "client's user id only on this app's team, refuses demoting the last owner"
     ),
+    "portal.pages.developer.team.DeveloperTeamState.ask_own_role": (
+        "signed in: _check_session() first; only opens the question (a known role other than "
+        "yours), changes no data"
+    ),
+    "portal.pages.developer.team.DeveloperTeamState.answer_own_role": (
+        "signed in: _check_session() first; only closes the question, changes no data"
+    ),
+    "portal.pages.developer.team.DeveloperTeamState.confirm_own_role": (
+        "signed in: set_role's path (_call(); developer_team.set_role needs MANAGE_TEAM) for the "
+        "row the server marked as yours with the role the server kept; nothing without one"
+    ),
     "portal.pages.developer.team.DeveloperTeamState.remove_member": (
         "signed in: _call(); developer_team.remove_member needs MANAGE_TEAM (owner), finds the "
         "client's user id only on this app's team, refuses the last owner"

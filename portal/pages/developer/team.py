@@ -119,6 +119,7 @@ class DeveloperTeamState(Pager, OpenDeveloperAppState):
     team_members: list[MemberView] = []  # the page of members shown
     team_invitations: list[InvitationView] = []  # the page of pending invitations shown
     team_error: str = ""  # a refused change (the last owner, a role too weak), above the list
+    own_role_choice: str = ""  # the role you picked for yourself, waiting for your yes
     leave_error: str = ""  # a refused Leave (the last owner), beside its button
     invite_errors: dict[str, str] = {}
     invite_sent_to: str = ""
@@ -226,7 +227,34 @@ class DeveloperTeamState(Pager, OpenDeveloperAppState):
         )
 
     @rx.event
+    async def ask_own_role(self, role: str):
+        """Your own role picked in the list: asked first (the dialog says what you lose)."""
+        await self._check_session()
+        roles = {choice.value for choice in TeamRole}
+        chosen = role if isinstance(role, str) and role in roles else ""
+        self.own_role_choice = chosen if chosen != self.dev_app_role else ""
+
+    @rx.event
+    async def answer_own_role(self, open_: bool = False):
+        """The question closed (Cancel, Escape): your role stays."""
+        await self._check_session()
+        if not open_:
+            self.own_role_choice = ""
+
+    @rx.event
+    async def confirm_own_role(self):
+        await self._check_session()
+        role, self.own_role_choice = self.own_role_choice, ""
+        you = next((member for member in self.team_members if member.you), None)
+        if not role or you is None:
+            return None
+        return await self._change_role(you.user_id, role)
+
+    @rx.event
     async def set_role(self, user_id: int, role: str):
+        return await self._change_role(user_id, role)
+
+    async def _change_role(self, user_id: int, role: str):
         try:
             team = await self._call(
                 _set_role_then_summary,
@@ -323,15 +351,39 @@ def _member_name(row) -> rx.Component:
 
 
 def _member_role(row) -> rx.Component:
+    label = {"aria_label": "Role of " + row.email}
     return rx.cond(
         _S.team_can_manage,
-        _role_select(
-            trigger={"aria_label": "Role of " + row.email},
-            value=row.role,
-            on_change=_S.set_role(row.user_id),
-            size="1",
+        rx.cond(
+            row.you,
+            # Your own row asks first (_own_role_dialog): you can't undo stepping down.
+            _role_select(trigger=label, value=row.role, on_change=_S.ask_own_role, size="1"),
+            _role_select(
+                trigger=label, value=row.role, on_change=_S.set_role(row.user_id), size="1"
+            ),
         ),
         role_badge(row.role),
+    )
+
+
+def _own_role_dialog() -> rx.Component:
+    return confirm_dialog(
+        None,
+        title=("Make yourself ", _S.own_role_choice, "?"),
+        description=(
+            "You will no longer manage the team or see and rotate client secrets",
+            rx.cond(
+                _S.own_role_choice == "viewer",
+                ", nor edit the app or publish versions",
+                "",
+            ),
+            ". Only another owner can make you owner again.",
+        ),
+        confirm="Change my role",
+        on_confirm=_S.confirm_own_role,
+        destructive=True,
+        open=_S.own_role_choice != "",
+        on_open_change=_S.answer_own_role,
     )
 
 
@@ -562,5 +614,6 @@ def team_section() -> rx.Component:
             stack_on_phone=True,
         ),
         _leave(),
+        _own_role_dialog(),
         label="Team",
     )

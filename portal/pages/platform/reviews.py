@@ -116,7 +116,8 @@ class PlatformReviewsState(Pager, SessionState):
     @rx.event
     async def filter_view(self, value: str):
         """Pending, decided or withdrawn requests (anything else: pending)."""
-        view = value if value in distribution.VIEWS else distribution.PENDING
+        view = value if isinstance(value, str) and value in distribution.VIEWS else None
+        view = view or distribution.PENDING
         await self._first_page(REVIEWS, view=view)
 
     def _row(self, request_id) -> ReviewView | None:
