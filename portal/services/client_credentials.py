@@ -182,9 +182,11 @@ def exchange(
         hmac.compare_digest(s.secret_hash, presented) for s in _live(session, app.id, now)
     ):
         raise InvalidClient("The client id or secret is wrong, or the secret has ended.")
+    wanted = str(installation_id or "")
     installation = (
-        session.get(DeveloperAppInstallation, int(installation_id))
-        if str(installation_id or "").isdigit() and len(str(installation_id)) < 12
+        # ASCII digits only: "²" is a digit to str.isdigit() and no number to int().
+        session.get(DeveloperAppInstallation, int(wanted))
+        if wanted.isascii() and wanted.isdigit() and len(wanted) < 10
         else None
     )
     if installation is None or installation.app_id != app.id:

@@ -18,6 +18,7 @@ import hmac
 import re
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, exists, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -110,11 +111,13 @@ class InstallationRow(DTO):
 
 class AppInstallationRow(DTO):
     """Where a developer's app is installed, as its team sees it: the installation's id (what
-    the client_credentials grant names), the workspace and its account, the version."""
+    the client_credentials grant names), the version, and the workspace's and its account's
+    names only when the installed version declares the workspace_profile data type (the
+    administrator consented to sharing them); None otherwise."""
 
     id: int
-    workspace_name: str
-    account_name: str
+    workspace_name: str | None
+    account_name: str | None
     version: int
     installed_at: datetime
 
@@ -883,7 +886,7 @@ def list_app_installations(
     is what the app's backend names when it asks for a token)."""
     app, _role = permissions.require_team(session, actor, DeveloperAction.VIEW_APP, app_id)
     query = (
-        select(_I.id, _I.installed_at, _WS.name, _AC.name, _V.number)
+        select(_I.id, _I.installed_at, _WS.name, _AC.name, _V.number, _V.manifest)
         .select_from(
             DeveloperAppInstallation.__table__.join(Workspace.__table__, _WS.id == _I.workspace_id)
             .join(Account.__table__, _AC.id == _WS.account_id)
@@ -900,13 +903,17 @@ def list_app_installations(
         cursor=cursor,
         params={"app_id": app.id},
     )
+
+    def shared(manifest: Any) -> bool:
+        return "workspace_profile" in ((manifest or {}).get("data_types") or [])
+
     return AppInstallationPage(
         items=[
             AppInstallationRow(
                 id=row[0],
                 installed_at=row[1],
-                workspace_name=row[2],
-                account_name=row[3],
+                workspace_name=row[2] if shared(row[5]) else None,
+                account_name=row[3] if shared(row[5]) else None,
                 version=row[4],
             )
             for row in page.rows

@@ -123,6 +123,8 @@ def test_basic_authentication_works_too(client, world):
         ({"client_id": "ci_nobody"}, 401, "invalid_client"),
         ({"installation_id": "999999"}, 400, "invalid_grant"),
         ({"installation_id": "not-a-number"}, 400, "invalid_grant"),
+        ({"installation_id": "²"}, 400, "invalid_grant"),  # a digit to isdigit(), not to int()
+        ({"installation_id": "99999999999"}, 400, "invalid_grant"),  # beyond the column
     ],
 )
 def test_refusals_follow_rfc_6749(client, world, change, status, error):

@@ -825,6 +825,20 @@ def test_the_apps_team_lists_where_it_is_installed_a_page_at_a_time(
         )
 
 
+def test_the_team_sees_no_workspace_names_the_version_does_not_ask_for(
+    db, dev, admin, account_id, workspace
+) -> None:
+    private = MANIFEST.replace("data_types:\n  - workspace_profile\n", "")
+    app = new_app(db, dev, "Quiet Sync", text=private)
+    allow(db, dev, app, account_id=account_id)
+    row = install(db, admin, token_of(link(db, dev, app)), workspace)
+
+    listed = installations.list_app_installations(session=db, actor=dev, app_id=app.id)
+    assert [(r.id, r.workspace_name, r.account_name) for r in listed.items] == [
+        (row.id, None, None)
+    ]
+
+
 # The audit trail --------------------------------------------------------------------------------
 
 

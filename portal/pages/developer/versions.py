@@ -113,8 +113,9 @@ class InstallationView:
     def of(cls, row: AppInstallationRow) -> InstallationView:
         return cls(
             id=row.id,
-            workspace=row.workspace_name,
-            account=row.account_name,
+            # Names only where the installed version asks for the workspace profile.
+            workspace=row.workspace_name or "Not shared",
+            account=row.account_name or "Not shared",
             version=f"v{row.version}",
             installed_at=iso_utc(row.installed_at),
         )
@@ -808,7 +809,8 @@ def _installations() -> rx.Component:
         rx.heading("Installations", size="4", as_="h2"),
         rx.text(
             "Your app's backend names the installation ID when it asks /v1/oauth/token for a "
-            "token: the token reads only that workspace.",
+            "token: the token reads only that workspace. Workspace and account names show "
+            "where the installed version declares the workspace_profile data type.",
             size="2",
             color_scheme="gray",
         ),
