@@ -19,8 +19,7 @@ from portal.pages.accounts.detail.state import AccountDetailState
 from portal.pages.accounts.invitation import InvitationState
 from portal.services import accounts, purge
 from tests.factories import account_of, actor_for, grant, make_workspace, sign_in
-from tests.state.support import redirect_path, run, toasts
-from tests.state.test_unauthenticated import _snapshot
+from tests.state.support import database_snapshot, redirect_path, run, toasts
 
 
 @pytest.fixture
@@ -122,7 +121,7 @@ def test_another_accounts_member_learns_nothing_and_changes_nothing(browse, acme
         [],
         [],
     )
-    before = _snapshot()
+    before = database_snapshot()
     owner_id = str(acme["owner"].id)
     reader_id = str(acme["reader"].id)
 
@@ -155,7 +154,7 @@ def test_another_accounts_member_learns_nothing_and_changes_nothing(browse, acme
     run(state.open_workspace_grants, owner_id)
     assert state.remove_target == NO_MEMBER and state.grants_target == NO_MEMBER
 
-    assert _snapshot() == before
+    assert database_snapshot() == before
     assert state.found is False and state.members == []
 
 
@@ -164,7 +163,7 @@ def test_a_reader_sees_everything_read_only_and_cannot_change_it(browse, acme, d
     assert state.found and not state.can_administer
     assert any(acme["owner"].email in who for who in state.administrators)
     assert len(state.members) == 2 and len(state.invitations) == 1
-    before = _snapshot()
+    before = database_snapshot()
 
     run(state.invite, {"email": "friend@example.com", "permission": "read"})
     assert "You need administer on the account Acme" in state.invite_errors["form"]
@@ -180,7 +179,7 @@ def test_a_reader_sees_everything_read_only_and_cannot_change_it(browse, acme, d
     run(state.set_workspace_grant, form)
     assert "You need administer" in state.grants_errors["workspace_id"]
 
-    assert _snapshot() == before
+    assert database_snapshot() == before
 
 
 def test_the_last_administrator_refusal_shows_where_the_person_acted(browse, acme, db):
@@ -288,14 +287,14 @@ def test_an_unknown_token_is_not_valid(browse):
 
 def test_another_email_cannot_answer(browse, acme, db):
     state = _invitation_page(browse, acme, acme["reader_token"])
-    before = _snapshot()
+    before = database_snapshot()
     run(state.accept)
     assert state.answer_error == (
         "This invitation was sent to ivan@example.com. Sign in with that email to answer it."
     )
     run(state.decline)
     assert "Sign in with that email" in state.answer_error
-    assert _snapshot() == before
+    assert database_snapshot() == before
 
 
 def test_the_invited_person_accepts(browse, acme, person, db):
