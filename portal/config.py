@@ -66,6 +66,14 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _http_url(value: str) -> str:
     """An absolute http(s) URL without its trailing slash."""
     value = value.strip().rstrip("/")
@@ -156,6 +164,13 @@ class Settings(BaseSettings):
     secret_key: SecretStr = _env(
         "PORTAL_SECRET_KEY", SecretStr("portal-development-secret-key-not-for-production")
     )
+    # Hosts webhooks may reach though they are (or resolve to) loopback, private or other
+    # internal addresses: the SSRF guard's exceptions (portal/workers/guarded_http.py), e.g.
+    # a receiver on this machine in tests and development. Comma-separated host names or IP
+    # addresses, matched exactly (no wildcards); empty by default: none.
+    webhook_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = _env(
+        "PORTAL_WEBHOOK_ALLOWED_HOSTS", ()
+    )
 
     @field_validator("public_url")
     @classmethod
@@ -177,6 +192,31 @@ class Settings(BaseSettings):
         if isinstance(value, list | tuple):
             return tuple(str(region).strip() for region in value if str(region).strip())
         return value
+
+    @field_validator("webhook_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return tuple(str(host).strip() for host in value if str(host).strip())
+        return value
+
+    @field_validator("webhook_allowed_hosts")
+    @classmethod
+    def _plain_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        hosts = []
+        for host in value:
+            name = host.lower()
+            if name.startswith("[") and name.endswith("]"):
+                name = name[1:-1]  # [::1]
+            if not name or any(c in name for c in "/@*?#") or (":" in name and not _is_ip(name)):
+                raise ValueError(
+                    f"{host!r} is not a host name or IP address; list hosts without scheme, "
+                    "port or wildcard, e.g. localhost,127.0.0.1"
+                )
+            hosts.append(name)
+        return tuple(hosts)
 
     @field_validator("regions")
     @classmethod

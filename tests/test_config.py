@@ -50,6 +50,7 @@ def test_defaults_are_the_readmes():
     assert settings.provisioning_stuck_minutes == 10
     assert settings.invitation_days == 7
     assert settings.coderunner_url is None and settings.coderunner_token is None
+    assert settings.webhook_allowed_hosts == ()
 
 
 @pytest.mark.parametrize(
@@ -92,6 +93,12 @@ def test_defaults_are_the_readmes():
             "coderunner_url",
             "https://runners.example",
         ),
+        (
+            "PORTAL_WEBHOOK_ALLOWED_HOSTS",
+            " LocalHost, 127.0.0.1 ,[::1],,hooks.internal",
+            "webhook_allowed_hosts",
+            ("localhost", "127.0.0.1", "::1", "hooks.internal"),
+        ),
         ("PORTAL_ENV", "production", "mode", "production"),
     ],
 )
@@ -124,6 +131,9 @@ def test_variable_names_are_case_sensitive(clean_environment):
         ("PORTAL_PUBLIC_URL", "portal.example.com", "http:// or https://"),
         ("PORTAL_CODERUNNER_URL", "ftp://runners.example", "http:// or https://"),
         ("PORTAL_ENV", "staging", "'development' or 'production'"),
+        ("PORTAL_WEBHOOK_ALLOWED_HOSTS", "localhost:8080", "without scheme, port or wildcard"),
+        ("PORTAL_WEBHOOK_ALLOWED_HOSTS", "https://hooks.internal", "not a host name"),
+        ("PORTAL_WEBHOOK_ALLOWED_HOSTS", "*.internal", "not a host name"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_variable(clean_environment, variable, raw, says):

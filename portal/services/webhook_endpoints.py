@@ -1,20 +1,18 @@
 """An app's webhook endpoints: where its events will go, per environment.
 
-Each has a URL (https://, or http:// to this machine for local development; an address in a
-private, loopback or link-local range written as an IP is refused), a description, the
+Each has a URL (https://, http:// only while developing or to a host the operator allows; an
+address that is not public written into it is refused: services/webhook_urls.py, and the
+delivery client checks what a name resolves to at connect time), a description, the
 categories it takes, and a Standard Webhooks signing secret (`whsec_` + base64 of 24 random
-bytes) sealed at rest (services/sealing.py): administrators can reveal it again and rotate
-it. Reading the list needs read on the workspace; everything else MANAGE_WEBHOOKS
-(administer, refused on a frozen workspace). Delivery is the webhooks issue's.
+bytes, made by services/webhook_signing.py) sealed at rest (services/sealing.py):
+administrators can reveal it again and rotate it. Reading the list needs read on the
+workspace; everything else MANAGE_WEBHOOKS (administer, refused on a frozen workspace).
+Delivery is the webhooks issue's.
 """
 
 from __future__ import annotations
 
-import base64
-import ipaddress
-import secrets
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 from sqlmodel import Session
@@ -32,15 +30,12 @@ from portal.services import audit, keyset, sealing
 from portal.services.app_scope import environment_of
 from portal.services.apps import find_app, remember_app
 from portal.services.keyset import Key
+from portal.services.webhook_signing import new_secret
+from portal.services.webhook_urls import check_endpoint_url
 
-SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix
 _W = WebhookEndpoint.__table__.c
 _LIST = keyset.Keyset("webhook-endpoints", sorts={"oldest": None}, tiebreak=Key(_W.id, int))
 EndpointPage = Page[WebhookEndpointPublic]
-
-
-def new_secret() -> str:
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
 def _public(endpoint: WebhookEndpoint) -> WebhookEndpointPublic:
@@ -58,38 +53,13 @@ def _public(endpoint: WebhookEndpoint) -> WebhookEndpointPublic:
 
 
 def valid_url(url: Any) -> str:
-    text = (url if isinstance(url, str) else "").strip()
-    refusal = Invalid(
-        "Use an https:// URL (http:// only to localhost, in development) that is not a "
-        "private address.",
-        field="url",
+    """The URL to store, checked by the one save-time rule (services/webhook_urls.py)."""
+    settings = get_settings()
+    return check_endpoint_url(
+        url,
+        development=not settings.is_production,
+        allowed_hosts=settings.webhook_allowed_hosts,
     )
-    if not text or len(text) > 2000 or any(c.isspace() for c in text):
-        raise refusal
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
-    except ValueError:
-        raise refusal from None
-    if not host or parts.username is not None or parts.password is not None:
-        raise refusal
-    local = host in ("localhost", "127.0.0.1") or host.endswith(".localhost")
-    if local and get_settings().is_production:
-        raise refusal  # this machine is Portal's own in production: never a webhook target
-    if parts.scheme == "http":
-        if not local:
-            raise refusal
-        return text
-    if parts.scheme != "https":
-        raise refusal
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return text  # a name: the delivery worker checks what it resolves to
-    if not address.is_global:
-        raise refusal
-    return text
 
 
 def _categories(values: Any) -> list[str]:

@@ -356,7 +356,7 @@ def test_webhook_endpoints_with_their_signing_secret(page: Page, server, shot) -
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("Endpoint URL").fill("https://10.1.2.3/hook")
     dialog.get_by_role("button", name="Add endpoint").click()
-    expect(dialog.locator("#url-error")).to_contain_text("not a private address")
+    expect(dialog.locator("#url-error")).to_contain_text("not a public address (private)")
     dialog.get_by_label("Endpoint URL").fill("https://hooks.shop.example/portal")
     dialog.get_by_role("button", name="Add endpoint").click()
     toast = page.locator(".secret-once-toast")

@@ -78,12 +78,14 @@ def test_rotation_replaces_the_secret(db, setup):
 @pytest.mark.parametrize(
     "url",
     [
-        "http://hooks.acme.example/x",  # http to another host
         "https://10.0.0.5/hook",
         "https://192.168.1.2/hook",
         "https://127.0.0.1/hook",
         "https://169.254.169.254/latest/meta-data",
         "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://2130706433/hook",  # 127.0.0.1 to a resolver
+        "http://localhost:8080/hook",  # this machine: only when the operator allows it
         "https://user:pw@hooks.acme.example/x",
         "ftp://hooks.acme.example/x",
         "https:///nohost",
@@ -99,9 +101,24 @@ def test_urls_that_are_not_public_https_are_refused(db, setup, url):
     assert db.exec(select(WebhookEndpoint)).all() == []
 
 
-def test_localhost_over_http_is_allowed_for_development(db, setup):
+def test_http_is_accepted_in_development(db, setup):
     actor, workspace = setup
-    assert _create(db, actor, workspace, url="http://localhost:8080/hook").endpoint.url
+    assert _create(db, actor, workspace, url="http://hooks.acme.example/x").endpoint.url
+
+
+def test_a_receiver_on_this_machine_needs_the_operators_allowlist(db, setup, monkeypatch):
+    """PORTAL_WEBHOOK_ALLOWED_HOSTS (the tests' local receiver, a developer's own)."""
+    actor, workspace = setup
+    monkeypatch.setenv("PORTAL_WEBHOOK_ALLOWED_HOSTS", "localhost,127.0.0.1")
+    get_settings.cache_clear()
+    try:
+        for url in ("http://localhost:8080/hook", "https://127.0.0.1:8443/hook"):
+            assert _create(db, actor, workspace, url=url).endpoint.url == url
+        with pytest.raises(Invalid):
+            _create(db, actor, workspace, url="http://127.0.0.2:8080/hook")
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
 
 
 def test_categories_are_checked_and_required(db, setup):
@@ -208,14 +225,19 @@ def test_a_value_sealed_under_another_key_is_unsealable(monkeypatch):
         get_settings.cache_clear()
 
 
-def test_this_machine_is_never_a_target_in_production(db, setup, monkeypatch):
+def test_production_refuses_this_machine_and_plain_http(db, setup, monkeypatch):
     actor, workspace = setup
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("PORTAL_PUBLIC_URL", "https://portal.example")
     monkeypatch.setenv("PORTAL_SECRET_KEY", "a key of this test")
     get_settings.cache_clear()
     try:
-        for url in ("http://localhost:8080/h", "https://localhost/h", "https://api.localhost/h"):
+        for url in (
+            "http://localhost:8080/h",
+            "https://localhost/h",
+            "https://api.localhost/h",
+            "http://hooks.acme.example/x",  # http only while developing
+        ):
             with pytest.raises(Invalid):
                 _create(db, actor, workspace, url=url)
     finally:
