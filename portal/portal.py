@@ -30,6 +30,7 @@ from portal.pages.apps import (  # noqa: F401
 from portal.pages.apps import overview as app_overview  # noqa: F401
 from portal.pages.auth import dev_outbox, reset_password, sign_in, sign_up  # noqa: F401
 from portal.pages.developer import (  # noqa: F401
+    events,
     general,
     portal_home,
     security,

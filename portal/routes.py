@@ -21,6 +21,7 @@ WORKSPACES = "/workspaces"
 APPS = "/apps"
 DEVELOPER = "/developer"
 DEVELOPER_TERMS = "/developer/terms"
+DEVELOPER_EVENTS = "/developer/events"
 SETTINGS = "/settings"
 PLATFORM_REVIEWS = "/platform/reviews"
 PLATFORM_TERMS = "/platform/terms"
@@ -210,6 +211,9 @@ PAGES: dict[str, PageSpec] = {
         PageSpec(APP_END_USERS, "End users", Requirement.SIGNED_IN, show_title=False, nav=APPS),
         PageSpec(APP_AUDIT, "Audit log", Requirement.SIGNED_IN, show_title=False, nav=APPS),
         PageSpec(APP_WEBHOOKS, "Webhooks", Requirement.SIGNED_IN, show_title=False, nav=APPS),
+        # Last: tests/e2e/every_page.py splits the walk by position, and /process-log opens
+        # itself only in the half that visits no workspace before it.
+        PageSpec(DEVELOPER_EVENTS, "Event catalog", Requirement.SIGNED_IN, nav=DEVELOPER),
     )
 }
 

@@ -15,6 +15,7 @@ from portal import routes
         (routes.WORKSPACE_DETAIL, routes.WORKSPACES),
         (routes.WORKSPACES, routes.WORKSPACES),
         (routes.DEVELOPER_TERMS, routes.DEVELOPER),
+        (routes.DEVELOPER_EVENTS, routes.DEVELOPER),
         (routes.DEVELOPER_APP_GENERAL, routes.DEVELOPER),
         (routes.DEVELOPER_APP_VERSIONS, routes.DEVELOPER),
         (routes.DEVELOPER_APP_SECURITY, routes.DEVELOPER),

@@ -1,9 +1,12 @@
 """Public documents for developer apps: the manifest's JSON Schema (what a manifest must
 satisfy, for editors and CI to check one before it reaches Portal: the same schema Portal
 validates drafts with) and the scope catalog (what an app may ask for, and the /v1 routes each
-scope opens to its installation's token)."""
+scope opens to its installation's token), and the event catalog (every event type Portal
+emits, its categories, the data it carries and an example payload)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -11,6 +14,7 @@ from pydantic import BaseModel
 
 from portal.api import problems
 from portal.domain.developer import SCOPES, manifest_schema
+from portal.domain.events import EVENT_CATALOG
 
 router = APIRouter(tags=["schemas"])
 
@@ -62,6 +66,42 @@ def scopes() -> JSONResponse:
                 routes=[ScopeRoute(method=method, path=path) for method, path in info.routes],
             )
             for info in sorted(SCOPES.values(), key=lambda info: info.name)
+        ]
+    )
+    return JSONResponse(catalog.model_dump(), headers={"Cache-Control": "public, max-age=300"})
+
+
+class EventTypePublic(BaseModel):
+    type: str
+    category: str  # the manifest event category a developer app declares to receive it
+    endpoint_category: str | None  # the category an app's webhook endpoint takes, if any
+    data_types: list[str]
+    description: str
+    example: dict[str, Any]  # a whole payload: type, timestamp, data
+
+
+class EventTypeCatalog(BaseModel):
+    items: list[EventTypePublic]
+
+
+@router.get(
+    "/v1/event-types",
+    summary="The event catalog: each event type, its categories, data types and an example",
+    response_model=EventTypeCatalog,
+    responses=problems.responses(422),
+)
+def event_types() -> JSONResponse:
+    catalog = EventTypeCatalog(
+        items=[
+            EventTypePublic(
+                type=info.type.value,
+                category=info.category,
+                endpoint_category=info.endpoint_category.value if info.endpoint_category else None,
+                data_types=list(info.data_types),
+                description=info.description,
+                example=info.example_payload(),
+            )
+            for info in EVENT_CATALOG.values()
         ]
     )
     return JSONResponse(catalog.model_dump(), headers={"Cache-Control": "public, max-age=300"})

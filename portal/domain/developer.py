@@ -181,6 +181,7 @@ EVENT_CATEGORIES: dict[str, str] = {
     "workspace": "Changes to the workspace: renamed, frozen, unfrozen, offboarded",
     "apps": "Apps created, changed or deleted in the workspace",
     "sign_in": "End users signing in to the workspace's apps",
+    "end_users": "End users of the workspace's apps created, changed or deleted",
     "organizations": "Organizations and their members created or removed",
 }
 

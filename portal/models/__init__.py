@@ -32,6 +32,7 @@ from portal.models.developer_app import (
 from portal.models.developer_terms import DeveloperTermsAcceptance, DeveloperTermsVersion
 from portal.models.email import SentEmail
 from portal.models.environment import Environment
+from portal.models.event import OutboxEvent
 from portal.models.invitation import Invitation
 from portal.models.process import Process, ProcessStep
 from portal.models.user import User
@@ -65,6 +66,7 @@ __all__ = [
     "Environment",
     "IdempotencyRecord",
     "Invitation",
+    "OutboxEvent",
     "PersonalAccessToken",
     "Process",
     "ProcessStep",

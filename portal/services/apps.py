@@ -56,6 +56,7 @@ from portal.domain.dto import (
     PossibleDuplicate,
 )
 from portal.domain.errors import Conflict, Invalid, NotFound, PortalError
+from portal.domain.events import EventType
 from portal.domain.paging import Page
 from portal.domain.text import clean as clean_text
 from portal.domain.workspaces import WorkspaceStatus
@@ -70,7 +71,7 @@ from portal.models import (
     Workspace,
 )
 from portal.models._base import utcnow
-from portal.services import app_states, audit, keyset, mailer, permissions, sealing, slugs
+from portal.services import app_states, audit, events, keyset, mailer, permissions, sealing, slugs
 from portal.services.keyset import Key
 
 SEARCH_MAX = 120
@@ -162,6 +163,17 @@ def _record(
         workspace_id=workspace.id,
         before=before,
         after=after,
+    )
+
+
+def _updated(session: Session, workspace: Workspace, app: App, changed: str) -> None:
+    """The app.updated event: which part of the app changed, never its values' secrets."""
+    events.emit(
+        session,
+        type=EventType.APP_UPDATED,
+        workspace_id=workspace.id,
+        app_id=app.id,
+        data={"app": {"id": app.id, "slug": app.slug, "name": app.name}, "changed": [changed]},
     )
 
 
@@ -648,6 +660,7 @@ def rename_app(
             before={"name": before},
             after={"name": name},
         )
+        _updated(session, workspace, app, "name")
     return _summary(app)
 
 
@@ -701,6 +714,7 @@ def update_email_settings(
             before=before.model_dump(),
             after=after.model_dump(),
         )
+        _updated(session, workspace, app, "email_settings")
     return after
 
 
@@ -818,6 +832,7 @@ def update_auth_settings(
             before=before.model_dump(),
             after=after.model_dump(),
         )
+        _updated(session, workspace, app, "auth_settings")
     return after
 
 
@@ -1053,6 +1068,7 @@ def set_oauth_client(
         app,
         after={"provider": name, "client_id": client, "secret_changed": bool(secret)},
     )
+    _updated(session, workspace, app, "oauth_clients")
     return _auth(app)
 
 
@@ -1068,4 +1084,5 @@ def remove_oauth_client(
     app.updated_at = utcnow()
     session.add(app)
     _record(session, actor, "app.oauth_client_removed", workspace, app, after={"provider": name})
+    _updated(session, workspace, app, "oauth_clients")
     return _auth(app)

@@ -37,11 +37,12 @@ from portal.domain.apps import (
 )
 from portal.domain.dto import EndUserPublic, EndUserSession, MagicLinkSent, TotpEnrollment
 from portal.domain.errors import Conflict, Invalid, NotFound, PermissionDenied
+from portal.domain.events import EventType
 from portal.domain.paging import Page
 from portal.domain.text import clean as clean_text
 from portal.models import App, EndUser, EndUserToken, Organization, OrganizationMember
 from portal.models._base import utcnow
-from portal.services import app_activity, audit, keyset, mailer, passwords, sealing
+from portal.services import app_activity, audit, events, keyset, mailer, passwords, sealing
 from portal.services.app_scope import AppScope
 from portal.services.keyset import Key
 from portal.services.tokens import token_hash
@@ -102,6 +103,16 @@ def _record(session: Session, scope: AppScope, action: str, user: EndUser, **cha
         after={"end_user": user.email, "environment": scope.environment, "via": scope.via}
         | changes,
     )
+
+
+def _ref(user: EndUser) -> dict[str, Any]:
+    """An end user as events name them: never a hash, a TOTP secret or a token."""
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "disabled": user.disabled_at is not None,
+    }
 
 
 def _end_user(session: Session, scope: AppScope, end_user_id: Any) -> EndUser:
@@ -256,6 +267,7 @@ def create_end_user(
     except IntegrityError:
         raise Conflict(f"{email} is already an end user of this app.", field="email") from None
     _record(session, scope, "end_user.created", user)
+    events.emit_for_app(session, scope, EventType.END_USER_CREATED, end_user=_ref(user))
     return _public(user)
 
 
@@ -286,6 +298,9 @@ def update_end_user(
     if changes:
         session.add(user)
         _record(session, scope, "end_user.updated", user, **changes)
+        events.emit_for_app(
+            session, scope, EventType.END_USER_UPDATED, end_user=_ref(user), changed=sorted(changes)
+        )
     return _public(user)
 
 
@@ -293,7 +308,9 @@ def delete_end_user(*, session: Session, scope: AppScope, end_user_id: int) -> N
     """The end user, their memberships and sessions."""
     user = _end_user(session, scope, end_user_id)
     _record(session, scope, "end_user.deleted", user)
+    deleted = _ref(user)
     session.execute(delete(EndUser).where(_U.id == user.id))
+    events.emit_for_app(session, scope, EventType.END_USER_DELETED, end_user=deleted)
 
 
 def enroll_totp(*, session: Session, scope: AppScope, end_user_id: int) -> TotpEnrollment:
@@ -372,6 +389,13 @@ def _issue_session(session: Session, scope: AppScope, app: App, user: EndUser) -
     ).scalar_one_or_none()
     app_activity.count(
         app_id=scope.app_id, environment=scope.environment, organization_id=first_org, sign_ins=1
+    )
+    events.emit_for_app(
+        session,
+        scope,
+        EventType.SESSION_CREATED,
+        end_user={"id": user.id, "email": user.email},
+        session={"expires_at": expires.isoformat()},
     )
     return EndUserSession(token=token, end_user_id=user.id, expires_at=expires)
 

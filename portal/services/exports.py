@@ -51,8 +51,17 @@ _EXPORT_PREFIX = "export "
 # A developer app's allowlist names workspaces it lets install it: the developer's record,
 # not the workspace's (its installations are the workspace's, and are exported).
 # An installed app's access tokens are short-lived credentials, not the workspace's data.
+# The event outbox is a queue for the delivery worker, not a record: its rows go with the
+# workspace (ON DELETE CASCADE) and are never archived.
 EXCLUDED_TABLES = frozenset(
-    {"users", "workspace_picks", "app_visits", "developer_app_allowlist", "developer_tokens"}
+    {
+        "users",
+        "workspace_picks",
+        "app_visits",
+        "developer_app_allowlist",
+        "developer_tokens",
+        "event_outbox",
+    }
 )
 
 

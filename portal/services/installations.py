@@ -38,6 +38,7 @@ from portal.domain.developer import (
 )
 from portal.domain.dto import DTO
 from portal.domain.errors import Conflict, Invalid, NotFound, PermissionDenied
+from portal.domain.events import EventType
 from portal.domain.paging import Page
 from portal.domain.text import search_term
 from portal.domain.workspaces import WorkspaceStatus
@@ -52,7 +53,7 @@ from portal.models import (
     Workspace,
 )
 from portal.models._base import utcnow
-from portal.services import developer_apps, developer_icons, keyset, permissions
+from portal.services import developer_apps, developer_icons, events, keyset, permissions
 from portal.services.keyset import Key
 
 MAX_EXPIRY_DAYS = 365
@@ -667,7 +668,36 @@ def install(
         before=before,
         after=after,
     )
+    if before is None:
+        _event(session, EventType.INSTALLATION_CREATED, installation, app, target)
+    else:
+        _event(
+            session,
+            EventType.INSTALLATION_UPDATED,
+            installation,
+            app,
+            target,
+            previous_version=before["version"],
+        )
     return _installation_row(installation, app, target)
+
+
+def _event(
+    session: Session,
+    kind: EventType,
+    installation: DeveloperAppInstallation,
+    app: DeveloperApp,
+    version: DeveloperAppVersion,
+    **extra: Any,
+) -> None:
+    data: dict[str, Any] = {
+        "installation_id": installation.id,
+        "app": {"slug": app.slug, "name": app.name},
+        "version": version.number,
+    }
+    if kind is not EventType.INSTALLATION_REMOVED:
+        data["scopes"] = list((version.manifest or {}).get("scopes", []))
+    events.emit(session, type=kind, workspace_id=installation.workspace_id, data=data | extra)
 
 
 def _installed_in(
@@ -748,6 +778,14 @@ def move(
         before={"version": current.number},
         after={"version": target.number},
     )
+    _event(
+        session,
+        EventType.INSTALLATION_UPDATED,
+        installation,
+        app,
+        target,
+        previous_version=current.number,
+    )
     return _installation_row(installation, app, target)
 
 
@@ -811,6 +849,7 @@ def uninstall(*, session: Session, actor: Actor, workspace_id: str, installation
     workspace = permissions.require(session, actor, Action.INSTALL_APPS, workspace_id)
     installation = _installation(session, workspace, installation_id)
     app = session.get(DeveloperApp, installation.app_id)
+    version = session.get(DeveloperAppVersion, installation.version_id)
     session.delete(installation)
     session.flush()
     developer_apps.record_event(
@@ -821,6 +860,7 @@ def uninstall(*, session: Session, actor: Actor, workspace_id: str, installation
         workspace=workspace,
         before={"app": app.slug},
     )
+    _event(session, EventType.INSTALLATION_REMOVED, installation, app, version)
 
 
 def list_installations(

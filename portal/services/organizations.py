@@ -17,10 +17,11 @@ from sqlmodel import Session
 from portal.domain.apps import OrganizationRole
 from portal.domain.dto import MemberOfOrganization, OrganizationPublic
 from portal.domain.errors import Invalid, NotFound
+from portal.domain.events import EventType
 from portal.domain.paging import Page
 from portal.domain.text import clean as clean_text
 from portal.models import EndUser, Organization, OrganizationMember
-from portal.services import audit, keyset
+from portal.services import audit, events, keyset
 from portal.services.app_scope import AppScope
 from portal.services.keyset import Key
 
@@ -55,6 +56,29 @@ def _record(session: Session, scope: AppScope, action: str, org_id: int, **chang
         workspace_id=scope.workspace_id,
         after={"organization_id": org_id, "environment": scope.environment, "via": scope.via}
         | changes,
+    )
+
+
+def _ref(org: Organization) -> dict[str, Any]:
+    """An organization as events name it."""
+    return {"id": org.id, "name": org.name}
+
+
+def _member_event(
+    session: Session,
+    scope: AppScope,
+    kind: EventType,
+    org: Organization,
+    user: EndUser,
+    **extra: Any,
+) -> None:
+    events.emit_for_app(
+        session,
+        scope,
+        kind,
+        organization=_ref(org),
+        end_user={"id": user.id, "email": user.email},
+        **{key: str(value) for key, value in extra.items()},
     )
 
 
@@ -157,6 +181,7 @@ def create_organization(*, session: Session, scope: AppScope, name: str) -> Orga
     session.add(org)
     session.flush()
     _record(session, scope, "organization.created", org.id, name=org.name)
+    events.emit_for_app(session, scope, EventType.ORGANIZATION_CREATED, organization=_ref(org))
     return _public(org)
 
 
@@ -170,6 +195,9 @@ def rename_organization(
         org.name = new_name
         session.add(org)
         _record(session, scope, "organization.renamed", org.id, name=new_name, before=before)
+        events.emit_for_app(
+            session, scope, EventType.ORGANIZATION_UPDATED, organization=_ref(org), changed=["name"]
+        )
     return get_organization(session=session, scope=scope, organization_id=org.id)
 
 
@@ -177,7 +205,9 @@ def delete_organization(*, session: Session, scope: AppScope, organization_id: i
     """The organization and its memberships (its members stay end users of the app)."""
     org = _organization(session, scope, organization_id)
     _record(session, scope, "organization.deleted", org.id, name=org.name)
+    deleted = _ref(org)
     session.execute(delete(Organization).where(_O.id == org.id))
+    events.emit_for_app(session, scope, EventType.ORGANIZATION_DELETED, organization=deleted)
 
 
 # Members ------------------------------------------------------------------------------------
@@ -253,6 +283,7 @@ def set_member(
         _record(
             session, scope, "organization.member_added", org.id, end_user_id=user.id, role=wanted
         )
+        _member_event(session, scope, EventType.ORGANIZATION_MEMBER_ADDED, org, user, role=wanted)
     elif member.role != wanted:
         member.role = wanted
         session.add(member)
@@ -264,6 +295,7 @@ def set_member(
             end_user_id=user.id,
             role=wanted,
         )
+        _member_event(session, scope, EventType.ORGANIZATION_MEMBER_UPDATED, org, user, role=wanted)
     return _member_public(member, user)
 
 
@@ -278,6 +310,7 @@ def remove_member(
     if not removed:
         raise NotFound("That end user is not a member of this organization.")
     _record(session, scope, "organization.member_removed", org.id, end_user_id=user.id)
+    _member_event(session, scope, EventType.ORGANIZATION_MEMBER_REMOVED, org, user)
 
 
 def set_member_by_email(

@@ -35,6 +35,7 @@ from portal.domain.dto import (
     WorkspaceSummary,
 )
 from portal.domain.errors import Conflict, Invalid, NotFound
+from portal.domain.events import EventType
 from portal.domain.paging import Page
 from portal.domain.processes import ProcessStatus
 from portal.domain.text import clean as clean_text
@@ -55,7 +56,7 @@ from portal.models import (
     WorkspacePick,
 )
 from portal.models._base import utcnow
-from portal.services import apps, audit, keyset, permissions, provisioning, slugs
+from portal.services import apps, audit, events, keyset, permissions, provisioning, slugs
 from portal.services.keyset import Key
 
 NAME_MAX = 120
@@ -199,6 +200,15 @@ def _record(
         workspace_id=workspace.id,
         before=before,
         after=after,
+    )
+
+
+def _event(session: Session, kind: EventType, workspace: Workspace, **extra: Any) -> None:
+    events.emit(
+        session,
+        type=kind,
+        workspace_id=workspace.id,
+        data={"name": workspace.name, "status": str(workspace.status)} | extra,
     )
 
 
@@ -543,6 +553,7 @@ def rename_workspace(
         workspace.name = name
         session.add(workspace)
         _record(session, actor, "workspace.renamed", workspace, before=before, after={"name": name})
+        _event(session, EventType.WORKSPACE_RENAMED, workspace, previous_name=before["name"])
     return _public(session, workspace)
 
 
@@ -567,6 +578,7 @@ def freeze(
     if reason:
         after["reason"] = reason
     _record(session, actor, "workspace.frozen", workspace, before=before, after=after)
+    _event(session, EventType.WORKSPACE_FROZEN, workspace, frozen_at=_iso(workspace.frozen_at))
     return _public(session, workspace)
 
 
@@ -588,6 +600,7 @@ def unfreeze(*, session: Session, actor: Actor, workspace_id: str) -> WorkspaceP
         before=before,
         after=_status_transition(workspace),
     )
+    _event(session, EventType.WORKSPACE_UNFROZEN, workspace)
     return _public(session, workspace)
 
 

@@ -552,6 +552,12 @@ def _catalog() -> rx.Component:
             _catalog_list(scopes),
             rx.heading("Event categories", size="2", as_="h3"),
             _catalog_list(sorted(EVENT_CATEGORIES.items())),
+            rx.link(
+                "Every event type in each category, with an example payload",
+                href=routes.DEVELOPER_EVENTS,
+                size="2",
+                underline="always",
+            ),
             rx.heading("Data types", size="2", as_="h3"),
             _catalog_list(sorted(DATA_TYPES.items())),
             class_name="pt-stack-tight",
