@@ -89,10 +89,11 @@ def event_catalog() -> rx.Component:
     return rx.container(
         rx.vstack(
             rx.text(
-                "Every change below is written as an event in the same transaction as the "
-                "change itself, then delivered to the webhook endpoints and installed "
-                "developer apps subscribed to its category. Each delivery is a JSON body with "
-                "the event's type, a timestamp and its data, signed per Standard Webhooks.",
+                "Every change below is recorded as an event in the same transaction as the "
+                "change itself, for the webhook endpoints and installed developer apps "
+                "subscribed to its category: a JSON body with the event's type, a timestamp "
+                "and its data, signed per Standard Webhooks. Portal records them but does not "
+                "send them yet: webhook delivery is still to come.",
                 size="2",
             ),
             rx.text(
