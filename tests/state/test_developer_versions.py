@@ -5,10 +5,11 @@ they call with whatever arguments; a developer on the team can save and publish.
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from portal.config import get_settings
 from portal.domain.developer import TeamRole
-from portal.models import DeveloperAppMember
+from portal.models import DeveloperAppMember, DeveloperAppVersion
 from portal.pages.developer.versions import DeveloperVersionsState
 from portal.services import developer_apps, developer_terms, installations
 from tests.state.support import database_snapshot, every_state, run
@@ -103,3 +104,27 @@ def test_a_developer_on_the_team_saves_and_publishes(db, person, browse, app):
     run(state.publish)
     assert state.versions_error == ""
     assert state.latest_version == 2
+
+
+def test_validate_and_save_take_the_text_the_click_sent(db, person, browse, app):
+    """The editor's text rides with the click: an edit whose debounced change never reached
+    the server is what Validate checks and Save stores."""
+    slug, app_id, _link_id = app
+    token = _someone(db, person, app_id, TeamRole.DEVELOPER)
+    client = browse(f"/developer/apps/{slug}/versions", token=token)
+    state = client.state(DeveloperVersionsState)
+    run(state.load)
+    typed = MANIFEST + "# typed just before the click\n"
+
+    run(state.validate, typed)
+    assert state.draft_text == typed
+    assert state.draft_checked and state.draft_valid
+    run(state.save, typed)
+    assert state.draft_saved
+    db.expire_all()
+    saved = db.exec(
+        select(DeveloperAppVersion.manifest_text).where(
+            DeveloperAppVersion.app_id == app_id, DeveloperAppVersion.state == "draft"
+        )
+    ).one()
+    assert saved == typed

@@ -301,8 +301,12 @@ ARGS = {
         v["install_link_id"],
     ),
     "portal.pages.developer.versions.DeveloperVersionsState.load": lambda v: (),
-    "portal.pages.developer.versions.DeveloperVersionsState.validate": lambda v: (),
-    "portal.pages.developer.versions.DeveloperVersionsState.save": lambda v: (),
+    "portal.pages.developer.versions.DeveloperVersionsState.validate": lambda v: (
+        "display:\n  name: Mallory\n",
+    ),
+    "portal.pages.developer.versions.DeveloperVersionsState.save": lambda v: (
+        "display:\n  name: Mallory\n",
+    ),
     "portal.pages.developer.versions.DeveloperVersionsState.publish": lambda v: (),
     "portal.pages.developer.versions.DeveloperVersionsState.discard": lambda v: (),
     "portal.pages.developer.versions.DeveloperVersionsState.next_page": lambda v: ("versions",),

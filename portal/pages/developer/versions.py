@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import reflex as rx
+from reflex.vars import Var
 
 from portal import routes
 from portal.components.badges import status_badge
@@ -269,6 +270,16 @@ class DeveloperVersionsState(Pager, OpenDeveloperAppState):
     @rx.event
     def edit_draft(self, text: str):
         """The editor's text as typed: kept for Validate and Save; nothing is sent on."""
+        self._keep_text(text)
+
+    async def _take_editor(self, text: object) -> None:
+        """The editor's text as Validate or Save sent it with the click (None from an older
+        page: the text edit_draft kept)."""
+        if isinstance(text, str):
+            await self._check_session()
+            self._keep_text(text)
+
+    def _keep_text(self, text: object) -> None:
         text = str(text)[: MANIFEST_MAX_CHARS + 1]
         if text == self.draft_text:
             return
@@ -278,7 +289,8 @@ class DeveloperVersionsState(Pager, OpenDeveloperAppState):
         self.draft_valid = self.draft_checked and self._checked_valid
 
     @rx.event
-    async def validate(self):
+    async def validate(self, text: str | None = None):
+        await self._take_editor(text)
         try:
             draft = await self._call(
                 developer_apps.check_draft, app_id=self._dev_app_id, text=self.draft_text
@@ -292,7 +304,8 @@ class DeveloperVersionsState(Pager, OpenDeveloperAppState):
         return None
 
     @rx.event
-    async def save(self):
+    async def save(self, text: str | None = None):
+        await self._take_editor(text)
         try:
             draft = await self._call(
                 developer_apps.save_draft, app_id=self._dev_app_id, text=self.draft_text
@@ -336,6 +349,10 @@ class DeveloperVersionsState(Pager, OpenDeveloperAppState):
 
 
 _S = DeveloperVersionsState
+# What the editor holds at the click: Validate and Save send it along, so an edit still inside
+# the editor's 300 ms debounce is never left out (its blur event can reach the server after
+# the click's).
+_EDITOR_TEXT = Var(_js_expr="(document.getElementById('manifest')?.value ?? '')", _var_type=str)
 _NEXT = _S.latest_version + 1
 
 
@@ -440,14 +457,14 @@ def _actions() -> rx.Component:
                     "Validate",
                     variant="soft",
                     type="button",
-                    on_click=_S.validate,
+                    on_click=_S.validate(_EDITOR_TEXT),
                 ),
                 rx.button(
                     rx.icon("save", size=14),
                     "Save draft",
                     variant="soft",
                     type="button",
-                    on_click=_S.save,
+                    on_click=_S.save(_EDITOR_TEXT),
                 ),
                 _publish_button(),
                 rx.el.div(class_name="pt-grow"),
