@@ -17,6 +17,8 @@ from portal.domain.developer import SCOPES, manifest_schema
 from portal.domain.events import EVENT_CATALOG
 
 router = APIRouter(tags=["schemas"])
+# The same for every caller and changed only by a new Portal release: caches may keep them.
+PUBLIC_DOCUMENT = {"Cache-Control": "public, max-age=300"}
 
 
 @router.get(
@@ -32,7 +34,7 @@ def manifest() -> JSONResponse:
     return JSONResponse(
         manifest_schema(),
         media_type="application/schema+json",
-        headers={"Cache-Control": "public, max-age=300"},
+        headers=PUBLIC_DOCUMENT,
     )
 
 
@@ -68,7 +70,7 @@ def scopes() -> JSONResponse:
             for info in sorted(SCOPES.values(), key=lambda info: info.name)
         ]
     )
-    return JSONResponse(catalog.model_dump(), headers={"Cache-Control": "public, max-age=300"})
+    return JSONResponse(catalog.model_dump(), headers=PUBLIC_DOCUMENT)
 
 
 class EventTypePublic(BaseModel):
@@ -104,4 +106,4 @@ def event_types() -> JSONResponse:
             for info in EVENT_CATALOG.values()
         ]
     )
-    return JSONResponse(catalog.model_dump(), headers={"Cache-Control": "public, max-age=300"})
+    return JSONResponse(catalog.model_dump(), headers=PUBLIC_DOCUMENT)
