@@ -75,7 +75,6 @@ from portal.services import app_states, audit, events, keyset, mailer, permissio
 from portal.services.keyset import Key
 
 SEARCH_MAX = 120
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # How alike two names must be (difflib's ratio of their slugs) to ask before creating.
 _CLOSE = 0.8
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -121,14 +120,7 @@ def _valid_name(name: str | None) -> str:
 
 
 def _valid_slug(slug: str | None) -> str:
-    slug = (slug or "").strip().lower()
-    if not _SLUG.match(slug) or len(slug) > SLUG_MAX:
-        raise Invalid(
-            f"Use lowercase letters, digits and single hyphens (at most {SLUG_MAX} characters), "
-            "like acme-billing.",
-            field="slug",
-        )
-    return slug
+    return slugs.valid(slug, max_length=SLUG_MAX, example="acme-billing")
 
 
 def _free_slug(session: Session, workspace_id: uuid.UUID, base: str) -> str:

@@ -130,14 +130,7 @@ def _valid_name(name: str | None) -> str:
 
 
 def _valid_slug(slug: str | None) -> str:
-    slug = (slug or "").strip().lower()
-    if not _SLUG.match(slug) or len(slug) > SLUG_MAX:
-        raise Invalid(
-            f"Use lowercase letters, digits and single hyphens (at most {SLUG_MAX} characters), "
-            "like acme-sync.",
-            field="slug",
-        )
-    return slug
+    return slugs.valid(slug, max_length=SLUG_MAX, example="acme-sync")
 
 
 def _valid_description(text: str | None) -> str:
