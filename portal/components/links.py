@@ -44,3 +44,14 @@ def page_tabs(links: Var, *, label: str) -> rx.Component:
         class_name="pt-app-tabs",
         aria_label=label,
     )
+
+
+def once_loaded(content: rx.Component) -> rx.Component:
+    """A tabbed page's `content` once its loaders are done, a spinner until then
+    (is_hydrated turns false as a navigation starts): switching from one app to another must
+    not show the first app's data in the second's forms."""
+    return rx.cond(
+        rx.State.is_hydrated,
+        content,
+        rx.el.div(rx.spinner(size="3"), class_name="pt-checking", aria_label="Loading"),
+    )

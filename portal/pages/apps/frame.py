@@ -10,7 +10,7 @@ from portal import routes
 from portal.components.badges import app_state_badge
 from portal.components.empty_state import empty_state
 from portal.components.forms import form_message, select
-from portal.components.links import button_link, page_tabs
+from portal.components.links import button_link, once_loaded, page_tabs
 from portal.domain.workspaces import EnvironmentName
 from portal.state.open_app import OpenAppState
 
@@ -59,11 +59,7 @@ def app_frame(content: rx.Component) -> rx.Component:
             _header(),
             _tabs(),
             form_message(_S.app_read_only, color="amber", icon="snowflake"),
-            rx.cond(
-                rx.State.is_hydrated,
-                content,
-                rx.el.div(rx.spinner(size="3"), class_name="pt-checking", aria_label="Loading"),
-            ),
+            once_loaded(content),
             class_name="pt-stack",
         ),
         _not_found(),

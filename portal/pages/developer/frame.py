@@ -10,7 +10,7 @@ from portal import routes
 from portal.components.app_icon import app_icon
 from portal.components.badges import visibility_badge
 from portal.components.empty_state import empty_state
-from portal.components.links import button_link, page_tabs
+from portal.components.links import button_link, once_loaded, page_tabs
 from portal.state.open_developer_app import OpenDeveloperAppState
 
 _S = OpenDeveloperAppState
@@ -58,11 +58,7 @@ def developer_app_frame(content: rx.Component) -> rx.Component:
         rx.el.div(
             _header(),
             _tabs(),
-            rx.cond(
-                rx.State.is_hydrated,
-                content,
-                rx.el.div(rx.spinner(size="3"), class_name="pt-checking", aria_label="Loading"),
-            ),
+            once_loaded(content),
             class_name="pt-stack",
         ),
         _not_found(),
