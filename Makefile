@@ -39,9 +39,10 @@ run: setup
 	@echo ""
 	$(BIN)/reflex run
 
-# pytest-xdist: one test process per CPU. The browser tests are split over two workers that
-# share one frontend build and one server (tests/conftest.py, tests/e2e/conftest.py).
-PYTEST_XDIST ?= -n logical --dist loadgroup
+# pytest-xdist: one test process per CPU and one more. The browser tests are split over up to
+# four of them, which share one frontend build and one server (tests/conftest.py,
+# tests/e2e/conftest.py).
+PYTEST_XDIST ?= -n auto --dist loadgroup
 
 ## make test: set up with the test extras, make sure a Chromium exists, lint, run every test.
 test: setup-dev chromium lint

@@ -9,7 +9,7 @@ user through the services and `server.sign_in(page, email)` gives the browser a 
 without the sign-in form (test_auth_flows.py signs up and signs in for real).
 
 Under pytest-xdist (`--dist loadgroup`, see tests/conftest.py) the browser tests are spread
-over two workers that share one server, so the app is built and started once per run.
+over up to four workers that share one server, so the app is built and started once per run.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from portal.db import engine_for, transaction
 from portal.domain.access import ClientInfo
 from portal.models import User
 from portal.services import auth, sessions
+from scripts.ensure_chromium import system_chromium
 from tests.conftest import sqlite_url
 from tests.e2e.helpers import PASSWORD, open_page, unique_email
 
@@ -81,25 +82,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _system_chromium() -> str | None:
-    """Debian's Chromium when present; else Playwright uses its own downloaded browser."""
-    configured = os.environ.get("PORTAL_CHROMIUM")
-    if configured:
-        return configured
-    for candidate in (
-        "/usr/bin/chromium",
-        shutil.which("chromium"),
-        shutil.which("chromium-browser"),
-    ):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
-
-
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     args = {**browser_type_launch_args, "args": CHROMIUM_ARGS}
-    executable = _system_chromium()
+    executable = system_chromium()
     if executable:
         args["executable_path"] = executable
     return args

@@ -114,7 +114,7 @@ def _workspace_app_page(path: str) -> bool:
     return path.startswith("/workspaces/") and "/apps/" in path
 
 
-# Two tests, signed out and signed in, so the two browser workers walk them side by side.
+# Signed out and signed in are separate tests, so browser workers walk them side by side.
 @pytest.mark.timeout(300, func_only=True)
 def test_every_page_signed_out_passes_axe_and_fits_a_phone(page: Page, server) -> None:
     world = make_world(server)
@@ -122,7 +122,7 @@ def test_every_page_signed_out_passes_axe_and_fits_a_phone(page: Page, server) -
 
 
 # Signed in in three parts (an app's pages, and the rest in two halves): the longest test
-# sets the suite's time, and the two browser workers walk the parts side by side.
+# sets the suite's time, and the browser workers walk the parts side by side.
 @pytest.mark.timeout(300, func_only=True)
 @pytest.mark.parametrize("half", [0, 1])
 def test_every_page_signed_in_passes_axe_and_fits_a_phone(page: Page, server, half) -> None:
