@@ -47,6 +47,8 @@ JITTER = 0.10  # each delay is moved by a random fraction in [-JITTER, +JITTER]
 RETRY_AFTER_MAX = timedelta(hours=10)
 DISABLE_AFTER = timedelta(days=5)  # the default; the worker passes the operator's setting
 ERROR_MAX = 200  # characters of an exception's text kept in the attempt log
+RESPONSE_MAX = 4096  # bytes of a receiver's body (and of its headers) kept in the attempt log
+PREVIOUS_SECRET_OVERLAP = timedelta(hours=24)  # a rotated-out secret still signs this long
 
 
 class Outcome(StrEnum):
@@ -61,7 +63,16 @@ class FailureCause(StrEnum):
     DNS = "dns"  # the name did not resolve
     TLS = "tls"  # handshake or certificate
     CONNECTION_REFUSED = "connection_refused"
+    BLOCKED = "blocked"  # the name resolved to an address deliveries may not reach (SSRF)
     OTHER = "other"
+
+
+class DeliveryStatus(StrEnum):
+    """Where one message to one subscriber stands."""
+
+    PENDING = "pending"  # an attempt is due (now or at next_attempt_at)
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # every scheduled attempt failed, or the endpoint answered 410
 
 
 @dataclass(frozen=True)
@@ -170,6 +181,9 @@ def _cause(error: BaseException) -> FailureCause:
     if isinstance(error, httpx.TimeoutException):
         return FailureCause.TIMEOUT
     for link in _chain(error):
+        named = getattr(link, "failure_cause", None)  # the connect-time guard names its own
+        if isinstance(named, FailureCause):
+            return named
         if isinstance(link, socket.gaierror):
             return FailureCause.DNS
         if isinstance(link, ssl.SSLError):  # certificate errors included

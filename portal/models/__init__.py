@@ -36,11 +36,14 @@ from portal.models.event import OutboxEvent
 from portal.models.invitation import Invitation
 from portal.models.process import Process, ProcessStep
 from portal.models.user import User
+from portal.models.webhook import WebhookAttempt, WebhookDelivery
 from portal.models.workspace import Workspace
 from portal.models.workspace_pick import WorkspacePick
 
 __all__ = [
     "App",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "AppActivity",
     "AppApiKey",
     "AppIdempotencyRecord",

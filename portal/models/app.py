@@ -282,6 +282,10 @@ class WebhookEndpoint(SQLModel, table=True):
         "secret_rotated_at",
         "created_at",
         "updated_at",
+        "previous_secret_expires_at",
+        "failing_since",
+        "last_success_at",
+        "disabled_at",
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -296,6 +300,15 @@ class WebhookEndpoint(SQLModel, table=True):
     secret_rotated_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # The secret a rotation replaced: deliveries carry its signature too until it expires, so
+    # a receiver can switch to the new one without dropping a message.
+    previous_secret_sealed: str | None = secret_field(default=None, max_length=400)
+    previous_secret_expires_at: datetime | None = None
+    # Delivery health the worker keeps: when the current run of failures began (None while
+    # healthy), the last success, and when the worker (or a 410) disabled the endpoint.
+    failing_since: datetime | None = None
+    last_success_at: datetime | None = None
+    disabled_at: datetime | None = None
 
 
 class AppIdempotencyRecord(SQLModel, table=True):

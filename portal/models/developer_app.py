@@ -39,6 +39,11 @@ class DeveloperApp(SQLModel, table=True):
         "created_at",
         "updated_at",
         "client_id",
+        "webhook_previous_secret_expires_at",
+        "webhook_failing_since",
+        "webhook_last_success_at",
+        "webhook_disabled_at",
+        "webhook_disabled_reason",
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -53,6 +58,16 @@ class DeveloperApp(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     # The OAuth client id (public): names the app in the client_credentials grant.
     client_id: str = Field(default_factory=lambda: f"ci_{secrets.token_hex(12)}", max_length=40)
+    # Its webhook (the manifest's webhook_url, in every workspace that installed it): the
+    # Standard Webhooks secret deliveries are signed with (whsec_..., sealed), the one a
+    # rotation replaced while it overlaps, and the delivery health the worker keeps.
+    webhook_secret_sealed: str | None = secret_field(default=None, max_length=400)
+    webhook_previous_secret_sealed: str | None = secret_field(default=None, max_length=400)
+    webhook_previous_secret_expires_at: datetime | None = None
+    webhook_failing_since: datetime | None = None
+    webhook_last_success_at: datetime | None = None
+    webhook_disabled_at: datetime | None = None
+    webhook_disabled_reason: str | None = Field(default=None, max_length=300)
 
 
 class DeveloperAppMember(SQLModel, table=True):

@@ -52,7 +52,8 @@ _EXPORT_PREFIX = "export "
 # not the workspace's (its installations are the workspace's, and are exported).
 # An installed app's access tokens are short-lived credentials, not the workspace's data.
 # The event outbox is a queue for the delivery worker, not a record: its rows go with the
-# workspace (ON DELETE CASCADE) and are never archived.
+# workspace (ON DELETE CASCADE) and are never archived; so are the deliveries made from it and
+# their attempt logs (what receivers answered, kept for delivery health).
 EXCLUDED_TABLES = frozenset(
     {
         "users",
@@ -61,6 +62,8 @@ EXCLUDED_TABLES = frozenset(
         "developer_app_allowlist",
         "developer_tokens",
         "event_outbox",
+        "webhook_deliveries",
+        "webhook_attempts",
     }
 )
 

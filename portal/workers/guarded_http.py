@@ -45,6 +45,7 @@ import httpcore
 import httpx
 
 from portal.domain.network import blocked_reason, host_key
+from portal.domain.webhooks import FailureCause
 from portal.services.webhook_urls import allowed_host_keys
 
 DEFAULT_TIMEOUT = 15.0
@@ -56,6 +57,8 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 class BlockedAddress(httpx.ConnectError):
     """A connection the guard refused: `host` is (or resolves to) `address`, which is not
     public for `reason` ("loopback", "private", ...). Nothing was sent."""
+
+    failure_cause = FailureCause.BLOCKED  # what the attempt log calls it (domain/webhooks.py)
 
     def __init__(self, host: str, address: str, reason: str) -> None:
         self.host = host
@@ -70,6 +73,8 @@ class BlockedAddress(httpx.ConnectError):
 
 class UnresolvableHost(httpx.ConnectError):
     """The host name has no address (NXDOMAIN, no A/AAAA record, the resolver failed)."""
+
+    failure_cause = FailureCause.DNS
 
     def __init__(self, host: str, detail: str) -> None:
         self.host = host
