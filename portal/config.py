@@ -171,6 +171,11 @@ class Settings(BaseSettings):
     webhook_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = _env(
         "PORTAL_WEBHOOK_ALLOWED_HOSTS", ()
     )
+    # Days a webhook endpoint may fail with no success before Portal disables it and tells
+    # its owners (a success resets the clock).
+    webhook_disable_after_days: float = _env("PORTAL_WEBHOOK_DISABLE_AFTER_DAYS", 5.0, gt=0)
+    # How many deliveries one delivery worker has in flight at once.
+    webhook_concurrency: int = _env("PORTAL_WEBHOOK_CONCURRENCY", 100, gt=0, le=1000)
 
     @field_validator("public_url")
     @classmethod

@@ -12,6 +12,7 @@ Delivery is the webhooks issue's.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -24,6 +25,7 @@ from portal.domain.dto import WebhookEndpointCreated, WebhookEndpointPublic
 from portal.domain.errors import Invalid, NotFound
 from portal.domain.paging import Page
 from portal.domain.text import clean as clean_text
+from portal.domain.webhooks import PREVIOUS_SECRET_OVERLAP
 from portal.models import App, WebhookEndpoint, Workspace
 from portal.models._base import utcnow
 from portal.services import audit, keyset, sealing
@@ -102,6 +104,24 @@ def _endpoint(session: Session, app: App, endpoint_id: Any) -> WebhookEndpoint:
     if found is None or found.app_id != app.id:
         raise NotFound("Webhook endpoint not found.")
     return found
+
+
+def find_endpoint(
+    session: Session,
+    actor: Actor,
+    action: Action,
+    workspace_id: str,
+    app_slug: str,
+    endpoint_id: Any,
+) -> tuple[Workspace, App, WebhookEndpoint]:
+    """The workspace (permission checked for `action`), its app and that app's endpoint:
+    the one lookup of the endpoint's log and health (services/webhook_logs.py)."""
+    workspace, app = find_app(session, actor, action, workspace_id, app_slug)
+    return workspace, app, _endpoint(session, app, endpoint_id)
+
+
+def public(endpoint: WebhookEndpoint) -> WebhookEndpointPublic:
+    return _public(endpoint)
 
 
 def list_endpoints(
@@ -204,6 +224,9 @@ def set_enabled(
         endpoint.enabled = bool(enabled)
         endpoint.disabled_reason = None if enabled else f"Disabled by {actor.email}"
         endpoint.updated_at = utcnow()
+        endpoint.disabled_at = None if enabled else endpoint.updated_at
+        if enabled:  # a fresh start: the auto-disable clock counts from the next failure
+            endpoint.failing_since = None
         session.add(endpoint)
         action = "webhook_endpoint.enabled" if enabled else "webhook_endpoint.disabled"
         _record(session, actor, workspace, app, action, endpoint)
@@ -223,15 +246,29 @@ def reveal_secret(
 def rotate_secret(
     *, session: Session, actor: Actor, workspace_id: str, app_slug: str, endpoint_id: int
 ) -> str:
-    """A new signing secret, replacing the old one at once; returns it."""
+    """A new signing secret; returns it. The old one keeps signing deliveries beside it for
+    PREVIOUS_SECRET_OVERLAP, so the receiver can switch without rejecting a message."""
     workspace, app = find_app(session, actor, Action.MANAGE_WEBHOOKS, workspace_id, app_slug)
     endpoint = _endpoint(session, app, endpoint_id)
     secret = new_secret()
+    now = utcnow()
+    endpoint.previous_secret_sealed = endpoint.signing_secret_sealed
+    endpoint.previous_secret_expires_at = now + PREVIOUS_SECRET_OVERLAP
     endpoint.signing_secret_sealed = sealing.seal(secret)
-    endpoint.secret_rotated_at = utcnow()
+    endpoint.secret_rotated_at = now
     session.add(endpoint)
     _record(session, actor, workspace, app, "webhook_endpoint.secret_rotated", endpoint)
     return secret
+
+
+def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
+    """The secrets a delivery to `endpoint` is signed with at `now`: the current one, and the
+    one a rotation replaced while its overlap lasts (for the delivery worker: no actor)."""
+    secrets = [sealing.unseal(endpoint.signing_secret_sealed)]
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret_sealed and expires is not None and expires > now:
+        secrets.append(sealing.unseal(endpoint.previous_secret_sealed))
+    return secrets
 
 
 def delete_endpoint(

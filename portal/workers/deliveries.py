@@ -1,0 +1,149 @@
+"""The webhook delivery worker: rounds of fan-out, claim, POST and record.
+
+Each round fans new outbox events out into deliveries, leases up to a batch of due ones
+(services/webhook_deliveries.py), POSTs them side by side through the one guarded async
+client (connection pooling, at most PORTAL_WEBHOOK_CONCURRENCY in flight, 15 s timeout, the
+SSRF guard at connect time, no redirects), each signed per Standard Webhooks at the moment it
+is sent, and records every attempt. The database work runs in a thread, off the event loop.
+
+`python -m portal worker` runs it beside the process loop; `make run` runs it inside the app
+(a lifespan task). Several workers may run at once: the leases keep them apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+import time
+
+import httpx
+
+from portal.config import get_settings
+from portal.db import transaction
+from portal.domain.webhooks import RESPONSE_MAX, classify
+from portal.models._base import utcnow
+from portal.services import webhook_deliveries, webhook_signing
+from portal.services.webhook_deliveries import Job, Sent
+from portal.workers.guarded_http import guarded_client
+
+log = logging.getLogger("portal.webhooks")
+
+IDLE_SECONDS = 0.5  # between rounds that found nothing to do
+USER_AGENT = "Portal-Webhooks/1.0"
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
+
+
+def client() -> httpx.AsyncClient:
+    settings = get_settings()
+    return guarded_client(
+        allowed_hosts=settings.webhook_allowed_hosts,
+        max_connections=settings.webhook_concurrency,
+    )
+
+
+async def send(http: httpx.AsyncClient, job: Job) -> Sent:
+    """Make one attempt; never raises (a failure is a result)."""
+    headers = webhook_signing.headers(job.secrets, job.message_id, utcnow(), job.body) | {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+    }
+    started = time.perf_counter()
+    try:
+        async with http.stream("POST", job.url, content=job.body, headers=headers) as response:
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) >= RESPONSE_MAX:
+                    break  # the rest is not kept; the connection is closed, not reused
+            latency = round((time.perf_counter() - started) * 1000)
+            return Sent(
+                job.delivery_id,
+                job.attempt,
+                classify(response),
+                latency_ms=latency,
+                headers=dict(response.headers),
+                body=bytes(body[:RESPONSE_MAX]).decode(errors="replace"),
+                retry_after=response.headers.get("retry-after"),
+            )
+    except Exception as error:  # noqa: BLE001 - every failure is logged on the attempt
+        latency = round((time.perf_counter() - started) * 1000)
+        return Sent(job.delivery_id, job.attempt, classify(error), latency_ms=latency)
+
+
+def _claim(owner: str, limit: int) -> list[Job]:
+    with transaction() as session:
+        webhook_deliveries.fan_out(session)
+    with transaction() as session:
+        return webhook_deliveries.claim_due(session, owner=owner, limit=limit)
+
+
+def _record(sent: list[Sent], owner: str) -> None:
+    with transaction() as session:
+        webhook_deliveries.record(session, sent, owner=owner)
+
+
+async def run_round(
+    http: httpx.AsyncClient, *, owner: str, limit: int = webhook_deliveries.CLAIM_BATCH
+) -> int:
+    """One round: returns how many attempts it made."""
+    jobs = await asyncio.to_thread(_claim, owner, limit)
+    if not jobs:
+        return 0
+    sent = await asyncio.gather(*(send(http, job) for job in jobs))
+    await asyncio.to_thread(_record, list(sent), owner)
+    return len(sent)
+
+
+async def run(stop: asyncio.Event | threading.Event, *, owner: str | None = None) -> None:
+    """Rounds until `stop` is set. A round that fails (the database away) is logged and the
+    next one tries again; its leases run out and its deliveries come back."""
+    owner = owner or worker_id()
+    async with client() as http:
+        log.info("delivery worker %s started", owner)
+        while not stop.is_set():
+            try:
+                made = await run_round(http, owner=owner)
+            except Exception:
+                log.exception("delivery round failed; retrying")
+                made = 0
+            if not made:
+                await asyncio.sleep(IDLE_SECONDS)
+    log.info("delivery worker %s stopped", owner)
+
+
+def run_until(stop: threading.Event) -> None:
+    """Blocking: the standalone worker's thread."""
+    asyncio.run(run(stop))
+
+
+def run_once(limit: int = webhook_deliveries.CLAIM_BATCH) -> int:
+    """Rounds of up to `limit` until nothing is due (`python -m portal worker --once`, tests);
+    returns how many attempts they made."""
+
+    async def rounds() -> int:
+        total, owner = 0, worker_id()
+        async with client() as http:
+            while made := await run_round(http, owner=owner, limit=limit):
+                total += made
+        return total
+
+    return asyncio.run(rounds())
+
+
+async def run_in_app() -> None:
+    """Lifespan task of the Reflex app: the loop on its own thread and event loop, so a burst
+    of deliveries never holds up the app's."""
+    stop = threading.Event()
+    thread = threading.Thread(target=run_until, args=(stop,), name="portal-deliveries", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            await asyncio.sleep(1)
+    finally:
+        stop.set()
