@@ -92,8 +92,10 @@ def event_catalog() -> rx.Component:
                 "Every change below is recorded as an event in the same transaction as the "
                 "change itself, for the webhook endpoints and installed developer apps "
                 "subscribed to its category: a JSON body with the event's type, a timestamp "
-                "and its data, signed per Standard Webhooks. Portal records them but does not "
-                "send them yet: webhook delivery is still to come.",
+                "and its data, signed per Standard Webhooks (webhook-id, webhook-timestamp, "
+                "webhook-signature). A failed delivery is tried again 5 s, 5 min, 30 min, "
+                "2 h, 5 h, 10 h and 10 h later; a URL failing for 5 days with no success is "
+                "turned off and its owners are told.",
                 size="2",
             ),
             rx.text(
