@@ -101,19 +101,31 @@ async def run_round(
 
 
 async def run(stop: asyncio.Event | threading.Event, *, owner: str | None = None) -> None:
-    """Rounds until `stop` is set. A round that fails (the database away) is logged and the
-    next one tries again; its leases run out and its deliveries come back."""
+    """Rounds until `stop` is set, each round's record written while the next one sends (its
+    deliveries stay leased until then, so the next claim passes them by). A round that fails
+    (the database away) is logged and the next one tries again; its leases run out and its
+    deliveries come back."""
     owner = owner or worker_id()
+    recording: asyncio.Future | None = None
     async with client() as http:
         log.info("delivery worker %s started", owner)
         while not stop.is_set():
+            jobs: list[Job] = []
             try:
-                made = await run_round(http, owner=owner)
+                jobs = await asyncio.to_thread(_claim, owner, webhook_deliveries.CLAIM_BATCH)
+                sent = await asyncio.gather(*(send(http, job) for job in jobs))
+                if recording is not None:
+                    await recording  # one record at a time, in order
+                    recording = None
+                if sent:
+                    recording = asyncio.ensure_future(asyncio.to_thread(_record, sent, owner))
             except Exception:
                 log.exception("delivery round failed; retrying")
-                made = 0
-            if not made:
+                recording = None
+            if not jobs:
                 await asyncio.sleep(IDLE_SECONDS)
+        if recording is not None:
+            await recording
     log.info("delivery worker %s stopped", owner)
 
 
