@@ -296,9 +296,27 @@ def _start_server(tmp: Path, database_url: str, coderunner_url: str) -> Iterator
         # Data-plane activity written every second: a test waits for it to show.
         PORTAL_ACTIVITY_FLUSH_SECONDS="1",
     )
+    workers = 0
     if os.environ.get("PORTAL_TEST_REDIS_URL"):
-        env["REDIS_URL"] = os.environ["PORTAL_TEST_REDIS_URL"]  # the Redis state manager
+        # As a deployment that outgrew one process runs (README): two backend workers on the
+        # Redis state manager, and the background loops (sagas, mail, webhook deliveries) in
+        # two `python -m portal worker` processes beside them.
+        env["REDIS_URL"] = os.environ["PORTAL_TEST_REDIS_URL"]
+        env["GRANIAN_WORKERS"] = "2"
+        env["PORTAL_EMBEDDED_WORKERS"] = "0"
+        workers = 2
     log = (tmp / "reflex.log").open("w")
+    background = [
+        subprocess.Popen(
+            [sys.executable, "-m", "portal", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for _ in range(workers)
+    ]
     process = subprocess.Popen(
         [
             sys.executable,
@@ -346,11 +364,12 @@ def _start_server(tmp: Path, database_url: str, coderunner_url: str) -> Iterator
             redis_url=env.get("REDIS_URL"),
         )
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(process.pid, signal.SIGKILL)
+        for running in (process, *background):
+            try:
+                os.killpg(running.pid, signal.SIGTERM)
+                running.wait(timeout=20)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(running.pid, signal.SIGKILL)
         log.close()
 
 
