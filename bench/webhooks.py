@@ -1,6 +1,6 @@
 """Webhook delivery beside its ceiling (issue 11's benchmark), in one run.
 
-    .venv/bin/python bench/webhooks.py                       # SQLite and PostgreSQL, 1 and 2 workers
+    .venv/bin/python bench/webhooks.py        # SQLite and PostgreSQL, 1 and 2 workers
     .venv/bin/python bench/webhooks.py --events 2000 --databases sqlite --workers 1
 
 A receiver on loopback (its own process: a bare asyncio HTTP server answering 200 and noting
