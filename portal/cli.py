@@ -4,8 +4,8 @@
     seed-demo     create the demo person, account and workspaces if they are missing
     create-user   create a person and their first account (optionally a platform admin)
     worker        run background work until stopped: provisioning sagas, exports and purges of
-                  offboarded workspaces (every few seconds), and housekeeping (purge ended
-                  sessions, old sign-in attempts)
+                  offboarded workspaces, queued mail and webhook deliveries (every few
+                  seconds), and housekeeping (purge ended sessions, old sign-in attempts)
 
 The database is the one DATABASE_URL names (portal.config). Nothing here imports Reflex.
 """
@@ -28,7 +28,9 @@ from portal.config import ROOT, get_settings
 from portal.db import transaction
 from portal.domain.errors import Invalid
 from portal.services import auth, demo, demo_apps
+from portal.workers import deliveries as deliveries_worker
 from portal.workers import housekeeping as housekeeping_worker
+from portal.workers import mail as mail_worker
 from portal.workers import processes as processes_worker
 
 if TYPE_CHECKING:
@@ -161,6 +163,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if args.once:
         housekeeping_worker.run_once()
         processes_worker.run_once()
+        mail_worker.run_once()
+        deliveries_worker.run_once()
         return 0
 
     stop = threading.Event()
@@ -178,6 +182,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
         daemon=True,
     )
     process_loop.start()
+    # Queued mail in another, so a slow SMTP server never holds up the processes.
+    mail_loop = threading.Thread(
+        target=mail_worker.run_until,
+        args=(stop, mail_worker.DEFAULT_INTERVAL_SECONDS),
+        name="portal-mail",
+        daemon=True,
+    )
+    mail_loop.start()
+    # Webhook deliveries: an event loop of their own in a third thread (many requests in flight).
+    delivery_loop = threading.Thread(
+        target=deliveries_worker.run_until, args=(stop,), name="portal-deliveries", daemon=True
+    )
+    delivery_loop.start()
     try:
         housekeeping_worker.run_until(stop, args.interval)
     except KeyboardInterrupt:
@@ -185,6 +202,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     finally:
         stop.set()
         process_loop.join(timeout=30)
+        mail_loop.join(timeout=30)
+        delivery_loop.join(timeout=30)
         signal.signal(signal.SIGTERM, previous)
     return 0
 
@@ -239,7 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.set_defaults(handler=cmd_create_user)
 
     worker = sub.add_parser(
-        "worker", help="run processes (sagas, exports, purges) and housekeeping until stopped"
+        "worker",
+        help="run processes (sagas, exports, purges), queued mail, webhook deliveries and "
+        "housekeeping until stopped",
     )
     worker.add_argument("--once", action="store_true", help="run one round and exit")
     worker.add_argument(

@@ -25,6 +25,7 @@ from portal.pages.apps import (  # noqa: F401
     end_users_page,
     organizations_page,
     portfolio,
+    webhook_endpoint,
     webhooks_page,
 )
 from portal.pages.apps import overview as app_overview  # noqa: F401
@@ -39,6 +40,7 @@ from portal.pages.developer import (  # noqa: F401
 )
 from portal.pages.developer import invitation as developer_invitation  # noqa: F401
 from portal.pages.developer import webhooks as developer_webhooks  # noqa: F401
+from portal.pages.platform import mail as platform_mail  # noqa: F401
 from portal.pages.platform import reviews  # noqa: F401
 from portal.pages.platform import terms as platform_terms  # noqa: F401
 from portal.pages.workspaces import detail, list_page, process_log  # noqa: F401
@@ -47,7 +49,9 @@ from portal.state.errors import handle_backend_exception
 from portal.state.session import SessionState
 from portal.state.storage import use_private_state_files
 from portal.workers import activity as activity_worker
+from portal.workers import deliveries as deliveries_worker
 from portal.workers import housekeeping
+from portal.workers import mail as mail_worker
 from portal.workers import processes as process_worker
 
 api = create_api()
@@ -90,8 +94,10 @@ if get_settings().tab_state_probe:  # bench/compare.py counts the states it free
     )
 
 # Background work runs inside the app unless a separate `python -m portal worker` does it:
-# housekeeping, and processes (provisioning sagas, exports, purges). Both run their blocking
-# rounds in a thread, off the event loop.
+# housekeeping, processes (provisioning sagas, exports, purges), queued mail and webhook
+# deliveries. Each runs its blocking rounds in a thread, off the event loop.
 if get_settings().embedded_workers:
     app.register_lifespan_task(housekeeping.run_in_app)
     app.register_lifespan_task(process_worker.run_in_app)
+    app.register_lifespan_task(mail_worker.run_in_app)
+    app.register_lifespan_task(deliveries_worker.run_in_app)

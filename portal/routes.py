@@ -25,6 +25,7 @@ DEVELOPER_EVENTS = "/developer/events"
 SETTINGS = "/settings"
 PLATFORM_REVIEWS = "/platform/reviews"
 PLATFORM_TERMS = "/platform/terms"
+PLATFORM_MAIL = "/platform/mail"
 # The picked workspace's Process Log; /workspaces/{uuid}/... pages name the workspace.
 PROCESS_LOG = "/process-log"
 WORKSPACE_DETAIL = "/workspaces/[workspace_uuid]"
@@ -50,6 +51,8 @@ APP_ORGANIZATIONS = "/workspaces/[workspace_uuid]/apps/[app_slug]/organizations"
 APP_END_USERS = "/workspaces/[workspace_uuid]/apps/[app_slug]/end-users"
 APP_AUDIT = "/workspaces/[workspace_uuid]/apps/[app_slug]/audit"
 APP_WEBHOOKS = "/workspaces/[workspace_uuid]/apps/[app_slug]/webhooks"
+# One endpoint of the Webhooks tab: its delivery health and message log.
+APP_WEBHOOK_ENDPOINT = "/workspaces/[workspace_uuid]/apps/[app_slug]/webhooks/[endpoint_id]"
 APP_PAGES = (
     APP_OVERVIEW,
     APP_AUTH,
@@ -58,6 +61,7 @@ APP_PAGES = (
     APP_END_USERS,
     APP_API_KEYS,
     APP_WEBHOOKS,
+    APP_WEBHOOK_ENDPOINT,
     APP_AUDIT,
 )
 
@@ -92,6 +96,10 @@ def app_base_url(workspace_id: str, app_slug: str) -> str:
 def app_url(workspace_id: str, app_slug: str, page: str = "overview") -> str:
     """An app page's URL; `page` an AppPage value ("overview", "auth", "email", "api-keys")."""
     return f"{app_base_url(workspace_id, app_slug)}/{page}"
+
+
+def app_webhook_endpoint_url(workspace_id: str, app_slug: str, endpoint_id: int | str) -> str:
+    return f"{app_base_url(workspace_id, app_slug)}/webhooks/{endpoint_id}"
 
 
 def apps_url(*, state: str = "", search: str = "") -> str:
@@ -189,6 +197,8 @@ PAGES: dict[str, PageSpec] = {
         PageSpec(PLATFORM_REVIEWS, "Distribution reviews", Requirement.PLATFORM_ADMIN),
         PageSpec(PLATFORM_TERMS, "Developer terms versions", Requirement.PLATFORM_ADMIN),
         PageSpec(PROCESS_LOG, "Process Log", Requirement.SIGNED_IN),
+        # After the Process Log: the walk's halves alternate (tests/e2e/every_page.py).
+        PageSpec(PLATFORM_MAIL, "Mail outbox", Requirement.PLATFORM_ADMIN),
         PageSpec(ACCOUNTS, "Accounts", Requirement.SIGNED_IN, nav=""),
         PageSpec(ACCOUNT_DETAIL, "Account", Requirement.SIGNED_IN, show_title=False, nav=""),
         # Public: the invited person may not have signed in (or signed up) yet.
@@ -211,6 +221,13 @@ PAGES: dict[str, PageSpec] = {
         PageSpec(APP_END_USERS, "End users", Requirement.SIGNED_IN, show_title=False, nav=APPS),
         PageSpec(APP_AUDIT, "Audit log", Requirement.SIGNED_IN, show_title=False, nav=APPS),
         PageSpec(APP_WEBHOOKS, "Webhooks", Requirement.SIGNED_IN, show_title=False, nav=APPS),
+        PageSpec(
+            APP_WEBHOOK_ENDPOINT,
+            "Webhook endpoint",
+            Requirement.SIGNED_IN,
+            show_title=False,
+            nav=APPS,
+        ),
         # Last: tests/e2e/every_page.py splits the walk by position, and /process-log opens
         # itself only in the half that visits no workspace before it.
         PageSpec(DEVELOPER_EVENTS, "Event catalog", Requirement.SIGNED_IN, nav=DEVELOPER),
@@ -252,6 +269,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Settings", SETTINGS, "settings"),
     NavItem("Distribution reviews", PLATFORM_REVIEWS, "shield-check", platform_admin_only=True),
     NavItem("Terms versions", PLATFORM_TERMS, "scroll-text", platform_admin_only=True),
+    NavItem("Mail outbox", PLATFORM_MAIL, "mail", platform_admin_only=True),
 )
 
 

@@ -296,6 +296,7 @@ def test_outcomes_and_causes_are_the_words_stored_and_charted():
         "dns",
         "tls",
         "connection_refused",
+        "blocked",
         "other",
     ]
 

@@ -26,6 +26,10 @@ STATUS_COLORS: dict[str, str] = {
     "busy": "blue",
     "offline": "gray",
     "expired": "gray",
+    # A webhook's state (domain/delivery_health.py EndpointState).
+    "healthy": "green",
+    "failing": "amber",
+    "disabled": "red",
 }
 
 
@@ -102,4 +106,26 @@ def distribution_badge(state: Var | str, **props) -> rx.Component:
             "data-radius": "full",
         },
         **props,
+    )
+
+
+# A message in the mail outbox (domain/mail.MailStatus).
+MAIL_STATUS_COLORS: dict[str, str] = {
+    "queued": "blue",
+    "sent": "green",
+    "failed": "red",
+    "kept": "gray",
+}
+
+
+def mail_status_badge(status: Var | str) -> rx.Component:
+    return rx.el.span(
+        status,
+        class_name="rt-reset rt-Badge rt-r-size-1 rt-variant-soft rt-high-contrast",
+        custom_attrs={
+            "data-accent-color": rx.match(
+                status, *[(name, color) for name, color in MAIL_STATUS_COLORS.items()], "gray"
+            ),
+            "data-radius": "full",
+        },
     )

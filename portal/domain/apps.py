@@ -22,6 +22,8 @@ from portal.domain.workspaces import EnvironmentName
 ACTIVE_WINDOW = timedelta(days=7)
 # An API key expiring within this window is a blocker.
 KEY_EXPIRY_WARNING = timedelta(days=7)
+# A prod webhook endpoint failing this long (or disabled) is a blocker: a blip is not.
+WEBHOOK_FAILING_WARNING = timedelta(hours=1)
 # The environment an app's baseline, counts and "live" are judged in.
 PRODUCTION = EnvironmentName.PROD
 
@@ -150,19 +152,23 @@ def state(*, missing: list[Gap], last_active_at: datetime | None, now: datetime)
 class BlockerKind(StrEnum):
     WORKSPACE_FROZEN = "workspace_frozen"
     KEY_EXPIRING = "key_expiring"
+    WEBHOOK_FAILING = "webhook_failing"  # a prod endpoint disabled, or failing an hour
     ORGANIZATION_WITHOUT_ADMIN = "organization_without_admin"
 
 
 # Most important first: a frozen workspace stops everything; a key about to expire stops the
-# customer's product; an organization without an admin stops only its own people.
+# customer's product; a failing webhook loses its events; an organization without an admin
+# stops only its own people.
 BLOCKER_ORDER: tuple[BlockerKind, ...] = (
     BlockerKind.WORKSPACE_FROZEN,
     BlockerKind.KEY_EXPIRING,
+    BlockerKind.WEBHOOK_FAILING,
     BlockerKind.ORGANIZATION_WITHOUT_ADMIN,
 )
 BLOCKER_PAGES: dict[BlockerKind, AppPage] = {
     BlockerKind.WORKSPACE_FROZEN: AppPage.OVERVIEW,
     BlockerKind.KEY_EXPIRING: AppPage.API_KEYS,
+    BlockerKind.WEBHOOK_FAILING: AppPage.WEBHOOKS,
     BlockerKind.ORGANIZATION_WITHOUT_ADMIN: AppPage.ORGANIZATIONS,
 }
 

@@ -75,6 +75,8 @@ class DeveloperAction(StrEnum):
     MANAGE_INSTALL_LINKS = "developer_app.manage_install_links"  # list and revoke them
     MANAGE_ALLOWLIST = "developer_app.manage_allowlist"
     MANAGE_CREDENTIALS = "developer_app.manage_credentials"  # see and rotate client secrets
+    # Reveal and rotate the webhook signing secret, turn a disabled webhook back on.
+    MANAGE_WEBHOOKS = "developer_app.manage_webhooks"
     MANAGE_TEAM = "developer_app.manage_team"
     DELETE_APP = "developer_app.delete"
 
@@ -97,6 +99,7 @@ TEAM_RULES: dict[DeveloperAction, TeamRule] = {
     DeveloperAction.REQUEST_DISTRIBUTION: TeamRule(_OWNER, "request broader distribution"),
     DeveloperAction.MANAGE_ALLOWLIST: TeamRule(_OWNER, "change who may install it"),
     DeveloperAction.MANAGE_CREDENTIALS: TeamRule(_OWNER, "see or rotate its client secrets"),
+    DeveloperAction.MANAGE_WEBHOOKS: TeamRule(_DEVELOPER, "manage its webhook"),
     DeveloperAction.MANAGE_TEAM: TeamRule(_OWNER, "change its team"),
     DeveloperAction.DELETE_APP: TeamRule(_OWNER, "delete it"),
 }

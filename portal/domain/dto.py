@@ -513,3 +513,65 @@ class WebhookEndpointCreated(DTO):
 
     secret: str
     endpoint: WebhookEndpointPublic
+
+
+class WebhookMessage(DTO):
+    """One message to one endpoint (a delivery) with its event, for the endpoint's log."""
+
+    id: int  # the delivery's
+    message_id: str  # the event's webhook-id: the same on a replay
+    event_type: str
+    status: str  # a DeliveryStatus
+    attempts: int
+    last_status_code: int | None = None
+    next_attempt_at: datetime | None = None
+    created_at: datetime
+
+
+class WebhookAttemptPublic(DTO):
+    attempt: int
+    attempted_at: datetime
+    outcome: str  # an Outcome
+    status_code: int | None = None
+    latency_ms: int | None = None
+    cause: str | None = None  # a FailureCause
+    error: str | None = None
+    response_headers: dict[str, Any] = {}
+    response_body: str = ""
+
+
+class RecoverCount(DTO):
+    """How many failed messages a recovery since a time would send again (at most `limit`)."""
+
+    count: int
+    limit: int
+    capped: bool  # more failed than `limit`: the oldest beyond it stay failed
+
+
+class HealthBucket(DTO):
+    start: datetime
+    succeeded: int = 0
+    failed: int = 0
+    causes: dict[str, int] = {}  # FailureCause -> failed attempts
+
+
+class DeliveryHealth(DTO):
+    """Attempts of one subscriber over a window: figures, buckets, the next retry."""
+
+    window: str  # a HealthWindow
+    attempts: int
+    succeeded: int
+    success_rate: float | None = None  # 0..1; None without attempts
+    p50_ms: int | None = None
+    p95_ms: int | None = None
+    buckets: list[HealthBucket]
+    next_retry_at: datetime | None = None
+
+
+class EndpointHealth(DTO):
+    endpoint: WebhookEndpointPublic
+    state: str  # an EndpointState
+    failing_since: datetime | None = None
+    disabled_at: datetime | None = None
+    disabled_reason: str | None = None
+    health: DeliveryHealth

@@ -43,6 +43,8 @@ class EventType(StrEnum):
     WORKSPACE_RENAMED = "workspace.renamed"
     WORKSPACE_FROZEN = "workspace.frozen"
     WORKSPACE_UNFROZEN = "workspace.unfrozen"
+    # Sent by hand to one endpoint ("Send test event"), never fanned out to subscribers.
+    WEBHOOK_TEST = "webhook.test"
 
     @property
     def info(self) -> EventTypeInfo:
@@ -251,6 +253,14 @@ EVENT_CATALOG: dict[EventType, EventTypeInfo] = {
             _PROFILE,
             "The workspace was unfrozen: writes work again.",
             _WORKSPACE,
+        ),
+        EventTypeInfo(
+            EventType.WEBHOOK_TEST,
+            "apps",
+            None,  # no endpoint subscribes: "Send test event" addresses one endpoint
+            _PROFILE,
+            "A test message sent by hand to one webhook endpoint, to check the receiver.",
+            _app_data(endpoint_id=5, message="A test event from Portal."),
         ),
     )
 }

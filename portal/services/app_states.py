@@ -6,7 +6,8 @@ statement built once serves every request:
 
 - `now`: the current time (a key expired before it is not active);
 - `active_since`: now minus the active window (7 days);
-- `key_warning_until`: now plus the key expiry warning (7 days), for the blockers.
+- `key_warning_until`: now plus the key expiry warning (7 days), for the blockers;
+- `webhook_failing_before`: now minus WEBHOOK_FAILING_WARNING (1 hour), for the blockers.
 """
 
 from __future__ import annotations
@@ -16,8 +17,14 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, case, exists, false, literal, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal.domain.apps import ACTIVE_WINDOW, KEY_EXPIRY_WARNING, PRODUCTION, AppState
-from portal.models import App, AppApiKey, Organization, OrganizationMember
+from portal.domain.apps import (
+    ACTIVE_WINDOW,
+    KEY_EXPIRY_WARNING,
+    PRODUCTION,
+    WEBHOOK_FAILING_WARNING,
+    AppState,
+)
+from portal.models import App, AppApiKey, Organization, OrganizationMember, WebhookEndpoint
 
 A = App.__table__.c
 K = AppApiKey.__table__.c
@@ -85,10 +92,16 @@ def is_state(wanted: AppState) -> ColumnElement[bool]:
 ORGS = Organization.__table__.c
 MEMBERS = OrganizationMember.__table__.c
 KEY_WARNING_UNTIL = bindparam("key_warning_until", type_=A.created_at.type)
+ENDPOINTS = WebhookEndpoint.__table__.c
+WEBHOOK_FAILING_BEFORE = bindparam("webhook_failing_before", type_=A.created_at.type)
 
 
 def time_params_with_warning(now: datetime) -> dict[str, datetime]:
-    return {**time_params(now), "key_warning_until": now + KEY_EXPIRY_WARNING}
+    return {
+        **time_params(now),
+        "key_warning_until": now + KEY_EXPIRY_WARNING,
+        "webhook_failing_before": now - WEBHOOK_FAILING_WARNING,
+    }
 
 
 def has_expiring_key() -> ColumnElement[bool]:
@@ -120,8 +133,28 @@ def has_organization_without_admin() -> ColumnElement[bool]:
     )
 
 
+def webhook_failing() -> ColumnElement[bool]:
+    """Correlated to `webhook_endpoints`: a prod endpoint disabled after failures (PRODUCT.md:
+    one a person turned off while it worked is not a blocker), or failing since before
+    WEBHOOK_FAILING_BEFORE (its events are not arriving)."""
+    return and_(
+        ENDPOINTS.environment == PRODUCTION.value,
+        ENDPOINTS.failing_since.is_not(None),
+        or_(ENDPOINTS.enabled == false(), ENDPOINTS.failing_since <= WEBHOOK_FAILING_BEFORE),
+    )
+
+
+def has_failing_webhook() -> ColumnElement[bool]:
+    return exists(select(literal(1)).where(ENDPOINTS.app_id == A.id, webhook_failing()))
+
+
 def needs_action(*, workspace_frozen: bool) -> ColumnElement[bool]:
     """A setup gap or a blocker (on a frozen workspace every app has one)."""
     if workspace_frozen:
         return true()
-    return or_(~baseline_complete(), has_expiring_key(), has_organization_without_admin())
+    return or_(
+        ~baseline_complete(),
+        has_expiring_key(),
+        has_failing_webhook(),
+        has_organization_without_admin(),
+    )

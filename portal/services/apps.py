@@ -68,6 +68,7 @@ from portal.models import (
     EndUser,
     Organization,
     OrganizationMember,
+    WebhookEndpoint,
     Workspace,
 )
 from portal.models._base import utcnow
@@ -355,6 +356,24 @@ def _expiring_keys(session: Session, app_ids: list[int], now: datetime) -> dict[
     return found
 
 
+def _failing_webhooks(session: Session, app_ids: list[int], now: datetime) -> dict[int, list]:
+    """Each app's prod webhook endpoints that are disabled or failing over an hour (the
+    dashboard's rule: app_states.webhook_failing), as (url, enabled)."""
+    if not app_ids:
+        return {}
+    e = WebhookEndpoint.__table__.c
+    rows = session.execute(
+        select(e.app_id, e.url, e.enabled)
+        .where(e.app_id.in_(app_ids), app_states.webhook_failing())
+        .order_by(e.id),
+        app_states.time_params_with_warning(now),
+    ).all()
+    found: dict[int, list] = {}
+    for app_id, url, enabled in rows:
+        found.setdefault(app_id, []).append((url, enabled))
+    return found
+
+
 def _organizations_without_admin(session: Session, app_ids: list[int]) -> dict[int, int]:
     if not app_ids:
         return {}
@@ -378,6 +397,7 @@ def _blockers(
     expiring: list,
     without_admin: int,
     now: datetime,
+    webhooks: list | tuple = (),  # (url, enabled) per failing endpoint
 ) -> list[AppBlocker]:
     found: list[AppBlocker] = []
     if workspace.status == WorkspaceStatus.FROZEN:
@@ -394,6 +414,17 @@ def _blockers(
                 kind=BlockerKind.KEY_EXPIRING,
                 message=f"API key {key_name} expires {_days(expires_at - now)}.",
                 page=rules.BLOCKER_PAGES[BlockerKind.KEY_EXPIRING],
+            )
+        )
+    for url, enabled in webhooks:
+        host = urlsplit(url).hostname or "an endpoint"
+        found.append(
+            AppBlocker(
+                kind=BlockerKind.WEBHOOK_FAILING,
+                message=f"The webhook endpoint at {host} is disabled."
+                if not enabled
+                else f"The webhook endpoint at {host} has been failing for over an hour.",
+                page=rules.BLOCKER_PAGES[BlockerKind.WEBHOOK_FAILING],
             )
         )
     if without_admin:
@@ -416,6 +447,8 @@ def _next_action(missing: list[Gap], blockers: list[AppBlocker]) -> NextAction |
     for blocker in blockers:
         if blocker.kind == BlockerKind.KEY_EXPIRING:
             return NextAction(label="Replace the expiring API key", page=blocker.page)
+        if blocker.kind == BlockerKind.WEBHOOK_FAILING:
+            return NextAction(label="Check the failing webhook endpoint", page=blocker.page)
         if blocker.kind == BlockerKind.ORGANIZATION_WITHOUT_ADMIN:
             return NextAction(label="Give each organization an admin", page=blocker.page)
     return None
@@ -459,6 +492,7 @@ def list_apps(
     end_users = _counts(session, EndUser, ids)
     expiring = _expiring_keys(session, ids, now)
     without_admin = _organizations_without_admin(session, ids)
+    webhooks = _failing_webhooks(session, ids, now)
     cards = []
     for row in page.rows:
         missing = rules.gaps(
@@ -466,7 +500,13 @@ def list_apps(
             has_sender=bool(row.has_sender),
             has_active_key=bool(row.has_key),
         )
-        blockers = _blockers(workspace, expiring.get(row.id, []), without_admin.get(row.id, 0), now)
+        blockers = _blockers(
+            workspace,
+            expiring.get(row.id, []),
+            without_admin.get(row.id, 0),
+            now,
+            webhooks.get(row.id, []),
+        )
         cards.append(
             AppCard(
                 id=row.id,
@@ -602,6 +642,7 @@ def get_app(
         _expiring_keys(session, [app.id], now).get(app.id, []),
         _organizations_without_admin(session, [app.id]).get(app.id, 0),
         now,
+        _failing_webhooks(session, [app.id], now).get(app.id, []),
     )
     held = permissions.workspace_permission(session, actor, workspace)
     if visit:

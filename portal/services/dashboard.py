@@ -8,6 +8,7 @@ queries for 10 apps as for 1,000 (tests/services/test_dashboard.py counts them).
 from __future__ import annotations
 
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, case, func, or_, select
 from sqlmodel import Session
@@ -17,7 +18,7 @@ from portal.domain.access import Action, Actor
 from portal.domain.apps import PRODUCTION, AppState, BlockerKind, Gap
 from portal.domain.dto import ActionItem, Dashboard, RecentApp
 from portal.domain.workspaces import WorkspaceStatus
-from portal.models import App, AppVisit, Organization, Workspace
+from portal.models import App, AppVisit, Organization, WebhookEndpoint, Workspace
 from portal.models._base import utcnow
 from portal.services import app_states as sql
 from portal.services import permissions
@@ -26,6 +27,7 @@ ITEMS_SHOWN = 10  # Need action: the most important first, at most this many
 RECENT_SHOWN = 5
 
 _A, _O, _V = App.__table__.c, Organization.__table__.c, AppVisit.__table__.c
+_E = WebhookEndpoint.__table__.c
 
 
 # Each statement is built once, its values bound per call: building these expression trees
@@ -122,9 +124,39 @@ _ORG_ITEMS = (
 )
 
 
+# Prod webhook endpoints disabled or failing over an hour, by app then oldest endpoint.
+_WEBHOOK_ITEMS = (
+    select(_A.name, _A.slug, _E.url, _E.enabled, _E.failing_since)
+    .join(App.__table__, _A.id == _E.app_id)
+    .where(_A.workspace_id == _WORKSPACE, sql.webhook_failing())
+    .order_by(func.lower(_A.name), _E.id)
+    .limit(ITEMS_SHOWN)
+)
+
+
+def _webhook_item(row) -> ActionItem:
+    # The host names the endpoint; a whole URL (up to 2,000 characters) would not fit a line.
+    host = urlsplit(row.url).hostname or "an endpoint"
+    problem = (
+        f"The webhook endpoint at {host} is disabled: its events are not sent."
+        if not row.enabled
+        else f"The webhook endpoint at {host} has been failing for over an hour."
+    )
+    return ActionItem(
+        app_name=row.name,
+        app_slug=row.slug,
+        problem=problem,
+        action="Fix the endpoint, then turn it back on"
+        if not row.enabled
+        else "Check the failing endpoint",
+        page=rules.BLOCKER_PAGES[BlockerKind.WEBHOOK_FAILING],
+        blocker=True,
+    )
+
+
 def _app_items(session: Session, params: dict) -> list[ActionItem]:
-    """Need action, most important first: expiring keys, organizations without an admin,
-    then setup gaps; at most ITEMS_SHOWN."""
+    """Need action, most important first: expiring keys, failing webhooks, organizations
+    without an admin, then setup gaps; at most ITEMS_SHOWN."""
     expiring, gaps = [], []
     for row in session.execute(_items_query(), params).all():
         if row.expiring:
@@ -166,7 +198,8 @@ def _app_items(session: Session, params: dict) -> list[ActionItem]:
         )
         for row in session.execute(_ORG_ITEMS, params).all()
     ]
-    return (expiring + organizations + gaps)[:ITEMS_SHOWN]
+    webhooks = [_webhook_item(row) for row in session.execute(_WEBHOOK_ITEMS, params).all()]
+    return (expiring + webhooks + organizations + gaps)[:ITEMS_SHOWN]
 
 
 _RECENT = (

@@ -1,17 +1,21 @@
-"""Outgoing email: SMTP when configured, else the dev outbox (a table the outbox page lists)."""
+"""Outgoing email: a row in the mail outbox (models/email.py), added to the caller's
+transaction. The mail worker (workers/mail.py) sends queued rows over SMTP after the commit,
+so a down SMTP server never fails the change and a rolled-back change sends nothing. With no
+SMTP server configured, mail is kept for the dev outbox (a table the outbox page lists)."""
 
 from __future__ import annotations
 
 import logging
-import smtplib
-from email.message import EmailMessage
 
+from sqlalchemy import null
 from sqlmodel import Session, col, select
 
 from portal.config import get_settings
 from portal.domain.dto import EmailPublic
 from portal.domain.errors import NotFound
+from portal.domain.mail import MailStatus
 from portal.models import SentEmail
+from portal.models._base import utcnow
 
 log = logging.getLogger("portal.mail")
 
@@ -25,29 +29,26 @@ def send(
     sender: str | None = None,
     reply_to: str | None = None,
 ) -> None:
-    """Send one message: through SMTP when configured, else into the dev outbox. `sender`
-    ("Acme <no-reply@acme.test>", an app's mail) replaces MAIL_FROM."""
+    """Queue one message in the caller's transaction: the mail worker sends it over SMTP
+    once the transaction commits; with no SMTP server configured it is kept for the dev
+    outbox. `sender` ("Acme <no-reply@acme.test>", an app's mail) replaces MAIL_FROM."""
     settings = get_settings()
-    if not settings.smtp_host:
+    queued = bool(settings.smtp_host)
+    if not queued and not settings.dev_outbox_enabled:
         # Kept in sent_emails; shown on /dev/outbox only where that page is enabled.
-        session.add(SentEmail(to_address=to, from_address=sender, subject=subject, body=body))
-        if not settings.dev_outbox_enabled:
-            log.warning("No SMTP_HOST configured: mail to %s kept in sent_emails, not sent", to)
-        return
-    message = EmailMessage()
-    message["From"] = sender or settings.mail_from
-    message["To"] = to
-    if reply_to:
-        message["Reply-To"] = reply_to
-    message["Subject"] = subject
-    message.set_content(body)
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_username:
-            password = settings.smtp_password
-            smtp.login(settings.smtp_username, password.get_secret_value() if password else "")
-        smtp.send_message(message)
+        log.warning("No SMTP_HOST configured: mail to %s kept in sent_emails, not sent", to)
+    session.add(
+        SentEmail(
+            to_address=to,
+            from_address=sender,
+            reply_to=reply_to,
+            subject=subject,
+            body=body,
+            status=MailStatus.QUEUED if queued else MailStatus.KEPT,
+            # Kept mail is never tried: NULL, not the column's default (None would be).
+            next_attempt_at=utcnow() if queued else null(),
+        )
+    )
 
 
 def list_outbox(*, session: Session, limit: int = 50) -> list[EmailPublic]:

@@ -18,6 +18,9 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import httpx
 
@@ -30,6 +33,8 @@ from portal.services.webhook_deliveries import Job, Sent
 from portal.workers.guarded_http import guarded_client
 
 log = logging.getLogger("portal.webhooks")
+
+T = TypeVar("T")
 
 IDLE_SECONDS = 0.5  # between rounds that found nothing to do
 USER_AGENT = "Portal-Webhooks/1.0"
@@ -134,6 +139,24 @@ def run_until(stop: threading.Event) -> None:
     asyncio.run(run(stop))
 
 
+def _blocking(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run the coroutine `make()` to the end from synchronous code, on a thread of its own:
+    the caller may be inside a running event loop (Playwright's sync API in a test process,
+    the CLI called from one), where asyncio.run() refuses."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal-deliveries") as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+def send_jobs(jobs: list[Job]) -> list[Sent]:
+    """Make these attempts side by side and wait for them (tests, one-off sends)."""
+
+    async def send_all() -> list[Sent]:
+        async with client() as http:
+            return list(await asyncio.gather(*(send(http, job) for job in jobs)))
+
+    return _blocking(send_all) if jobs else []
+
+
 def run_once(limit: int = webhook_deliveries.CLAIM_BATCH) -> int:
     """Rounds of up to `limit` until nothing is due (`python -m portal worker --once`, tests);
     returns how many attempts they made."""
@@ -145,7 +168,7 @@ def run_once(limit: int = webhook_deliveries.CLAIM_BATCH) -> int:
                 total += made
         return total
 
-    return asyncio.run(rounds())
+    return _blocking(rounds)
 
 
 async def run_in_app() -> None:

@@ -28,8 +28,10 @@ from portal.services import (
     developer_terms,
     distribution,
     installations,
+    webhook_endpoints,
 )
 from tests.factories import account_of, actor_for, create_workspace, make_app, make_token
+from tests.webhook_rows import delivery, failure
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class World:
     # A public developer app with version 1 published: the directory lists it, and its
     # consent page from the directory (/directory/{slug}) has something to show.
     directory_app_slug: str = ""
+    # An endpoint of the app with a few messages: its page has health and a log to show.
+    endpoint_id: int = 0
 
 
 _WORLDS: dict[str, World] = {}
@@ -74,6 +78,16 @@ def make_a_world(server) -> World:
         workspace = create_workspace(session, actor, account_id, "Staging Sandbox")
         make_token(session, user, "CI deploys", actor=actor)
         app = make_app(session, actor, workspace.id, "Acme Storefront")
+        endpoint_id = webhook_endpoints.create_endpoint(
+            session=session,
+            actor=actor,
+            workspace_id=str(workspace.id),
+            app_slug=app.slug,
+            url="https://hooks.acme.example/portal",
+            categories=["sign_in"],
+        ).endpoint.id
+        delivery(session, endpoint_id, attempts=[failure("timeout", status_code=None), {}])
+        delivery(session, endpoint_id, status="failed", attempts=[failure()])
         developer_terms.accept(
             session=session, actor=actor, version=get_settings().developer_terms_version
         )
@@ -132,6 +146,7 @@ def make_a_world(server) -> World:
         install_path="/install/" + installations.link_token(link.id),
         developer_invitation_path="/" + team_invited.link.split("/", 3)[3],
         directory_app_slug=listed.slug,
+        endpoint_id=endpoint_id,
     )
 
 
@@ -163,6 +178,9 @@ def _path(route: str, world: World) -> str:
         routes.APP_END_USERS: routes.app_url(world.workspace_id, world.app_slug, "end-users"),
         routes.APP_AUDIT: routes.app_url(world.workspace_id, world.app_slug, "audit"),
         routes.APP_WEBHOOKS: routes.app_url(world.workspace_id, world.app_slug, "webhooks"),
+        routes.APP_WEBHOOK_ENDPOINT: routes.app_webhook_endpoint_url(
+            world.workspace_id, world.app_slug, world.endpoint_id
+        ),
         **{
             route: routes.developer_app_url(world.developer_app_slug, tab)
             for route, tab in (

@@ -10,6 +10,7 @@ from portal.config import get_settings
 from portal.domain.errors import NotFound
 from portal.models import SentEmail
 from portal.services import mailer
+from portal.workers import mail as mail_worker
 
 
 class FakeSMTP:
@@ -46,7 +47,7 @@ class FakeSMTP:
 @pytest.fixture
 def smtp(monkeypatch, database):
     FakeSMTP.instances = []
-    monkeypatch.setattr(mailer.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setattr(mail_worker.smtplib, "SMTP", FakeSMTP)
     monkeypatch.setenv("SMTP_HOST", "smtp.example.com")
     monkeypatch.setenv("SMTP_PORT", "2525")
     monkeypatch.setenv("PORTAL_MAIL_FROM", "Portal <portal@example.com>")
@@ -70,6 +71,9 @@ def test_dev_outbox_keeps_mail_and_lists_newest_first(db):
 
 def test_smtp_is_used_when_a_host_is_set(db, smtp):
     mailer.send(session=db, to="ada@example.com", subject="Hello", body="Hello, Ada.")
+    assert smtp.instances == []  # queued: the worker sends it after the commit
+    db.commit()
+    assert mail_worker.send_due_mail()["mail_sent"] == 1
 
     (server,) = smtp.instances
     assert (server.host, server.port, server.timeout) == ("smtp.example.com", 2525, 10)
@@ -79,8 +83,9 @@ def test_smtp_is_used_when_a_host_is_set(db, smtp):
     assert message["To"] == "ada@example.com"
     assert message["Subject"] == "Hello"
     assert message.get_content().strip() == "Hello, Ada."
-    db.commit()
-    assert db.exec(select(func.count()).select_from(SentEmail)).one() == 0
+    db.expire_all()
+    assert db.exec(select(SentEmail.status)).all() == ["sent"]  # kept for the staff's list
+    assert db.exec(select(func.count()).select_from(SentEmail)).one() == 1
 
 
 def test_smtp_logs_in_when_credentials_are_set(db, smtp, monkeypatch):
@@ -90,6 +95,8 @@ def test_smtp_logs_in_when_credentials_are_set(db, smtp, monkeypatch):
     get_settings.cache_clear()
 
     mailer.send(session=db, to="ada@example.com", subject="Hello", body="Hello, Ada.")
+    db.commit()
+    mail_worker.send_due_mail()
 
     (server,) = smtp.instances
     assert server.calls == ["login", "send_message", "quit"]

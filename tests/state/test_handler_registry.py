@@ -217,6 +217,29 @@ REVIEWED: dict[str, str] = {
         "platform admin: _call(); distribution.unlist refuses anyone else (NotFound), an app "
         "that is not public (Conflict) and an empty note; the app id is backend-only"
     ),
+    # The mail outbox: platform_mail.list_mail and retry_now refuse anyone not on the platform
+    # staff (NotFound); no query there selects a body.
+    "portal.pages.platform.mail.PlatformMailState.load": (
+        "platform admin: Pager _call() via _first_page; platform_mail.list_mail refuses anyone "
+        "else (NotFound)"
+    ),
+    "portal.pages.platform.mail.PlatformMailState.filter_status": (
+        "platform admin: _call() via _first_page (unknown statuses become all); list_mail "
+        "refuses anyone else; the filter is kept only if the page loads"
+    ),
+    "portal.pages.platform.mail.PlatformMailState.next_page": (
+        "platform admin: Pager: _call() (or _check_session()); list name checked against "
+        "PAGED, the cursors are backend-only; list_mail refuses anyone else"
+    ),
+    "portal.pages.platform.mail.PlatformMailState.previous_page": (
+        "platform admin: Pager: _call() (or _check_session()); list name checked against "
+        "PAGED, the cursors are backend-only; list_mail refuses anyone else"
+    ),
+    "portal.pages.platform.mail.PlatformMailState.retry": (
+        "platform admin: _call(); platform_mail.retry_now refuses anyone else (NotFound), a "
+        "client's id that is not an int or not a message (NotFound) and a message that is not "
+        "failed (Conflict); audited"
+    ),
     # The developer portal. The app is found by the URL's slug through developer_apps.get_app
     # (NotFound unless the Actor is on its team); its id stays in a backend-only var, and every
     # service call checks the team role again (permissions.require_team).
@@ -401,8 +424,28 @@ REVIEWED: dict[str, str] = {
         "refuses another email than the invited one, and accepted, expired or revoked ones"
     ),
     "portal.pages.developer.webhooks.DeveloperWebhooksState.load": (
-        "signed in: _call(); get_app (team only), then developer_apps.declared checks VIEW_APP "
-        "on the backend-only app id"
+        "signed in: _call(); get_app (team only), then developer_apps.declared, "
+        "developer_webhooks.webhook_status and health_for_developer_app check VIEW_APP on the "
+        "backend-only app id"
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.reveal_secret": (
+        "signed in: _call(); developer_webhooks.reveal_secret needs MANAGE_WEBHOOKS (developer "
+        "role) on the backend-only app id, audited; the secret is returned in the toast only "
+        "(state/secrets.py), never stored"
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.rotate_secret": (
+        "signed in: _call(); developer_webhooks.rotate_secret needs MANAGE_WEBHOOKS (developer "
+        "role) on the backend-only app id, audited; the new secret is returned in the toast "
+        "only, never stored"
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.enable_webhook": (
+        "signed in: _call(); developer_webhooks.enable_webhook needs MANAGE_WEBHOOKS (developer "
+        "role) on the backend-only app id, audited"
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.set_window": (
+        "signed in: _call(); health_for_developer_app checks VIEW_APP on the backend-only app "
+        "id; the client's window (cut to 8 characters) is one of 24h/7d/30d, else 24h "
+        "(delivery_health.window_of)"
     ),
     "portal.pages.developer.distribution.DeveloperDistributionState.load": (
         "signed in: _call(); runs after the General tab's load (get_app, team only): "
@@ -729,6 +772,55 @@ REVIEWED: dict[str, str] = {
     ),
     "portal.pages.apps.webhooks_page.WebhooksState.delete": (
         "signed in: _call(); MANAGE_WEBHOOKS, the id found only among the URL app's endpoints"
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.load": (
+        "signed in: _call(); apps.get_app, webhook_health.health_for_endpoint and "
+        "webhook_logs.list_messages check READ on the URL's workspace; the endpoint id is "
+        "found only among the URL app's endpoints"
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.set_window": (
+        "signed in: _call(); the value goes through window_of (24h/7d/30d, else 24h); READ "
+        "re-checked by health_for_endpoint"
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.filter_status": (
+        "signed in: Pager _call(); the value is checked against STATUSES, READ re-checked"
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.filter_type": (
+        "signed in: Pager _call(); the value is checked against EVENT_TYPES, READ re-checked"
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "the cursors are backend-only"
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "the cursors are backend-only"
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.show_attempts": (
+        "signed in: _call(); webhook_logs.list_attempts checks READ and finds the delivery only "
+        "among the URL endpoint's"
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.set_attempts_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.replay": (
+        "signed in: _call(); webhook_logs.replay needs MANAGE_WEBHOOKS (refused when frozen), "
+        "the delivery found only among the URL endpoint's"
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.send_test": (
+        "signed in: _call(); webhook_logs.send_test_event needs MANAGE_WEBHOOKS (refused when "
+        "frozen) on the URL's endpoint"
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.ask_recover": (
+        "signed in: _call() (or _check_session() for an unreadable time); "
+        "webhook_logs.count_failed_since checks READ; the time is kept backend-only"
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.set_recover_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.recover": (
+        "signed in: _call() (or _check_session()); webhook_logs.recover_failed needs "
+        "MANAGE_WEBHOOKS (refused when frozen) with the backend-only time the person confirmed"
     ),
     "portal.pages.apps.audit_log.AppAuditState.load": (
         "signed in: _call(); apps.get_app and apps.list_audit check READ on the URL's "

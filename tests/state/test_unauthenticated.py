@@ -42,6 +42,7 @@ from tests.conftest import sqlite_url, use_database
 from tests.factories import CLIENT, account_of, make_app, make_user, make_workspace, sign_in
 from tests.state.support import database_snapshot, redirect_path, run
 from tests.state.test_handler_registry import REVIEWED, portal_handlers, requirement_of
+from tests.webhook_rows import delivery, failure
 
 PNG_ICON = PNG_MAGIC + b"\x00" * 32
 
@@ -101,6 +102,12 @@ ARGS = {
         {"note": "Mallory approves"},
     ),
     "portal.pages.platform.reviews.PlatformReviewsState.unlist": lambda v: ({"note": "Mallory"},),
+    "portal.pages.platform.mail.PlatformMailState.load": lambda v: (),
+    "portal.pages.platform.mail.PlatformMailState.filter_status": lambda v: ("failed",),
+    "portal.pages.platform.mail.PlatformMailState.next_page": lambda v: ("mail",),
+    "portal.pages.platform.mail.PlatformMailState.previous_page": lambda v: ("mail",),
+    # The victim's invitation mail is message 1.
+    "portal.pages.platform.mail.PlatformMailState.retry": lambda v: (1,),
     "portal.pages.workspaces.list_page.WorkspacesState.load": lambda v: (),
     "portal.pages.workspaces.list_page.WorkspacesState.filter_by_name": lambda v: ("Sec",),
     "portal.pages.workspaces.list_page.WorkspacesState.filter_by_status": lambda v: ("active",),
@@ -192,6 +199,25 @@ ARGS = {
         {"provider": "google", "client_id": "mallory", "client_secret": "stolen"},
     ),
     "portal.pages.apps.auth_settings.AuthSettingsState.remove_oauth": lambda v: ("google",),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.load": lambda v: (),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.set_window": lambda v: ("7d",),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.filter_status": lambda v: ("failed",),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.filter_type": lambda v: (
+        "session.created",
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.next_page": lambda v: ("messages",),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.previous_page": lambda v: (
+        "messages",
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.show_attempts": lambda v: (
+        v["delivery_id"],
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.replay": lambda v: (v["delivery_id"],),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.send_test": lambda v: (),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.ask_recover": lambda v: (
+        {"since": "2020-01-01T00:00"},
+    ),
+    "portal.pages.apps.webhook_endpoint.WebhookEndpointState.recover": lambda v: (),
     "portal.pages.apps.webhooks_page.WebhooksState.load": lambda v: (),
     "portal.pages.apps.webhooks_page.WebhooksState.switch_environment": lambda v: ("dev",),
     "portal.pages.apps.webhooks_page.WebhooksState.next_page": lambda v: ("endpoints",),
@@ -317,6 +343,10 @@ ARGS = {
         v["client_secret_id"],
     ),
     "portal.pages.developer.webhooks.DeveloperWebhooksState.load": lambda v: (),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.reveal_secret": lambda v: (),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.rotate_secret": lambda v: (),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.enable_webhook": lambda v: (),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.set_window": lambda v: ("7d",),
     "portal.pages.developer.team.DeveloperTeamState.load": lambda v: (),
     "portal.pages.developer.team.DeveloperTeamState.invite": lambda v: (
         {"email": "mallory@example.com", "role": "owner"},
@@ -351,6 +381,9 @@ PATHS = {
     "portal.pages.accounts.account_list.": lambda v: "/accounts",
     "portal.pages.accounts.invitation.": lambda v: f"/invitations/{v['invitation_token']}",
     "portal.pages.apps.portfolio.": lambda v: "/apps",
+    "portal.pages.apps.webhook_endpoint.": (
+        lambda v: f"/workspaces/{v['workspace_id']}/apps/victim-app/webhooks/{v['endpoint_id']}"
+    ),
     "portal.pages.apps.": lambda v: f"/workspaces/{v['workspace_id']}/apps/victim-app/overview",
     "portal.pages.overview.": lambda v: "/",
     "portal.pages.install.": lambda v: "/install/1.not-a-signature",
@@ -370,6 +403,7 @@ PATHS = {
         lambda v: f"/developer/apps/{v['dev_app_slug']}/general"
     ),
     "portal.pages.platform.reviews.": lambda v: "/platform/reviews",
+    "portal.pages.platform.mail.": lambda v: "/platform/mail",
 }
 
 
@@ -504,6 +538,8 @@ def _make_victim(db, person):
     team_invited = developer_team.invite(
         session=db, actor=actor, app_id=dev_app.id, email="friend@example.com", role="owner"
     )
+    # A failed message to the endpoint: what replay and its attempts would reach.
+    victim_delivery = delivery(db, endpoint_id, status="failed", attempts=[failure()])
     org = Organization(app_id=app.id, name="Victim Org")
     person_of_theirs = EndUser(app_id=app.id, email="ana@victim.example")
     db.add_all([org, person_of_theirs])
@@ -518,6 +554,7 @@ def _make_victim(db, person):
         "client_secret_id": older_secret.row.id,
         "app_key_id": app_key_id,
         "endpoint_id": endpoint_id,
+        "delivery_id": victim_delivery.id,
         "organization_id": org.id,
         "end_user_id": person_of_theirs.id,
         "workspace_id": str(workspace.id),

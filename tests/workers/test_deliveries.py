@@ -5,8 +5,12 @@ workers without a duplicate attempt, a worker killed mid-delivery, and the SSRF 
 
 from __future__ import annotations
 
-import asyncio
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -18,7 +22,14 @@ from portal.config import get_settings
 from portal.db import transaction
 from portal.domain.mail import MailStatus
 from portal.domain.webhooks import DeliveryStatus, FailureCause, Outcome
-from portal.models import AuditEvent, SentEmail, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from portal.models import (
+    AuditEvent,
+    DeveloperApp,
+    SentEmail,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from portal.models._base import utcnow
 from portal.services import app_scope, organizations, webhook_deliveries, webhook_endpoints
 from portal.workers import deliveries
@@ -78,12 +89,7 @@ def _round(now, owner="worker-a"):
         webhook_deliveries.fan_out(session, now=now)
     with transaction() as session:
         jobs = webhook_deliveries.claim_due(session, owner=owner, now=now)
-
-    async def send_all():
-        async with deliveries.client() as http:
-            return await asyncio.gather(*(deliveries.send(http, job) for job in jobs))
-
-    sent = asyncio.run(send_all()) if jobs else []
+    sent = deliveries.send_jobs(jobs)
     with transaction() as session:
         webhook_deliveries.record(session, list(sent), owner=owner, now=now)
     return sent
@@ -94,9 +100,7 @@ def _delivery(db, endpoint_id):
     return db.exec(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)).one()
 
 
-def test_an_event_is_delivered_signed_to_the_endpoint_that_takes_its_category(
-    db, world, receiver
-):
+def test_an_event_is_delivered_signed_to_the_endpoint_that_takes_its_category(db, world, receiver):
     world.new_endpoint("/sign-ins", categories=("sign_in",))  # another category: nothing
     world.new_endpoint("/staging", environment="staging")  # another environment: nothing
     _organization(db, world)
@@ -150,9 +154,7 @@ def test_during_a_rotation_both_secrets_sign(db, world, receiver):
     Webhook(world.secret).verify(request.body, request.headers)  # the old one, still live
     # After the overlap only the new secret signs.
     endpoint = db.get(WebhookEndpoint, world.endpoint.id)
-    assert webhook_endpoints.signing_secrets(endpoint, utcnow() + timedelta(hours=25)) == [
-        rotated
-    ]
+    assert webhook_endpoints.signing_secrets(endpoint, utcnow() + timedelta(hours=25)) == [rotated]
 
 
 def test_failures_follow_the_schedule_then_the_message_fails(db, world, receiver):
@@ -351,3 +353,93 @@ def test_a_redirect_is_not_followed(db, world, receiver, canary):
     (sent,) = _round(utcnow())
     assert canary.requests == []
     assert (sent.result.outcome, sent.result.status_code) == (Outcome.FAILURE, 302)
+
+
+def test_an_installed_developer_app_gets_the_events_of_the_categories_it_declares(
+    db, world, receiver
+):
+    from portal.models import DeveloperAppAllowlistEntry, DeveloperAppVersion
+    from portal.services import developer_webhooks, installations, workspaces
+    from tests.services.test_installations import developer, new_app
+
+    dev = developer(db, "Dana Developer")
+    app = new_app(db, dev)  # declares the "workspace" category and a webhook URL
+    link = installations.create_link(session=db, actor=dev, app_id=app.id)
+    # Deliveries go where the installed version says; here, the local receiver.
+    version = db.exec(select(DeveloperAppVersion).where(DeveloperAppVersion.number == 1)).one()
+    version.manifest = {**version.manifest, "webhook_url": receiver.url + "/acme-sync"}
+    db.add(version)
+    db.add(DeveloperAppAllowlistEntry(app_id=app.id, workspace_id=world.workspace.id))
+    db.commit()
+    installations.install(
+        session=db,
+        actor=world.actor,
+        workspace_id=str(world.workspace.id),
+        token=installations.link_token(link.id),
+    )
+    _organization(db, world)  # the app endpoint's category, not one the developer app declared
+    workspaces.freeze(session=db, actor=world.actor, workspace_id=str(world.workspace.id))
+    db.commit()
+    assert deliveries.run_once() >= 3
+    to_app = [r for r in receiver.requests if r.path == "/acme-sync"]
+    assert [r.path for r in receiver.requests if r not in to_app] == ["/hooks"]
+    secrets = developer_webhooks.signing_secrets(db, db.get(DeveloperApp, app.id))
+    types = {Webhook(secrets[0]).verify(r.body, r.headers)["type"] for r in to_app}
+    assert "workspace.frozen" in types
+    assert not any(t.startswith("organization.") for t in types)  # not a declared category
+
+
+def test_the_worker_loop_delivers_until_stopped(db, world, receiver, monkeypatch):
+    monkeypatch.setattr(deliveries, "IDLE_SECONDS", 0.05)
+    monkeypatch.setattr(webhook_deliveries, "CLAIM_BATCH", 7)  # several rounds, overlapping
+    stop = threading.Event()
+    loop = threading.Thread(target=deliveries.run_until, args=(stop,))
+    loop.start()
+    try:
+        for number in range(30):
+            _organization(db, world, f"Org {number}")
+        deadline = time.monotonic() + 20
+        while len(receiver.requests) < 30 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        loop.join(timeout=20)
+    assert not loop.is_alive()
+    assert len({r.headers["webhook-id"] for r in receiver.requests}) == 30
+    db.expire_all()
+    statuses = db.exec(select(WebhookDelivery.status)).all()
+    assert statuses == [DeliveryStatus.SUCCEEDED] * 30  # every round's record written
+
+
+def test_two_worker_processes_send_each_message_once(db, world, receiver, database):
+    """Two `python -m portal worker` processes on the same database (as a deployment runs
+    them; CI's PostgreSQL pass runs this on PostgreSQL): every message arrives, none twice."""
+    for number in range(80):
+        _organization(db, world, f"Org {number}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "SMTP_"))}
+    env.update(
+        DATABASE_URL=database,
+        PORTAL_WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
+        PORTAL_DATA_DIR=os.environ["PORTAL_DATA_DIR"],
+    )
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "portal", "worker", "--interval", "3600"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while len(receiver.requests) < 80 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)  # a duplicate would come right behind
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=30)
+    ids = [r.headers["webhook-id"] for r in receiver.requests]
+    assert len(ids) == 80 and len(set(ids)) == 80

@@ -467,3 +467,13 @@ def test_unix_sockets_are_refused():
     backend = GuardedBackend(allowed_hosts=["localhost"])
     with pytest.raises(httpcore.ConnectError):
         _run(backend.connect_unix_socket("/tmp/portal.sock"))  # noqa: S108 - never opened
+
+
+def test_the_attempt_log_names_what_the_guard_refused():
+    from portal.domain.webhooks import FailureCause, Outcome, classify
+
+    blocked = classify(BlockedAddress("hooks.example", "10.0.0.7", "private"))
+    assert (blocked.outcome, blocked.cause) == (Outcome.FAILURE, FailureCause.BLOCKED)
+    assert "10.0.0.7" in blocked.error
+    unresolved = classify(UnresolvableHost("nowhere.example", "no address"))
+    assert unresolved.cause == FailureCause.DNS

@@ -13,7 +13,7 @@ import reflex as rx
 
 from portal import routes
 from portal.components.badges import status_badge
-from portal.components.data_table import Column, data_table, pager
+from portal.components.data_table import Column, data_table, pager, row_link
 from portal.components.dates import iso_utc, local_time
 from portal.components.dialogs import confirm_dialog, form_dialog
 from portal.components.empty_state import empty_state
@@ -49,9 +49,10 @@ class EndpointRow:
     status: str  # enabled or disabled
     enabled: bool
     created_at: str
+    href: str  # the endpoint's page
 
     @classmethod
-    def of(cls, endpoint: WebhookEndpointPublic) -> EndpointRow:
+    def of(cls, endpoint: WebhookEndpointPublic, base: str) -> EndpointRow:
         return cls(
             id=endpoint.id,
             url=endpoint.url,
@@ -62,6 +63,7 @@ class EndpointRow:
             status="enabled" if endpoint.enabled else "disabled",
             enabled=endpoint.enabled,
             created_at=iso_utc(endpoint.created_at),
+            href=f"{base}/webhooks/{endpoint.id}",
         )
 
 
@@ -84,7 +86,7 @@ class WebhooksState(Pager, OpenAppState):
             environment=self.environment,
             cursor=cursor,
         )
-        self.endpoints = [EndpointRow.of(e) for e in listed.items]
+        self.endpoints = [EndpointRow.of(e, self.app_base) for e in listed.items]
         return listed.next_cursor
 
     @rx.event
@@ -223,7 +225,8 @@ def _actions(row) -> rx.Component:
 
 
 COLUMNS = (
-    Column("URL", lambda r: rx.el.span(r.url, class_name="pt-slug"), row_header=True),
+    # The URL opens the endpoint's page: its delivery health and messages.
+    Column("URL", lambda r: row_link(r.url, r.href), row_header=True),
     Column("Description", lambda r: r.description, nowrap=False),
     Column("Events", lambda r: r.categories, nowrap=False),
     Column("Status", lambda r: status_badge(r.status)),

@@ -37,7 +37,8 @@ OWNERS_ONLY = "Only the app's owners see and manage its client credentials."
 ROLE_MEANING = {
     "owner": "Everything: details, drafts and publishing, client secrets, and the team "
     "(inviting, changing roles, removing).",
-    "developer": "Change the app's details, edit its draft and publish versions.",
+    "developer": "Change the app's details, edit its draft, publish versions and manage its "
+    "webhook signing secret.",
     "viewer": "Read the app, its draft and its versions; change nothing.",
 }
 
