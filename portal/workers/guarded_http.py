@@ -190,13 +190,99 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         # for its network backend, so the pool is made again with ours (the same settings
         # httpx gives it, httpx and httpcore pinned in pyproject.toml);
         # tests/workers/test_guarded_http.py fails if a request ever bypasses it.
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify),  # honours SSL_CERT_FILE
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=self.backend,
+        ssl_context = httpx.create_ssl_context(verify=verify)  # honours SSL_CERT_FILE
+        total = limits.max_connections or DEFAULT_MAX_CONNECTIONS
+        shards = max(1, min(POOL_SHARDS, total))
+        room = [_share(total, shards, shard) for shard in range(shards)]
+        self._pool = _ShardedPool(
+            [
+                httpcore.AsyncConnectionPool(
+                    ssl_context=ssl_context,
+                    max_connections=size,
+                    max_keepalive_connections=size,
+                    keepalive_expiry=limits.keepalive_expiry,
+                    network_backend=self.backend,
+                )
+                for size in room
+            ],
+            room,
         )
+
+
+# httpcore's pool does work per request that grows with its connections: on this machine one
+# pool of 100 connections made 163 requests/s on loopback, 50 pools of 2 made 766/s. The
+# transport spreads requests over up to POOL_SHARDS pools (one client, one limit in all).
+POOL_SHARDS = 25
+
+
+def _share(total: int, shards: int, shard: int) -> int:
+    """Shard `shard`'s part of `total` connections."""
+    return total // shards + (1 if shard < total % shards else 0)
+
+
+class _ShardedPool:
+    """Several httpcore pools behind one. A request goes to the first pool with room, so a
+    quiet worker keeps reusing the first pool's connections and a busy one spreads out; a
+    request counts against its pool until its response is closed."""
+
+    def __init__(self, pools: list[httpcore.AsyncConnectionPool], room: list[int]) -> None:
+        self.pools = pools
+        self._room = room  # each pool's connections
+        self._busy = [0] * len(pools)
+
+    def _pick(self) -> int:
+        for index, busy in enumerate(self._busy):
+            if busy < self._room[index]:
+                return index
+        return min(range(len(self.pools)), key=self._busy.__getitem__)
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        index = self._pick()
+        self._busy[index] += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self._busy[index] -= 1
+
+        try:
+            response = await self.pools[index].handle_async_request(request)
+        except BaseException:
+            release()
+            raise
+        response.stream = _ReleasingStream(response.stream, release)
+        return response
+
+    async def aclose(self) -> None:
+        for pool in self.pools:
+            await pool.aclose()
+
+    async def __aenter__(self) -> _ShardedPool:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.aclose()
+
+
+class _ReleasingStream:
+    """A response body that gives its pool's place back when closed."""
+
+    def __init__(self, stream: Any, release: Callable[[], None]) -> None:
+        self._stream = stream
+        self._release = release
+
+    async def __aiter__(self):
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            if hasattr(self._stream, "aclose"):
+                await self._stream.aclose()
+        finally:
+            self._release()
 
 
 def guarded_client(

@@ -477,3 +477,26 @@ def test_the_attempt_log_names_what_the_guard_refused():
     assert "10.0.0.7" in blocked.error
     unresolved = classify(UnresolvableHost("nowhere.example", "no address"))
     assert unresolved.cause == FailureCause.DNS
+
+
+def test_a_busy_client_spreads_over_its_pools_and_gives_each_place_back():
+    import time as clock
+
+    from tests.workers.receiver import Receiver
+
+    def slowly(request):
+        clock.sleep(0.05)
+        return (200, {}, b"ok")
+
+    async def burst(url: str):
+        async with guarded_client(allowed_hosts=["127.0.0.1"], max_connections=8) as http:
+            pool = http._transport._pool
+            answers = await asyncio.gather(*(http.post(url, content=b"{}") for _ in range(24)))
+            return pool, [a.status_code for a in answers]
+
+    with Receiver() as receiver:
+        receiver.answer(slowly)
+        pool, codes = _run(burst(receiver.url + "/hooks"))
+    assert codes == [200] * 24
+    assert len(pool.pools) == 8 and sum(pool._room) == 8  # one limit in all
+    assert pool._busy == [0] * 8  # every response closed gave its place back
