@@ -43,6 +43,8 @@ class EventType(StrEnum):
     WORKSPACE_RENAMED = "workspace.renamed"
     WORKSPACE_FROZEN = "workspace.frozen"
     WORKSPACE_UNFROZEN = "workspace.unfrozen"
+    API_KEY_CREATED = "api_key.created"
+    API_KEY_REVOKED = "api_key.revoked"
     # Sent by hand to one endpoint ("Send test event"), never fanned out to subscribers.
     WEBHOOK_TEST = "webhook.test"
 
@@ -98,6 +100,14 @@ _WORKSPACE = {"workspace_id": _WORKSPACE_ID, "name": "Acme Production", "status"
 
 _ORGS = ("organizations",)
 _PEOPLE = ("end_user_profiles",)
+# An app's secret key as its events name it: the display prefix people see, never the secret.
+_CREDENTIAL = {
+    "id": 12,
+    "name": "Billing service",
+    "prefix": "sk_prod_4gYh",
+    "scope": "read_write",
+    "expires_at": None,
+}
 _PROFILE = ("workspace_profile",)
 
 EVENT_CATALOG: dict[EventType, EventTypeInfo] = {
@@ -253,6 +263,22 @@ EVENT_CATALOG: dict[EventType, EventTypeInfo] = {
             _PROFILE,
             "The workspace was unfrozen: writes work again.",
             _WORKSPACE,
+        ),
+        EventTypeInfo(
+            EventType.API_KEY_CREATED,
+            "apps",
+            WebhookCategory.API_KEY,
+            _PROFILE,
+            "A secret key of an app environment was created (its secret is never sent).",
+            _app_data(credential=_CREDENTIAL),
+        ),
+        EventTypeInfo(
+            EventType.API_KEY_REVOKED,
+            "apps",
+            WebhookCategory.API_KEY,
+            _PROFILE,
+            "A secret key of an app environment was revoked: refused from the next request on.",
+            _app_data(credential=_CREDENTIAL),
         ),
         EventTypeInfo(
             EventType.WEBHOOK_TEST,

@@ -18,12 +18,13 @@ from portal.domain.access import Action, Actor
 from portal.domain.apps import KeyScope
 from portal.domain.dto import AppKeyCreated, AppKeyPublic
 from portal.domain.errors import Invalid, NotFound
+from portal.domain.events import EventType
 from portal.domain.paging import Page
 from portal.domain.text import clean as clean_text
 from portal.domain.workspaces import EnvironmentName
 from portal.models import AppApiKey
 from portal.models._base import utcnow
-from portal.services import audit, keyset
+from portal.services import audit, events, keyset
 from portal.services.apps import find_app, remember_app
 from portal.services.keyset import Key
 from portal.services.tokens import token_hash
@@ -116,6 +117,7 @@ def create_key(
             "expires_at": key.expires_at.isoformat() if key.expires_at else None,
         },
     )
+    _emit(session, EventType.API_KEY_CREATED, workspace, app, key)
     return AppKeyCreated(secret=secret, key=_public(key))
 
 
@@ -161,4 +163,27 @@ def revoke_key(
             workspace_id=workspace.id,
             before={"key": key.key_prefix, "name": key.name, "environment": key.environment},
         )
+        _emit(session, EventType.API_KEY_REVOKED, workspace, app, key)
     return _public(key)
+
+
+def _emit(session: Session, kind: EventType, workspace, app, key: AppApiKey) -> None:
+    """The key's event for the app's endpoints taking API keys (its prefix, never its secret)."""
+    events.emit(
+        session,
+        type=kind,
+        workspace_id=workspace.id,
+        app_id=app.id,
+        environment=key.environment,
+        data={
+            "app_id": app.id,
+            "environment": key.environment,
+            "credential": {
+                "id": key.id,
+                "name": key.name,
+                "prefix": key.key_prefix,
+                "scope": key.scope,
+                "expires_at": key.expires_at.isoformat() if key.expires_at else None,
+            },
+        },
+    )

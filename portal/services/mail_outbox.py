@@ -77,6 +77,20 @@ def claim_next(session: Session, *, now: datetime, worker_id: str) -> ClaimedMai
     worker stopped). Each claim re-checks all of that in the UPDATE itself, so of two workers
     reaching for one row only one updates it; the other moves on to the next candidate.
     """
+    # A message whose every try was claimed and never recorded (its worker died each time: a
+    # message that crashes it, say) fails here instead of coming back forever.
+    session.execute(
+        update(SentEmail)
+        .where(*_due(now), col(SentEmail.attempts) >= MAX_ATTEMPTS)
+        .values(
+            status=MailStatus.FAILED,
+            next_attempt_at=None,
+            lease_owner=None,
+            lease_until=None,
+            last_error=f"The worker stopped during each of its {MAX_ATTEMPTS} tries.",
+        )
+        .execution_options(synchronize_session=False)
+    )
     candidates = session.exec(
         select(SentEmail.id).where(*_due(now)).order_by(col(SentEmail.id)).limit(10)
     ).all()

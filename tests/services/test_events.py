@@ -23,6 +23,7 @@ from portal.domain.events import EVENT_CATALOG, EventType, OutboxStatus
 from portal.models import OutboxEvent, Workspace
 from portal.models._base import utcnow
 from portal.services import (
+    app_api_keys,
     app_scope,
     apps,
     end_users,
@@ -178,6 +179,28 @@ def test_a_refused_sign_in_emits_nothing(db, world):
         )
     db.flush()
     assert _last_id(db) == before
+
+
+def test_api_keys_emit_created_and_revoked_with_their_prefix_never_the_secret(db, world):
+    actor, workspace, app, _scope = world
+    common = {"session": db, "actor": actor, "workspace_id": str(workspace.id)}
+    with emits(db, EventType.API_KEY_CREATED, workspace, app.id) as found:
+        created = app_api_keys.create_key(
+            **common, app_slug=app.slug, name="Billing service", environment="staging"
+        )
+    (event,) = found
+    assert event.environment == "staging"
+    credential = event.payload["data"]["credential"]
+    assert credential["name"] == "Billing service"
+    assert credential["prefix"] == created.key.key_prefix
+    assert created.secret not in str(event.payload)
+    with emits(db, EventType.API_KEY_REVOKED, workspace, app.id) as found:
+        app_api_keys.revoke_key(**common, app_slug=app.slug, key_id=created.key.id)
+    assert found[0].payload["data"]["credential"]["id"] == created.key.id
+    before = db.exec(select(OutboxEvent)).all()
+    app_api_keys.revoke_key(**common, app_slug=app.slug, key_id=created.key.id)  # again
+    db.flush()
+    assert db.exec(select(OutboxEvent)).all() == before  # no change, no event
 
 
 def test_app_changes_emit_app_updated(db, world):
@@ -377,6 +400,7 @@ def test_no_payload_carries_a_secret(db, world):
     test_organizations_emit_created_updated_member_changes_and_deleted(db, world)
     test_end_users_emit_created_updated_deleted_and_sign_ins_emit_session_created(db, world)
     test_app_changes_emit_app_updated(db, world)
+    test_api_keys_emit_created_and_revoked_with_their_prefix_never_the_secret(db, world)
     test_installations_emit_created_updated_and_removed(db, world)
     test_workspaces_emit_renamed_frozen_and_unfrozen(db, world)
     rows = db.exec(select(OutboxEvent)).all()
@@ -411,6 +435,7 @@ def test_app_endpoint_categories_follow_the_event_family():
         "organization.": WebhookCategory.ORGANIZATION,
         "end_user.": WebhookCategory.END_USER,
         "session.": WebhookCategory.SIGN_IN,
+        "api_key.": WebhookCategory.API_KEY,
     }
     for kind, info in EVENT_CATALOG.items():
         expected = next((c for p, c in by_prefix.items() if kind.value.startswith(p)), None)

@@ -292,3 +292,18 @@ def test_only_the_mail_worker_opens_smtp_connections():
         if "smtplib.SMTP(" in path.read_text() or "SMTP_SSL(" in path.read_text()
     )
     assert opening == ["workers/mail.py"]
+
+
+def test_a_message_whose_worker_dies_on_every_try_fails_instead_of_coming_back(db, server):
+    mail_id = _queue()
+    now = utcnow()
+    for _ in range(mail_outbox.MAX_ATTEMPTS):  # claimed, then the worker dies: never recorded
+        with transaction() as session:
+            assert mail_outbox.claim_next(session, now=now, worker_id="doomed").id == mail_id
+        now += timedelta(seconds=mail_outbox.LEASE_SECONDS + 1)
+    with transaction() as session:
+        assert mail_outbox.claim_next(session, now=now, worker_id="next") is None
+    mail = _mail(db, mail_id)
+    assert (mail.status, mail.next_attempt_at) == (MailStatus.FAILED, None)
+    assert "stopped during each" in mail.last_error
+    assert server.connections == 0
