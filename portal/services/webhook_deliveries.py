@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlmodel import Session
 
 from portal.config import get_settings
@@ -545,13 +545,3 @@ def _developer_app_owners(session: Session, app: DeveloperApp) -> list[str]:
             .limit(20)
         ).scalars()
     )
-
-
-# --- for the worker's loop -----------------------------------------------------------------
-
-
-def next_due(session: Session) -> datetime | None:
-    """When the next pending delivery is due (the worker sleeps until then, or a new event)."""
-    return session.execute(
-        select(func.min(_D.next_attempt_at)).where(_D.status == DeliveryStatus.PENDING)
-    ).scalar()
