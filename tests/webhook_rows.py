@@ -12,7 +12,27 @@ from portal.domain.events import EventType, OutboxStatus, payload
 from portal.domain.webhooks import DeliveryStatus, Outcome
 from portal.models import App, OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from portal.models._base import utcnow
+from portal.services import webhook_endpoints
 from portal.services.webhook_signing import new_message_id
+from tests.factories import admin_actor, make_app, make_workspace
+
+
+def app_endpoint(session: Session, *other_apps: str) -> tuple:
+    """An administrator, their workspace's id, and the id of an endpoint of its app "Acme"
+    (slug acme, taking sign-ins); `other_apps` are made beside it."""
+    actor, account = admin_actor(session)
+    workspace = str(make_workspace(session, account).id)
+    for name in ("Acme", *other_apps):
+        make_app(session, actor, workspace, name)
+    endpoint = webhook_endpoints.create_endpoint(
+        session=session,
+        actor=actor,
+        workspace_id=workspace,
+        app_slug="acme",
+        url="https://hooks.acme.example/portal",
+        categories=["sign_in"],
+    ).endpoint
+    return actor, workspace, endpoint.id
 
 
 def delivery(

@@ -401,12 +401,28 @@ def _advance(delivery: WebhookDelivery, sent: Sent, now: datetime) -> None:
         delivery.next_attempt_at = following
 
 
-def _run_of_failures(results: list[Sent]) -> tuple[bool, bool, bool]:
-    """(any success, all after the last success failed, any 410) over one round's results."""
-    succeeded = any(r.result.outcome is Outcome.SUCCESS for r in results)
+def _health_after(
+    results: list[Sent],
+    now: datetime,
+    window: timedelta,
+    failing_since: datetime | None,
+    last_success_at: datetime | None,
+    gone: str,
+) -> tuple[datetime | None, datetime | None, str | None]:
+    """A subscriber's (failing since, last success, reason to disable it) after one round's
+    results: a success clears the run of failures, a last failure starts one, and a 410 (the
+    `gone` text) or DISABLE_AFTER of failing with no success is a reason to disable it."""
+    if any(r.result.outcome is Outcome.SUCCESS for r in results):
+        last_success_at, failing_since = now, None
     failed_last = results[-1].result.outcome is not Outcome.SUCCESS
-    gone = any(r.result.outcome is Outcome.GONE for r in results)
-    return succeeded, failed_last, gone
+    if failed_last and failing_since is None:
+        failing_since = now
+    reason = None
+    if any(r.result.outcome is Outcome.GONE for r in results):
+        reason = gone
+    elif failed_last and should_disable(failing_since, last_success_at, now, window):
+        reason = f"Every delivery failed for {_days(window)} with no success."
+    return failing_since, last_success_at, reason
 
 
 def _endpoint_health(
@@ -419,19 +435,14 @@ def _endpoint_health(
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None:
         return
-    succeeded, failed_last, gone = _run_of_failures(results)
-    if succeeded:
-        endpoint.last_success_at = now
-        endpoint.failing_since = None
-    if failed_last and endpoint.failing_since is None:
-        endpoint.failing_since = now
-    reason = None
-    if gone:
-        reason = "The endpoint answered 410 Gone: it asked for no more deliveries."
-    elif failed_last and should_disable(
-        endpoint.failing_since, endpoint.last_success_at, now, window
-    ):
-        reason = f"Every delivery failed for {_days(window)} with no success."
+    endpoint.failing_since, endpoint.last_success_at, reason = _health_after(
+        results,
+        now,
+        window,
+        endpoint.failing_since,
+        endpoint.last_success_at,
+        "The endpoint answered 410 Gone: it asked for no more deliveries.",
+    )
     if reason and endpoint.enabled:
         endpoint.enabled = False
         endpoint.disabled_at = now
@@ -450,19 +461,14 @@ def _developer_app_health(
     app = session.get(DeveloperApp, app_id)
     if app is None:
         return
-    succeeded, failed_last, gone = _run_of_failures(results)
-    if succeeded:
-        app.webhook_last_success_at = now
-        app.webhook_failing_since = None
-    if failed_last and app.webhook_failing_since is None:
-        app.webhook_failing_since = now
-    reason = None
-    if gone:
-        reason = "The webhook URL answered 410 Gone: it asked for no more deliveries."
-    elif failed_last and should_disable(
-        app.webhook_failing_since, app.webhook_last_success_at, now, window
-    ):
-        reason = f"Every delivery failed for {_days(window)} with no success."
+    app.webhook_failing_since, app.webhook_last_success_at, reason = _health_after(
+        results,
+        now,
+        window,
+        app.webhook_failing_since,
+        app.webhook_last_success_at,
+        "The webhook URL answered 410 Gone: it asked for no more deliveries.",
+    )
     if reason and app.webhook_disabled_at is None:
         app.webhook_disabled_at = now
         app.webhook_disabled_reason = reason

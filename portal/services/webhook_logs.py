@@ -172,6 +172,19 @@ def _queue(event_id: int, workspace_id, endpoint_id: int, now: datetime) -> dict
     }
 
 
+def _queued_message(delivery: WebhookDelivery, event: OutboxEvent) -> WebhookMessage:
+    """A delivery just queued (replayed, recovered or a test), as the message list shows it."""
+    return WebhookMessage(
+        id=delivery.id,
+        message_id=event.message_id,
+        event_type=event.type,
+        status=delivery.status,
+        attempts=0,
+        next_attempt_at=delivery.next_attempt_at,
+        created_at=delivery.created_at,
+    )
+
+
 def replay(
     *,
     session: Session,
@@ -202,15 +215,7 @@ def replay(
         message_id=event.message_id,
         delivery_id=again.id,
     )
-    return WebhookMessage(
-        id=again.id,
-        message_id=event.message_id,
-        event_type=event.type,
-        status=again.status,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
+    return _queued_message(again, event)
 
 
 def _since(value: Any) -> datetime:
@@ -339,12 +344,4 @@ def send_test_event(
         endpoint,
         message_id=event.message_id,
     )
-    return WebhookMessage(
-        id=delivery.id,
-        message_id=event.message_id,
-        event_type=event.type,
-        status=delivery.status,
-        attempts=0,
-        next_attempt_at=delivery.next_attempt_at,
-        created_at=delivery.created_at,
-    )
+    return _queued_message(delivery, event)

@@ -10,27 +10,16 @@ import pytest
 from portal.domain.delivery_health import HealthWindow, bucket_starts, percentile, window_of
 from portal.domain.errors import NotFound
 from portal.models import WebhookEndpoint
-from portal.services import webhook_endpoints, webhook_health
-from tests.factories import actor_for, admin_actor, grant, make_app, make_user, make_workspace
-from tests.webhook_rows import delivery, failure
+from portal.services import webhook_health
+from tests.factories import actor_for, grant, make_user
+from tests.webhook_rows import app_endpoint, delivery, failure
 
 NOW = datetime(2026, 5, 10, 15, 40, tzinfo=UTC)
 
 
 @pytest.fixture
 def setup(db):
-    actor, account = admin_actor(db)
-    workspace = str(make_workspace(db, account).id)
-    make_app(db, actor, workspace, "Acme")
-    endpoint = webhook_endpoints.create_endpoint(
-        session=db,
-        actor=actor,
-        workspace_id=workspace,
-        app_slug="acme",
-        url="https://hooks.acme.example/portal",
-        categories=["sign_in"],
-    ).endpoint
-    return actor, workspace, endpoint.id
+    return app_endpoint(db)
 
 
 def _health(db, actor, workspace, endpoint_id, window="24h"):

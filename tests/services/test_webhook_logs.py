@@ -15,25 +15,13 @@ from portal.domain.paging import InvalidCursor
 from portal.models import AuditEvent, OutboxEvent, WebhookDelivery
 from portal.models._base import utcnow
 from portal.services import webhook_endpoints, webhook_logs, workspaces
-from tests.factories import actor_for, admin_actor, grant, make_app, make_user, make_workspace
-from tests.webhook_rows import delivery, failure
+from tests.factories import actor_for, grant, make_user
+from tests.webhook_rows import app_endpoint, delivery, failure
 
 
 @pytest.fixture
 def setup(db):
-    actor, account = admin_actor(db)
-    workspace = str(make_workspace(db, account).id)
-    make_app(db, actor, workspace, "Acme")
-    make_app(db, actor, workspace, "Other")
-    endpoint = webhook_endpoints.create_endpoint(
-        session=db,
-        actor=actor,
-        workspace_id=workspace,
-        app_slug="acme",
-        url="https://hooks.acme.example/portal",
-        categories=["sign_in"],
-    ).endpoint
-    return actor, workspace, endpoint.id
+    return app_endpoint(db, "Other")
 
 
 def _ids(actor, workspace, endpoint_id, slug="acme"):
