@@ -181,7 +181,7 @@ SCOPES: dict[str, ScopeInfo] = {
 }
 
 EVENT_CATEGORIES: dict[str, str] = {
-    "workspace": "Changes to the workspace: renamed, frozen, unfrozen, offboarded",
+    "workspace": "Changes to the workspace: renamed, frozen, unfrozen, offboarded, restored",
     "apps": "Apps created, changed or deleted in the workspace",
     "sign_in": "End users signing in to the workspace's apps",
     "end_users": "End users of the workspace's apps created, changed or deleted",

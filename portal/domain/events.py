@@ -35,14 +35,19 @@ class EventType(StrEnum):
     END_USER_CREATED = "end_user.created"
     END_USER_UPDATED = "end_user.updated"
     END_USER_DELETED = "end_user.deleted"
+    END_USER_TOTP_ENROLLED = "end_user.totp_enrolled"
     SESSION_CREATED = "session.created"
+    APP_CREATED = "app.created"
     APP_UPDATED = "app.updated"
+    APP_DELETED = "app.deleted"
     INSTALLATION_CREATED = "installation.created"
     INSTALLATION_UPDATED = "installation.updated"
     INSTALLATION_REMOVED = "installation.removed"
     WORKSPACE_RENAMED = "workspace.renamed"
     WORKSPACE_FROZEN = "workspace.frozen"
     WORKSPACE_UNFROZEN = "workspace.unfrozen"
+    WORKSPACE_OFFBOARDED = "workspace.offboarded"
+    WORKSPACE_RESTORED = "workspace.restored"
     API_KEY_CREATED = "api_key.created"
     API_KEY_REVOKED = "api_key.revoked"
     # Sent by hand to one endpoint ("Send test event"), never fanned out to subscribers.
@@ -109,6 +114,8 @@ _CREDENTIAL = {
     "expires_at": None,
 }
 _PROFILE = ("workspace_profile",)
+_APP = {"id": 42, "slug": "acme-web", "name": "Acme Web"}
+_PURGE_AFTER = "2026-12-31T09:30:00+00:00"
 
 EVENT_CATALOG: dict[EventType, EventTypeInfo] = {
     info.type: info
@@ -194,6 +201,15 @@ EVENT_CATALOG: dict[EventType, EventTypeInfo] = {
             _app_data(end_user=_END_USER),
         ),
         EventTypeInfo(
+            EventType.END_USER_TOTP_ENROLLED,
+            "end_users",
+            WebhookCategory.END_USER,
+            _PEOPLE,
+            "An end user enrolled a TOTP second factor, replacing any earlier one (its secret "
+            "is never sent).",
+            _app_data(end_user=_END_USER, replaced=False),
+        ),
+        EventTypeInfo(
             EventType.SESSION_CREATED,
             "sign_in",
             WebhookCategory.SIGN_IN,
@@ -204,17 +220,33 @@ EVENT_CATALOG: dict[EventType, EventTypeInfo] = {
                 session={"expires_at": "2026-12-08T09:30:00+00:00"},
             ),
         ),
+        # App lifecycle events go to installed developer apps only: an app's own endpoints
+        # exist only after it is created and are deleted with it, and one app's endpoints
+        # never take another app's events.
+        EventTypeInfo(
+            EventType.APP_CREATED,
+            "apps",
+            None,
+            _PROFILE,
+            "An app was created in the workspace.",
+            {"workspace_id": _WORKSPACE_ID, "app": _APP},
+        ),
         EventTypeInfo(
             EventType.APP_UPDATED,
             "apps",
             None,
             _PROFILE,
             "An app's name, email sender, sign-in settings or OAuth clients changed.",
-            {
-                "workspace_id": _WORKSPACE_ID,
-                "app": {"id": 42, "slug": "acme-web", "name": "Acme Web"},
-                "changed": ["auth_settings"],
-            },
+            {"workspace_id": _WORKSPACE_ID, "app": _APP, "changed": ["auth_settings"]},
+        ),
+        EventTypeInfo(
+            EventType.APP_DELETED,
+            "apps",
+            None,
+            _PROFILE,
+            "An app and everything it owned (keys, organizations, end users, webhook "
+            "endpoints) were deleted.",
+            {"workspace_id": _WORKSPACE_ID, "app": _APP},
         ),
         EventTypeInfo(
             EventType.INSTALLATION_CREATED,
@@ -262,6 +294,23 @@ EVENT_CATALOG: dict[EventType, EventTypeInfo] = {
             None,
             _PROFILE,
             "The workspace was unfrozen: writes work again.",
+            _WORKSPACE,
+        ),
+        EventTypeInfo(
+            EventType.WORKSPACE_OFFBOARDED,
+            "workspace",
+            None,
+            _PROFILE,
+            "Offboarding began: the workspace is read-only and is purged after purge_after "
+            "unless restored.",
+            {**_WORKSPACE, "status": "offboarding", "purge_after": _PURGE_AFTER},
+        ),
+        EventTypeInfo(
+            EventType.WORKSPACE_RESTORED,
+            "workspace",
+            None,
+            _PROFILE,
+            "Offboarding was stopped: the workspace is back to the status it had before.",
             _WORKSPACE,
         ),
         EventTypeInfo(

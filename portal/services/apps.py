@@ -159,6 +159,11 @@ def _record(
     )
 
 
+def _app_ref(app: App) -> dict[str, Any]:
+    """An app as its events name it."""
+    return {"id": app.id, "slug": app.slug, "name": app.name}
+
+
 def _updated(session: Session, workspace: Workspace, app: App, changed: str) -> None:
     """The app.updated event: which part of the app changed, never its values' secrets."""
     events.emit(
@@ -166,7 +171,7 @@ def _updated(session: Session, workspace: Workspace, app: App, changed: str) -> 
         type=EventType.APP_UPDATED,
         workspace_id=workspace.id,
         app_id=app.id,
-        data={"app": {"id": app.id, "slug": app.slug, "name": app.name}, "changed": [changed]},
+        data={"app": _app_ref(app), "changed": [changed]},
     )
 
 
@@ -260,6 +265,13 @@ def create_app(
     remember_app(session, actor, app)
     _record(
         session, actor, "app.created", workspace, app, after={"name": app.name, "slug": app.slug}
+    )
+    events.emit(
+        session,
+        type=EventType.APP_CREATED,
+        workspace_id=workspace.id,
+        app_id=app.id,
+        data={"app": _app_ref(app)},
     )
     return _summary(app)
 
@@ -879,6 +891,11 @@ def delete_app(
         raise Invalid(f"Type the app's name, {app.name}, to delete it.", field="confirm_name")
     _record(
         session, actor, "app.deleted", workspace, app, before={"name": app.name, "slug": app.slug}
+    )
+    # Fanned out after the commit, when the app is gone: the payload carries all it names,
+    # and the row points at no app (its endpoints, the only per-app subscribers, go with it).
+    events.emit(
+        session, type=EventType.APP_DELETED, workspace_id=workspace.id, data={"app": _app_ref(app)}
     )
     session.execute(delete(App).where(col(App.id) == app.id))
 

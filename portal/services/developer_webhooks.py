@@ -11,7 +11,8 @@ disabled), and turning a disabled one back on.
   secret and turn the webhook back on (MANAGE_WEBHOOKS). Each of those is audited.
 - The delivery worker asks `signing_secrets` (no actor: Portal itself signs).
 - Delivery health is services/webhook_health.py's, over the attempts to the app's webhook in
-  every workspace (`WebhookAttempt.developer_app_id`).
+  every workspace (`WebhookAttempt.developer_app_id`); the message log (replay, recover, test
+  event) is services/webhook_logs.py's, for a `DeveloperAppRef`.
 """
 
 from __future__ import annotations

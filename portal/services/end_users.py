@@ -317,10 +317,14 @@ def enroll_totp(*, session: Session, scope: AppScope, end_user_id: int) -> TotpE
     """A new TOTP factor for the end user (replacing any earlier one): its secret is in the
     answer only, for the end user's authenticator app."""
     user = _end_user(session, scope, end_user_id)
+    replaced = user.totp_secret is not None
     secret = pyotp.random_base32()
     user.totp_secret = sealing.seal(secret)  # read back at each sign-in: sealed, not hashed
     session.add(user)
     _record(session, scope, "end_user.totp_enrolled", user)
+    events.emit_for_app(
+        session, scope, EventType.END_USER_TOTP_ENROLLED, end_user=_ref(user), replaced=replaced
+    )
     issuer = _app(session, scope).name
     return TotpEnrollment(
         secret=secret, uri=pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)

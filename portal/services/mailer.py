@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import null
-from sqlmodel import Session, col, select
+from sqlalchemy import null, select
+from sqlmodel import Session
 
 from portal.config import get_settings
 from portal.domain.dto import EmailPublic
 from portal.domain.errors import NotFound
 from portal.domain.mail import MailStatus
+from portal.domain.paging import Page
 from portal.models import SentEmail
 from portal.models._base import utcnow
+from portal.services import keyset
+from portal.services.keyset import Key
 
 log = logging.getLogger("portal.mail")
 
@@ -51,12 +54,37 @@ def send(
     )
 
 
-def list_outbox(*, session: Session, limit: int = 50) -> list[EmailPublic]:
-    """The dev outbox, newest first. Refused when SMTP is configured or the page is off."""
+_M = SentEmail.__table__.c
+# Only mail kept for the dev outbox: sent_emails is also the SMTP outbox, and mail queued,
+# sent or failed while SMTP_HOST was set belongs to the platform staff's mail page.
+_KEPT = select(_M.id, _M.to_address, _M.subject, _M.body, _M.sent_at).where(
+    _M.status == MailStatus.KEPT
+)
+_OUTBOX = keyset.Keyset("dev_outbox", sorts={"newest": None}, tiebreak=Key(_M.id, int))
+EmailPage = Page[EmailPublic]
+
+
+def list_outbox(
+    *, session: Session, limit: int | None = None, cursor: str | None = None
+) -> EmailPage:
+    """The dev outbox, newest first, a page at a time. Refused when SMTP is configured or the
+    page is off."""
     settings = get_settings()
     if settings.smtp_host:
         raise NotFound("The dev outbox is off: mail goes to the configured SMTP server.")
     if not settings.dev_outbox_enabled:
         raise NotFound("The dev outbox is off on this server (PORTAL_DEV_OUTBOX=0).")
-    rows = session.exec(select(SentEmail).order_by(col(SentEmail.id).desc()).limit(limit)).all()
-    return [EmailPublic.model_validate(row) for row in rows]
+    page = _OUTBOX.page(session, _KEPT, sort="newest", direction="desc", limit=limit, cursor=cursor)
+    return EmailPage(
+        items=[
+            EmailPublic(
+                id=row.id,
+                to_address=row.to_address,
+                subject=row.subject,
+                body=row.body,
+                sent_at=row.sent_at,
+            )
+            for row in page.rows
+        ],
+        next_cursor=page.next_cursor,
+    )

@@ -1,15 +1,25 @@
-"""An app webhook endpoint's message log (issue 11, item 6): its messages (deliveries with
-their event), each message's attempts, and the owner's ways to send again: replay one
-message, recover every failed one since a time, send a test event.
+"""A subscriber's message log (issue 11, item 6): its messages (deliveries with their event),
+each message's attempts, and the owner's ways to send again: replay one message, recover
+every failed one since a time, send a test event.
 
-Reading needs read on the workspace; sending needs MANAGE_WEBHOOKS (administer, refused on a
-frozen workspace). Sending only writes rows: a new pending delivery, due now, that the
-delivery worker takes like any other. A replay carries the event's own message id, so the
-receiver sees the same webhook-id and can tell it already has the message.
+A subscriber is an app's webhook endpoint (`EndpointRef`) or a developer app's webhook
+(`DeveloperAppRef`, every workspace that installed it); the functions below are the same for
+both, only who may do what and where the audit row goes differ:
+
+- an endpoint: reading needs read on the workspace; sending needs MANAGE_WEBHOOKS
+  (administer, refused on a frozen workspace); audited in the workspace's trail;
+- a developer app: anyone on its team reads (VIEW_APP); developers and owners send
+  (DeveloperAction.MANAGE_WEBHOOKS); audited in the app's trail.
+
+Sending only writes rows: a new pending delivery, due now, that the delivery worker takes like
+any other. A replay carries the event's own message id, so the receiver sees the same
+webhook-id and can tell it already has the message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,26 +28,135 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from portal.domain.access import Action, Actor
+from portal.domain.developer import DeveloperAction, VersionState
 from portal.domain.dto import RecoverCount, WebhookAttemptPublic, WebhookMessage
 from portal.domain.errors import Invalid, NotFound
 from portal.domain.events import EventType, OutboxStatus
 from portal.domain.paging import Page
 from portal.domain.webhooks import DeliveryStatus
-from portal.models import App, OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from portal.models import (
+    DeveloperAppInstallation,
+    DeveloperAppVersion,
+    OutboxEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from portal.models._base import utcnow
-from portal.services import audit, events, keyset
+from portal.services import audit, developer_apps, events, keyset, permissions
 from portal.services.keyset import Key
 from portal.services.webhook_endpoints import find_endpoint
 
 RECOVER_MAX = 10_000  # messages one recovery sends again; run it again for the rest
 ATTEMPTS_MAX = 50  # a delivery makes 8 at most (domain/webhooks.py); a bound all the same
 STATUS_FILTERS = ("all", *DeliveryStatus)
+TEST_INSTALLATIONS_MAX = 50  # installations looked at for one with a webhook URL
 
 _D = WebhookDelivery.__table__.c
 _E = OutboxEvent.__table__.c
 _A = WebhookAttempt.__table__.c
 _LIST = keyset.Keyset("webhook-messages", sorts={"newest": None}, tiebreak=Key(_D.id, int))
 MessagePage = Page[WebhookMessage]
+
+
+@dataclass(frozen=True)
+class EndpointRef:
+    """An app's webhook endpoint, as its page's URL names it (untrusted: checked on use)."""
+
+    workspace_id: str
+    app_slug: str
+    endpoint_id: int
+
+
+@dataclass(frozen=True)
+class DeveloperAppRef:
+    """A developer app's webhook: its deliveries to every workspace that installed it."""
+
+    app_id: int
+
+
+Subscriber = EndpointRef | DeveloperAppRef
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A subscriber the actor may act on: which deliveries are its, whether it takes new
+    ones, where its test event goes, and how an action on it is audited."""
+
+    column: str  # the deliveries' column naming it: "endpoint_id" or "developer_app_id"
+    id: int
+    off: str  # why nothing may be sent to it now; "" when it takes deliveries
+    record: Callable[[Session, Actor, str, dict[str, Any]], None]
+    # An endpoint's test event: its workspace, app, environment (None for a developer app,
+    # whose test goes through an installation: _test_installation).
+    test_scope: dict[str, Any] | None = None
+    test_action: str = "webhook_endpoint.test_sent"
+
+
+def _find(session: Session, actor: Actor, subscriber: Any, *, send: bool) -> _Found:
+    """The subscriber, permission checked for reading (or sending, with `send`)."""
+    if isinstance(subscriber, EndpointRef):
+        action = Action.MANAGE_WEBHOOKS if send else Action.VIEW_WORKSPACE
+        workspace, app, endpoint = find_endpoint(
+            session,
+            actor,
+            action,
+            subscriber.workspace_id,
+            subscriber.app_slug,
+            subscriber.endpoint_id,
+        )
+
+        def record(session: Session, actor: Actor, action: str, after: dict[str, Any]) -> None:
+            audit.record(
+                session,
+                actor=actor,
+                action=action,
+                target_type="app",
+                target_id=app.id,
+                account_id=workspace.account_id,
+                workspace_id=workspace.id,
+                after={"endpoint_id": endpoint.id, "url": endpoint.url} | after,
+            )
+
+        return _Found(
+            column="endpoint_id",
+            id=endpoint.id,
+            # The worker sends nothing to a disabled endpoint: a message queued now would
+            # wait unseen.
+            off="" if endpoint.enabled else "The endpoint is disabled: enable it, then send again.",
+            record=record,
+            test_scope={
+                "workspace_id": workspace.id,
+                "app_id": app.id,
+                "environment": endpoint.environment,
+                "data": {
+                    "app_id": app.id,
+                    "environment": endpoint.environment,
+                    "endpoint_id": endpoint.id,
+                },
+            },
+        )
+    if isinstance(subscriber, DeveloperAppRef):
+        team_action = DeveloperAction.MANAGE_WEBHOOKS if send else DeveloperAction.VIEW_APP
+        developer_app, _role = permissions.require_team(
+            session, actor, team_action, subscriber.app_id
+        )
+
+        def record_team(session: Session, actor: Actor, action: str, after: dict) -> None:
+            developer_apps.record_event(session, actor, action, developer_app, after=after)
+
+        return _Found(
+            column="developer_app_id",
+            id=developer_app.id,
+            # The worker fails a disabled webhook's deliveries unsent.
+            off=(
+                "The webhook is off: turn it back on, then send again."
+                if developer_app.webhook_disabled_at is not None
+                else ""
+            ),
+            record=record_team,
+            test_action="developer_app.webhook_test_sent",
+        )
+    raise NotFound("Webhook not found.")
 
 
 def _status_filter(value: Any) -> str | None:
@@ -49,7 +168,7 @@ def _status_filter(value: Any) -> str | None:
 
 
 def _type_filter(value: Any) -> str | None:
-    if value in (None, ""):
+    if value in (None, "", "all"):
         return None
     if value not in set(EventType):
         raise Invalid("Not an event type.", field="event_type")
@@ -60,18 +179,14 @@ def list_messages(
     *,
     session: Session,
     actor: Actor,
-    workspace_id: str,
-    app_slug: str,
-    endpoint_id: int,
+    subscriber: Subscriber,
     status: str | None = None,
     event_type: str | None = None,
     limit: int | None = None,
     cursor: str | None = None,
 ) -> Page[WebhookMessage]:
-    """The endpoint's messages, newest first (a replay is a message of its own)."""
-    _, _, endpoint = find_endpoint(
-        session, actor, Action.VIEW_WORKSPACE, workspace_id, app_slug, endpoint_id
-    )
+    """The subscriber's messages, newest first (a replay is a message of its own)."""
+    found = _find(session, actor, subscriber, send=False)
     query = (
         select(
             _D.id,
@@ -84,7 +199,7 @@ def list_messages(
             _D.created_at,
         )
         .join_from(WebhookDelivery, OutboxEvent, _E.id == _D.event_id)
-        .where(_D.endpoint_id == endpoint.id)
+        .where(_D[found.column] == found.id)
     )
     if (chosen := _status_filter(status)) is not None:
         query = query.where(_D.status == chosen)
@@ -109,29 +224,20 @@ def list_messages(
     )
 
 
-def _delivery(session: Session, endpoint: WebhookEndpoint, delivery_id: Any) -> WebhookDelivery:
-    found = None
+def _delivery(session: Session, found: _Found, delivery_id: Any) -> WebhookDelivery:
+    delivery = None
     if isinstance(delivery_id, int) and not isinstance(delivery_id, bool) and delivery_id > 0:
-        found = session.get(WebhookDelivery, delivery_id) if delivery_id < 2**31 else None
-    if found is None or found.endpoint_id != endpoint.id:
+        delivery = session.get(WebhookDelivery, delivery_id) if delivery_id < 2**31 else None
+    if delivery is None or getattr(delivery, found.column) != found.id:
         raise NotFound("Message not found.")
-    return found
+    return delivery
 
 
 def list_attempts(
-    *,
-    session: Session,
-    actor: Actor,
-    workspace_id: str,
-    app_slug: str,
-    endpoint_id: int,
-    delivery_id: int,
+    *, session: Session, actor: Actor, subscriber: Subscriber, delivery_id: int
 ) -> list[WebhookAttemptPublic]:
     """One message's attempts, first to last, with what the receiver answered."""
-    _, _, endpoint = find_endpoint(
-        session, actor, Action.VIEW_WORKSPACE, workspace_id, app_slug, endpoint_id
-    )
-    delivery = _delivery(session, endpoint, delivery_id)
+    delivery = _delivery(session, _find(session, actor, subscriber, send=False), delivery_id)
     rows = session.execute(
         select(WebhookAttempt)
         .where(_A.delivery_id == delivery.id)
@@ -141,30 +247,28 @@ def list_attempts(
     return [WebhookAttemptPublic.model_validate(row) for row in rows]
 
 
-def _sendable(endpoint: WebhookEndpoint) -> None:
-    # The worker sends nothing to a disabled endpoint: a message queued now would wait unseen.
-    if not endpoint.enabled:
-        raise Invalid("The endpoint is disabled: enable it, then send again.")
+def _sendable(found: _Found) -> None:
+    if found.off:
+        raise Invalid(found.off)
 
 
-def _record(session, actor, workspace, app: App, action: str, endpoint, **after) -> None:
-    audit.record(
-        session,
-        actor=actor,
-        action=action,
-        target_type="app",
-        target_id=app.id,
-        account_id=workspace.account_id,
-        workspace_id=workspace.id,
-        after={"endpoint_id": endpoint.id, "url": endpoint.url} | after,
-    )
+def _record(session: Session, actor: Actor, found: _Found, action: str, **after: Any) -> None:
+    found.record(session, actor, action, after)
 
 
-def _queue(event_id: int, workspace_id, endpoint_id: int, now: datetime) -> dict[str, Any]:
+def _queue(
+    found: _Found, event_id: int, workspace_id: Any, installation_id: int | None, now: datetime
+) -> dict[str, Any]:
+    """A new pending delivery of `event_id` to the subscriber, due now. A developer app's
+    goes through the installation its original went through (the worker sends to that
+    installation's version's webhook URL)."""
+    endpoint = found.column == "endpoint_id"
     return {
         "event_id": event_id,
         "workspace_id": workspace_id,
-        "endpoint_id": endpoint_id,
+        "endpoint_id": found.id if endpoint else None,
+        "installation_id": None if endpoint else installation_id,
+        "developer_app_id": None if endpoint else found.id,
         "status": DeliveryStatus.PENDING.value,
         "attempts": 0,
         "next_attempt_at": now,
@@ -186,32 +290,25 @@ def _queued_message(delivery: WebhookDelivery, event: OutboxEvent) -> WebhookMes
 
 
 def replay(
-    *,
-    session: Session,
-    actor: Actor,
-    workspace_id: str,
-    app_slug: str,
-    endpoint_id: int,
-    delivery_id: int,
+    *, session: Session, actor: Actor, subscriber: Subscriber, delivery_id: int
 ) -> WebhookMessage:
     """Send one message again: a new pending delivery of the same event, due now."""
-    workspace, app, endpoint = find_endpoint(
-        session, actor, Action.MANAGE_WEBHOOKS, workspace_id, app_slug, endpoint_id
+    found = _find(session, actor, subscriber, send=True)
+    original = _delivery(session, found, delivery_id)
+    _sendable(found)
+    again = WebhookDelivery(
+        **_queue(
+            found, original.event_id, original.workspace_id, original.installation_id, utcnow()
+        )
     )
-    original = _delivery(session, endpoint, delivery_id)
-    _sendable(endpoint)
-    now = utcnow()
-    again = WebhookDelivery(**_queue(original.event_id, original.workspace_id, endpoint.id, now))
     session.add(again)
     session.flush()
     event = session.get(OutboxEvent, original.event_id)
     _record(
         session,
         actor,
-        workspace,
-        app,
+        found,
         "webhook_delivery.replayed",
-        endpoint,
         message_id=event.message_id,
         delivery_id=again.id,
     )
@@ -227,20 +324,20 @@ def _since(value: Any) -> datetime:
     return moment
 
 
-def _failed_since(endpoint: WebhookEndpoint, since: datetime):
+def _failed_since(found: _Found, since: datetime):
     """The failed deliveries created since `since` whose event has no later delivery to this
-    endpoint (not already replayed or recovered), oldest first: at most RECOVER_MAX + 1."""
+    subscriber (not already replayed or recovered), oldest first: at most RECOVER_MAX + 1."""
     later = aliased(WebhookDelivery)
     newer = (
         exists()
-        .where(later.endpoint_id == endpoint.id)
+        .where(getattr(later, found.column) == found.id)
         .where(later.event_id == _D.event_id)
         .where(later.id > _D.id)
     )
     return (
-        select(_D.event_id, _D.workspace_id)
+        select(_D.event_id, _D.workspace_id, _D.installation_id)
         .where(
-            _D.endpoint_id == endpoint.id,
+            _D[found.column] == found.id,
             _D.status == DeliveryStatus.FAILED.value,
             _D.created_at >= since,
             ~newer,
@@ -251,97 +348,94 @@ def _failed_since(endpoint: WebhookEndpoint, since: datetime):
 
 
 def count_failed_since(
-    *,
-    session: Session,
-    actor: Actor,
-    workspace_id: str,
-    app_slug: str,
-    endpoint_id: int,
-    since: datetime,
+    *, session: Session, actor: Actor, subscriber: Subscriber, since: datetime
 ) -> RecoverCount:
     """How many messages `recover_failed` would send again now: what the confirmation says."""
-    _, _, endpoint = find_endpoint(
-        session, actor, Action.VIEW_WORKSPACE, workspace_id, app_slug, endpoint_id
-    )
-    found = session.execute(
-        select(func.count()).select_from(_failed_since(endpoint, _since(since)).subquery())
+    found = _find(session, actor, subscriber, send=False)
+    counted = session.execute(
+        select(func.count()).select_from(_failed_since(found, _since(since)).subquery())
     ).scalar_one()
     return RecoverCount(
-        count=min(found, RECOVER_MAX), limit=RECOVER_MAX, capped=found > RECOVER_MAX
+        count=min(counted, RECOVER_MAX), limit=RECOVER_MAX, capped=counted > RECOVER_MAX
     )
 
 
 def recover_failed(
-    *,
-    session: Session,
-    actor: Actor,
-    workspace_id: str,
-    app_slug: str,
-    endpoint_id: int,
-    since: datetime,
+    *, session: Session, actor: Actor, subscriber: Subscriber, since: datetime
 ) -> RecoverCount:
-    """Send again every failed message of the endpoint created at or after `since` (oldest
+    """Send again every failed message of the subscriber created at or after `since` (oldest
     first, at most RECOVER_MAX; a second run takes the rest): one new pending delivery each."""
-    workspace, app, endpoint = find_endpoint(
-        session, actor, Action.MANAGE_WEBHOOKS, workspace_id, app_slug, endpoint_id
-    )
-    _sendable(endpoint)
+    found = _find(session, actor, subscriber, send=True)
+    _sendable(found)
     moment = _since(since)
-    rows = session.execute(_failed_since(endpoint, moment)).all()
+    rows = session.execute(_failed_since(found, moment)).all()
     chosen = rows[:RECOVER_MAX]
     now = utcnow()
     if chosen:
         session.execute(
             insert(WebhookDelivery.__table__),
-            [_queue(event_id, ws, endpoint.id, now) for event_id, ws in chosen],
+            [_queue(found, event_id, ws, inst, now) for event_id, ws, inst in chosen],
         )
     _record(
         session,
         actor,
-        workspace,
-        app,
+        found,
         "webhook_delivery.recovered",
-        endpoint,
         since=moment.isoformat(),
         count=len(chosen),
     )
     return RecoverCount(count=len(chosen), limit=RECOVER_MAX, capped=len(rows) > RECOVER_MAX)
 
 
-def send_test_event(
-    *, session: Session, actor: Actor, workspace_id: str, app_slug: str, endpoint_id: int
-) -> WebhookMessage:
-    """A `webhook.test` event for this endpoint alone: written dispatched, so the worker's
-    fan-out leaves it be, with its one pending delivery due now."""
-    workspace, app, endpoint = find_endpoint(
-        session, actor, Action.MANAGE_WEBHOOKS, workspace_id, app_slug, endpoint_id
+def _test_installation(session: Session, app_id: int) -> DeveloperAppInstallation:
+    """The newest installation whose version declares a webhook URL: where a developer app's
+    test event goes (a delivery to a developer app always goes through an installation)."""
+    rows = session.execute(
+        select(DeveloperAppInstallation, DeveloperAppVersion.manifest)
+        .join(DeveloperAppVersion, DeveloperAppVersion.id == DeveloperAppInstallation.version_id)
+        .where(
+            DeveloperAppInstallation.app_id == app_id,
+            DeveloperAppVersion.state == VersionState.PUBLISHED,
+        )
+        .order_by(DeveloperAppInstallation.id.desc())
+        .limit(TEST_INSTALLATIONS_MAX)
+    ).all()
+    for installation, manifest in rows:
+        if (manifest or {}).get("webhook_url"):
+            return installation
+    raise Invalid(
+        "No workspace has a version with a webhook URL installed: install one, then send a "
+        "test event."
     )
-    _sendable(endpoint)
+
+
+def send_test_event(*, session: Session, actor: Actor, subscriber: Subscriber) -> WebhookMessage:
+    """A `webhook.test` event for this subscriber alone: written dispatched, so the worker's
+    fan-out leaves it be, with its one pending delivery due now. A developer app's goes to
+    its newest installation that has a webhook URL."""
+    found = _find(session, actor, subscriber, send=True)
+    _sendable(found)
+    if found.test_scope is not None:
+        scope = dict(found.test_scope)
+        data = scope.pop("data")
+        installation_id = None
+    else:
+        installation = _test_installation(session, found.id)
+        installation_id = installation.id
+        scope = {"workspace_id": installation.workspace_id}
+        data = {"developer_app_id": found.id}
     event = events.emit(
         session,
         type=EventType.WEBHOOK_TEST,
-        workspace_id=workspace.id,
-        app_id=app.id,
-        environment=endpoint.environment,
-        data={
-            "app_id": app.id,
-            "environment": endpoint.environment,
-            "endpoint_id": endpoint.id,
-            "message": "A test event from Portal.",
-        },
+        data=data | {"message": "A test event from Portal."},
+        **scope,
     )
     event.status = OutboxStatus.DISPATCHED.value
     session.flush()
-    delivery = WebhookDelivery(**_queue(event.id, workspace.id, endpoint.id, event.created_at))
+    delivery = WebhookDelivery(
+        **_queue(found, event.id, event.workspace_id, installation_id, event.created_at)
+    )
     session.add(delivery)
     session.flush()
-    _record(
-        session,
-        actor,
-        workspace,
-        app,
-        "webhook_endpoint.test_sent",
-        endpoint,
-        message_id=event.message_id,
-    )
+    _record(session, actor, found, found.test_action, message_id=event.message_id)
     return _queued_message(delivery, event)

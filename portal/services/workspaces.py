@@ -637,6 +637,9 @@ def offboard(
         before=before,
         after={**_status_transition(workspace), "purge_after": _iso(workspace.purge_after)},
     )
+    _event(
+        session, EventType.WORKSPACE_OFFBOARDED, workspace, purge_after=_iso(workspace.purge_after)
+    )
     return _public(session, workspace)
 
 
@@ -665,6 +668,7 @@ def restore(*, session: Session, actor: Actor, workspace_id: str) -> WorkspacePu
         before=before,
         after=_status_transition(workspace),
     )
+    _event(session, EventType.WORKSPACE_RESTORED, workspace)
     return _public(session, workspace)
 
 

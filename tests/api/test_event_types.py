@@ -24,6 +24,13 @@ def test_the_event_catalog_is_served_without_a_token(client: TestClient) -> None
         assert item["example"]["data"] == info.example
     assert by_type["session.created"]["endpoint_category"] == "sign_in"
     assert by_type["workspace.frozen"]["endpoint_category"] is None
+    # The lifecycle events: workspace-wide ones for installed apps, the TOTP one per app too.
+    for kind in ("app.created", "app.deleted", "workspace.offboarded", "workspace.restored"):
+        assert by_type[kind]["endpoint_category"] is None, kind
+    assert by_type["app.deleted"]["category"] == "apps"
+    assert by_type["workspace.restored"]["category"] == "workspace"
+    assert by_type["end_user.totp_enrolled"]["category"] == "end_users"
+    assert by_type["end_user.totp_enrolled"]["endpoint_category"] == "end_user"
 
 
 def test_the_event_catalog_is_in_the_openapi_document(client: TestClient) -> None:

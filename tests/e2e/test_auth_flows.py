@@ -145,6 +145,7 @@ def test_password_reset_by_emailed_link(page: Page, server, shot) -> None:
         .filter(has_text=email)
     )
     expect(mail).to_have_count(1)
+    expect(page.get_by_role("navigation", name="Pages")).to_contain_text("Page 1")
     shot("dev-outbox")
     mail.get_by_role("link", name="Open link").click()
     ready(page)

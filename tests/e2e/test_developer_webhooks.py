@@ -1,19 +1,22 @@
 """The Webhooks tab of a developer app in the browser: a developer reveals the signing secret
 (once, in a toast; in no state the server keeps), rotates it through the confirmation (the old
-one signing 24 hours more), turns a disabled webhook back on, and reads delivery health over
-the three windows."""
+one signing 24 hours more), turns a disabled webhook back on, reads delivery health over
+the three windows, and works the message log: attempts, recover failed since a time typed in
+the browser's own time zone, replay, test event."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from portal.models import (
+    AuditEvent,
     DeveloperApp,
     DeveloperAppInstallation,
     DeveloperAppVersion,
@@ -27,10 +30,18 @@ from portal.services.webhook_signing import new_message_id
 from tests.e2e.developer_world import developer, looks, published_app, workspace
 from tests.e2e.helpers import open_page
 from tests.e2e.test_secrets_shown_once import _wait_for_states_holding
+from tests.webhook_rows import developer_delivery, failure
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stores]
 
 SECRET = re.compile(r"whsec_[A-Za-z0-9+/=]{30,}")
+# A zone 5:45 from UTC, without daylight saving: local readings cannot pass for UTC ones.
+KATHMANDU = ZoneInfo("Asia/Kathmandu")
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "timezone_id": "Asia/Kathmandu"}
 
 
 def _toast(page: Page, words: str):
@@ -166,3 +177,83 @@ def test_a_disabled_webhook_turns_back_on_and_health_reads_its_attempts(page: Pa
     expect(page.get_by_role("button", name="Turn back on")).to_have_count(0)
     open_page(page, f"/developer/apps/{app.slug}/webhooks", reload=True)
     expect(page.locator("#webhook-state")).to_contain_text("healthy")
+
+
+def _messages(server, app_id: int, admin: str) -> None:
+    """The app installed in a workspace, with a message that failed 3 hours ago (a 500, then
+    a timeout) and one that succeeded an hour ago."""
+    workspace_id = uuid.UUID(workspace(server, admin, f"Logged {uuid.uuid4().hex[:4]}"))
+    now = utcnow()
+    with server.db() as session:
+        version = session.exec(
+            select(DeveloperAppVersion).where(DeveloperAppVersion.app_id == app_id)
+        ).first()
+        installation = DeveloperAppInstallation(
+            app_id=app_id, workspace_id=workspace_id, version_id=version.id
+        )
+        session.add(installation)
+        session.flush()
+        developer_delivery(
+            session,
+            installation.id,
+            status="failed",
+            created_at=now - timedelta(hours=3),
+            attempts=[failure(response_body="upstream down"), failure("timeout", status_code=None)],
+        )
+        developer_delivery(session, installation.id, created_at=now - timedelta(hours=1))
+
+
+def test_the_message_log_recovers_in_local_time_replays_and_sends_a_test(
+    page: Page, server
+) -> None:
+    owner = developer(server, "Mia Messages", account_name="Mia's")
+    app = published_app(server, owner, f"Log Hooks {uuid.uuid4().hex[:6]}")
+    _messages(server, app.id, owner)
+    server.sign_in(page, owner, to=f"/developer/apps/{app.slug}/webhooks")
+
+    rows = page.locator("tr.message-row")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("succeeded")
+    expect(rows.nth(1)).to_contain_text("failed")
+    # The hourly ticks read in the browser's zone (UTC+05:45): every hour starts at :45.
+    ticks = page.locator("#health-volume .recharts-cartesian-axis-tick-value")
+    expect(ticks.first).to_have_text(re.compile(r"^\d\d:45$"))
+    expect(page.get_by_text("(UTC)")).to_have_count(0)
+    # The tooltip names the bucket's local start, with its date.
+    page.locator("#health-volume .recharts-bar-rectangle").first.hover()
+    label = page.locator("#health-volume .recharts-tooltip-label")
+    expect(label).to_have_text(re.compile(r"^\S+ \d+, \d\d:45$"))
+    looks(page, "developer-webhooks-messages")
+
+    rows.nth(1).get_by_role("button", name="Attempts").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Attempt 2")
+    dialog.get_by_text("Response body").first.click()
+    expect(dialog).to_contain_text("upstream down")
+    dialog.get_by_role("button", name="Close").click()
+
+    # Typed in Kathmandu's time: 5 hours ago there is 5 hours ago in UTC too.
+    since = (utcnow() - timedelta(hours=5)).replace(second=0, microsecond=0)
+    typed = since.astimezone(KATHMANDU).strftime("%Y-%m-%dT%H:%M")
+    page.locator("#since").fill(typed)
+    page.get_by_role("button", name="Recover failed…").click()
+    confirm = page.get_by_role("alertdialog")
+    expect(confirm).to_contain_text("1 failed messages since " + typed.replace("T", " "))
+    confirm.get_by_role("button", name="Send again").click()
+    expect(page.get_by_text("1 failed messages will be sent again.")).to_be_visible()
+    expect(rows).to_have_count(3)
+    with server.db() as session:
+        recovered = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.action == "webhook_delivery.recovered")
+            .where(AuditEvent.target_id == str(app.id))
+        ).one()
+        assert recovered.after["since"] == since.astimezone(UTC).isoformat()
+
+    rows.nth(2).get_by_role("button", name="Replay").click()
+    expect(page.get_by_text("will be sent again now")).to_be_visible()
+    expect(rows).to_have_count(4)
+    page.get_by_role("button", name="Send test event").click()
+    expect(rows).to_have_count(5)
+    expect(rows.first).to_contain_text("webhook.test")
+    expect(rows.first).to_contain_text("pending")

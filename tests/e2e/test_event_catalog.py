@@ -26,6 +26,21 @@ def test_the_catalog_shows_each_type_with_its_example(page: Page, signed_in, sho
     expect(example).to_contain_text('"status": "frozen"')
     session = page.locator(".pt-event-type").filter(has=page.locator("#event-session-created"))
     expect(session).to_contain_text("Sign-ins")  # the webhook endpoint category it goes to
+    deleted = page.locator("#category-apps .pt-event-type").filter(
+        has=page.locator("#event-app-deleted")
+    )
+    expect(deleted).to_contain_text("for installed developer apps only")
+    expect(deleted.get_by_label("Example payload of app.deleted")).to_contain_text('"slug"')
+    for anchor in (
+        "#event-app-created",
+        "#event-workspace-offboarded",
+        "#event-workspace-restored",
+    ):
+        expect(page.locator(anchor)).to_be_visible()
+    totp = page.locator("#category-end_users .pt-event-type").filter(
+        has=page.locator("#event-end_user-totp_enrolled")
+    )
+    expect(totp).to_contain_text("End users")
     shot("event-catalog")
     page.get_by_role("button", name="Toggle dark mode").click()
     expect(page.locator("html")).to_have_class(re.compile("dark"))

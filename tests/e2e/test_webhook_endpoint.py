@@ -1,11 +1,13 @@
 """An endpoint's page in the browser: reached from its row on the Webhooks tab, it shows the
 endpoint, its delivery health as figures and charts, and its messages with their attempts;
-replaying a failed message adds a pending one. Screenshots at 1440 and 390 px, light and
-dark, with PORTAL_SCREENSHOTS=1."""
+recovering the failed ones since a time typed in the browser's own zone, and replaying one,
+add pending ones. Screenshots at 1440 and 390 px, light and dark, with PORTAL_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -20,8 +22,15 @@ from tests.webhook_rows import delivery, failure
 
 pytestmark = pytest.mark.e2e
 
+# A zone 5:30 from UTC, without daylight saving: local readings cannot pass for UTC ones.
+KOLKATA = ZoneInfo("Asia/Kolkata")
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "timezone_id": "Asia/Kolkata"}
 
 
 def _world(server) -> tuple[str, str]:
@@ -86,6 +95,10 @@ def test_endpoint_health_messages_and_replay(page: Page, server, shot) -> None:
     expect(page.locator("#volume-chart .recharts-bar-rectangle").first).to_be_visible()
     expect(page.locator("#causes-chart .recharts-bar-rectangle").first).to_be_visible()
     expect(page.locator("#causes-chart")).to_contain_text("Timeout")
+    # Hour buckets read in the browser's zone (UTC+05:30): each starts at half past.
+    ticks = page.locator("#volume-chart .recharts-cartesian-axis-tick-value")
+    expect(ticks.first).to_have_text(re.compile(r"^\d\d:30$"))
+    expect(page.get_by_text("(UTC)")).to_have_count(0)
 
     rows = page.locator("tr.message-row")
     expect(rows).to_have_count(3)
@@ -105,8 +118,21 @@ def test_endpoint_health_messages_and_replay(page: Page, server, shot) -> None:
     page.get_by_role("radio", name="Last 7 days").click()
     expect(page.locator("#volume-chart .recharts-bar-rectangle").first).to_be_visible()
 
-    rows.first.get_by_role("button", name="Replay").click()
-    expect(page.get_by_text("will be sent again now")).to_be_visible()
+    # An hour ago, typed in Kolkata's time.
+    since = (utcnow() - timedelta(hours=1)).replace(second=0, microsecond=0)
+    typed = since.astimezone(KOLKATA).strftime("%Y-%m-%dT%H:%M")
+    page.locator("#since").fill(typed)
+    page.get_by_role("button", name="Recover failed…").click()
+    confirm = page.get_by_role("alertdialog")
+    expect(confirm).to_contain_text("1 failed messages since " + typed.replace("T", " "))
+    confirm.get_by_role("button", name="Send again").click()
+    expect(page.get_by_text("1 failed messages will be sent again.")).to_be_visible()
     expect(rows).to_have_count(4)
+    expect(rows.first).to_contain_text("end_user.created")
+    expect(rows.first).to_contain_text("pending")
+
+    rows.nth(1).get_by_role("button", name="Replay").click()
+    expect(page.get_by_text("will be sent again now")).to_be_visible()
+    expect(rows).to_have_count(5)
     expect(rows.first).to_contain_text("end_user.created")
     expect(rows.first).to_contain_text("pending")

@@ -371,7 +371,7 @@ def test_reset_request_mails_a_link_with_a_token(db):
     auth.request_password_reset(session=db, email="Ada@Example.com")
     db.commit()
 
-    outbox = mailer.list_outbox(session=db)
+    outbox = mailer.list_outbox(session=db).items
     assert [m.to_address for m in outbox] == ["ada@example.com"]
     assert outbox[0].subject == "Reset your Portal password"
     assert "http://localhost:3000/reset-password?token=" in outbox[0].body

@@ -19,8 +19,9 @@ from sqlmodel import select
 from portal.db import transaction
 from portal.domain.apps import WebhookCategory
 from portal.domain.developer import DATA_TYPES, EVENT_CATEGORIES
+from portal.domain.errors import Invalid
 from portal.domain.events import EVENT_CATALOG, EventType, OutboxStatus
-from portal.models import OutboxEvent, Workspace
+from portal.models import App, EndUser, OutboxEvent, Workspace
 from portal.models._base import utcnow
 from portal.services import (
     app_api_keys,
@@ -167,6 +168,26 @@ def test_end_users_emit_created_updated_deleted_and_sign_ins_emit_session_create
     assert found[0].payload["data"]["end_user"]["email"] == "ana@globex.example"
 
 
+def test_a_totp_enrolment_emits_end_user_totp_enrolled_never_its_secret(db, world):
+    _actor, workspace, app, scope = world
+    ana = end_users.create_end_user(session=db, scope=scope, email="ana@globex.example")
+    with emits(db, EventType.END_USER_TOTP_ENROLLED, workspace, app.id) as found:
+        first = end_users.enroll_totp(session=db, scope=scope, end_user_id=ana.id)
+    assert found[0].environment == "prod"
+    assert found[0].payload["data"] == {
+        "workspace_id": str(workspace.id),
+        "app_id": app.id,
+        "environment": "prod",
+        "end_user": {"id": ana.id, "email": ana.email, "name": "", "disabled": False},
+        "replaced": False,
+    }
+    with emits(db, EventType.END_USER_TOTP_ENROLLED, workspace, app.id) as found:
+        second = end_users.enroll_totp(session=db, scope=scope, end_user_id=ana.id)
+    assert found[0].payload["data"]["replaced"] is True
+    text = json.dumps([row.payload for row in db.exec(select(OutboxEvent)).all()])
+    assert first.secret not in text and second.secret not in text
+
+
 def test_a_refused_sign_in_emits_nothing(db, world):
     _actor, _workspace, _app, scope = world
     ana = end_users.create_end_user(
@@ -237,6 +258,40 @@ def test_app_changes_emit_app_updated(db, world):
         apps.remove_oauth_client(**common, app_slug=app.slug, provider="github")
 
 
+def test_apps_emit_created_and_deleted_with_what_a_subscriber_needs(db, world):
+    actor, workspace, _app, _scope = world
+    common = {"session": db, "actor": actor, "workspace_id": str(workspace.id)}
+    before = _last_id(db)
+    mobile = apps.create_app(**common, name="Acme Mobile")
+    db.flush()
+    (created,) = db.exec(select(OutboxEvent).where(OutboxEvent.id > before)).all()
+    assert (created.type, created.workspace_id) == ("app.created", workspace.id)
+    assert created.app_id == mobile.id and created.environment is None
+    ref = {"id": mobile.id, "slug": mobile.slug, "name": "Acme Mobile"}
+    assert created.payload["data"] == {"workspace_id": str(workspace.id), "app": ref}
+    with emits(db, EventType.APP_DELETED, workspace) as found:
+        apps.delete_app(**common, app_slug=mobile.slug, confirm_name="Acme Mobile")
+    # The app is gone: its event names it in full and points at no app row.
+    assert found[0].payload["data"] == {"workspace_id": str(workspace.id), "app": ref}
+    db.refresh(created)
+    assert created.app_id is None  # the app.created before it outlives the app too
+
+
+def test_a_refused_delete_emits_nothing(db, world):
+    actor, workspace, app, _scope = world
+    before = _last_id(db)
+    with pytest.raises(Invalid):
+        apps.delete_app(
+            session=db,
+            actor=actor,
+            workspace_id=str(workspace.id),
+            app_slug=app.slug,
+            confirm_name="Not its name",
+        )
+    db.flush()
+    assert _last_id(db) == before
+
+
 def test_installations_emit_created_updated_and_removed(db, world):
     actor, workspace, _app, _scope = world
     dev = developer(db, "Dana Developer")
@@ -295,6 +350,30 @@ def test_workspaces_emit_renamed_frozen_and_unfrozen(db, world):
     assert found[0].payload["data"]["status"] == "active"
 
 
+def test_workspaces_emit_offboarded_and_restored(db, world):
+    actor, workspace, _app, _scope = world
+    common = {"session": db, "actor": actor, "workspace_id": str(workspace.id)}
+    name = db.get(Workspace, workspace.id).name
+    with emits(db, EventType.WORKSPACE_OFFBOARDED, workspace) as found:
+        offboarded = workspaces.offboard(**common, confirm_name=name)
+    data = found[0].payload["data"]
+    assert (data["name"], data["status"]) == (name, "offboarding")
+    assert datetime.fromisoformat(data["purge_after"]) == offboarded.purge_after
+    with emits(db, EventType.WORKSPACE_RESTORED, workspace) as found:
+        workspaces.restore(**common)
+    assert found[0].payload["data"] == {
+        "workspace_id": str(workspace.id),
+        "name": name,
+        "status": "active",
+    }
+    # A frozen workspace offboarded comes back frozen, and its event says so.
+    workspaces.freeze(**common)
+    workspaces.offboard(**common, confirm_name=name)
+    with emits(db, EventType.WORKSPACE_RESTORED, workspace) as found:
+        workspaces.restore(**common)
+    assert found[0].payload["data"]["status"] == "frozen"
+
+
 # The same transaction -------------------------------------------------------------------------
 
 
@@ -307,17 +386,19 @@ def _events_of(workspace_id: uuid.UUID) -> list[str]:
         )
 
 
+# The world's app.created, committed with the app before each test's own change.
+SETUP = ["app.created"]
+
+
 def test_a_rolled_back_change_leaves_no_event(db, world):
     actor, workspace, _app, _scope = world
     db.commit()
-    with pytest.raises(RuntimeError), transaction() as session:
-        workspaces.rename_workspace(
-            session=session, actor=actor, workspace_id=str(workspace.id), name="Renamed"
+    _change_then_fail(
+        lambda s: workspaces.rename_workspace(
+            session=s, actor=actor, workspace_id=str(workspace.id), name="Renamed"
         )
-        session.flush()
-        assert session.exec(select(func.count()).select_from(OutboxEvent)).one() == 1
-        raise RuntimeError("the request failed after the change")
-    assert _events_of(workspace.id) == []
+    )
+    assert _events_of(workspace.id) == SETUP
     with transaction() as session:
         assert session.get(Workspace, workspace.id).name == "Acme Production"
 
@@ -332,7 +413,51 @@ def test_a_rolled_back_data_plane_write_leaves_no_event(db, world):
         end_users.create_end_user(session=session, scope=scope, email="bo@globex.example")
         organizations.create_organization(session=session, scope=scope, name="Initech")
         raise RuntimeError("the request failed after the change")
-    assert _events_of(workspace.id) == []
+    assert _events_of(workspace.id) == SETUP
+
+
+def _change_then_fail(change) -> None:
+    """Run `change` in a transaction that writes its one event, then fails."""
+    with pytest.raises(RuntimeError), transaction() as session:
+        before = _last_id(session)
+        change(session)
+        session.flush()
+        assert len(session.exec(select(OutboxEvent).where(OutboxEvent.id > before)).all()) == 1
+        raise RuntimeError("the request failed after the change")
+
+
+def test_rolled_back_lifecycle_changes_leave_no_event(db, world):
+    """app.created / app.deleted, workspace.offboarded / restored, end_user.totp_enrolled:
+    each goes with its change."""
+    actor, workspace, app, scope = world
+    ana = end_users.create_end_user(session=db, scope=scope, email="ana@globex.example")
+    db.commit()
+    committed = _events_of(workspace.id)  # app.created and end_user.created, from the setup
+    common = {"actor": actor, "workspace_id": str(workspace.id)}
+    _change_then_fail(lambda s: apps.create_app(session=s, **common, name="Acme Mobile"))
+    _change_then_fail(
+        lambda s: apps.delete_app(session=s, **common, app_slug=app.slug, confirm_name=app.name)
+    )
+    _change_then_fail(
+        lambda s: workspaces.offboard(session=s, **common, confirm_name="Acme Production")
+    )
+
+    def enroll(session):
+        in_tx = app_scope.for_console(
+            session, actor, workspace_id=str(workspace.id), app_slug=app.slug, write=True
+        )
+        end_users.enroll_totp(session=session, scope=in_tx, end_user_id=ana.id)
+
+    _change_then_fail(enroll)
+    with transaction() as session:
+        workspaces.offboard(session=session, **common, confirm_name="Acme Production")
+    _change_then_fail(lambda s: workspaces.restore(session=s, **common))
+
+    assert _events_of(workspace.id) == [*committed, "workspace.offboarded"]
+    with transaction() as session:
+        assert session.get(Workspace, workspace.id).status == "offboarding"
+        assert session.exec(select(App.slug)).all() == [app.slug]
+        assert session.get(EndUser, ana.id).totp_secret is None
 
 
 def test_a_committed_change_commits_its_event_and_emit_never_commits(db, world):
@@ -340,10 +465,10 @@ def test_a_committed_change_commits_its_event_and_emit_never_commits(db, world):
     db.commit()
     with transaction() as session:
         workspaces.freeze(session=session, actor=actor, workspace_id=str(workspace.id))
-    assert _events_of(workspace.id) == ["workspace.frozen"]
+    assert _events_of(workspace.id) == [*SETUP, "workspace.frozen"]
     events.emit(db, type=EventType.WORKSPACE_UNFROZEN, workspace_id=workspace.id, data={})
     db.rollback()
-    assert _events_of(workspace.id) == ["workspace.frozen"]
+    assert _events_of(workspace.id) == [*SETUP, "workspace.frozen"]
 
 
 # Where the rows go ----------------------------------------------------------------------------
@@ -360,8 +485,14 @@ def test_events_go_with_their_workspace_and_outlive_their_app(db, world):
         confirm_name=app.name,
     )
     db.commit()
-    row = db.exec(select(OutboxEvent).where(OutboxEvent.workspace_id == workspace.id)).one()
-    assert (row.type, row.app_id) == ("organization.created", None)
+    rows = db.exec(
+        select(OutboxEvent).where(OutboxEvent.workspace_id == workspace.id).order_by(OutboxEvent.id)
+    ).all()
+    assert [(row.type, row.app_id) for row in rows] == [
+        ("app.created", None),
+        ("organization.created", None),
+        ("app.deleted", None),
+    ]
     purge.purge_workspace(db, workspace=db.get(Workspace, workspace.id), now=utcnow())
     db.commit()
     assert db.exec(select(func.count()).select_from(OutboxEvent)).one() == 0
@@ -403,6 +534,9 @@ def test_no_payload_carries_a_secret(db, world):
     test_api_keys_emit_created_and_revoked_with_their_prefix_never_the_secret(db, world)
     test_installations_emit_created_updated_and_removed(db, world)
     test_workspaces_emit_renamed_frozen_and_unfrozen(db, world)
+    test_apps_emit_created_and_deleted_with_what_a_subscriber_needs(db, world)
+    test_a_totp_enrolment_emits_end_user_totp_enrolled_never_its_secret(db, world)
+    test_workspaces_emit_offboarded_and_restored(db, world)  # last: it leaves it frozen
     rows = db.exec(select(OutboxEvent)).all()
     # webhook.test is sent by hand to one endpoint (tests/services/test_webhook_logs.py).
     sent_by_services = {kind.value for kind in EventType} - {EventType.WEBHOOK_TEST.value}

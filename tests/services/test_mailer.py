@@ -7,7 +7,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from portal.config import get_settings
-from portal.domain.errors import NotFound
+from portal.domain.errors import Invalid, NotFound
+from portal.domain.mail import MailStatus
+from portal.domain.paging import InvalidCursor
 from portal.models import SentEmail
 from portal.services import mailer
 from portal.workers import mail as mail_worker
@@ -60,13 +62,60 @@ def test_dev_outbox_keeps_mail_and_lists_newest_first(db):
         mailer.send(session=db, to=f"person{n}@example.com", subject=f"Mail {n}", body=f"Body {n}")
     db.commit()
 
-    outbox = mailer.list_outbox(session=db)
+    page = mailer.list_outbox(session=db)
+    outbox = page.items
 
     assert [m.subject for m in outbox] == ["Mail 2", "Mail 1", "Mail 0"]
+    assert page.next_cursor is None
     assert outbox[0].to_address == "person2@example.com"
     assert outbox[0].body == "Body 2"
     assert outbox[0].sent_at.tzinfo is not None
-    assert [m.subject for m in mailer.list_outbox(session=db, limit=2)] == ["Mail 2", "Mail 1"]
+
+
+def _subjects(db, **kwargs) -> tuple[list[str], str | None]:
+    page = mailer.list_outbox(session=db, **kwargs)
+    return [m.subject for m in page.items], page.next_cursor
+
+
+def test_the_dev_outbox_pages_on_the_server_newest_first(db):
+    for n in range(5):
+        mailer.send(session=db, to=f"person{n}@example.com", subject=f"Mail {n}", body="Hi")
+    db.commit()
+    first, cursor = _subjects(db, limit=2)
+    assert first == ["Mail 4", "Mail 3"] and cursor
+    # Mail kept after the first page was read does not shift the pages after it.
+    mailer.send(session=db, to="late@example.com", subject="Mail 5", body="Hi")
+    db.commit()
+    second, cursor = _subjects(db, limit=2, cursor=cursor)
+    assert second == ["Mail 2", "Mail 1"] and cursor
+    assert _subjects(db, limit=2, cursor=cursor) == (["Mail 0"], None)
+    with pytest.raises(InvalidCursor):
+        mailer.list_outbox(session=db, cursor="bm90LWEtY3Vyc29y")
+    with pytest.raises(Invalid):
+        mailer.list_outbox(session=db, limit=1000)
+
+
+def test_the_dev_outbox_lists_only_kept_mail(db, monkeypatch):
+    """sent_emails is also the SMTP outbox: mail queued, sent or failed while SMTP_HOST was
+    set stays off the dev outbox when the server runs without SMTP again."""
+    mailer.send(session=db, to="kept@example.com", subject="Kept before", body="Hi")
+    monkeypatch.setenv("SMTP_HOST", "smtp.example.com")
+    get_settings.cache_clear()
+    for subject in ("Queued", "Sent", "Failed"):
+        mailer.send(session=db, to="smtp@example.com", subject=subject, body="token=abc")
+    db.flush()
+    for mail in db.exec(select(SentEmail).where(SentEmail.subject.in_(["Sent", "Failed"]))):
+        mail.status = MailStatus(mail.subject.lower())
+        mail.next_attempt_at = None
+        db.add(mail)
+    monkeypatch.delenv("SMTP_HOST")
+    get_settings.cache_clear()
+    mailer.send(session=db, to="kept@example.com", subject="Kept after", body="Hi")
+    db.commit()
+    statuses = sorted(db.exec(select(SentEmail.status)).all())
+    assert statuses == ["failed", "kept", "kept", "queued", "sent"]
+    assert _subjects(db) == (["Kept after", "Kept before"], None)
+    assert _subjects(db, limit=1)[0] == ["Kept after"]
 
 
 def test_smtp_is_used_when_a_host_is_set(db, smtp):
@@ -121,4 +170,4 @@ def test_production_keeps_mail_off_the_public_outbox(db, monkeypatch):
         mailer.list_outbox(session=db)
     monkeypatch.setenv("PORTAL_DEV_OUTBOX", "1")
     get_settings.cache_clear()
-    assert [m.subject for m in mailer.list_outbox(session=db)] == ["Reset"]
+    assert [m.subject for m in mailer.list_outbox(session=db).items] == ["Reset"]

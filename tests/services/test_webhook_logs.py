@@ -15,6 +15,7 @@ from portal.domain.paging import InvalidCursor
 from portal.models import AuditEvent, OutboxEvent, WebhookDelivery
 from portal.models._base import utcnow
 from portal.services import webhook_endpoints, webhook_logs, workspaces
+from portal.services.webhook_logs import EndpointRef
 from tests.factories import actor_for, grant, make_user
 from tests.webhook_rows import app_endpoint, delivery, failure
 
@@ -25,7 +26,7 @@ def setup(db):
 
 
 def _ids(actor, workspace, endpoint_id, slug="acme"):
-    return {"actor": actor, "workspace_id": workspace, "app_slug": slug, "endpoint_id": endpoint_id}
+    return {"actor": actor, "subscriber": EndpointRef(workspace, slug, endpoint_id)}
 
 
 def test_messages_newest_first_with_event_and_last_status(db, setup):
@@ -189,7 +190,14 @@ def test_a_disabled_endpoint_is_sent_nothing(db, setup):
     actor, workspace, endpoint_id = setup
     row = delivery(db, endpoint_id, status="failed")
     ids = _ids(actor, workspace, endpoint_id)
-    webhook_endpoints.set_enabled(session=db, **ids, enabled=False)
+    webhook_endpoints.set_enabled(
+        session=db,
+        actor=actor,
+        workspace_id=workspace,
+        app_slug="acme",
+        endpoint_id=endpoint_id,
+        enabled=False,
+    )
     with pytest.raises(Invalid, match="enable it"):
         webhook_logs.send_test_event(session=db, **ids)
     with pytest.raises(Invalid, match="enable it"):

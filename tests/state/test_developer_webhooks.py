@@ -1,20 +1,26 @@
 """The developer app's Webhooks tab: a developer reveals the signing secret (in the toast only)
 and rotates it (the old one signing 24 hours more), turns a disabled webhook back on, picks a
-health window; a viewer sees the state and is refused the rest, changing nothing."""
+health window, reads the message log and sends again (replay, recover, test event); a viewer
+sees the state and the messages and is refused the rest, changing nothing; someone off the
+team reaches nothing."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from portal.config import get_settings
 from portal.domain.developer import TeamRole
-from portal.models import DeveloperApp, DeveloperAppMember
+from portal.domain.errors import NotFound
+from portal.models import DeveloperApp, DeveloperAppMember, WebhookDelivery
 from portal.models._base import utcnow
 from portal.pages.developer.webhooks import SECRET_TOAST, DeveloperWebhooksState
 from portal.services import developer_apps, developer_terms, developer_webhooks
-from tests.state.support import every_state, run, toasts
+from tests.state.support import database_snapshot, every_state, run, toasts
+from tests.webhook_rows import developer_delivery, failure, hooked_developer_app
 
 
 @pytest.fixture
@@ -126,3 +132,136 @@ def test_a_viewer_sees_the_state_and_is_refused_the_secret(db, browse, person, o
     assert {name: getattr(state, name) for name in type(state).base_vars} == before
     db.expire_all()
     assert db.get(DeveloperApp, app_id).webhook_secret_sealed is None
+
+
+# --- the message log ------------------------------------------------------------------------
+
+MOVING = ("sessions", "app_visits", "workspace_picks", "users")
+
+
+@pytest.fixture
+def hooked(db, person):
+    """The owner's token, the slug of their app installed in a customer's workspace with a
+    webhook URL, and two of its messages: one failed two hours ago, one that succeeded."""
+    _user, token, actor = person(name="Hana Hooks")
+    developer_terms.accept(session=db, actor=actor, version=get_settings().developer_terms_version)
+    _owner, app_id, installation_id = hooked_developer_app(db, actor)
+    failed = developer_delivery(
+        db,
+        installation_id,
+        status="failed",
+        created_at=utcnow() - timedelta(hours=2),
+        attempts=[failure("timeout", status_code=None), failure(response_body="down")],
+    )
+    developer_delivery(db, installation_id, created_at=utcnow() - timedelta(hours=1), attempts=[{}])
+    db.commit()
+    return {
+        "token": token,
+        "slug": db.get(DeveloperApp, app_id).slug,
+        "app_id": app_id,
+        "actor": actor,
+        "failed": failed.id,
+    }
+
+
+def _pending(db) -> list[WebhookDelivery]:
+    db.expire_all()
+    return db.exec(select(WebhookDelivery).where(WebhookDelivery.status == "pending")).all()
+
+
+def _since(hours_ago: int) -> dict:
+    return {"since": (utcnow() - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def test_the_team_reads_filters_and_sends_messages_again(db, browse, hooked):
+    _client, state = _page(browse, hooked["token"], hooked["slug"])
+    run(state.load)
+    assert [m.status for m in state.messages] == ["succeeded", "failed"]
+    run(state.filter_status, "failed")
+    assert [m.id for m in state.messages] == [hooked["failed"]]
+    run(state.filter_type, "not.a.type")  # anything off the list is "all"
+    assert state.type_filter == "all"
+    run(state.show_attempts, hooked["failed"])
+    assert state.attempts_open and [a.cause for a in state.attempts] == ["Timeout", "HTTP status"]
+
+    events = run(state.ask_recover, _since(24))
+    assert state.recover_open and state.recover_count == 1 and _pending(db) == []
+    assert state.recover_when.endswith("Z") and toasts(events) == []
+    run(state.recover)
+    assert not state.recover_open and len(_pending(db)) == 1
+    # Recovered once: a second ask finds nothing to send.
+    assert any("nothing" in text for _, text in toasts(run(state.ask_recover, _since(24))))
+
+    run(state.filter_status, "all")
+    assert any("sent again" in text for _, text in toasts(run(state.replay, hooked["failed"])))
+    run(state.send_test)
+    assert len(_pending(db)) == 3 and state.messages[0].event_type == "webhook.test"
+    assert {d.developer_app_id for d in _pending(db)} == {hooked["app_id"]}
+
+
+def test_a_time_without_a_zone_is_refused_not_guessed(db, browse, hooked):
+    _client, state = _page(browse, hooked["token"], hooked["slug"])
+    run(state.load)
+    for form in ({"since": "2020-01-01T00:00"}, {"since": "tomorrow"}, {}, "not a form"):
+        run(state.ask_recover, form)
+        assert state.recover_error == "Choose a date and time." and not state.recover_open
+
+
+def test_a_viewer_reads_the_messages_and_sends_nothing(db, browse, person, hooked):
+    _user, token, actor = person(name="Vic Viewer")
+    db.add(DeveloperAppMember(app_id=hooked["app_id"], user_id=actor.user_id, role="viewer"))
+    db.commit()
+    _client, state = _page(browse, token, hooked["slug"])
+    run(state.load)
+    assert len(state.messages) == 2 and not state.can_manage
+    before = database_snapshot(ignore=MOVING)
+    for handler, args in (
+        (state.replay, (hooked["failed"],)),
+        (state.send_test, ()),
+    ):
+        [(level, message)] = toasts(run(handler, *args))
+        assert level == "error" and "developer role" in message
+    # The count is reading (viewers may), the recovery itself is not.
+    run(state.ask_recover, _since(24))
+    assert state.recover_open
+    [(level, message)] = toasts(run(state.recover))
+    assert level == "error" and "developer role" in message
+    assert database_snapshot(ignore=MOVING) == before
+
+
+def test_someone_off_the_team_reaches_no_message(db, browse, person, hooked):
+    _user, token, _actor = person(name="Mallory", account_name="Elsewhere")
+    _client, state = _page(browse, token, hooked["slug"])
+    run(state.load)
+    assert state.dev_app_found is False and state.messages == []
+    before = database_snapshot(ignore=MOVING)
+    # Called straight, as a forged client would: the app id is backend-only, so theirs is 0.
+    for handler, args in (
+        (state.replay, (hooked["failed"],)),
+        (state.show_attempts, (hooked["failed"],)),
+        (state.send_test, ()),
+        (state.ask_recover, (_since(24),)),
+    ):
+        try:
+            events = run(handler, *args)
+        except NotFound as refused:
+            said = refused.message
+        else:
+            # ask_recover says it beside the recover form; the others in a toast.
+            said = " ".join(text for _, text in toasts(events)) or state.recover_error
+        assert "not found" in said.lower()
+    assert state.attempts == [] and not state.recover_open
+    assert database_snapshot(ignore=MOVING) == before
+
+
+def test_the_owners_other_app_cannot_replay_this_apps_message(db, browse, hooked):
+    """The delivery id is the browser's; it is found only among the page's app's messages."""
+    owner = hooked["actor"]
+    other = developer_apps.create_app(session=db, actor=owner, name="Other Sync")
+    db.commit()
+    _client, state = _page(browse, hooked["token"], other.slug)
+    run(state.load)
+    before = database_snapshot(ignore=MOVING)
+    [(level, message)] = toasts(run(state.replay, hooked["failed"]))
+    assert level == "error" and "not found" in message.lower()
+    assert database_snapshot(ignore=MOVING) == before

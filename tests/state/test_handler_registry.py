@@ -96,6 +96,15 @@ REVIEWED: dict[str, str] = {
         "PORTAL_DEV_OUTBOX=0 (the default in prod); where it is on, anyone can read every "
         "mail, reset links included"
     ),
+    "portal.pages.auth.dev_outbox.DevOutboxState.next_page": (
+        "public: Pager; the next page through _call_anonymous(mailer.list_outbox), which "
+        "refuses as load does and lists kept mail only; list name checked against PAGED, "
+        "cursors backend-only"
+    ),
+    "portal.pages.auth.dev_outbox.DevOutboxState.previous_page": (
+        "public: Pager; the page before through _call_anonymous(mailer.list_outbox), which "
+        "refuses as load does; list name checked against PAGED, cursors backend-only"
+    ),
     # Signed-in pages.
     "portal.pages.settings.SettingsState.load": (
         "signed in: _call; profile and sessions of the Actor only"
@@ -446,6 +455,48 @@ REVIEWED: dict[str, str] = {
         "signed in: _call(); health_for_developer_app checks VIEW_APP on the backend-only app "
         "id; the client's window (cut to 8 characters) is one of 24h/7d/30d, else 24h "
         "(delivery_health.window_of)"
+    ),
+    # The message log (pages/webhook_messages.py's mixin): the subscriber is the backend-only
+    # app id, never an argument; webhook_logs checks the team role on every call.
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.filter_status": (
+        "signed in: Pager _call(); the value is checked against STATUSES, VIEW_APP re-checked"
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.filter_type": (
+        "signed in: Pager _call(); the value is checked against EVENT_TYPES, VIEW_APP re-checked"
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "the cursors are backend-only; list_messages checks VIEW_APP"
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "the cursors are backend-only; list_messages checks VIEW_APP"
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.show_attempts": (
+        "signed in: _call(); webhook_logs.list_attempts checks VIEW_APP and finds the delivery "
+        "only among the backend-only app's"
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.set_attempts_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.replay": (
+        "signed in: _call(); webhook_logs.replay needs MANAGE_WEBHOOKS (developer role), the "
+        "delivery found only among the backend-only app's; audited"
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.send_test": (
+        "signed in: _call(); webhook_logs.send_test_event needs MANAGE_WEBHOOKS (developer "
+        "role) on the backend-only app id; audited"
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.ask_recover": (
+        "signed in: _call() (or _check_session() for an unreadable time); "
+        "webhook_logs.count_failed_since checks VIEW_APP; the time is kept backend-only"
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.set_recover_open": (
+        "public: opens or closes this browser's dialog; touches no data"
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.recover": (
+        "signed in: _call() (or _check_session()); webhook_logs.recover_failed needs "
+        "MANAGE_WEBHOOKS (developer role) with the backend-only time; bounded, audited"
     ),
     "portal.pages.developer.distribution.DeveloperDistributionState.load": (
         "signed in: _call(); runs after the General tab's load (get_app, team only): "

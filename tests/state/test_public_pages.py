@@ -13,10 +13,10 @@ from portal.db import transaction
 from portal.domain.access import ClientInfo
 from portal.domain.errors import Unauthenticated
 from portal.models import SentEmail, User
-from portal.pages.auth.dev_outbox import DevOutboxState
+from portal.pages.auth.dev_outbox import PAGE_SIZE, DevOutboxState
 from portal.pages.auth.reset_password import ResetPasswordState
 from portal.pages.auth.sign_up import SignUpState
-from portal.services import passwords, sessions
+from portal.services import mailer, passwords, sessions
 from tests.state.support import CLIENT_IP, USER_AGENT, follow_handoff, redirect_path, run
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -172,6 +172,37 @@ def test_dev_outbox_can_be_off(browse, monkeypatch, person, name, value):
     state = browse("/dev/outbox").state(DevOutboxState)
     run(state.load)
     assert (state.enabled, state.emails) == (False, [])
+
+
+def test_dev_outbox_pages_kept_mail_for_anyone(browse, db, monkeypatch):
+    """Newest first, PAGE_SIZE cards a page, cursors on the server; mail that went to an SMTP
+    server (queued, sent, failed) is not shown. No session needed, none asked for."""
+    monkeypatch.setenv("SMTP_HOST", "smtp.example.com")
+    get_settings.cache_clear()
+    mailer.send(session=db, to="smtp@example.com", subject="Went to SMTP", body="token=x")
+    monkeypatch.delenv("SMTP_HOST")
+    get_settings.cache_clear()
+    for n in range(PAGE_SIZE + 1):
+        mailer.send(session=db, to=f"p{n}@example.com", subject=f"Mail {n}", body="Hi")
+    db.commit()
+    state = browse("/dev/outbox").state(DevOutboxState)
+    run(state.load)
+    newest = [f"Mail {n}" for n in range(PAGE_SIZE, 0, -1)]
+    assert [mail.subject for mail in state.emails] == newest
+    assert (state.enabled, state.pager_page, state.pager_has_next) == (
+        True,
+        {"emails": 1},
+        {"emails": True},
+    )
+    run(state.next_page, "emails")
+    assert [mail.subject for mail in state.emails] == ["Mail 0"]  # not "Went to SMTP"
+    assert (state.pager_page, state.pager_has_next) == ({"emails": 2}, {"emails": False})
+    run(state.next_page, "emails")  # no page after: nothing changes, no sign-in asked for
+    run(state.next_page, "other")  # not a list of this page: ignored
+    assert [mail.subject for mail in state.emails] == ["Mail 0"]
+    run(state.previous_page, "emails")
+    assert [mail.subject for mail in state.emails] == newest
+    assert state.pager_page == {"emails": 1}
 
 
 def test_a_used_or_garbled_reset_link_says_so_on_load(browse, person, db):

@@ -42,7 +42,7 @@ from tests.conftest import sqlite_url, use_database
 from tests.factories import CLIENT, account_of, make_app, make_user, make_workspace, sign_in
 from tests.state.support import database_snapshot, redirect_path, run
 from tests.state.test_handler_registry import REVIEWED, portal_handlers, requirement_of
-from tests.webhook_rows import delivery, failure
+from tests.webhook_rows import delivery, developer_delivery, failure
 
 PNG_ICON = PNG_MAGIC + b"\x00" * 32
 
@@ -215,7 +215,7 @@ ARGS = {
     "portal.pages.apps.webhook_endpoint.WebhookEndpointState.replay": lambda v: (v["delivery_id"],),
     "portal.pages.apps.webhook_endpoint.WebhookEndpointState.send_test": lambda v: (),
     "portal.pages.apps.webhook_endpoint.WebhookEndpointState.ask_recover": lambda v: (
-        {"since": "2020-01-01T00:00"},
+        {"since": "2020-01-01T00:00:00Z"},
     ),
     "portal.pages.apps.webhook_endpoint.WebhookEndpointState.recover": lambda v: (),
     "portal.pages.apps.webhooks_page.WebhooksState.load": lambda v: (),
@@ -347,6 +347,23 @@ ARGS = {
     "portal.pages.developer.webhooks.DeveloperWebhooksState.rotate_secret": lambda v: (),
     "portal.pages.developer.webhooks.DeveloperWebhooksState.enable_webhook": lambda v: (),
     "portal.pages.developer.webhooks.DeveloperWebhooksState.set_window": lambda v: ("7d",),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.filter_status": lambda v: ("failed",),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.filter_type": lambda v: (
+        "app.updated",
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.next_page": lambda v: ("messages",),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.previous_page": lambda v: ("messages",),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.show_attempts": lambda v: (
+        v["dev_delivery_id"],
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.replay": lambda v: (
+        v["dev_delivery_id"],
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.send_test": lambda v: (),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.ask_recover": lambda v: (
+        {"since": "2020-01-01T00:00:00Z"},
+    ),
+    "portal.pages.developer.webhooks.DeveloperWebhooksState.recover": lambda v: (),
     "portal.pages.developer.team.DeveloperTeamState.load": lambda v: (),
     "portal.pages.developer.team.DeveloperTeamState.invite": lambda v: (
         {"email": "mallory@example.com", "role": "owner"},
@@ -540,6 +557,8 @@ def _make_victim(db, person):
     )
     # A failed message to the endpoint: what replay and its attempts would reach.
     victim_delivery = delivery(db, endpoint_id, status="failed", attempts=[failure()])
+    # And one to the developer app, through its installation.
+    dev_delivery = developer_delivery(db, installed.id, status="failed", attempts=[failure()])
     org = Organization(app_id=app.id, name="Victim Org")
     person_of_theirs = EndUser(app_id=app.id, email="ana@victim.example")
     db.add_all([org, person_of_theirs])
@@ -555,6 +574,7 @@ def _make_victim(db, person):
         "app_key_id": app_key_id,
         "endpoint_id": endpoint_id,
         "delivery_id": victim_delivery.id,
+        "dev_delivery_id": dev_delivery.id,
         "organization_id": org.id,
         "end_user_id": person_of_theirs.id,
         "workspace_id": str(workspace.id),

@@ -90,7 +90,7 @@ def test_replay_and_recover_queue_messages_again(db, browse, world):
     assert any("sent again" in text for _, text in toasts(events))
     assert state.messages[0].status == "pending" and _pending(db) == 1
     # The replay is the event's newest delivery: recovery has nothing left to send.
-    since = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    since = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:00Z")
     events = run(state.ask_recover, {"since": since})
     assert not state.recover_open and any("nothing" in t for _, t in toasts(events))
     run(state.send_test)
@@ -99,13 +99,16 @@ def test_replay_and_recover_queue_messages_again(db, browse, world):
 
 def test_recover_asks_with_the_count_first(db, browse, world):
     state = _page(browse, world, "owner")
-    since = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    since = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:00Z")
     run(state.ask_recover, {"since": since})
     assert state.recover_open and state.recover_count == 1 and _pending(db) == 0
     run(state.recover)
     assert not state.recover_open and _pending(db) == 1
     run(state.ask_recover, {"since": "not a time"})
     assert state.recover_error == "Choose a date and time."
+    # The browser sends UTC; a time without a zone is refused, never taken as UTC.
+    run(state.ask_recover, {"since": since.removesuffix("Z")})
+    assert state.recover_error == "Choose a date and time." and not state.recover_open
 
 
 @pytest.mark.parametrize("who", ["reader", "stranger"])

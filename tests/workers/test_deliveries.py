@@ -389,6 +389,51 @@ def test_an_installed_developer_app_gets_the_events_of_the_categories_it_declare
     assert not any(t.startswith("organization.") for t in types)  # not a declared category
 
 
+def test_app_deleted_reaches_an_installed_app_after_the_app_is_gone(db, world, receiver):
+    """Fanned out and sent after the commit that deleted the app (and its endpoints): the
+    signed body still names the app; the app's own endpoint got nothing."""
+    from portal.models import DeveloperAppAllowlistEntry, DeveloperAppVersion
+    from portal.services import apps, developer_webhooks, installations
+    from tests.services.test_installations import MANIFEST, developer, new_app
+
+    with transaction() as session:  # the world's own events (app.created), out of the way
+        webhook_deliveries.fan_out(session)
+    dev = developer(db, "Dana Developer")
+    app = new_app(db, dev, text=MANIFEST.replace("  - workspace\n", "  - apps\n"))
+    link = installations.create_link(session=db, actor=dev, app_id=app.id)
+    # Deliveries go where the installed version says; here, the local receiver.
+    version = db.exec(select(DeveloperAppVersion).where(DeveloperAppVersion.number == 1)).one()
+    version.manifest = {**version.manifest, "webhook_url": receiver.url + "/acme-sync"}
+    db.add(version)
+    db.add(DeveloperAppAllowlistEntry(app_id=app.id, workspace_id=world.workspace.id))
+    db.commit()
+    installations.install(
+        session=db,
+        actor=world.actor,
+        workspace_id=str(world.workspace.id),
+        token=installations.link_token(link.id),
+    )
+    apps.delete_app(
+        session=db,
+        actor=world.actor,
+        workspace_id=str(world.workspace.id),
+        app_slug=world.app.slug,
+        confirm_name=world.app.name,
+    )
+    db.commit()
+    assert deliveries.run_once() == 1
+    (request,) = receiver.requests
+    assert request.path == "/acme-sync"
+    secrets = developer_webhooks.signing_secrets(db, db.get(DeveloperApp, app.id))
+    payload = Webhook(secrets[0]).verify(request.body, request.headers)
+    assert payload["type"] == "app.deleted"
+    assert payload["data"]["app"] == {
+        "id": world.app.id,
+        "slug": world.app.slug,
+        "name": world.app.name,
+    }
+
+
 def test_the_worker_loop_delivers_until_stopped(db, world, receiver, monkeypatch):
     monkeypatch.setattr(deliveries, "IDLE_SECONDS", 0.05)
     monkeypatch.setattr(webhook_deliveries, "CLAIM_BATCH", 7)  # several rounds, overlapping

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import ClassVar
 
 import reflex as rx
 
 from portal import routes
+from portal.components.data_table import pager
 from portal.components.dates import iso_utc, local_time
 from portal.components.empty_state import empty_state
 from portal.components.links import button_link
 from portal.domain.errors import NotFound
 from portal.layout import page
 from portal.services import mailer
+from portal.state.pager import Pager
 from portal.state.session import SessionState
 
 _LINK = re.compile(r"https?://\S+")
+EMAILS = "emails"
+PAGE_SIZE = 25
 
 
 @dataclass(frozen=True)
@@ -40,23 +45,34 @@ class OutboxMail:
         )
 
 
-def _outbox(*, session) -> list[OutboxMail]:
-    return [OutboxMail.of(mail) for mail in mailer.list_outbox(session=session)]
+def _outbox(*, session, cursor: str | None) -> tuple[list[OutboxMail], str | None]:
+    page = mailer.list_outbox(session=session, limit=PAGE_SIZE, cursor=cursor)
+    return [OutboxMail.of(mail) for mail in page.items], page.next_cursor
 
 
-class DevOutboxState(SessionState):
+class DevOutboxState(Pager, SessionState):
+    PAGED: ClassVar[tuple[str, ...]] = (EMAILS,)
+
     enabled: bool = True
     emails: list[OutboxMail] = []
 
-    @rx.event
-    async def load(self):
+    async def _load_page(self, name: str, cursor: str | None) -> str | None:
         try:
-            self.emails = await self._call_anonymous(_outbox)
-        except NotFound:
+            self.emails, next_cursor = await self._call_anonymous(_outbox, cursor=cursor)
+        except NotFound:  # SMTP configured, or the page turned off, since it was opened
             self.enabled = False
             self.emails = []
-            return
+            return None
         self.enabled = True
+        return next_cursor
+
+    async def _check_session(self) -> None:
+        """A public page: Pager's "nothing to load" path has no session to refuse here."""
+
+    @rx.event
+    async def load(self):
+        """The newest page of kept mail."""
+        await self._first_page(EMAILS)
 
 
 def _mail(mail) -> rx.Component:
@@ -98,7 +114,10 @@ def dev_outbox() -> rx.Component:
                 ),
                 rx.cond(
                     DevOutboxState.emails.length() > 0,
-                    rx.foreach(DevOutboxState.emails, _mail),
+                    rx.fragment(
+                        rx.foreach(DevOutboxState.emails, _mail),
+                        pager(**DevOutboxState.pager_props(EMAILS)),
+                    ),
                     empty_state("inbox", "No mail yet", "Sign up or reset a password to see one."),
                 ),
                 spacing="3",

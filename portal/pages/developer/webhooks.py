@@ -1,7 +1,10 @@
 """A developer app's Webhooks tab: the event categories and data types its newest published
 version declares (with what each means) and where its events go; the webhook's state (healthy,
 failing since, disabled with its reason, and "Turn back on"); its signing secret (Reveal,
-Rotate); and delivery health.
+Rotate); delivery health; and its messages to every workspace that installed it, each with its
+attempts and a Replay, "Recover failed since…" and "Send test event" (the endpoint page's
+pieces: components/webhook_messages.py). Anyone on the team reads; developers and owners
+send; the services check both.
 
 The signing secret is shown the way the Security tab shows a client secret: in the toast the
 handler returns (portal/state/secrets.py), never in a state var, backend-only ones included.
@@ -11,24 +14,42 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import ClassVar
 
 import reflex as rx
 
 from portal import routes
 from portal.components.badges import status_badge
 from portal.components.dates import iso_utc, local_time
-from portal.components.delivery_charts import CAUSES, causes_chart, chart_figure, volume_chart
+from portal.components.delivery_charts import (
+    CausePoint,
+    VolumePoint,
+    causes_chart,
+    chart_figure,
+    health_points,
+    volume_chart,
+)
 from portal.components.dialogs import confirm_dialog
 from portal.components.empty_state import empty_state
+from portal.components.webhook_messages import (
+    MESSAGES,
+    attempts_dialog,
+    messages_section,
+    send_again,
+)
 from portal.domain.delivery_health import WINDOW_LABELS, HealthWindow
-from portal.domain.dto import DeliveryHealth, HealthBucket
+from portal.domain.dto import DeliveryHealth
 from portal.domain.errors import PortalError
+from portal.domain.events import EVENT_CATALOG
 from portal.layout import page
 from portal.pages.developer.frame import developer_app_frame, section
+from portal.pages.webhook_messages import WebhookMessages
 from portal.services import developer_apps, developer_webhooks
 from portal.services.developer_apps import Declared, DeclaredByVersion
 from portal.services.developer_webhooks import DeveloperWebhookStatus
+from portal.services.webhook_logs import DeveloperAppRef
 from portal.state.open_developer_app import OpenDeveloperAppState
+from portal.state.pager import Pager
 from portal.state.secrets import show_secret_once
 
 TAB = "webhooks"
@@ -55,26 +76,6 @@ def _whole_tab(
     )
 
 
-def _bucket_label(bucket: HealthBucket, window: str) -> str:
-    # UTC, as the buckets are cut; the charts' caption says so.
-    return bucket.start.strftime("%H:00" if window == HealthWindow.DAY else "%b %d")
-
-
-def _volume(health: DeliveryHealth) -> list[dict[str, int | str]]:
-    return [
-        {"label": _bucket_label(b, health.window), "succeeded": b.succeeded, "failed": b.failed}
-        for b in health.buckets
-    ]
-
-
-def _causes(health: DeliveryHealth) -> list[dict[str, int | str]]:
-    return [
-        {"label": _bucket_label(b, health.window)}
-        | {cause: b.causes.get(cause, 0) for cause, _name, _color in CAUSES}
-        for b in health.buckets
-    ]
-
-
 @dataclass(frozen=True)
 class DeclaredRow:
     name: str
@@ -85,7 +86,11 @@ class DeclaredRow:
         return cls(name=item.name, description=item.description)
 
 
-class DeveloperWebhooksState(OpenDeveloperAppState):
+class DeveloperWebhooksState(WebhookMessages, Pager, OpenDeveloperAppState):
+    PAGED: ClassVar[tuple[str, ...]] = (MESSAGES,)
+    # Any event: what reaches the app is what its installed versions declare, and the test.
+    EVENT_TYPES: ClassVar[tuple[str, ...]] = tuple(kind.value for kind in EVENT_CATALOG)
+
     declared_version: int = 0  # 0: nothing published yet
     declared_webhook_url: str = ""
     declared_categories: list[DeclaredRow] = []
@@ -102,8 +107,20 @@ class DeveloperWebhooksState(OpenDeveloperAppState):
     health_p50: str = ""  # "120 ms"
     health_p95: str = ""
     health_next_retry: str = ""  # ISO 8601 UTC of the next retry due, ""
-    health_volume: list[dict[str, int | str]] = []  # per bucket: label, succeeded, failed
-    health_causes: list[dict[str, int | str]] = []  # per bucket: label, a count per cause
+    health_volume: list[VolumePoint] = []
+    health_causes: list[CausePoint] = []
+
+    def _subscriber(self) -> DeveloperAppRef:
+        return DeveloperAppRef(self._dev_app_id)
+
+    async def _after_send(self) -> None:
+        """A send can bring the next retry forward: the health figures again."""
+        health = await self._call(
+            developer_webhooks.health_for_developer_app,
+            app_id=self._dev_app_id,
+            window=self.health_window,
+        )
+        self._show_health(health)
 
     def _show_health(self, health: DeliveryHealth) -> None:
         self.health_window = health.window
@@ -113,8 +130,7 @@ class DeveloperWebhooksState(OpenDeveloperAppState):
         self.health_p50 = "" if health.p50_ms is None else f"{health.p50_ms} ms"
         self.health_p95 = "" if health.p95_ms is None else f"{health.p95_ms} ms"
         self.health_next_retry = iso_utc(health.next_retry_at)
-        self.health_volume = _volume(health)
-        self.health_causes = _causes(health)
+        self.health_volume, self.health_causes = health_points(health)
 
     def _show_status(self, status: DeveloperWebhookStatus) -> None:
         self.webhook_state = status.state.value
@@ -137,6 +153,7 @@ class DeveloperWebhooksState(OpenDeveloperAppState):
         self.declared_data_types = [DeclaredRow.of(item) for item in found.data_types]
         self._show_status(status)
         self._show_health(health)
+        await self._first_messages()
 
     @rx.event
     async def set_window(self, window: str | list[str]):
@@ -372,13 +389,13 @@ def _health_charts() -> rx.Component:
         ),
         chart_figure(
             "Volume",
-            "Attempts per bucket (UTC), succeeded and failed.",
+            "Attempts per bucket, succeeded and failed, in your time zone.",
             volume_chart(_S.health_volume),
             id="health-volume",
         ),
         chart_figure(
             "Failures by cause",
-            "Failed attempts per bucket (UTC), by what went wrong.",
+            "Failed attempts per bucket by what went wrong, in your time zone.",
             causes_chart(_S.health_causes),
             id="health-causes",
         ),
@@ -428,8 +445,41 @@ def _deliveries() -> rx.Component:
     )
 
 
+def _can_send() -> rx.Var:
+    return _S.can_manage & (_S.webhook_state != "disabled")
+
+
+def _why_not() -> rx.Component:
+    """Why the send buttons are off: a viewer, or a webhook that is off."""
+    return rx.text(
+        rx.cond(
+            ~_S.can_manage,
+            "Developers and owners of the app send messages again.",
+            "The webhook is off: turn it back on above to send again.",
+        ),
+        size="2",
+        color_scheme="gray",
+        id="send-disabled-reason",
+    )
+
+
+def _messages() -> rx.Component:
+    return rx.el.div(
+        send_again(_S, can_send=_can_send(), why_not=_why_not()),
+        messages_section(
+            _S,
+            can_send=_can_send(),
+            event_types=DeveloperWebhooksState.EVENT_TYPES,
+            empty="Messages appear when a workspace that installed the app has an event of a "
+            "category its version declares. Send a test event to see one now.",
+        ),
+        attempts_dialog(_S),
+        class_name="pt-stack",
+    )
+
+
 @page(routes.DEVELOPER_APP_WEBHOOKS, on_load=[DeveloperWebhooksState.load])
 def developer_app_webhooks() -> rx.Component:
     return developer_app_frame(
-        rx.el.div(_declared(), _webhook(), _deliveries(), class_name="pt-stack")
+        rx.el.div(_declared(), _webhook(), _deliveries(), _messages(), class_name="pt-stack")
     )
