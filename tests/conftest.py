@@ -7,9 +7,10 @@
   answers; ``migrated_postgres_url``: the same, migrated to head.
 
 The schema comes from the real Alembic migrations, run once per test session (per xdist
-worker) into a template that each test copies: a SQLite file (a copy costs ~1 ms, a migration
-run ~80 ms), or a PostgreSQL template database (`CREATE DATABASE ... TEMPLATE` ~0.2 s, a
-migration run ~1 s).
+worker) into a template: each test gets a fresh copy of the SQLite file (~1 ms, a migration
+run ~80 ms); on PostgreSQL each worker copies the template database once (`CREATE DATABASE
+... TEMPLATE`) and empties it before each test (WorkerDatabase: a few ms against ~0.1 s of
+the server's CPU for a copy and its drop).
 
 Passwords are hashed with cheap argon2 parameters in tests (see below); ``production_hashing``
 switches a test back to the production ones.
@@ -200,12 +201,16 @@ def database(
 ) -> Iterator[str]:
     """A fresh migrated database for this test; yields its URL (also DATABASE_URL).
 
-    SQLite by default. With PORTAL_TEST_DATABASE=postgresql, a throwaway PostgreSQL database
-    copied from the session's migrated template instead (run it to catch dialect differences).
+    SQLite by default. With PORTAL_TEST_DATABASE=postgresql, this worker's PostgreSQL
+    database, emptied, instead (run it to catch dialect differences).
     Files Portal writes (export archives) go to the test's own folder.
     """
     if os.environ.get("PORTAL_TEST_DATABASE") == "postgresql":
-        url = request.getfixturevalue("migrated_postgres_url")
+        # This worker's database, emptied: the same URL for every test, as on SQLite.
+        worker_database = request.getfixturevalue("postgres_worker_database")
+        engine_for(worker_database.url).dispose()  # the last test's pooled connections
+        worker_database.empty()
+        url = worker_database.url
     else:
         # One path per worker, a fresh copy of the template at it for each test: the URL
         # stays the same, so does portal.db's engine, and with it the SQL SQLAlchemy has
@@ -390,6 +395,95 @@ def postgres_copies(postgres_server: PostgresServer, postgres_template: str):
         yield copies
     finally:
         copies.close()
+
+
+class WorkerDatabase:
+    """One migrated PostgreSQL database per test process, emptied before each test that asks
+    for `database`: every row deleted and every sequence restarted, in one transaction.
+
+    A copy of the template per test cost ~0.1 s of the server's CPU (CREATE, then DROP) and,
+    with a new URL each time, a new engine that compiled its SQL again; emptying the same
+    database costs a few milliseconds and keeps the engine. Deleting with the foreign-key
+    triggers off (`session_replication_role = replica`) needs a superuser; another role
+    truncates instead, slower but the same result."""
+
+    def __init__(self, server: PostgresServer, name: str) -> None:
+        self.name = name
+        self.url = server.url(name)
+        self._server = server
+        self._connection = None
+        self._statement = ""
+
+    def _connect(self):
+        import psycopg
+
+        url = make_url(self.url).set(drivername="postgresql")
+        self._connection = psycopg.connect(
+            url.render_as_string(hide_password=False), autocommit=True, connect_timeout=3
+        )
+        tables = [
+            row[0]
+            for row in self._connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version' ORDER BY tablename"
+            )
+        ]
+        (superuser,) = self._connection.execute(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
+        quoted = ", ".join(f'"{table}"' for table in tables)
+        if superuser:
+            sequences = [
+                row[0]
+                for row in self._connection.execute(
+                    "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+                )
+            ]
+            self._statement = "; ".join(
+                ["SET LOCAL session_replication_role = replica"]
+                + [f'DELETE FROM "{table}"' for table in tables]  # noqa: S608 - catalog names
+                + [f'ALTER SEQUENCE "{sequence}" RESTART' for sequence in sequences]
+            )
+        else:
+            self._statement = f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"
+
+    def empty(self) -> None:
+        if self._connection is None:
+            self._connect()
+        for attempt in range(2):
+            try:
+                with self._connection.transaction():
+                    # A connection a test left open (a thread, a server it started) must
+                    # not hang the suite: give up waiting, end those connections, retry.
+                    self._connection.execute("SET LOCAL lock_timeout = '10s'")
+                    self._connection.execute(self._statement)
+                return
+            except Exception:
+                if attempt:
+                    raise
+                self._connection.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (self.name,),
+                )
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_worker_database(
+    postgres_server: PostgresServer, postgres_copies: TemplateCopies
+) -> Iterator[WorkerDatabase]:
+    """This test process's database for `database` (see WorkerDatabase)."""
+    worker_database = WorkerDatabase(postgres_server, postgres_copies.take())
+    try:
+        yield worker_database
+    finally:
+        worker_database.close()
+        engine_for(worker_database.url).dispose()
+        postgres_server.drop_later(worker_database.name)
 
 
 @pytest.fixture
