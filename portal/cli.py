@@ -3,6 +3,8 @@
     migrate       bring the database schema up to date (alembic upgrade head)
     seed-demo     create the demo person, account and workspaces if they are missing
     create-user   create a person and their first account (optionally a platform admin)
+    rotate-master-key
+                  re-wrap every workspace's data key (Secrets) with a new master key
     worker        run background work until stopped: provisioning sagas, exports and purges of
                   offboarded workspaces, queued mail and webhook deliveries (every few
                   seconds), and housekeeping (purge ended sessions, old sign-in attempts)
@@ -27,7 +29,7 @@ from sqlalchemy.engine import make_url
 from portal.config import ROOT, get_settings
 from portal.db import transaction
 from portal.domain.errors import Invalid
-from portal.services import auth, demo, demo_apps
+from portal.services import auth, demo, demo_apps, envelope
 from portal.workers import deliveries as deliveries_worker
 from portal.workers import housekeeping as housekeeping_worker
 from portal.workers import mail as mail_worker
@@ -159,6 +161,37 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate_master_key(args: argparse.Namespace) -> int:
+    """The steps and why an interruption loses nothing: portal/services/envelope.py."""
+    new = None
+    try:
+        if args.new_key_file is not None:
+            new = envelope.read_key_file(args.new_key_file)
+        rotation = envelope.rotate_master_key(transaction=transaction, new=new)
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
+        return 1
+    except (envelope.RotationRefused, envelope.KeyUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Re-wrapped {rotation.rewrapped} data key(s) with master key {rotation.new_key_id} "
+        f"(was {rotation.old_key_id}); no secret was touched."
+    )
+    if rotation.pending_file is not None:
+        print(
+            f"Now set PORTAL_MASTER_KEY to the key in {rotation.pending_file} and restart every "
+            "Portal process; delete that file only after that. Keep the old key until backups "
+            "taken before now have expired."
+        )
+    else:
+        print(
+            f"The new key is in {rotation.key_file}; the old one is kept in "
+            f"{rotation.retired_file} for backups taken before now. Back up the new key."
+        )
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     if args.once:
         housekeeping_worker.run_once()
@@ -256,6 +289,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--account-name", help="name of the user's first account")
     create.set_defaults(handler=cmd_create_user)
+
+    rotate = sub.add_parser(
+        "rotate-master-key",
+        help="re-wrap every workspace's data key (Secrets) with a new master key",
+        description="Re-wrap every workspace's data key with a new master key; the secrets "
+        "themselves are not touched. The new key is generated unless --new-key-file gives it. "
+        "It is written to <data dir>/master.key.next before anything changes, so an "
+        "interrupted rotation is finished by running the command again.",
+    )
+    rotate.add_argument(
+        "--new-key-file",
+        type=Path,
+        metavar="PATH",
+        help="a file holding the new key: base64 of 32 random bytes (e.g. openssl rand -base64 32)",
+    )
+    rotate.set_defaults(handler=cmd_rotate_master_key)
 
     worker = sub.add_parser(
         "worker",

@@ -34,6 +34,8 @@ Portal refuses to start
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import os
 from functools import lru_cache
@@ -164,6 +166,19 @@ class Settings(BaseSettings):
     secret_key: SecretStr = _env(
         "PORTAL_SECRET_KEY", SecretStr("portal-development-secret-key-not-for-production")
     )
+    # The master key of Secrets (portal/services/envelope.py): base64 of 32 random bytes. It
+    # wraps each workspace's data key. Unset: a key file generated on first use under the
+    # data directory (master.key, mode 0600), which must be backed up with the database.
+    master_key: SecretStr | None = _env("PORTAL_MASTER_KEY")
+    # Files (portal/services/file_storage.py): the largest upload, in MB; and an S3-compatible
+    # store, which several Portal servers can share, when PORTAL_FILES_S3_BUCKET is set (else
+    # the data directory, under files/). Unset keys: boto3's own chain (environment, profile).
+    files_max_mb: int = _env("PORTAL_FILES_MAX_MB", 100, ge=1, le=1024 * 1024)
+    files_s3_bucket: str | None = _env("PORTAL_FILES_S3_BUCKET")
+    files_s3_endpoint_url: str | None = _env("PORTAL_FILES_S3_ENDPOINT_URL")
+    files_s3_region: str | None = _env("PORTAL_FILES_S3_REGION")
+    files_s3_access_key_id: str | None = _env("PORTAL_FILES_S3_ACCESS_KEY_ID")
+    files_s3_secret_access_key: SecretStr | None = _env("PORTAL_FILES_S3_SECRET_ACCESS_KEY")
     # Hosts webhooks may reach though they are (or resolve to) loopback, private or other
     # internal addresses: the SSRF guard's exceptions (portal/workers/guarded_http.py), e.g.
     # a receiver on this machine in tests and development. Comma-separated host names or IP
@@ -188,6 +203,29 @@ class Settings(BaseSettings):
         if value is None or not value.strip().rstrip("/"):
             return None
         return _http_url(value)
+
+    @field_validator("files_s3_endpoint_url")
+    @classmethod
+    def _files_s3_endpoint_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip().rstrip("/"):
+            return None
+        return _http_url(value)
+
+    @field_validator("master_key")
+    @classmethod
+    def _master_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        try:
+            raw = base64.b64decode(value.get_secret_value().strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            # Never repeats the value: _describe leaves SecretStr inputs out.
+            raise ValueError(
+                "use base64 of 32 random bytes, e.g. the output of `openssl rand -base64 32`"
+            )
+        return value
 
     @field_validator("regions", mode="before")
     @classmethod

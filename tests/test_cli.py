@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import queue
@@ -18,9 +19,10 @@ from sqlalchemy import func
 from sqlmodel import Session, create_engine, select
 
 from portal import cli
-from portal.config import ROOT
-from portal.models import Account, User, Workspace
-from portal.services import demo
+from portal.config import ROOT, get_settings
+from portal.models import Account, User, Workspace, WorkspaceDataKey
+from portal.services import demo, envelope, workspace_secrets
+from tests import factories
 from tests.conftest import sqlite_url
 
 
@@ -57,7 +59,7 @@ def _count(url: str, model) -> int:
 def test_help_lists_the_commands(tmp_path):
     result = portal(sqlite_url(tmp_path / "unused.db"), "--help")
     assert result.returncode == 0, result.stderr
-    for command in ("migrate", "seed-demo", "create-user", "worker"):
+    for command in ("migrate", "seed-demo", "create-user", "rotate-master-key", "worker"):
         assert command in result.stdout
     assert not (tmp_path / "unused.db").exists()
 
@@ -276,3 +278,77 @@ def test_seed_demo_is_refused_in_production(tmp_path, migrated_template):
     assert refused.returncode == 2
     assert "seed-demo refused" in refused.stderr
     assert _count(url, User) == 0
+
+
+# rotate-master-key ---------------------------------------------------------------------------
+
+
+def _secrets_in_two_workspaces(db) -> tuple:
+    """Alice's secrets in two workspaces (each with its own data key), committed."""
+    alice = factories.make_user(db, name="Alice")
+    actor = factories.actor_for(db, alice)
+    account = factories.account_of(db, alice.id)
+    spaces = [str(factories.make_workspace(db, account, name).id) for name in ("One", "Two")]
+    for number, space in enumerate(spaces):
+        workspace_secrets.set_secret(
+            session=db,
+            actor=actor,
+            workspace_id=space,
+            environment="prod",
+            name="DATABASE_URL",
+            value=f"rotated-value-{number}",
+        )
+    db.commit()
+    return actor, spaces
+
+
+def _revealed(db, actor, spaces) -> list[str]:
+    db.expire_all()
+    values = [
+        workspace_secrets.reveal_secret(
+            session=db, actor=actor, workspace_id=space, environment="prod", name="DATABASE_URL"
+        )
+        for space in spaces
+    ]
+    db.commit()  # the reveals' audit rows: the next command writes too
+    return values
+
+
+def test_rotate_master_key_as_an_operator_runs_it(db, database, capsys):
+    """In a separate process, as an operator runs it: every value still decrypts after."""
+    actor, spaces = _secrets_in_two_workspaces(db)
+    data_dir = get_settings().data_dir
+    old = envelope.configured_master_key()
+    new_key = data_dir.parent / "new.key"
+    new_key.write_text(base64.b64encode(b"N" * 32).decode() + "\n")
+
+    result = portal(
+        database, "rotate-master-key", "--new-key-file", str(new_key), PORTAL_DATA_DIR=str(data_dir)
+    )
+
+    assert result.returncode == 0, result.stderr
+    new = envelope.MasterKey(b"N" * 32)
+    assert f"Re-wrapped 2 data key(s) with master key {new.id} (was {old.id})" in result.stdout
+    assert envelope.configured_master_key().id == new.id
+    assert envelope.read_key_file(data_dir / f"master.key.retired-{old.id}").id == old.id
+    assert {row.master_key_id for row in db.exec(select(WorkspaceDataKey)).all()} == {new.id}
+    assert _revealed(db, actor, spaces) == ["rotated-value-0", "rotated-value-1"]
+    assert "rotated-value" not in result.stdout + result.stderr
+
+    # Again, with a generated key: the values still decrypt.
+    assert cli.main(["rotate-master-key"]) == 0
+    assert envelope.configured_master_key().id not in (old.id, new.id)
+    assert _revealed(db, actor, spaces) == ["rotated-value-0", "rotated-value-1"]
+    assert "Back up the new key" in capsys.readouterr().out
+
+
+def test_rotate_master_key_refuses_a_bad_key_file(db, tmp_path, capsys):
+    actor, spaces = _secrets_in_two_workspaces(db)
+    bad = tmp_path / "bad.key"
+    bad.write_text("not base64 of 32 bytes\n")
+    assert cli.main(["rotate-master-key", "--new-key-file", str(bad)]) == 1
+    assert "does not hold base64 of 32 bytes" in capsys.readouterr().err
+    assert cli.main(["rotate-master-key", "--new-key-file", str(tmp_path / "missing")]) == 1
+    assert "No such file" in capsys.readouterr().err
+    assert not envelope.next_key_file().exists()  # nothing staged, nothing changed
+    assert _revealed(db, actor, spaces) == ["rotated-value-0", "rotated-value-1"]

@@ -323,3 +323,18 @@ def test_cors_and_websocket_origins_are_portals_own(clean_environment):
         "http://127.0.0.1:3100",
     )
     assert "*" not in rxconfig.config.cors_allowed_origins
+
+
+def test_a_master_key_is_base64_of_32_bytes_and_never_shown(clean_environment):
+    import base64
+
+    good = base64.b64encode(b"m" * 32).decode()
+    clean_environment.setenv("PORTAL_MASTER_KEY", good)
+    assert load_settings().master_key.get_secret_value() == good
+    assert good not in repr(load_settings())
+    short = base64.b64encode(b"too short").decode()
+    clean_environment.setenv("PORTAL_MASTER_KEY", short)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "- PORTAL_MASTER_KEY: use base64 of 32 random bytes" in str(caught.value)
+    assert short not in str(caught.value)

@@ -140,3 +140,14 @@ def test_migrations_run_on_a_connection_handed_in_by_code(tmp_path):
         command.upgrade(config, "head")
     assert _tables(engine) == set(SQLModel.metadata.tables)
     engine.dispose()
+
+
+def test_0014_adds_the_secrets_tables_and_removes_them_again(empty_database, engine):
+    secrets_tables = {"secrets", "secret_versions", "workspace_data_keys"}
+    cli.upgrade("0013", url=empty_database)
+    assert _tables(engine) & secrets_tables == set()
+    cli.upgrade("0014", url=empty_database)
+    assert secrets_tables <= _tables(engine)
+    assert "ix_secrets_workspace_id_name" in _index_names(engine, "secrets")
+    cli.downgrade("0013", url=empty_database)
+    assert _tables(engine) & secrets_tables == set()

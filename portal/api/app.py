@@ -9,11 +9,13 @@ from portal.api import (
     data_plane,
     developer_icons,
     downloads,
+    files,
     oauth,
     problems,
     processes,
     query,
     schemas_route,
+    secrets,
     workspaces,
 )
 
@@ -32,6 +34,9 @@ def create_api() -> FastAPI:
     api.include_router(downloads.router)
     api.include_router(developer_icons.router)
     api.include_router(workspaces.router)
+    api.include_router(files.router)
+    api.include_router(files.links_router)
+    api.include_router(secrets.router)
     api.include_router(processes.router)
     api.include_router(data_plane.router)
     api.include_router(schemas_route.router)

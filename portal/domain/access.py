@@ -91,6 +91,11 @@ class Action(StrEnum):
     # actions, decided by its team's roles, are domain/developer.py's DeveloperAction.)
     MANAGE_API_KEYS = "workspace.manage_api_keys"
     MANAGE_WEBHOOKS = "workspace.manage_webhooks"  # an app's webhook endpoints
+    # Secrets: reading names needs VIEW_WORKSPACE; these two touch values.
+    MANAGE_SECRETS = "workspace.manage_secrets"  # set, delete, roll back, copy, import
+    REVEAL_SECRETS = "workspace.reveal_secrets"  # read one value (audited)
+    # Files: listing and downloading need VIEW_WORKSPACE.
+    MANAGE_FILES = "workspace.manage_files"  # upload, rename, delete
 
     @property
     def rule(self) -> Rule:
@@ -113,9 +118,9 @@ _READ, _ADMIN = Permission.READ, Permission.ADMINISTER
 _ACCOUNT, _WORKSPACE = Scope.ACCOUNT, Scope.WORKSPACE
 
 # One rule per action. Not workspace writes, so allowed on a frozen or offboarding workspace:
-# the state transitions themselves, export (it only reads), retrying a process (retrying a
-# provisioning saga writes, and its service checks that itself), and membership (an
-# administrator may need to bring someone in to look at a frozen workspace).
+# the state transitions themselves, export and revealing a secret (they only read), retrying
+# a process (retrying a provisioning saga writes, and its service checks that itself), and
+# membership (an administrator may need to bring someone in to look at a frozen workspace).
 RULES: dict[Action, Rule] = {
     Action.VIEW_ACCOUNT: Rule(_READ, _ACCOUNT, "see it"),
     Action.CREATE_WORKSPACE: Rule(_ADMIN, _ACCOUNT, "create a workspace in it"),
@@ -134,6 +139,11 @@ RULES: dict[Action, Rule] = {
     Action.INSTALL_APPS: Rule(_ADMIN, _WORKSPACE, "install apps in it", writes=True),
     Action.MANAGE_API_KEYS: Rule(_ADMIN, _WORKSPACE, "manage its API keys", writes=True),
     Action.MANAGE_WEBHOOKS: Rule(_ADMIN, _WORKSPACE, "manage its webhooks", writes=True),
+    Action.MANAGE_SECRETS: Rule(_ADMIN, _WORKSPACE, "change its secrets", writes=True),
+    # A reveal reads: allowed on a frozen workspace, as reads are (its audit row is no write
+    # to the workspace's data).
+    Action.REVEAL_SECRETS: Rule(_ADMIN, _WORKSPACE, "reveal its secrets"),
+    Action.MANAGE_FILES: Rule(_ADMIN, _WORKSPACE, "change its files", writes=True),
 }
 
 

@@ -33,8 +33,10 @@ from portal.models.developer_terms import DeveloperTermsAcceptance, DeveloperTer
 from portal.models.email import SentEmail
 from portal.models.environment import Environment
 from portal.models.event import OutboxEvent
+from portal.models.file import FileVersion, WorkspaceFile
 from portal.models.invitation import Invitation
 from portal.models.process import Process, ProcessStep
+from portal.models.secret import Secret, SecretVersion, WorkspaceDataKey
 from portal.models.user import User
 from portal.models.webhook import WebhookAttempt, WebhookDelivery
 from portal.models.workspace import Workspace
@@ -67,6 +69,7 @@ __all__ = [
     "DeveloperAppVersion",
     "AuditEvent",
     "Environment",
+    "FileVersion",
     "IdempotencyRecord",
     "Invitation",
     "OutboxEvent",
@@ -76,6 +79,8 @@ __all__ = [
     "DeveloperTermsAcceptance",
     "PasswordReset",
     "PermissionGrant",
+    "Secret",
+    "SecretVersion",
     "SentEmail",
     "SignInAttempt",
     "SignUpRequest",
@@ -84,4 +89,6 @@ __all__ = [
     "WebhookEndpoint",
     "Workspace",
     "WorkspacePick",
+    "WorkspaceDataKey",
+    "WorkspaceFile",
 ]

@@ -205,6 +205,14 @@ def _label(event: AuditEventPublic, names: dict[tuple[str, str], str]) -> str:
     if kind == "invitation":
         email = _recorded(event, "email")
         return f"invitation to {email}" if email else "an invitation"
+    if kind == "secret":  # target_id is "<environment>/<name>"; "*" for an import
+        name, environment = _recorded(event, "name"), _recorded(event, "environment")
+        if name:
+            return f"secret {name} in {environment}"
+        return f"secrets in {environment}" if environment else "secrets"
+    if kind == "file":  # target_id is the file's id; its path is in before/after
+        path = _recorded(event, "path")
+        return f"file {path}" if path else "a file"
     if kind == "environment":
         name = _recorded(event, "name") or _recorded(event, "environment")
         return f"{name} environment" if name else "an environment"

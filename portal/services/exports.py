@@ -13,6 +13,10 @@ exported without a change here. Secret values never leave: a line holds only the
 model declares not secret (`__not_secret__`, portal/models/_base.py), so a column marked with
 `secret_field` and a column nobody classified yet are both left out; tables in
 EXCLUDED_TABLES (people's own records that merely point at the workspace) are not exported.
+
+Files are in it as metadata (files.jsonl, file_versions.jsonl: path, size, content type,
+SHA-256, who and when), not their content: an archive holds no binary data (a bytes column is
+written as null), and a workspace's files can be gigabytes; their API downloads them.
 """
 
 from __future__ import annotations

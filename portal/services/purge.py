@@ -4,7 +4,8 @@ workspace, in every table, and records that it did on the account's audit feed.
 Which rows: everything `exports.workspace_rows` finds (tables with a foreign key to the
 workspace, and their children), deleted children first; columns that merely point at the
 workspace with ON DELETE SET NULL (users.last_workspace_id, the picker's choice) are cleared;
-then the workspace itself. Export archives of the workspace are deleted from disk too.
+then the workspace itself. Export archives of the workspace are deleted from disk too, and
+the stored bytes of its files (data directory or S3 bucket) once the purge commits.
 
 Audit rows are append-only: on PostgreSQL a trigger refuses DELETE unless the transaction set
 `portal.audit_purge = on`, which only this purge does (and sets back off when done).
@@ -22,7 +23,7 @@ from sqlmodel import Session, SQLModel, col, select
 from portal.domain.processes import ProcessKind, ProcessStatus
 from portal.domain.workspaces import WorkspaceStatus
 from portal.models import Process, ProcessStep, Workspace
-from portal.services import audit, exports
+from portal.services import audit, exports, files
 
 log = logging.getLogger("portal.purge")
 
@@ -129,6 +130,8 @@ def purge_workspace(session: Session, *, workspace: Workspace, now: datetime) ->
     session.flush()
     for export_id in export_ids:
         exports.remove_files(export_id)
+    # The files' bytes (either store) go once the rows' deletion commits.
+    files.delete_workspace_content_on_commit(session, workspace_id)
     log.info("purged workspace %s (%s): %s", facts["slug"], workspace_id, counts)
     return process
 

@@ -38,6 +38,19 @@ EXPECTED_OPERATIONS = {
     ("POST", "/v1/workspaces/{workspace_id}/export"),
     ("POST", "/v1/workspaces/{workspace_id}/offboard"),
     ("POST", "/v1/workspaces/{workspace_id}/restore"),
+    ("GET", "/v1/workspaces/{workspace_id}/environments/{environment}/secrets"),
+    ("PUT", "/v1/workspaces/{workspace_id}/environments/{environment}/secrets/{name}"),
+    ("DELETE", "/v1/workspaces/{workspace_id}/environments/{environment}/secrets/{name}"),
+    ("POST", "/v1/workspaces/{workspace_id}/environments/{environment}/secrets/{name}/reveal"),
+    ("GET", "/v1/workspaces/{workspace_id}/files"),
+    ("POST", "/v1/workspaces/{workspace_id}/files"),
+    ("PUT", "/v1/workspaces/{workspace_id}/files/{path}"),
+    ("GET", "/v1/workspaces/{workspace_id}/files/{path}"),
+    ("DELETE", "/v1/workspaces/{workspace_id}/files/{path}"),
+    ("POST", "/v1/workspaces/{workspace_id}/file-moves"),
+    ("GET", "/v1/workspaces/{workspace_id}/file-versions"),
+    ("GET", "/v1/workspaces/{workspace_id}/file-links"),
+    ("GET", "/v1/file-links/{token}"),
     ("GET", "/v1/processes/{process_id}"),
     ("GET", "/v1/health"),
     ("GET", "/v1/schemas/manifest.json"),
@@ -95,10 +108,20 @@ def test_every_operation_documents_its_response_and_problems(client):
                 # Public documents (no token, no resource to miss), and the OAuth token
                 # endpoint, whose errors are RFC 6749's, not problem documents.
                 continue
+            if path == "/v1/workspaces/{workspace_id}/files/{path}" and method == "get":
+                # A download: the file's bytes, not JSON.
+                assert "application/octet-stream" in operation["responses"]["200"]["content"]
+                assert operation["security"] == [{"personalAccessToken": []}]
+                continue
+            if path == "/v1/file-links/{token}":
+                # A signed link's download: the link is the credential, so no token.
+                assert "application/octet-stream" in operation["responses"]["200"]["content"]
+                assert "security" not in operation and "404" in operation["responses"]
+                continue
             responses = operation["responses"]
             success = [code for code in responses if code.startswith("2")]
             data_plane = path in DATA_PLANE_PATHS
-            if data_plane and success == ["204"]:
+            if (data_plane or method == "delete") and success == ["204"]:
                 assert "content" not in responses["204"], (method, path)
             elif data_plane and path.endswith("/sign-ins"):  # a session (201) or a mail (202)
                 assert success == ["201", "202"], (method, path)
@@ -116,10 +139,17 @@ def test_every_operation_documents_its_response_and_problems(client):
                     assert {"403", "409"} <= set(responses), (method, path)
                 continue
             assert operation["security"] == [{"personalAccessToken": []}], (method, path)
-            if method == "post" or method == "patch":
+            if path.endswith("/reveal"):
+                # A reveal reads (allowed while frozen: no 409) and its answer holds a value,
+                # which is never stored for a replay: no Idempotency-Key.
+                assert "403" in responses and "409" not in responses, (method, path)
+                names = [p["name"] for p in operation.get("parameters", [])]
+                assert "Idempotency-Key" not in names, (method, path)
+            elif method in ("post", "patch", "put", "delete"):
                 assert {"403", "409"} <= set(responses), (method, path)
                 names = [p["name"] for p in operation.get("parameters", [])]
-                assert "Idempotency-Key" in names, (method, path)
+                if method != "delete":  # deleting twice is a 404, nothing to replay
+                    assert "Idempotency-Key" in names, (method, path)
 
 
 # Schemathesis ---------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from portal.models import (
     Workspace,
 )
 from portal.models._base import SECRET, model_for, secret_columns, utcnow
-from portal.services import app_api_keys, exports, processes, workspaces
+from portal.services import app_api_keys, exports, processes, workspace_secrets, workspaces
 from tests import factories
 from tests.services.processes_support import (
     Clock,
@@ -35,6 +35,8 @@ from tests.services.processes_support import (
     run_round,
     use_data_dir,
 )
+
+SECRET_VALUE = "second-export-value-b91c"
 
 
 @pytest.fixture
@@ -67,6 +69,15 @@ def exported(db, tmp_path, monkeypatch):
     db.flush()
     db.add(OrganizationMember(organization_id=org.id, end_user_id=person.id, role="admin"))
     db.add(AppActivity(app_id=app.id, organization_id=org.id, day=utcnow().date(), api_calls=3))
+    for value in ("first-export-value-7f3a", SECRET_VALUE):  # two versions
+        workspace_secrets.set_secret(
+            session=db,
+            actor=actor,
+            workspace_id=str(workspace.id),
+            environment="prod",
+            name="EXPORTED_SECRET",
+            value=value,
+        )
     db.commit()
     run_all(Clock())
     return actor, workspace, neighbour, member
@@ -125,6 +136,11 @@ def test_export_archive_reads_back_with_counts_matching_the_database(exported, d
         "webhook_endpoints": 0,
         "app_idempotency_records": 0,
         "developer_installations": 0,
+        "secrets": 1,
+        "secret_versions": 2,
+        "workspace_data_keys": 1,
+        "files": 0,
+        "file_versions": 0,
     }
     assert manifest["counts"] == expected
     assert {name: len(rows) for name, rows in entities.items()} == expected
@@ -163,6 +179,16 @@ def test_no_secret_ever_reaches_an_archive(exported, db):
                 assert "token_hash" not in line and "password_hash" not in line
     assert ("f" * 64) not in path.read_bytes().decode("latin-1")
     assert entities["invitations"][0]["email"] == "invitee@example.com"  # the rest is there
+    # Secrets: names and metadata, never a value, a sealed value or a wrapped data key.
+    assert [(row["name"], row["environment"], row["version"]) for row in entities["secrets"]] == [
+        ("EXPORTED_SECRET", "prod", 2)
+    ]
+    assert {row["version"] for row in entities["secret_versions"]} == {1, 2}
+    assert "value_sealed" not in keys and "wrapped_key" not in keys
+    with zipfile.ZipFile(path) as archive:
+        everything = b"".join(archive.read(name) for name in archive.namelist())
+    for value in (SECRET_VALUE, "first-export-value-7f3a", "v1:"):
+        assert value.encode() not in everything
 
 
 def test_every_column_of_every_table_is_classified():

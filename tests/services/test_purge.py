@@ -12,9 +12,9 @@ from sqlmodel import SQLModel, col, select
 
 from portal.domain.errors import NotFound
 from portal.domain.workspaces import WorkspaceStatus
-from portal.models import AuditEvent, Process, ProcessStep, User, Workspace
+from portal.models import AuditEvent, Process, ProcessStep, SecretVersion, User, Workspace
 from portal.models._base import utcnow
-from portal.services import exports, processes, purge, workspaces
+from portal.services import exports, processes, purge, workspace_secrets, workspaces
 from tests import factories
 from tests.services.processes_support import Clock, run_all, use_data_dir
 
@@ -57,6 +57,14 @@ def doomed(db, tmp_path, monkeypatch):
     factories.grant(db, member.id, workspace_id=workspace.id, permission="administer")
     workspaces.remember_workspace(
         session=db, actor=factories.actor_for(db, member), workspace_id=str(workspace.id)
+    )
+    workspace_secrets.set_secret(
+        session=db,
+        actor=actor,
+        workspace_id=str(workspace.id),
+        environment="dev",
+        name="DOOMED_SECRET",
+        value="purged-with-its-workspace",
     )
     db.commit()
     run_all(Clock())
@@ -106,6 +114,12 @@ def test_purge_leaves_nothing_that_references_the_workspace(doomed, db):
     )
     assert record.subject == f"{name} ({slug})"
     assert record.result["counts"]["environments"] == 3
+    # The secrets, their versions and the data key that opened them went too.
+    assert {
+        name: record.result["counts"][name]
+        for name in ("secrets", "secret_versions", "workspace_data_keys")
+    } == {"secrets": 1, "secret_versions": 1, "workspace_data_keys": 1}
+    assert db.exec(select(func.count()).select_from(SecretVersion)).one() == 0
     event = db.exec(select(AuditEvent).where(AuditEvent.action == "workspace.purged")).one()
     assert (event.workspace_id, event.account_id, event.actor_type) == (
         None,
