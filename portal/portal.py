@@ -44,6 +44,9 @@ from portal.pages.platform import mail as platform_mail  # noqa: F401
 from portal.pages.platform import reviews  # noqa: F401
 from portal.pages.platform import terms as platform_terms  # noqa: F401
 from portal.pages.workspaces import detail, list_page, process_log  # noqa: F401
+from portal.pages.workspaces import files as workspace_files_page  # noqa: F401
+from portal.pages.workspaces import secrets as workspace_secrets_page  # noqa: F401
+from portal.pages.workspaces import vault as workspace_vault_page  # noqa: F401
 from portal.state import closed_tabs
 from portal.state.errors import handle_backend_exception
 from portal.state.session import SessionState

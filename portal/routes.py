@@ -6,7 +6,7 @@ The requirement here is what the page guard enforces; services enforce it again 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from portal.domain.access import Requirement
 
@@ -30,6 +30,15 @@ PLATFORM_MAIL = "/platform/mail"
 PROCESS_LOG = "/process-log"
 WORKSPACE_DETAIL = "/workspaces/[workspace_uuid]"
 WORKSPACE_PROCESS_LOG = "/workspaces/[workspace_uuid]/process-log"
+# The picked workspace's Secrets, and a workspace's.
+SECRETS = "/secrets"  # noqa: S105 - a route, not a secret
+WORKSPACE_SECRETS = "/workspaces/[workspace_uuid]/secrets"  # noqa: S105 - a route
+# The picked workspace's Files, and a workspace's.
+FILES = "/files"
+WORKSPACE_FILES = "/workspaces/[workspace_uuid]/files"
+# The picked workspace's Data Vault, and a workspace's.
+VAULT = "/vault"
+WORKSPACE_VAULT = "/workspaces/[workspace_uuid]/vault"
 
 # The browser's session: an HttpOnly cookie set and cleared only by these backend routes
 # (portal/api/browser_session.py), read by the server from each request and from the
@@ -123,6 +132,18 @@ def workspace_process_log_url(workspace_id: str) -> str:
     return f"/workspaces/{workspace_id}/process-log"
 
 
+def workspace_secrets_url(workspace_id: str) -> str:
+    return f"/workspaces/{workspace_id}/secrets"
+
+
+def workspace_files_url(workspace_id: str) -> str:
+    return f"/workspaces/{workspace_id}/files"
+
+
+def workspace_vault_url(workspace_id: str) -> str:
+    return f"/workspaces/{workspace_id}/vault"
+
+
 ACCOUNTS = "/accounts"
 ACCOUNT_DETAIL = "/accounts/[account_id]"
 INVITATION = "/invitations/[invitation_token]"
@@ -147,6 +168,15 @@ EXPORT_DOWNLOAD = "/downloads/exports/{process_id}"
 
 def export_download_url(process_id: int) -> str:
     return EXPORT_DOWNLOAD.format(process_id=process_id)
+
+
+# A workspace file's content (the current version, or ?version=N), for anyone who can read it.
+FILE_DOWNLOAD = "/downloads/files/{workspace_id}/{path}"
+
+
+def file_download_url(workspace_id: str, path: str, version: int | None = None) -> str:
+    url = FILE_DOWNLOAD.format(workspace_id=workspace_id, path=quote(path, safe="/"))
+    return f"{url}?{urlencode({'version': version})}" if version is not None else url
 
 
 @dataclass(frozen=True)
@@ -196,6 +226,16 @@ PAGES: dict[str, PageSpec] = {
         PageSpec(SETTINGS, "Account settings", Requirement.SIGNED_IN),
         PageSpec(PLATFORM_REVIEWS, "Distribution reviews", Requirement.PLATFORM_ADMIN),
         PageSpec(PLATFORM_TERMS, "Developer terms versions", Requirement.PLATFORM_ADMIN),
+        # A pair, so the pages after it keep their half of the walk (tests/e2e/every_page.py):
+        # /secrets in the half that visits no workspace before it, like /process-log.
+        PageSpec(SECRETS, "Secrets", Requirement.SIGNED_IN),
+        PageSpec(WORKSPACE_SECRETS, "Secrets", Requirement.SIGNED_IN, nav=SECRETS),
+        # A pair too: /files in the same half as /secrets.
+        PageSpec(FILES, "Files", Requirement.SIGNED_IN),
+        PageSpec(WORKSPACE_FILES, "Files", Requirement.SIGNED_IN, nav=FILES),
+        # A pair too: /vault in the same half as /secrets and /files.
+        PageSpec(VAULT, "Data Vault", Requirement.SIGNED_IN),
+        PageSpec(WORKSPACE_VAULT, "Data Vault", Requirement.SIGNED_IN, nav=VAULT),
         PageSpec(PROCESS_LOG, "Process Log", Requirement.SIGNED_IN),
         # After the Process Log: the walk's halves alternate (tests/e2e/every_page.py).
         PageSpec(PLATFORM_MAIL, "Mail outbox", Requirement.PLATFORM_ADMIN),
@@ -263,6 +303,9 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Dashboard", DASHBOARD, "layout-dashboard", section="Overview"),
     NavItem("Workspaces", WORKSPACES, "boxes", section="Overview"),
     NavItem("Process Log", PROCESS_LOG, "list-checks", section="Overview"),
+    NavItem("Secrets", SECRETS, "key-round", section="Overview"),
+    NavItem("Files", FILES, "folder", section="Overview"),
+    NavItem("Data Vault", VAULT, "shield", section="Overview"),
     NavItem("Apps", APPS, "app-window"),
     NavItem("App directory", DIRECTORY, "store"),
     NavItem("Developer portal", DEVELOPER, "code-xml"),

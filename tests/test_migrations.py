@@ -151,3 +151,15 @@ def test_0014_adds_the_secrets_tables_and_removes_them_again(empty_database, eng
     assert "ix_secrets_workspace_id_name" in _index_names(engine, "secrets")
     cli.downgrade("0013", url=empty_database)
     assert _tables(engine) & secrets_tables == set()
+
+
+def test_0016_adds_the_data_vault_tables_and_removes_them_again(empty_database, engine):
+    vault_tables = {"vault_collections", "vault_records", "vault_blind_indexes"}
+    cli.upgrade("0015", url=empty_database)
+    assert _tables(engine) & vault_tables == set()
+    cli.upgrade("0016", url=empty_database)
+    assert vault_tables <= _tables(engine)
+    assert "ix_vault_blind_indexes_lookup" in _index_names(engine, "vault_blind_indexes")
+    assert "ix_vault_records_collection_id_id" in _index_names(engine, "vault_records")
+    cli.downgrade("0015", url=empty_database)
+    assert _tables(engine) & vault_tables == set()

@@ -12,6 +12,10 @@ from portal import routes
     [
         (routes.WORKSPACE_PROCESS_LOG, routes.PROCESS_LOG),
         (routes.PROCESS_LOG, routes.PROCESS_LOG),
+        (routes.WORKSPACE_FILES, routes.FILES),
+        (routes.FILES, routes.FILES),
+        (routes.WORKSPACE_VAULT, routes.VAULT),
+        (routes.VAULT, routes.VAULT),
         (routes.WORKSPACE_DETAIL, routes.WORKSPACES),
         (routes.WORKSPACES, routes.WORKSPACES),
         (routes.DEVELOPER_TERMS, routes.DEVELOPER),

@@ -16,6 +16,7 @@ from portal.api import (
     query,
     schemas_route,
     secrets,
+    vault,
     workspaces,
 )
 
@@ -37,6 +38,7 @@ def create_api() -> FastAPI:
     api.include_router(files.router)
     api.include_router(files.links_router)
     api.include_router(secrets.router)
+    api.include_router(vault.router)
     api.include_router(processes.router)
     api.include_router(data_plane.router)
     api.include_router(schemas_route.router)

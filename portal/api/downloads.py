@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Cookie
+from fastapi import APIRouter, Cookie, Header, Query
 from fastapi.responses import FileResponse, Response
 
+from portal.api.files import stream_download
+from portal.api.schemas import INT32_MAX
 from portal.db import transaction
 from portal.domain.wording import action_prefix
-from portal.services import apps, exports, sessions
+from portal.services import apps, exports, files, sessions
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,3 +58,25 @@ def download_app_audit(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{safe_slug}-audit.csv"'},
     )
+
+
+@router.get("/downloads/files/{workspace_id}/{path:path}")
+def download_file(
+    workspace_id: str,
+    path: str,
+    version: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
+    portal_session: str | None = Cookie(default=None),
+    if_none_match: Annotated[str | None, Header()] = None,
+):
+    """A workspace file's content (routes.file_download_url), streamed as an attachment, for
+    anyone who can read the workspace (frozen too); anyone else gets 404."""
+    with transaction() as session:
+        actor = sessions.resolve_actor(session=session, token=portal_session)
+        found = files.download(
+            session=session, actor=actor, workspace_id=workspace_id, path=path, version=version
+        )
+    response = stream_download(found, if_none_match)
+    # An attachment, never shown; without `sandbox`, which makes Chromium refuse to save a
+    # download the page's own link started.
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response

@@ -219,7 +219,7 @@ def _attachment(name: str) -> str:
     return f"attachment; filename=\"{fallback or 'file'}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def _stream(found: FileDownload, if_none_match: str | None) -> Response:
+def stream_download(found: FileDownload, if_none_match: str | None) -> Response:
     etag = f'"{found.sha256}"'
     headers = {
         "ETag": etag,
@@ -261,7 +261,7 @@ async def download_file(
             version=version,
         ),
     )
-    return _stream(found, if_none_match)
+    return stream_download(found, if_none_match)
 
 
 @router.get(
@@ -309,7 +309,7 @@ async def download_file_by_link(
         with transaction() as session:
             return files.download_by_link(session=session, token=token)
 
-    return _stream(await off_loop(find), if_none_match)
+    return stream_download(await off_loop(find), if_none_match)
 
 
 # Writes ---------------------------------------------------------------------------------------

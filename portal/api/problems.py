@@ -138,6 +138,8 @@ def install(app: FastAPI) -> None:
         for cls, status, slug, title in _STATUS:
             if isinstance(exc, cls):
                 extra = {"field": exc.field} if isinstance(exc, Invalid) and exc.field else {}
+                if isinstance(exc, Invalid) and exc.errors:  # several inputs at fault
+                    extra["errors"] = [{"field": f, "message": m} for f, m in exc.errors]
                 headers = (
                     {"Retry-After": str(exc.retry_after_seconds)}
                     if isinstance(exc, Throttled)

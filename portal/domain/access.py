@@ -96,6 +96,9 @@ class Action(StrEnum):
     REVEAL_SECRETS = "workspace.reveal_secrets"  # read one value (audited)
     # Files: listing and downloading need VIEW_WORKSPACE.
     MANAGE_FILES = "workspace.manage_files"  # upload, rename, delete
+    # Data Vault: listing collections and masked records needs VIEW_WORKSPACE.
+    MANAGE_VAULT = "workspace.manage_vault"  # collections, and creating/editing/deleting records
+    REVEAL_VAULT = "workspace.reveal_vault"  # read one field of one record in clear (audited)
 
     @property
     def rule(self) -> Rule:
@@ -144,6 +147,9 @@ RULES: dict[Action, Rule] = {
     # to the workspace's data).
     Action.REVEAL_SECRETS: Rule(_ADMIN, _WORKSPACE, "reveal its secrets"),
     Action.MANAGE_FILES: Rule(_ADMIN, _WORKSPACE, "change its files", writes=True),
+    Action.MANAGE_VAULT: Rule(_ADMIN, _WORKSPACE, "change its data vault", writes=True),
+    # Like a secret's reveal, a vault reveal reads: allowed on a frozen workspace.
+    Action.REVEAL_VAULT: Rule(_ADMIN, _WORKSPACE, "reveal its vault values"),
 }
 
 

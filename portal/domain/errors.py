@@ -23,11 +23,20 @@ class PermissionDenied(PortalError):
 
 
 class Invalid(PortalError):
-    """Bad input. `field` names the form field to show the message beside, if any."""
+    """Bad input. `field` names the form field to show the message beside, if any;
+    `errors` (field, message) lists every invalid input when there are several (a record's
+    values), the first of them also in `field` and `message`."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        errors: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         super().__init__(message)
         self.field = field
+        self.errors = errors
 
 
 class Conflict(Invalid):

@@ -18,7 +18,10 @@ from portal.domain.dto import DTO
 from portal.domain.errors import Invalid
 
 NAME_PATTERN = r"^[A-Z_][A-Z0-9_]*$"
-NAME_MAX = 128
+# An audit entry names its secret "<environment>/<name>" in a 64-character target: "staging/"
+# and 56 characters fit (PostgreSQL refused longer ones, SQLite did not). The column is wider.
+NAME_MAX = 56
+NAME_COLUMN = 128
 VALUE_MAX = 64 * 1024  # characters
 DOTENV_MAX_CHARS = 512 * 1024
 DOTENV_MAX_ENTRIES = 500

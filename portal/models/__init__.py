@@ -38,6 +38,7 @@ from portal.models.invitation import Invitation
 from portal.models.process import Process, ProcessStep
 from portal.models.secret import Secret, SecretVersion, WorkspaceDataKey
 from portal.models.user import User
+from portal.models.vault import VaultBlindIndex, VaultCollection, VaultRecord
 from portal.models.webhook import WebhookAttempt, WebhookDelivery
 from portal.models.workspace import Workspace
 from portal.models.workspace_pick import WorkspacePick
@@ -90,5 +91,8 @@ __all__ = [
     "Workspace",
     "WorkspacePick",
     "WorkspaceDataKey",
+    "VaultBlindIndex",
+    "VaultCollection",
+    "VaultRecord",
     "WorkspaceFile",
 ]

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from portal.domain.secrets import NAME_MAX
+from portal.domain.secrets import NAME_COLUMN
 from portal.models._base import EXTEND, secret_field, utcnow
 
 
@@ -56,7 +56,7 @@ class Secret(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: uuid.UUID = Field(foreign_key="workspaces.id", ondelete="CASCADE")
     environment: str = Field(max_length=16)  # an EnvironmentName
-    name: str = Field(max_length=NAME_MAX)
+    name: str = Field(max_length=NAME_COLUMN)
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -213,6 +213,12 @@ def _label(event: AuditEventPublic, names: dict[tuple[str, str], str]) -> str:
     if kind == "file":  # target_id is the file's id; its path is in before/after
         path = _recorded(event, "path")
         return f"file {path}" if path else "a file"
+    if kind == "vault_collection":  # target_id is the collection's name
+        return f"vault collection {event.target_id}"
+    if kind == "vault_record":  # target_id is the record's token; never a value
+        collection = _recorded(event, "collection")
+        where = f" in {collection}" if collection else ""
+        return f"vault record {event.target_id}{where}"
     if kind == "environment":
         name = _recorded(event, "name") or _recorded(event, "environment")
         return f"{name} environment" if name else "an environment"

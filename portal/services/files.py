@@ -79,6 +79,8 @@ _IN_WORKSPACE = core_select(WorkspaceFile, _VERSION_COUNT).where(
     _F.path.like(bindparam("prefix"), escape="/"),
     func.lower(_F.name).like(bindparam("name"), escape="/"),
 )
+# Only the files directly in the folder: none whose path goes on past another "/".
+_IN_FOLDER = _IN_WORKSPACE.where(~_F.path.like(bindparam("nested"), escape="/"))
 _VERSIONS = keyset.Keyset("file-versions", sorts={"newest": None}, tiebreak=Key(_V.id, int))
 _VERSIONS_QUERY = select(FileVersion).where(_V.file_id == bindparam("file_id"))
 
@@ -197,26 +199,31 @@ def list_files(
     name: str | None = None,
     limit: int | None = None,
     cursor: str | None = None,
+    subfolders: bool = True,
 ) -> Page[FilePublic]:
     """The workspace's files in path order: those under `prefix` (a folder such as
-    "reports/", or the start of a path) whose name contains `name` (any case)."""
+    "reports/", or the start of a path) whose name contains `name` (any case); with
+    `subfolders=False`, only those directly in the folder (what a folder view lists)."""
     workspace = permissions.require(session, actor, Action.VIEW_WORKSPACE, workspace_id)
     start = check_prefix(prefix)
     term = (name or "").strip().lower()
     if len(term) > NAME_FILTER_MAX:
         raise Invalid(f"Search for at most {NAME_FILTER_MAX} characters.", field="name")
+    params = {
+        "workspace_id": workspace.id,
+        "prefix": f"{_like_escaped(start)}%",
+        "name": f"%{_like_escaped(term)}%",
+    }
+    if not subfolders:
+        params["nested"] = f"{_like_escaped(start)}%//%"  # "//": a literal / (escape="/")
     page = _BY_PATH.page(
         session,
-        _IN_WORKSPACE,
+        _IN_WORKSPACE if subfolders else _IN_FOLDER,
         sort="path",
         direction="asc",
         limit=limit,
         cursor=cursor,
-        params={
-            "workspace_id": workspace.id,
-            "prefix": f"{_like_escaped(start)}%",
-            "name": f"%{_like_escaped(term)}%",
-        },
+        params=params,
     )
     return FilePage(
         items=[_public(row[0], row[1]) for row in page.rows], next_cursor=page.next_cursor

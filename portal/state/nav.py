@@ -18,7 +18,13 @@ from portal.domain.errors import Invalid, NotFound
 from portal.services import workspaces
 from portal.state.session import SessionState
 
-_WORKSPACE_PAGES = ("/workspaces/[workspace_uuid]", "/workspaces/[workspace_uuid]/process-log")
+_WORKSPACE_PAGES = (
+    "/workspaces/[workspace_uuid]",
+    "/workspaces/[workspace_uuid]/process-log",
+    routes.WORKSPACE_SECRETS,
+    routes.WORKSPACE_FILES,
+    routes.WORKSPACE_VAULT,
+)
 # Pages that show the picked workspace's data: they load again when the pick changes.
 _PICK_PAGES = (routes.DASHBOARD, routes.APPS)
 QUERY_MAX = 120

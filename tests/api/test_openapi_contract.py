@@ -51,6 +51,15 @@ EXPECTED_OPERATIONS = {
     ("GET", "/v1/workspaces/{workspace_id}/file-versions"),
     ("GET", "/v1/workspaces/{workspace_id}/file-links"),
     ("GET", "/v1/file-links/{token}"),
+    ("GET", "/v1/workspaces/{workspace_id}/vault"),
+    ("POST", "/v1/workspaces/{workspace_id}/vault"),
+    ("GET", "/v1/workspaces/{workspace_id}/vault/{collection}"),
+    ("GET", "/v1/workspaces/{workspace_id}/vault/{collection}/records"),
+    ("POST", "/v1/workspaces/{workspace_id}/vault/{collection}/records"),
+    ("POST", "/v1/workspaces/{workspace_id}/vault/{collection}/search"),
+    ("GET", "/v1/workspaces/{workspace_id}/vault/{collection}/records/{token}"),
+    ("PATCH", "/v1/workspaces/{workspace_id}/vault/{collection}/records/{token}"),
+    ("DELETE", "/v1/workspaces/{workspace_id}/vault/{collection}/records/{token}"),
     ("GET", "/v1/processes/{process_id}"),
     ("GET", "/v1/health"),
     ("GET", "/v1/schemas/manifest.json"),
@@ -78,6 +87,7 @@ DATA_PLANE_OPERATIONS = {
     ("POST", "/v1/sign-ins/magic-link"),
 }
 DATA_PLANE_PATHS = {path for _, path in DATA_PLANE_OPERATIONS}
+VAULT_PATHS = "/v1/workspaces/{workspace_id}/vault"
 
 
 def test_the_document_lists_exactly_the_api(client):
@@ -138,7 +148,19 @@ def test_every_operation_documents_its_response_and_problems(client):
                 if method in ("post", "patch", "put", "delete"):
                     assert {"403", "409"} <= set(responses), (method, path)
                 continue
-            assert operation["security"] == [{"personalAccessToken": []}], (method, path)
+            if path.startswith(VAULT_PATHS) and not (path.endswith("/vault") and method == "post"):
+                # The customer's product calls the vault with an app's key, a person with a
+                # token (creating a collection is a person's alone).
+                assert operation["security"] == [
+                    {"personalAccessToken": []},
+                    {"appSecretKey": []},
+                ], (method, path)
+            else:
+                assert operation["security"] == [{"personalAccessToken": []}], (method, path)
+            if path.endswith("/search"):
+                # A search reads (allowed while frozen); its value is in the body, not the URL.
+                assert "403" in responses and "409" not in responses, (method, path)
+                continue
             if path.endswith("/reveal"):
                 # A reveal reads (allowed while frozen: no 409) and its answer holds a value,
                 # which is never stored for a replay: no Idempotency-Key.

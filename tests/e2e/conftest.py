@@ -82,6 +82,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _stable_port() -> int:
+    """The same port for this checkout's test server on every run, when it is free: the port
+    is built into the frontend, and the same port lets the next run reuse the build
+    (tests/e2e/serve.py). A free one otherwise."""
+    port = 20000 + int(_checkout_digest(), 16) % 20000
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return _free_port()
+    return port
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     args = {**browser_type_launch_args, "args": CHROMIUM_ARGS}
@@ -119,19 +132,22 @@ class Server:
 
     @contextmanager
     def db(self) -> Iterator[Session]:
-        """A transaction on the server's database, through Portal's own models and services."""
-        previous = os.environ.get("DATABASE_URL")
-        os.environ["DATABASE_URL"] = self.database_url
+        """A transaction on the server's database, through Portal's own models and services,
+        with the server's data directory (its master key file: secrets set here open there)."""
+        own = {"DATABASE_URL": self.database_url, "PORTAL_DATA_DIR": self.env["PORTAL_DATA_DIR"]}
+        previous = {key: os.environ.get(key) for key in own}
+        os.environ.update(own)
         get_settings.cache_clear()
         try:
             with transaction() as session:
                 yield session
         finally:
             engine_for(self.database_url).dispose()
-            if previous is None:
-                os.environ.pop("DATABASE_URL", None)
-            else:
-                os.environ["DATABASE_URL"] = previous
+            for key, value in previous.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
             get_settings.cache_clear()
 
     def person(
@@ -269,8 +285,8 @@ def _web_build_lock() -> Iterator[None]:
 
 @contextmanager
 def _start_server(tmp: Path, database_url: str, coderunner_url: str) -> Iterator[Server]:
-    """Build and run Portal (`reflex run --env prod`) on a free port until the block ends."""
-    port = _free_port()
+    """Build and run Portal (`reflex run --env prod`) until the block ends."""
+    port = _stable_port()
     url = f"http://localhost:{port}"
     env = {
         key: value
@@ -321,7 +337,7 @@ def _start_server(tmp: Path, database_url: str, coderunner_url: str) -> Iterator
         [
             sys.executable,
             "-m",
-            "reflex",
+            "tests.e2e.serve",  # `reflex run`, reusing an unchanged build
             "run",
             "--env",
             "prod",

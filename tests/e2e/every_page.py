@@ -13,6 +13,7 @@ page is walked from the day it is added.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlmodel import select
 
@@ -27,9 +28,13 @@ from portal.services import (
     developer_team,
     developer_terms,
     distribution,
+    files,
     installations,
+    vault,
     webhook_endpoints,
+    workspace_secrets,
 )
+from portal.services.file_storage import LocalStorage
 from tests.factories import account_of, actor_for, create_workspace, make_app, make_token
 from tests.webhook_rows import delivery, failure
 
@@ -77,6 +82,59 @@ def make_a_world(server) -> World:
         account_id = account_of(session, user.id)
         workspace = create_workspace(session, actor, account_id, "Staging Sandbox")
         make_token(session, user, "CI deploys", actor=actor)
+        # Secrets: the Secrets page's matrix has rows, one name in two environments.
+        for environment, name in (
+            ("dev", "DATABASE_URL"),
+            ("prod", "DATABASE_URL"),
+            ("dev", "API_TOKEN"),
+        ):
+            workspace_secrets.set_secret(
+                session=session,
+                actor=actor,
+                workspace_id=str(workspace.id),
+                environment=environment,
+                name=name,
+                value=f"every-page {environment} value",
+            )
+        # Data Vault: a collection with records (masked, secret and public values).
+        vault.create_collection(
+            session=session,
+            actor=actor,
+            workspace_id=str(workspace.id),
+            name="customers",
+            fields=[
+                {"name": "email", "type": "email", "sensitivity": "masked", "searchable": True},
+                {"name": "phone", "type": "phone", "sensitivity": "masked"},
+                {"name": "national_id", "type": "string", "sensitivity": "secret"},
+                {"name": "country", "type": "string", "sensitivity": "public"},
+            ],
+        )
+        for values in (
+            {"email": "jane@example.com", "phone": "+1 415 555 4242", "country": "US"},
+            {"email": "li@example.org", "national_id": "AB123456C", "country": "GB"},
+        ):
+            vault.create_record(
+                session=session,
+                caller=actor,
+                workspace_id=str(workspace.id),
+                collection="customers",
+                values=values,
+            )
+        # Files: a folder and a file with two versions, in the server's own store.
+        store = LocalStorage(Path(server.env["PORTAL_DATA_DIR"]) / "files")
+        for path, content in (
+            ("contracts/acme-msa.pdf", b"%PDF-1.7 every page"),
+            ("README.txt", b"What this workspace holds.\n"),
+            ("README.txt", b"What this workspace holds, and who to ask.\n"),
+        ):
+            files.upload_file(
+                session=session,
+                actor=actor,
+                workspace_id=str(workspace.id),
+                path=path,
+                chunks=[content],
+                storage=store,
+            )
         app = make_app(session, actor, workspace.id, "Acme Storefront")
         endpoint_id = webhook_endpoints.create_endpoint(
             session=session,
@@ -163,6 +221,9 @@ def _path(route: str, world: World) -> str:
     return {
         routes.WORKSPACE_DETAIL: routes.workspace_url(world.workspace_id),
         routes.WORKSPACE_PROCESS_LOG: routes.workspace_process_log_url(world.workspace_id),
+        routes.WORKSPACE_SECRETS: routes.workspace_secrets_url(world.workspace_id),
+        routes.WORKSPACE_FILES: routes.workspace_files_url(world.workspace_id),
+        routes.WORKSPACE_VAULT: routes.workspace_vault_url(world.workspace_id),
         routes.ACCOUNT_DETAIL: routes.account_url(world.account_id),
         routes.INVITATION: world.invitation_path,
         routes.INSTALL: world.install_path,

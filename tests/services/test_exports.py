@@ -26,7 +26,14 @@ from portal.models import (
     Workspace,
 )
 from portal.models._base import SECRET, model_for, secret_columns, utcnow
-from portal.services import app_api_keys, exports, processes, workspace_secrets, workspaces
+from portal.services import (
+    app_api_keys,
+    exports,
+    processes,
+    vault,
+    workspace_secrets,
+    workspaces,
+)
 from tests import factories
 from tests.services.processes_support import (
     Clock,
@@ -37,6 +44,7 @@ from tests.services.processes_support import (
 )
 
 SECRET_VALUE = "second-export-value-b91c"
+VAULT_VALUE = "vaulted-export-value@example.com"
 
 
 @pytest.fixture
@@ -78,6 +86,21 @@ def exported(db, tmp_path, monkeypatch):
             name="EXPORTED_SECRET",
             value=value,
         )
+    # A vault collection with one record: its token is exported, its values never.
+    vault.create_collection(
+        session=db,
+        actor=actor,
+        workspace_id=str(workspace.id),
+        name="customers",
+        fields=[{"name": "email", "type": "email", "searchable": True}],
+    )
+    vault.create_record(
+        session=db,
+        caller=actor,
+        workspace_id=str(workspace.id),
+        collection="customers",
+        values={"email": VAULT_VALUE},
+    )
     db.commit()
     run_all(Clock())
     return actor, workspace, neighbour, member
@@ -141,6 +164,9 @@ def test_export_archive_reads_back_with_counts_matching_the_database(exported, d
         "workspace_data_keys": 1,
         "files": 0,
         "file_versions": 0,
+        "vault_collections": 1,
+        "vault_records": 1,
+        "vault_blind_indexes": 1,
     }
     assert manifest["counts"] == expected
     assert {name: len(rows) for name, rows in entities.items()} == expected
@@ -189,6 +215,12 @@ def test_no_secret_ever_reaches_an_archive(exported, db):
         everything = b"".join(archive.read(name) for name in archive.namelist())
     for value in (SECRET_VALUE, "first-export-value-7f3a", "v1:"):
         assert value.encode() not in everything
+    # The vault: the collection's schema and the record's token, never a value or a digest.
+    assert [row["name"] for row in entities["vault_collections"]] == ["customers"]
+    assert entities["vault_records"][0]["token"].startswith("tok_")
+    assert "values_sealed" not in keys and "digest" not in keys
+    for value in (VAULT_VALUE, VAULT_VALUE.split("@")[0]):
+        assert value.encode() not in everything
 
 
 def test_every_column_of_every_table_is_classified():
@@ -234,6 +266,10 @@ _NOT_SECRET_DESPITE_THE_NAME = {
     "apps.password_require_lowercase",
     "apps.password_require_digit",
     "apps.password_require_symbol",
+    # A vault record's token: what the customer's product keeps in place of the values. It
+    # opens nothing without a key or token that may reveal, and the export is where a customer
+    # finds which tokens they hold.
+    "vault_records.token",
 }
 
 

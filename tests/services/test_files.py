@@ -386,6 +386,10 @@ def test_list_filters_by_folder_and_name_and_pages(db, people, file_store):
     assert paths(name="q") == ["reports/2026/Q2.pdf", "reports/2026/q1.pdf"]
     assert paths(name="%_") == ["r%_.txt"]  # wildcards are literal
     assert paths(prefix="r%") == ["r%_.txt"]
+    # A folder view: only the files directly in the folder.
+    assert paths(subfolders=False) == ["b.txt", "r%_.txt"]
+    assert paths(prefix="reports/", subfolders=False) == ["reports/x.txt"]
+    assert paths(prefix="reports/2026/", subfolders=False, name="q2") == ["reports/2026/Q2.pdf"]
     first = files.list_files(session=db, actor=owner, workspace_id=ws, limit=2)
     second = files.list_files(
         session=db, actor=owner, workspace_id=ws, limit=2, cursor=first.next_cursor

@@ -12,9 +12,18 @@ from sqlmodel import SQLModel, col, select
 
 from portal.domain.errors import NotFound
 from portal.domain.workspaces import WorkspaceStatus
-from portal.models import AuditEvent, Process, ProcessStep, SecretVersion, User, Workspace
+from portal.models import (
+    AuditEvent,
+    Process,
+    ProcessStep,
+    SecretVersion,
+    User,
+    VaultBlindIndex,
+    VaultRecord,
+    Workspace,
+)
 from portal.models._base import utcnow
-from portal.services import exports, processes, purge, workspace_secrets, workspaces
+from portal.services import exports, processes, purge, vault, workspace_secrets, workspaces
 from tests import factories
 from tests.services.processes_support import Clock, run_all, use_data_dir
 
@@ -65,6 +74,20 @@ def doomed(db, tmp_path, monkeypatch):
         environment="dev",
         name="DOOMED_SECRET",
         value="purged-with-its-workspace",
+    )
+    vault.create_collection(
+        session=db,
+        actor=actor,
+        workspace_id=str(workspace.id),
+        name="doomed",
+        fields=[{"name": "email", "type": "email", "searchable": True}],
+    )
+    vault.create_record(
+        session=db,
+        caller=actor,
+        workspace_id=str(workspace.id),
+        collection="doomed",
+        values={"email": "purged@example.com"},
     )
     db.commit()
     run_all(Clock())
@@ -120,6 +143,13 @@ def test_purge_leaves_nothing_that_references_the_workspace(doomed, db):
         for name in ("secrets", "secret_versions", "workspace_data_keys")
     } == {"secrets": 1, "secret_versions": 1, "workspace_data_keys": 1}
     assert db.exec(select(func.count()).select_from(SecretVersion)).one() == 0
+    # The vault's collections, records and digests, and with the data key the index key.
+    assert {
+        name: record.result["counts"][name]
+        for name in ("vault_collections", "vault_records", "vault_blind_indexes")
+    } == {"vault_collections": 1, "vault_records": 1, "vault_blind_indexes": 1}
+    for model in (VaultRecord, VaultBlindIndex):
+        assert db.exec(select(func.count()).select_from(model)).one() == 0
     event = db.exec(select(AuditEvent).where(AuditEvent.action == "workspace.purged")).one()
     assert (event.workspace_id, event.account_id, event.actor_type) == (
         None,

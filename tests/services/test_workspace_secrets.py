@@ -209,7 +209,7 @@ def test_delete_removes_the_secret_and_its_versions(tenant, db):
         ("1ST", "not starting with a digit"),
         ("WITH-DASH", "capital letters"),
         ("", "Enter a name"),
-        ("A" * 129, "at most 128"),
+        ("A" * 57, "at most 56"),
     ],
 )
 def test_names_are_checked_with_a_message_at_the_field(tenant, db, name, message):
@@ -217,6 +217,20 @@ def test_names_are_checked_with_a_message_at_the_field(tenant, db, name, message
     with pytest.raises(Invalid) as refused:
         _set(db, actors["alice"], ws, name=name)
     assert refused.value.field == "name" and message in refused.value.message
+
+
+def test_the_longest_name_is_audited_in_every_environment(tenant, db):
+    """Its audit target, "<environment>/<name>", fits the audit's column (PostgreSQL refused a
+    longer one where SQLite took it)."""
+    actors, ws = tenant
+    name = "A" * 56
+    for environment in ("dev", "staging", "prod"):
+        _set(db, actors["alice"], ws, name=name, environment=environment)
+    db.commit()
+    targets = db.exec(
+        select(AuditEvent.target_id).where(AuditEvent.action == "secret.created")
+    ).all()
+    assert f"staging/{name}" in targets
 
 
 def test_environment_and_value_are_checked(tenant, db):

@@ -673,6 +673,215 @@ REVIEWED: dict[str, str] = {
     "portal.pages.workspaces.process_log.PickedProcessLogState.open_picked": (
         "signed in: _call(); workspaces.last_workspace returns only a readable workspace"
     ),
+    # Files. The workspace comes from the URL; folder, search term and file paths from the
+    # client, checked by services/files.py on every call (READ to list and download,
+    # MANAGE_FILES to upload, rename and delete).
+    "portal.pages.workspaces.files.FilesState.load": (
+        "signed in: _call(); get_workspace_detail, remember_workspace, list_folders and "
+        "list_files check READ on the URL's workspace"
+    ),
+    "portal.pages.workspaces.files.FilesState.open_folder": (
+        "signed in: _call(); the client's folder is checked by check_prefix, then list_folders "
+        "and list_files check READ on the URL's workspace"
+    ),
+    "portal.pages.workspaces.files.FilesState.search_files": (
+        "signed in: _call() via _first_page; the term (cut to NAME_FILTER_MAX) is a bound LIKE "
+        "parameter of list_files, which checks READ"
+    ),
+    "portal.pages.workspaces.files.FilesState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "backend-only cursors; READ checked by list_files / list_versions"
+    ),
+    "portal.pages.workspaces.files.FilesState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "backend-only cursors; READ checked by list_files / list_versions"
+    ),
+    "portal.pages.workspaces.files.FilesState.queue_uploads": (
+        "signed in: _check_session(); shows the names and sizes the browser reports for the "
+        "files it is sending (cut to MAX_FILES_PER_UPLOAD); touches no data"
+    ),
+    "portal.pages.workspaces.files.FilesState.upload_progress": (
+        "public: moves this browser's progress bars; touches no data"
+    ),
+    "portal.pages.workspaces.files.FilesState.upload": (
+        "signed in: _check_session() before reading the upload, then _call(); "
+        "files.start_upload and record_upload check MANAGE_FILES (administer, not frozen) on "
+        "the URL's workspace and the size limit; /_upload's body bound is "
+        "api/upload_limit.allow's for this handler only"
+    ),
+    "portal.pages.workspaces.files.FilesState.refuse_files": (
+        "public: says why the browser refused files before sending them; touches no data"
+    ),
+    "portal.pages.workspaces.files.FilesState.clear_uploads": (
+        "public: hides this browser's finished upload rows; touches no data"
+    ),
+    "portal.pages.workspaces.files.FilesState.open_versions": (
+        "signed in: _call() via _first_page; list_versions checks READ on the URL's workspace "
+        "for the client's path"
+    ),
+    "portal.pages.workspaces.files.FilesState.set_versions_open": (
+        "public: opens or closes this browser's versions dialog; touches no data"
+    ),
+    "portal.pages.workspaces.files.FilesState.ask_rename": (
+        "public: opens this browser's rename dialog for the client's path; touches no data "
+        "(rename checks)"
+    ),
+    "portal.pages.workspaces.files.FilesState.set_rename_open": (
+        "public: opens or closes this browser's rename dialog; touches no data"
+    ),
+    "portal.pages.workspaces.files.FilesState.rename": (
+        "signed in: _call(); files.rename_file checks MANAGE_FILES on the URL's workspace, "
+        "both paths, and that the new one is free"
+    ),
+    "portal.pages.workspaces.files.FilesState.ask_delete": (
+        "public: opens this browser's delete question for the client's path (its versions "
+        "counted from the rows already shown); touches no data"
+    ),
+    "portal.pages.workspaces.files.FilesState.set_delete_open": (
+        "public: opens or closes this browser's delete question; touches no data"
+    ),
+    "portal.pages.workspaces.files.FilesState.delete": (
+        "signed in: _call(); files.delete_file checks MANAGE_FILES on the URL's workspace for "
+        "the path the question named"
+    ),
+    "portal.pages.workspaces.files.PickedFilesState.open_picked": (
+        "signed in: _call(); workspaces.last_workspace returns only a readable workspace"
+    ),
+    # Secrets. The workspace comes from the URL; a secret's name and environment from the
+    # client (open_secret), checked by workspace_secrets on every call. No value is kept.
+    "portal.pages.workspaces.secrets.SecretsState.load": (
+        "signed in: _call(); get_workspace_detail, remember_workspace and "
+        "list_secret_names check READ on the URL's workspace"
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "backend-only cursors; READ checked by list_secret_names / list_versions"
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "backend-only cursors"
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.start_add": (
+        "public: opens this browser's Add dialog with a name and environment to start from; "
+        "touches no data (add_secret checks)"
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.set_add_open": (
+        "public: opens or closes this browser's Add dialog; touches no data"
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.add_secret": (
+        "signed in: _call(); workspace_secrets.set_secret needs MANAGE_SECRETS (administer, "
+        "not frozen) and checks the name, value and environment"
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.open_secret": (
+        "signed in: _call(); get_secret and list_versions check READ and the client's name "
+        "and environment (NotFound otherwise); the vars change only once they loaded"
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.set_detail_open": (
+        "public: opens or closes this browser's secret dialog; touches no data"
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.reveal": (
+        "signed in: _call(); workspace_secrets.reveal_secret needs REVEAL_SECRETS "
+        "(administer), audited; the value goes out in the event's script, never into a var"
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.save_value": (
+        "signed in: _call(); workspace_secrets.set_secret needs MANAGE_SECRETS"
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.rollback": (
+        "signed in: _call(); workspace_secrets.rollback_secret needs MANAGE_SECRETS; the "
+        "client's version is an int of that secret or NotFound"
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.copy_secret": (
+        "signed in: _call(); workspace_secrets.copy_secret needs MANAGE_SECRETS and checks "
+        "the client's target environment"
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.delete_secret": (
+        "signed in: _call(); workspace_secrets.delete_secret needs MANAGE_SECRETS"
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.set_paste_open": (
+        "public: opens or closes this browser's Paste .env dialog and forgets its preview; "
+        "touches no data"
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.paste": (
+        "signed in: _call(); preview_dotenv and import_dotenv need MANAGE_SECRETS; apply "
+        "only when the block's HMAC matches the previewed one; the block is kept nowhere"
+    ),
+    "portal.pages.workspaces.secrets.PickedSecretsState.open_picked": (
+        "signed in: _call(); workspaces.last_workspace returns only a readable workspace"
+    ),
+    # Data Vault. The workspace comes from the URL; the collection, a record's token and a
+    # field's name from the client, checked by services/vault.py on every call. No value is
+    # kept in a var the browser gets (a search's value: backend-only, for its pages).
+    "portal.pages.workspaces.vault.VaultState.load": (
+        "signed in: _call(); get_workspace_detail, remember_workspace, list_collections, "
+        "get_collection and list_records check READ on the URL's workspace"
+    ),
+    "portal.pages.workspaces.vault.VaultState.next_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "backend-only cursors; READ checked by list_records / search_records"
+    ),
+    "portal.pages.workspaces.vault.VaultState.previous_page": (
+        "signed in: Pager: _call() (or _check_session()); list name checked against PAGED, "
+        "backend-only cursors"
+    ),
+    "portal.pages.workspaces.vault.VaultState.pick_collection": (
+        "signed in: _call(); get_collection checks READ and the client's collection name "
+        "(NotFound otherwise); the vars change only once it loaded"
+    ),
+    "portal.pages.workspaces.vault.VaultState.start_collection": (
+        "public: opens this browser's New collection dialog; touches no data"
+    ),
+    "portal.pages.workspaces.vault.VaultState.set_collection_open": (
+        "public: opens or closes this browser's New collection dialog; touches no data"
+    ),
+    "portal.pages.workspaces.vault.VaultState.add_draft_field": (
+        "public: adds a row to this browser's schema form (at most FIELDS_MAX); touches no data"
+    ),
+    "portal.pages.workspaces.vault.VaultState.remove_draft_field": (
+        "public: removes a row of this browser's schema form (one row stays); touches no data"
+    ),
+    "portal.pages.workspaces.vault.VaultState.create_collection": (
+        "signed in: _call(); vault.create_collection needs MANAGE_VAULT (administer, not "
+        "frozen) and checks the name and schema"
+    ),
+    "portal.pages.workspaces.vault.VaultState.delete_collection": (
+        "signed in: _call(); vault.delete_collection needs MANAGE_VAULT; force only when the "
+        "page showed records (the question counted them)"
+    ),
+    "portal.pages.workspaces.vault.VaultState.search": (
+        "signed in: _call(); vault.search_records checks READ, that the client's field is "
+        "searchable and the value; the value stays backend-only"
+    ),
+    "portal.pages.workspaces.vault.VaultState.clear_search": (
+        "signed in: _call(); list_records checks READ on the URL's workspace"
+    ),
+    "portal.pages.workspaces.vault.VaultState.set_add_open": (
+        "public: opens or closes this browser's Add record dialog; touches no data"
+    ),
+    "portal.pages.workspaces.vault.VaultState.add_record": (
+        "signed in: _call(); vault.create_record needs MANAGE_VAULT and checks every value "
+        "against the schema; the values are kept nowhere"
+    ),
+    "portal.pages.workspaces.vault.VaultState.open_record": (
+        "signed in: _call(); vault.get_record checks READ and the client's token in the "
+        "shown collection (NotFound otherwise); values masked"
+    ),
+    "portal.pages.workspaces.vault.VaultState.set_detail_open": (
+        "public: opens or closes this browser's record dialog and hides a revealed value; "
+        "touches no data"
+    ),
+    "portal.pages.workspaces.vault.VaultState.reveal": (
+        "signed in: _call(); vault.reveal_value needs REVEAL_VAULT (administer), audited, "
+        "checks the client's field; the value goes out in the event's script, never a var"
+    ),
+    "portal.pages.workspaces.vault.VaultState.save_record": (
+        "signed in: _call(); vault.update_record needs MANAGE_VAULT and checks the values"
+    ),
+    "portal.pages.workspaces.vault.VaultState.delete_record": (
+        "signed in: _call(); vault.delete_record needs MANAGE_VAULT; erases the record's key"
+    ),
+    "portal.pages.workspaces.vault.PickedVaultState.open_picked": (
+        "signed in: _call(); workspaces.last_workspace returns only a readable workspace"
+    ),
     # Accounts. The account comes from the URL (digits only, else 0 = no account), user,
     # invitation and workspace ids from arguments; accounts.* checks the Actor on each call.
     "portal.pages.accounts.account_list.AccountsState.load": (

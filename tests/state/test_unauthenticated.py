@@ -31,10 +31,13 @@ from portal.services import (
     developer_apps,
     developer_team,
     developer_terms,
+    files,
     installations,
     provisioning,
     sessions,
+    vault,
     webhook_endpoints,
+    workspace_secrets,
 )
 from portal.services.developer_icons import PNG_MAGIC
 from portal.services.tokens import new_token, token_hash
@@ -151,6 +154,61 @@ ARGS = {
     "portal.pages.workspaces.process_log.ProcessLogState.previous_page": lambda v: ("processes",),
     "portal.pages.workspaces.process_log.ProcessLogState.retry": lambda v: (v["process_id"],),
     "portal.pages.workspaces.process_log.PickedProcessLogState.open_picked": lambda v: (),
+    "portal.pages.workspaces.secrets.SecretsState.load": lambda v: (),
+    "portal.pages.workspaces.secrets.SecretsState.next_page": lambda v: ("secrets",),
+    "portal.pages.workspaces.secrets.SecretsState.previous_page": lambda v: ("versions",),
+    "portal.pages.workspaces.secrets.SecretsState.add_secret": lambda v: (
+        {"name": "PWNED", "value": "mallory", "environment": "prod"},
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.open_secret": lambda v: ("VICTIM_KEY", "prod"),
+    "portal.pages.workspaces.secrets.SecretsState.reveal": lambda v: (),
+    "portal.pages.workspaces.secrets.SecretsState.save_value": lambda v: ({"value": "mallory"},),
+    "portal.pages.workspaces.secrets.SecretsState.rollback": lambda v: (1,),
+    "portal.pages.workspaces.secrets.SecretsState.copy_secret": lambda v: (
+        {"to_environment": "dev"},
+    ),
+    "portal.pages.workspaces.secrets.SecretsState.delete_secret": lambda v: (),
+    "portal.pages.workspaces.secrets.SecretsState.paste": lambda v: (
+        {"environment": "prod", "text": "VICTIM_KEY=mallory"},
+    ),
+    "portal.pages.workspaces.secrets.PickedSecretsState.open_picked": lambda v: (),
+    "portal.pages.workspaces.vault.VaultState.load": lambda v: (),
+    "portal.pages.workspaces.vault.VaultState.next_page": lambda v: ("records",),
+    "portal.pages.workspaces.vault.VaultState.previous_page": lambda v: ("records",),
+    "portal.pages.workspaces.vault.VaultState.pick_collection": lambda v: ("customers",),
+    "portal.pages.workspaces.vault.VaultState.create_collection": lambda v: (
+        {"name": "pwned", "field-0-name": "a", "field-0-type": "string"},
+    ),
+    "portal.pages.workspaces.vault.VaultState.delete_collection": lambda v: (),
+    "portal.pages.workspaces.vault.VaultState.search": lambda v: (
+        {"field": "email", "value": "ana@victim.example"},
+    ),
+    "portal.pages.workspaces.vault.VaultState.clear_search": lambda v: (),
+    "portal.pages.workspaces.vault.VaultState.add_record": lambda v: (
+        {"value-email": "mallory@example.com"},
+    ),
+    "portal.pages.workspaces.vault.VaultState.open_record": lambda v: (v["vault_token"],),
+    "portal.pages.workspaces.vault.VaultState.reveal": lambda v: ("email",),
+    "portal.pages.workspaces.vault.VaultState.save_record": lambda v: (
+        {"value-email": "mallory@example.com"},
+    ),
+    "portal.pages.workspaces.vault.VaultState.delete_record": lambda v: (),
+    "portal.pages.workspaces.vault.PickedVaultState.open_picked": lambda v: (),
+    "portal.pages.workspaces.files.FilesState.load": lambda v: (),
+    "portal.pages.workspaces.files.FilesState.open_folder": lambda v: ("reports/",),
+    "portal.pages.workspaces.files.FilesState.search_files": lambda v: ("victim",),
+    "portal.pages.workspaces.files.FilesState.next_page": lambda v: ("files",),
+    "portal.pages.workspaces.files.FilesState.previous_page": lambda v: ("versions",),
+    "portal.pages.workspaces.files.FilesState.queue_uploads": lambda v: (
+        [{"name": "pwned.txt", "size": 5}],
+    ),
+    "portal.pages.workspaces.files.FilesState.upload": lambda v: (
+        [rx.UploadFile(file=io.BytesIO(b"pwned"), path=Path("reports/victim.txt"))],
+    ),
+    "portal.pages.workspaces.files.FilesState.open_versions": lambda v: ("reports/victim.txt",),
+    "portal.pages.workspaces.files.FilesState.rename": lambda v: ({"new_path": "stolen.txt"},),
+    "portal.pages.workspaces.files.FilesState.delete": lambda v: (),
+    "portal.pages.workspaces.files.PickedFilesState.open_picked": lambda v: (),
     "portal.pages.accounts.account_list.AccountsState.load": lambda v: (),
     "portal.pages.accounts.detail.state.AccountDetailState.load": lambda v: (),
     "portal.pages.accounts.detail.state.AccountDetailState.next_page": lambda v: ("activity",),
@@ -394,6 +452,15 @@ PATHS = {
     "portal.pages.workspaces.process_log.ProcessLogState": (
         lambda v: f"/workspaces/{v['workspace_id']}/process-log"
     ),
+    "portal.pages.workspaces.files.FilesState": (
+        lambda v: f"/workspaces/{v['workspace_id']}/files"
+    ),
+    "portal.pages.workspaces.secrets.SecretsState": (
+        lambda v: f"/workspaces/{v['workspace_id']}/secrets"
+    ),
+    "portal.pages.workspaces.vault.VaultState": (
+        lambda v: f"/workspaces/{v['workspace_id']}/vault"
+    ),
     "portal.pages.accounts.detail.state.": lambda v: f"/accounts/{v['account_id']}",
     "portal.pages.accounts.account_list.": lambda v: "/accounts",
     "portal.pages.accounts.invitation.": lambda v: f"/invitations/{v['invitation_token']}",
@@ -491,6 +558,39 @@ def _make_victim(db, person):
     account_id = account_of(db, user.id)
     workspace = make_workspace(db, account_id, name="Secret")
     process_id = provisioning.start(db, workspace=workspace, actor=None)
+    # A secret: what the Secrets handlers would reach (twice: a version to roll back to).
+    for value in ("victim value 1", "victim value 2"):
+        workspace_secrets.set_secret(
+            session=db,
+            actor=actor,
+            workspace_id=str(workspace.id),
+            environment="prod",
+            name="VICTIM_KEY",
+            value=value,
+        )
+    # A vault record: what the Data Vault handlers would reach.
+    vault.create_collection(
+        session=db,
+        actor=actor,
+        workspace_id=str(workspace.id),
+        name="customers",
+        fields=[{"name": "email", "type": "email", "searchable": True}],
+    )
+    vault_token = vault.create_record(
+        session=db,
+        caller=actor,
+        workspace_id=str(workspace.id),
+        collection="customers",
+        values={"email": "ana@victim.example"},
+    ).token
+    # A file: what the Files handlers would reach.
+    files.upload_file(
+        session=db,
+        actor=actor,
+        workspace_id=str(workspace.id),
+        path="reports/victim.txt",
+        chunks=[b"victim's content"],
+    )
     token_id = api_tokens.create_token(
         session=db, actor=actor, name="victim's token", expires_in_days=None
     ).token.id
@@ -578,6 +678,7 @@ def _make_victim(db, person):
         "organization_id": org.id,
         "end_user_id": person_of_theirs.id,
         "workspace_id": str(workspace.id),
+        "vault_token": vault_token,
         "account_id": account_id,
         "process_id": process_id,
         "user_id": user.id,
