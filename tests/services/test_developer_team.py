@@ -412,7 +412,9 @@ def test_inviting_the_same_email_again_replaces_the_pending_invitation(db, owner
     assert developer_team.get_invitation(session=db, token=token_of(first)).state == "revoked"
     assert developer_team.get_invitation(session=db, token=token_of(second)).state == "pending"
     [_, replacing] = db.exec(
-        select(AuditEvent).where(AuditEvent.action == "developer_app.invitation_created")
+        select(AuditEvent)
+        .where(AuditEvent.action == "developer_app.invitation_created")
+        .order_by(AuditEvent.id)  # a table's rows come back in no promised order
     ).all()
     assert replacing.after["replaced"] == [first.invitation.id]
 
