@@ -704,6 +704,17 @@ def last_workspace(*, session: Session, actor: Actor) -> str | None:
     return str(workspace.id)
 
 
+def workspace_to_open(*, session: Session, actor: Actor) -> str | None:
+    """The workspace a page of one workspace (/process-log, /secrets, ...) opens: the
+    remembered one, else the first the actor can read by name (someone who has not picked one
+    yet), else None (they can read none)."""
+    remembered = last_workspace(session=session, actor=actor)
+    if remembered is not None:
+        return remembered
+    first = list_workspaces(session=session, actor=actor, sort="name", direction="asc", limit=1)
+    return first.items[0].id if first.items else None
+
+
 # The picker: search on the server, pinned and recent first ----------------------------------
 
 PICKER_LIMIT = 15  # what the picker shows at most, whatever the number of workspaces

@@ -577,6 +577,18 @@ def test_the_picker_choice_persists_on_the_user(db, actor, account_id, owner):
     assert db.get(User, owner.id).last_workspace_id == workspace.id
 
 
+def test_the_workspace_to_open_is_the_remembered_one_else_the_first_readable(db, actor, account_id):
+    assert workspaces.workspace_to_open(session=db, actor=actor) is None  # none to read
+    later = make_workspace(db, account_id, "Zulu")
+    first = make_workspace(db, account_id, "Alpha")
+    assert workspaces.workspace_to_open(session=db, actor=actor) == str(first.id)
+    workspaces.remember_workspace(session=db, actor=actor, workspace_id=str(later.id))
+    assert workspaces.workspace_to_open(session=db, actor=actor) == str(later.id)
+    other = make_user(db)
+    stranger = actor_for(db, other)
+    assert workspaces.workspace_to_open(session=db, actor=stranger) != str(first.id)
+
+
 def test_remember_needs_read(db, actor):
     other = make_user(db)
     theirs = make_workspace(db, account_of(db, other.id))

@@ -671,7 +671,7 @@ REVIEWED: dict[str, str] = {
         "signed in: _call(); processes.retry checks ADMINISTER for the client's process id"
     ),
     "portal.pages.workspaces.process_log.PickedProcessLogState.open_picked": (
-        "signed in: _call(); workspaces.last_workspace returns only a readable workspace"
+        "signed in: _call(); workspaces.workspace_to_open returns only a readable workspace"
     ),
     # Files. The workspace comes from the URL; folder, search term and file paths from the
     # client, checked by services/files.py on every call (READ to list and download,
@@ -745,7 +745,7 @@ REVIEWED: dict[str, str] = {
         "the path the question named"
     ),
     "portal.pages.workspaces.files.PickedFilesState.open_picked": (
-        "signed in: _call(); workspaces.last_workspace returns only a readable workspace"
+        "signed in: _call(); workspaces.workspace_to_open returns only a readable workspace"
     ),
     # Secrets. The workspace comes from the URL; a secret's name and environment from the
     # client (open_secret), checked by workspace_secrets on every call. No value is kept.
@@ -806,7 +806,7 @@ REVIEWED: dict[str, str] = {
         "only when the block's HMAC matches the previewed one; the block is kept nowhere"
     ),
     "portal.pages.workspaces.secrets.PickedSecretsState.open_picked": (
-        "signed in: _call(); workspaces.last_workspace returns only a readable workspace"
+        "signed in: _call(); workspaces.workspace_to_open returns only a readable workspace"
     ),
     # Data Vault. The workspace comes from the URL; the collection, a record's token and a
     # field's name from the client, checked by services/vault.py on every call. No value is
@@ -880,7 +880,7 @@ REVIEWED: dict[str, str] = {
         "signed in: _call(); vault.delete_record needs MANAGE_VAULT; erases the record's key"
     ),
     "portal.pages.workspaces.vault.PickedVaultState.open_picked": (
-        "signed in: _call(); workspaces.last_workspace returns only a readable workspace"
+        "signed in: _call(); workspaces.workspace_to_open returns only a readable workspace"
     ),
     # Accounts. The account comes from the URL (digits only, else 0 = no account), user,
     # invitation and workspace ids from arguments; accounts.* checks the Actor on each call.

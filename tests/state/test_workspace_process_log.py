@@ -83,6 +83,15 @@ def test_poll_reloads_only_when_the_change_mark_moved(db, site):
     assert state.polling
 
 
+def test_the_picked_process_log_opens_a_readable_workspace_before_anything_is_picked(
+    db, site, browse
+):
+    """Someone who has not picked a workspace yet (a new sign-in) gets the first they can
+    read, not "You have no workspace yet"."""
+    state = browse("/process-log", token=site["token"]).state(PickedProcessLogState)
+    assert redirect_path(run(state.open_picked)) == f"/workspaces/{site['id']}/process-log"
+
+
 def test_the_picked_process_log_redirects_to_the_pick(db, site, browse):
     workspaces.remember_workspace(session=db, actor=site["actor"], workspace_id=site["id"])
     db.commit()

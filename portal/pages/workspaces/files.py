@@ -545,7 +545,7 @@ class PickedFilesState(NavState):
 
     @rx.event
     async def open_picked(self):
-        picked = await self._call(workspaces.last_workspace)
+        picked = await self._call(workspaces.workspace_to_open)
         if picked:
             return rx.redirect(routes.workspace_files_url(picked), replace=True)
         return None

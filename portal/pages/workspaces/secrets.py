@@ -481,7 +481,7 @@ class PickedSecretsState(NavState):
 
     @rx.event
     async def open_picked(self):
-        picked = await self._call(workspaces.last_workspace)
+        picked = await self._call(workspaces.workspace_to_open)
         if picked:
             return rx.redirect(routes.workspace_secrets_url(picked), replace=True)
         return None
