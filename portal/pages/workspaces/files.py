@@ -736,55 +736,64 @@ def _name_cell(row: Var) -> rx.Component:
     )
 
 
+def _action(icon: str, label: Var, hint: str, **props) -> rx.Component:
+    """An icon button with its name for readers and a hint on hover: four of them fit beside
+    the columns on a laptop's width, where four worded buttons made the table scroll."""
+    return rx.tooltip(
+        rx.icon_button(rx.icon(icon, size=14), size="1", variant="soft", aria_label=label, **props),
+        content=hint,
+    )
+
+
 def _actions(row: Var) -> rx.Component:
     return rx.cond(
         row.is_folder,
         rx.fragment(),
         rx.flex(
-            rx.el.a(
-                rx.icon("download", size=14),
-                "Download",
-                href=row.download,
-                # A new tab, as the export archive's link: the app's router would otherwise
-                # take a same-origin link for a page of its own.
-                target="_blank",
-                rel="noopener",
-                class_name="rt-reset rt-BaseButton rt-r-size-1 rt-variant-soft rt-Button",
-                custom_attrs={"data-accent-color": ""},
-                aria_label="Download " + row.name,
+            rx.tooltip(
+                rx.el.a(
+                    rx.icon("download", size=14),
+                    href=row.download,
+                    # A new tab, as the export archive's link: the app's router would
+                    # otherwise take a same-origin link for a page of its own.
+                    target="_blank",
+                    rel="noopener",
+                    class_name="rt-reset rt-BaseButton rt-r-size-1 rt-variant-soft rt-IconButton",
+                    custom_attrs={"data-accent-color": ""},
+                    aria_label="Download " + row.name,
+                ),
+                content="Download",
             ),
-            rx.button(
+            _action(
+                "history",
+                "Versions of " + row.name,
                 "Versions",
-                size="1",
-                variant="soft",
                 color_scheme="gray",
                 on_click=_S.open_versions(row.path),
-                aria_label="Versions of " + row.name,
             ),
             rx.cond(
                 _S.can_administer,
                 rx.fragment(
-                    rx.button(
-                        "Rename",
-                        size="1",
-                        variant="soft",
+                    _action(
+                        "pencil",
+                        "Rename " + row.name,
+                        "Rename or move",
                         color_scheme="gray",
                         on_click=_S.ask_rename(row.path),
                         disabled=~_S.can_write,
-                        aria_label="Rename " + row.name,
                     ),
-                    rx.button(
+                    _action(
+                        "trash-2",
+                        "Delete " + row.name,
                         "Delete",
-                        size="1",
-                        variant="soft",
                         color_scheme="red",
                         on_click=_S.ask_delete(row.path),
                         disabled=~_S.can_write,
-                        aria_label="Delete " + row.name,
                     ),
                 ),
             ),
             spacing="2",
+            wrap="nowrap",
         ),
     )
 
