@@ -82,19 +82,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _stable_port() -> int:
-    """The same port for this checkout's test server on every run, when it is free: the port
-    is built into the frontend, and the same port lets the next run reuse the build
-    (tests/e2e/serve.py). A free one otherwise."""
-    port = 20000 + int(_checkout_digest(), 16) % 20000
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return _free_port()
-    return port
-
-
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     args = {**browser_type_launch_args, "args": CHROMIUM_ARGS}
@@ -285,8 +272,8 @@ def _web_build_lock() -> Iterator[None]:
 
 @contextmanager
 def _start_server(tmp: Path, database_url: str, coderunner_url: str) -> Iterator[Server]:
-    """Build and run Portal (`reflex run --env prod`) until the block ends."""
-    port = _stable_port()
+    """Build and run Portal (`reflex run --env prod`) on a free port until the block ends."""
+    port = _free_port()
     url = f"http://localhost:{port}"
     env = {
         key: value
@@ -337,7 +324,7 @@ def _start_server(tmp: Path, database_url: str, coderunner_url: str) -> Iterator
         [
             sys.executable,
             "-m",
-            "tests.e2e.serve",  # `reflex run`, reusing an unchanged build
+            "reflex",
             "run",
             "--env",
             "prod",
