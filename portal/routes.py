@@ -226,14 +226,11 @@ PAGES: dict[str, PageSpec] = {
         PageSpec(SETTINGS, "Account settings", Requirement.SIGNED_IN),
         PageSpec(PLATFORM_REVIEWS, "Distribution reviews", Requirement.PLATFORM_ADMIN),
         PageSpec(PLATFORM_TERMS, "Developer terms versions", Requirement.PLATFORM_ADMIN),
-        # A pair, so the pages after it keep their half of the walk (tests/e2e/every_page.py):
-        # /secrets in the half that visits no workspace before it, like /process-log.
+        # Each /{page} opens that page of the picked workspace (workspaces.workspace_to_open).
         PageSpec(SECRETS, "Secrets", Requirement.SIGNED_IN),
         PageSpec(WORKSPACE_SECRETS, "Secrets", Requirement.SIGNED_IN, nav=SECRETS),
-        # A pair too: /files in the same half as /secrets.
         PageSpec(FILES, "Files", Requirement.SIGNED_IN),
         PageSpec(WORKSPACE_FILES, "Files", Requirement.SIGNED_IN, nav=FILES),
-        # A pair too: /vault in the same half as /secrets and /files.
         PageSpec(VAULT, "Data Vault", Requirement.SIGNED_IN),
         PageSpec(WORKSPACE_VAULT, "Data Vault", Requirement.SIGNED_IN, nav=VAULT),
         PageSpec(PROCESS_LOG, "Process Log", Requirement.SIGNED_IN),
@@ -268,8 +265,7 @@ PAGES: dict[str, PageSpec] = {
             show_title=False,
             nav=APPS,
         ),
-        # Last: tests/e2e/every_page.py splits the walk by position, and /process-log opens
-        # itself only in the half that visits no workspace before it.
+        # Last: tests/e2e/every_page.py splits the walk by position.
         PageSpec(DEVELOPER_EVENTS, "Event catalog", Requirement.SIGNED_IN, nav=DEVELOPER),
     )
 }
