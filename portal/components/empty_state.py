@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal import routes
+from portal.components.links import button_link
+
 
 def coming(title: str, summary: str, will_show: list[str]) -> rx.Component:
     """An honest placeholder for a page a later release builds: no fake data."""
@@ -38,4 +41,26 @@ def empty_state(icon: str, title: str, body: str | rx.Component, action=None) ->
         text_align="center",
         spacing="2",
         padding="var(--space-6)",
+    )
+
+
+def workspace_not_found(hint: str = "") -> rx.Component:
+    """A workspace page whose workspace does not exist or is not the person's to read."""
+    return empty_state(
+        "search-x",
+        "Workspace not found",
+        "It does not exist, or you cannot read it." + (f" {hint}" if hint else ""),
+        button_link("All workspaces", href=routes.WORKSPACES, variant="soft"),
+    )
+
+
+def no_workspace_to_open(what: str) -> rx.Component:
+    """/process-log, /secrets, ... for someone who can read no workspace: `what` says what
+    belongs to one ("Secrets belong to one workspace.")."""
+    return empty_state(
+        "boxes",
+        "Pick a workspace",
+        f"{what} You have no workspace yet: create one, or ask an account administrator to "
+        "add you.",
+        button_link("Go to Workspaces", href=routes.WORKSPACES, variant="soft"),
     )

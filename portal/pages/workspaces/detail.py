@@ -22,7 +22,7 @@ from portal.components.badges import app_state_badge, status_badge
 from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import iso_utc, local_time
 from portal.components.dialogs import confirm_dialog, dialog_footer, form_dialog
-from portal.components.empty_state import empty_state
+from portal.components.empty_state import empty_state, workspace_not_found
 from portal.components.forms import field_error
 from portal.components.links import button_link
 from portal.domain.dto import AppLink, CoderunnerPublic, EnvironmentPublic, WorkspaceDetail
@@ -1082,12 +1082,7 @@ def _found() -> rx.Component:
 
 
 def _not_found() -> rx.Component:
-    return empty_state(
-        "search-x",
-        "Workspace not found",
-        "It does not exist, or you cannot read it. Check the link, or pick a workspace.",
-        button_link("All workspaces", href=routes.WORKSPACES, variant="soft"),
-    )
+    return workspace_not_found("Check the link, or pick a workspace.")
 
 
 @page(routes.WORKSPACE_DETAIL, on_load=[WorkspaceDetailState.load])

@@ -30,9 +30,8 @@ from portal.api import upload_limit
 from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import iso_utc, local_time
 from portal.components.dialogs import confirm_dialog, form_dialog
-from portal.components.empty_state import empty_state
+from portal.components.empty_state import empty_state, no_workspace_to_open, workspace_not_found
 from portal.components.forms import field_error, form_message
-from portal.components.links import button_link
 from portal.domain.errors import Invalid, NotFound, PortalError
 from portal.domain.files import NAME_FILTER_MAX, FilePublic, FileVersionPublic, check_prefix
 from portal.domain.workspaces import WorkspaceStatus
@@ -996,21 +995,10 @@ def workspace_files() -> rx.Component:
             width="100%",
             spacing="3",
         ),
-        empty_state(
-            "search-x",
-            "Workspace not found",
-            "It does not exist, or you cannot read it.",
-            button_link("All workspaces", href=routes.WORKSPACES, variant="soft"),
-        ),
+        workspace_not_found(),
     )
 
 
 @page(routes.FILES, on_load=[PickedFilesState.open_picked])
 def picked_files() -> rx.Component:
-    return empty_state(
-        "boxes",
-        "Pick a workspace",
-        "Files belong to one workspace. You have no workspace yet: create one, or ask an "
-        "account administrator to add you.",
-        button_link("Go to Workspaces", href=routes.WORKSPACES, variant="soft"),
-    )
+    return no_workspace_to_open("Files belong to one workspace.")

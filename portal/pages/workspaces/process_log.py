@@ -18,7 +18,7 @@ from portal import routes
 from portal.components.badges import status_badge
 from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import iso_utc, local_time
-from portal.components.empty_state import empty_state
+from portal.components.empty_state import empty_state, no_workspace_to_open, workspace_not_found
 from portal.components.forms import select
 from portal.components.links import button_link
 from portal.domain.errors import NotFound, PortalError
@@ -397,21 +397,10 @@ def workspace_process_log() -> rx.Component:
             width="100%",
             spacing="3",
         ),
-        empty_state(
-            "search-x",
-            "Workspace not found",
-            "It does not exist, or you cannot read it.",
-            button_link("All workspaces", href=routes.WORKSPACES, variant="soft"),
-        ),
+        workspace_not_found(),
     )
 
 
 @page(routes.PROCESS_LOG, on_load=[PickedProcessLogState.open_picked])
 def picked_process_log() -> rx.Component:
-    return empty_state(
-        "boxes",
-        "Pick a workspace",
-        "The Process Log shows the processes of one workspace. You have no workspace yet: "
-        "create one, or ask an account administrator to add you.",
-        button_link("Go to Workspaces", href=routes.WORKSPACES, variant="soft"),
-    )
+    return no_workspace_to_open("The Process Log shows the processes of one workspace.")

@@ -28,9 +28,8 @@ from portal.components import reveal
 from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import iso_utc, local_time
 from portal.components.dialogs import confirm_dialog, dialog_footer, form_dialog
-from portal.components.empty_state import empty_state
+from portal.components.empty_state import empty_state, no_workspace_to_open, workspace_not_found
 from portal.components.forms import field_error, form_field, form_message, select
-from portal.components.links import button_link
 from portal.components.reveal import REVEAL_SECONDS
 from portal.domain.errors import Invalid, NotFound, PortalError
 from portal.domain.paging import MAX_LIMIT
@@ -1197,21 +1196,10 @@ def workspace_vault_page() -> rx.Component:
             width="100%",
             spacing="3",
         ),
-        empty_state(
-            "search-x",
-            "Workspace not found",
-            "It does not exist, or you cannot read it.",
-            button_link("All workspaces", href=routes.WORKSPACES, variant="soft"),
-        ),
+        workspace_not_found(),
     )
 
 
 @page(routes.VAULT, on_load=[PickedVaultState.open_picked])
 def picked_vault() -> rx.Component:
-    return empty_state(
-        "boxes",
-        "Pick a workspace",
-        "The Data Vault belongs to one workspace. You have no workspace yet: create one, or "
-        "ask an account administrator to add you.",
-        button_link("Go to Workspaces", href=routes.WORKSPACES, variant="soft"),
-    )
+    return no_workspace_to_open("The Data Vault belongs to one workspace.")
