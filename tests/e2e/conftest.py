@@ -46,7 +46,7 @@ from portal.models import User
 from portal.services import auth, sessions
 from scripts.ensure_chromium import system_chromium
 from tests.conftest import sqlite_url
-from tests.e2e.helpers import PASSWORD, open_page, unique_email
+from tests.e2e.helpers import PASSWORD, open_page, unique_email, use_scheme
 
 ROOT = Path(__file__).resolve().parents[2]
 E2E = Path(__file__).resolve().parent
@@ -471,6 +471,22 @@ def save_screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
     if full_page:  # sticky bars land mid-page in a full-page capture taken while scrolled
         page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def save_two_looks(page: Page, name: str) -> None:
+    """NAME-1440-light and NAME-390-dark (the two looks a page is checked in), then back to
+    wide and light; nothing when screenshots are off."""
+    if not SCREENSHOTS:
+        return
+    wide = {"width": 1440, "height": 900}
+    page.set_viewport_size(wide)
+    use_scheme(page, "light")
+    save_screenshot(page, f"{name}-1440-light", full_page=False)
+    page.set_viewport_size({"width": 390, "height": 844})
+    use_scheme(page, "dark")
+    save_screenshot(page, f"{name}-390-dark", full_page=False)
+    page.set_viewport_size(wide)
+    use_scheme(page, "light")
 
 
 @pytest.fixture

@@ -77,6 +77,13 @@ def use_scheme(page: Page, scheme: str) -> None:
     next_frame(page)
 
 
+def choose_option(page: Page, scope, label: str, option: str) -> None:
+    """Pick `option` in the select named `label` within `scope` (a Radix select: its options
+    open in a portal on the page)."""
+    scope.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
 def next_frame(page: Page) -> None:
     """Wait for the browser to draw twice (a new viewport's layout, a colour scheme's styles)."""
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")

@@ -11,9 +11,8 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from portal.models import User
-from tests.e2e.conftest import SCREENSHOTS, save_screenshot
-from tests.e2e.every_page import PHONE
-from tests.e2e.helpers import use_scheme
+from tests.e2e.conftest import save_two_looks
+from tests.e2e.helpers import choose_option
 from tests.e2e.test_secrets_shown_once import _state_blobs, _wait_for_states_holding
 from tests.factories import account_of, make_workspace
 
@@ -22,25 +21,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.stores]
 VALUE = "postgres://app:Pa55-revealed-e2e-91c3@db.example/app"
 SECOND = "second-value-e2e-5d7e"
 PASTED = "pasted-value-e2e-a41b"
-
-
-def _choose(page: Page, scope, label: str, option: str) -> None:
-    scope.get_by_role("combobox", name=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
-
-
-def _shots(page: Page, name: str) -> None:
-    """Wide and light, then 390 px and dark (the two looks the issue asks to check)."""
-    if not SCREENSHOTS:
-        return
-    page.set_viewport_size({"width": 1440, "height": 900})
-    use_scheme(page, "light")
-    save_screenshot(page, f"secrets-{name}-1440-light", full_page=False)
-    page.set_viewport_size(PHONE)
-    use_scheme(page, "dark")
-    save_screenshot(page, f"secrets-{name}-390-dark", full_page=False)
-    page.set_viewport_size({"width": 1440, "height": 900})
-    use_scheme(page, "light")
 
 
 @pytest.mark.timeout(240, func_only=True)
@@ -52,7 +32,7 @@ def test_secrets_add_reveal_edit_roll_back_paste_and_delete(page: Page, server) 
     server.sign_in(page, email, to=f"/workspaces/{workspace_id}/secrets")
     expect(page.get_by_text("No secrets yet")).to_be_visible()
     expect(page.get_by_role("link", name="Secrets")).to_have_attribute("aria-current", "page")
-    _shots(page, "empty")
+    save_two_looks(page, "secrets-empty")
 
     # Add: a name against the rule is refused at the field, the dialog keeps what was typed.
     page.get_by_role("button", name="Add secret").click()
@@ -60,7 +40,7 @@ def test_secrets_add_reveal_edit_roll_back_paste_and_delete(page: Page, server) 
     dialog.get_by_label("Name").fill("database-url")
     dialog.get_by_label("Value").fill(VALUE)
     expect(dialog.get_by_label("Value")).to_have_attribute("type", "password")
-    _choose(page, dialog, "Environment", "prod")
+    choose_option(page, dialog, "Environment", "prod")
     dialog.get_by_role("button", name="Save secret").click()
     expect(dialog.locator("#name-error")).to_contain_text("capital letters")
     dialog.get_by_label("Name").fill("DATABASE_URL")
@@ -73,7 +53,7 @@ def test_secrets_add_reveal_edit_roll_back_paste_and_delete(page: Page, server) 
     expect(row.locator(".secret-cell")).to_have_count(1)
     expect(row).to_contain_text(email)
     assert VALUE not in page.content()
-    _shots(page, "matrix")
+    save_two_looks(page, "secrets-matrix")
 
     # Reveal: shown in the dialog, gone from the page at Hide.
     row.locator(".secret-cell[data-environment=prod]").click()
@@ -81,7 +61,7 @@ def test_secrets_add_reveal_edit_roll_back_paste_and_delete(page: Page, server) 
     detail.get_by_role("button", name="Reveal value").click()
     revealed = page.locator("#secret-revealed-value")
     expect(revealed).to_have_text(VALUE)
-    _shots(page, "revealed")
+    save_two_looks(page, "secrets-revealed")
     # The server's states hold the page (its name) but never the value.
     blobs = _wait_for_states_holding(server, b"DATABASE_URL")
     assert [where for where, blob in blobs.items() if VALUE.encode() in blob] == []
@@ -108,7 +88,7 @@ def test_secrets_add_reveal_edit_roll_back_paste_and_delete(page: Page, server) 
     assert VALUE not in page.content()
 
     # Copy to staging.
-    _choose(page, detail, "Copy to environment", "staging")
+    choose_option(page, detail, "Copy to environment", "staging")
     detail.get_by_role("button", name="Copy", exact=True).click()
     expect(row.locator(".secret-cell[data-environment=staging]")).to_contain_text("v1")
     detail.get_by_role("button", name="Close").click()
@@ -116,7 +96,7 @@ def test_secrets_add_reveal_edit_roll_back_paste_and_delete(page: Page, server) 
     # Paste a .env block: errors by line, then a preview, then apply.
     page.get_by_role("button", name="Paste .env").click()
     paste = page.get_by_role("dialog")
-    _choose(page, paste, "Environment", "prod")
+    choose_option(page, paste, "Environment", "prod")
     block = f"DATABASE_URL={VALUE}\nexport PASTED_KEY={PASTED}\n"
     paste.get_by_label(".env block").fill(block + "9BAD=1\n")
     paste.get_by_role("button", name="Preview changes").click()
@@ -128,7 +108,7 @@ def test_secrets_add_reveal_edit_roll_back_paste_and_delete(page: Page, server) 
     expect(paste.locator(".preview-item").filter(has_text="DATABASE_URL")).to_contain_text(
         "unchanged"
     )
-    _shots(page, "paste-preview")
+    save_two_looks(page, "secrets-paste-preview")
     paste.get_by_role("button", name="Apply changes").click()
     expect(paste).to_have_count(0)
     pasted_row = page.locator(".secret-row").filter(has_text="PASTED_KEY")

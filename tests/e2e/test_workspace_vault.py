@@ -11,9 +11,8 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from portal.models import User
-from tests.e2e.conftest import SCREENSHOTS, save_screenshot
-from tests.e2e.every_page import PHONE
-from tests.e2e.helpers import use_scheme
+from tests.e2e.conftest import save_two_looks
+from tests.e2e.helpers import choose_option
 from tests.e2e.test_secrets_shown_once import _state_blobs, _wait_for_states_holding
 from tests.factories import account_of, make_workspace
 
@@ -22,25 +21,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.stores]
 EMAIL = "jane.vault-e2e@example.com"
 SSN = "ssn-e2e-7c91-revealed"
 PHONE_NUMBER = "+1 415 555 4242"
-
-
-def _choose(page: Page, scope, label: str, option: str) -> None:
-    scope.get_by_role("combobox", name=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
-
-
-def _shots(page: Page, name: str) -> None:
-    """Wide and light, then 390 px and dark (the two looks the issue asks to check)."""
-    if not SCREENSHOTS:
-        return
-    page.set_viewport_size({"width": 1440, "height": 900})
-    use_scheme(page, "light")
-    save_screenshot(page, f"vault-{name}-1440-light", full_page=False)
-    page.set_viewport_size(PHONE)
-    use_scheme(page, "dark")
-    save_screenshot(page, f"vault-{name}-390-dark", full_page=False)
-    page.set_viewport_size({"width": 1440, "height": 900})
-    use_scheme(page, "light")
 
 
 @pytest.mark.timeout(240, func_only=True)
@@ -52,7 +32,7 @@ def test_vault_collection_records_search_reveal_edit_and_delete(page: Page, serv
     server.sign_in(page, email, to=f"/workspaces/{workspace_id}/vault")
     expect(page.get_by_text("No collections yet")).to_be_visible()
     expect(page.get_by_role("link", name="Data Vault")).to_have_attribute("aria-current", "page")
-    _shots(page, "empty")
+    save_two_looks(page, "vault-empty")
 
     # A collection with three fields; a bad field name is refused at that field.
     page.get_by_role("button", name="New collection").click()
@@ -60,18 +40,18 @@ def test_vault_collection_records_search_reveal_edit_and_delete(page: Page, serv
     dialog.get_by_label("Name", exact=True).fill("customers")
     rows = dialog.locator(".draft-field")
     rows.nth(0).get_by_label("Field name").fill("Email")
-    _choose(page, rows.nth(0), "Type", "email")
+    choose_option(page, rows.nth(0), "Type", "email")
     rows.nth(0).get_by_role("checkbox").click()
     dialog.get_by_role("button", name="Add field").click()
     rows.nth(1).get_by_label("Field name").fill("phone")
-    _choose(page, rows.nth(1), "Type", "phone")
+    choose_option(page, rows.nth(1), "Type", "phone")
     dialog.get_by_role("button", name="Add field").click()
     rows.nth(2).get_by_label("Field name").fill("ssn")
-    _choose(page, rows.nth(2), "Sensitivity", "secret")
+    choose_option(page, rows.nth(2), "Sensitivity", "secret")
     dialog.get_by_role("button", name="Create collection").click()
     expect(rows.nth(0)).to_contain_text("lowercase letters")
     rows.nth(0).get_by_label("Field name").fill("email")
-    _shots(page, "new-collection")
+    save_two_looks(page, "vault-new-collection")
     dialog.get_by_role("button", name="Create collection").click()
     expect(dialog).to_have_count(0)
     expect(page.get_by_text("No records yet")).to_be_visible()
@@ -100,7 +80,7 @@ def test_vault_collection_records_search_reveal_edit_and_delete(page: Page, serv
     expect(jane).to_contain_text("••••••")
     for value in (EMAIL, SSN, "555 4242"):
         assert value not in page.content()
-    _shots(page, "records")
+    save_two_looks(page, "vault-records")
 
     # Exact search: the value typed in any case finds the record; it is in no URL.
     search = page.get_by_role("search")
@@ -117,7 +97,7 @@ def test_vault_collection_records_search_reveal_edit_and_delete(page: Page, serv
     detail.get_by_role("button", name="Reveal ssn").click()
     revealed = page.locator("#vault-revealed-value")
     expect(revealed).to_have_text(SSN)
-    _shots(page, "revealed")
+    save_two_looks(page, "vault-revealed")
     blobs = _wait_for_states_holding(server, b"customers")
     assert [where for where, blob in blobs.items() if SSN.encode() in blob] == []
     detail.get_by_role("button", name="Hide").click()
