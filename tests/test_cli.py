@@ -20,10 +20,11 @@ from sqlmodel import Session, create_engine, select
 
 from portal import cli
 from portal.config import ROOT, get_settings
+from portal.db import engine_for
 from portal.models import Account, User, Workspace, WorkspaceDataKey
 from portal.services import demo, envelope, workspace_secrets
 from tests import factories
-from tests.conftest import sqlite_url
+from tests.conftest import sqlite_url, use_database
 
 
 def _env(url: str) -> dict[str, str]:
@@ -56,15 +57,20 @@ def _count(url: str, model) -> int:
         engine.dispose()
 
 
-def test_help_lists_the_commands(tmp_path):
-    result = portal(sqlite_url(tmp_path / "unused.db"), "--help")
-    assert result.returncode == 0, result.stderr
+def test_help_lists_the_commands(tmp_path, monkeypatch, capsys):
+    use_database(monkeypatch, sqlite_url(tmp_path / "unused.db"))
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["--help"])
+    assert caught.value.code == 0
+    out = capsys.readouterr().out
     for command in ("migrate", "seed-demo", "create-user", "rotate-master-key", "worker"):
-        assert command in result.stdout
+        assert command in out
     assert not (tmp_path / "unused.db").exists()
 
 
-def test_migrate_seed_and_create_user(tmp_path):
+def test_migrate_seed_and_create_user(tmp_path, monkeypatch, capsys, production_hashing):
+    """`migrate` as an operator runs it, in its own process (twice: the second has nothing to
+    do); then the commands that follow it in this process (a subprocess each cost ~2 s)."""
     path = tmp_path / "new-folder" / "portal.db"  # the folder does not exist yet
     url = sqlite_url(path)
 
@@ -77,48 +83,52 @@ def test_migrate_seed_and_create_user(tmp_path):
     assert again.returncode == 0, again.stderr
     assert "Running upgrade" not in again.stderr
 
-    first = portal(url, "seed-demo")
-    assert first.returncode == 0, first.stderr
-    assert "Created demo data" in first.stdout
-    assert demo.DEMO_EMAIL in first.stdout and demo.DEMO_PASSWORD in first.stdout
-    second = portal(url, "seed-demo")
-    assert second.returncode == 0, second.stderr
-    assert "already present" in second.stdout
-    assert demo.DEMO_EMAIL in second.stdout
+    use_database(monkeypatch, url)
+    assert cli.main(["seed-demo"]) == 0
+    first = capsys.readouterr().out
+    assert "Created demo data" in first
+    assert demo.DEMO_EMAIL in first and demo.DEMO_PASSWORD in first
+    assert cli.main(["seed-demo"]) == 0
+    second = capsys.readouterr().out
+    assert "already present" in second
+    assert demo.DEMO_EMAIL in second
     assert (_count(url, User), _count(url, Workspace)) == (2, 3)  # + the demo publisher
 
-    created = portal(
-        url,
-        "create-user",
-        "--email",
-        "Admin@Example.com",
-        "--name",
-        "Ada Admin",
-        "--password",
-        "a long admin password",
-        "--platform-admin",
-        "--account-name",
-        "Platform",
+    created = cli.main(
+        [
+            "create-user",
+            "--email",
+            "Admin@Example.com",
+            "--name",
+            "Ada Admin",
+            "--password",
+            "a long admin password",
+            "--platform-admin",
+            "--account-name",
+            "Platform",
+        ]
     )
-    assert created.returncode == 0, created.stderr
-    assert "Created user admin@example.com (platform admin)" in created.stdout
+    assert created == 0
+    assert "Created user admin@example.com (platform admin)" in capsys.readouterr().out
 
     engine = create_engine(url)
     with Session(engine) as session:
         user = session.exec(select(User).where(User.email == "admin@example.com")).one()
         assert user.is_platform_admin
-        # The production parameters: the suite's cheap ones are for its own process only.
+        # The production parameters (the suite's own cheap ones are off in this test).
         assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
         assert "Platform" in session.exec(select(Account.name)).all()
     engine.dispose()
 
-    duplicate = portal(
-        url, "create-user", "--email", "admin@example.com", "--name", "X", "--password", "x" * 12
+    duplicate = cli.main(
+        ["create-user", "--email", "admin@example.com", "--name", "X", "--password", "x" * 12]
     )
-    assert duplicate.returncode == 1
-    assert "error (email): A user with that email already exists." in duplicate.stderr
-    assert "Traceback" not in duplicate.stderr
+    assert duplicate == 1
+    err = capsys.readouterr().err
+    assert "error (email): A user with that email already exists." in err
+    assert "Traceback" not in err
     assert _count(url, User) == 3  # demo, publisher, admin
+    engine_for(url).dispose()
 
 
 def _migrated(tmp_path: Path, template: Path) -> str:
@@ -265,18 +275,19 @@ def test_upgrade_creates_the_folder_of_a_sqlite_file(tmp_path):
     assert path.exists()
 
 
-def test_seed_demo_is_refused_in_production(tmp_path, migrated_template):
+def test_seed_demo_is_refused_in_production(tmp_path, migrated_template, monkeypatch, capsys):
     """The demo person's password is public (README): production gets no demo data."""
     url = _migrated(tmp_path, migrated_template)
-    refused = portal(
-        url,
-        "seed-demo",
-        PORTAL_ENV="production",
-        PORTAL_PUBLIC_URL="https://portal.test",
-        PORTAL_SECRET_KEY="a key of this test",
-    )
-    assert refused.returncode == 2
-    assert "seed-demo refused" in refused.stderr
+    use_database(monkeypatch, url)
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_PUBLIC_URL", "https://portal.test")
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "a key of this test")
+    get_settings.cache_clear()
+    try:
+        assert cli.main(["seed-demo"]) == 2
+    finally:
+        get_settings.cache_clear()
+    assert "seed-demo refused" in capsys.readouterr().err
     assert _count(url, User) == 0
 
 

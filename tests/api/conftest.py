@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
-from portal.api.app import create_api
 from portal.domain.workspaces import WorkspaceStatus
 from portal.models import Workspace
 from portal.services import app_api_keys, apps
+from tests.api_app import shared_api
 from tests.factories import (
     account_of,
     actor_for,
@@ -45,7 +45,7 @@ class World:
 
 @pytest.fixture
 def client(database: str) -> TestClient:
-    return TestClient(create_api())
+    return TestClient(shared_api())
 
 
 @pytest.fixture

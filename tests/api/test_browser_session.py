@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from reflex.config import get_config
 
-from portal.api.app import create_api
 from portal.api.browser_session import SessionCookieHashing, hash_session_cookie
 from portal.domain.errors import Unauthenticated
 from portal.services import auth, sessions
 from portal.services.tokens import token_hash
+from tests.api_app import shared_api
 from tests.factories import CLIENT, PASSWORD, make_user, sign_in
 
 OWN = "http://localhost:3000"  # PORTAL_PUBLIC_URL's default, Portal's origin in tests
@@ -24,7 +24,7 @@ FOREIGN = "http://localhost:4444"  # another port of the same host: same site, o
 def client() -> TestClient:
     assert OWN in get_config().cors_allowed_origins
     assert FOREIGN not in get_config().cors_allowed_origins
-    return TestClient(create_api(), base_url=OWN)
+    return TestClient(shared_api(), base_url=OWN)
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from portal.api.app import create_api
 from portal.domain.developer import TeamRole
 from portal.models import DeveloperAppMember
 from portal.services import developer_apps, developer_icons
+from tests.api_app import shared_api
 from tests.factories import actor_for, make_user, sign_in
 from tests.services.test_developer_icons import JPEG, PNG
 from tests.services.test_installations import developer
@@ -28,7 +28,7 @@ def icon(db):
 
 
 def _get(path: str, cookie: str | None, **headers):
-    client = TestClient(create_api())
+    client = TestClient(shared_api())
     if cookie:
         client.cookies.set("portal_session", cookie)
     return client.get(path, headers=headers)

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 from fastapi.testclient import TestClient
 
-from portal.api.app import create_api
 from portal.services import exports
+from tests.api_app import shared_api
 from tests.factories import account_of, actor_for, create_workspace, grant, make_user, sign_in
 from tests.services.processes_support import Clock, run_all, use_data_dir
 
@@ -36,7 +36,7 @@ def exported(db, monkeypatch, tmp_path):
 
 
 def _get(process_id: int, cookie: str | None):
-    client = TestClient(create_api())
+    client = TestClient(shared_api())
     if cookie:
         client.cookies.set("portal_session", cookie)
     return client.get(f"/downloads/exports/{process_id}")

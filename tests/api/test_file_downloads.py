@@ -7,8 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from portal import routes
-from portal.api.app import create_api
 from portal.services import files, workspaces
+from tests.api_app import shared_api
 from tests.factories import account_of, actor_for, create_workspace, grant, make_user, sign_in
 
 
@@ -31,7 +31,7 @@ def stored(db):
 
 
 def _get(url: str, cookie: str | None):
-    client = TestClient(create_api())
+    client = TestClient(shared_api())
     if cookie:
         client.cookies.set("portal_session", cookie)
     return client.get(url)

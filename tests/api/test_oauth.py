@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from portal.api.app import create_api
 from portal.config import get_settings
 from portal.domain.errors import NotFound, PermissionDenied
 from portal.models import DeveloperAccessToken, DeveloperApp, DeveloperClientSecret
 from portal.models._base import utcnow
 from portal.services import client_credentials, developer_apps, developer_terms, installations
+from tests.api_app import shared_api
 from tests.factories import account_of, actor_for, create_workspace, make_user
 
 MANIFEST = """\
@@ -29,7 +29,7 @@ scopes:
 
 @pytest.fixture
 def client(database: str) -> TestClient:
-    return TestClient(create_api())
+    return TestClient(shared_api())
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from schemathesis.checks import CHECKS as REGISTERED_CHECKS
 from schemathesis.checks import load_all_checks
 from schemathesis.core.parameters import ParameterLocation
 
-from portal.api.app import create_api
 from portal.services.api_tokens import IDEMPOTENCY_KEY_MAX
+from tests.api_app import shared_api
 
 # Every check schemathesis has (`--checks all`): besides the response's conformance, data the
 # document calls valid is accepted and data it calls invalid refused, an undocumented method is
@@ -179,7 +179,7 @@ def test_every_operation_documents_its_response_and_problems(client):
 
 # Loading the document needs no database: the app reads DATABASE_URL per request, and each
 # test's `world` fixture points it at a fresh one.
-schema = schemathesis.openapi.from_asgi("/v1/openapi.json", create_api())
+schema = schemathesis.openapi.from_asgi("/v1/openapi.json", shared_api())
 
 
 @schema.parametrize()

@@ -19,11 +19,12 @@ from portal.domain.errors import (
     Throttled,
 )
 from portal.domain.paging import InvalidCursor
+from tests.api_app import shared_api
 
 
 @pytest.fixture
 def client() -> TestClient:
-    return TestClient(create_api())
+    return TestClient(shared_api())
 
 
 def test_health(client: TestClient) -> None:

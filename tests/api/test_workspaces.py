@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from portal.api.app import create_api
 from portal.models import AuditEvent, Environment, Process, Workspace
 from portal.services import provisioning
 from tests.api.conftest import set_status
+from tests.api_app import shared_api
 from tests.factories import make_workspace
 
 
@@ -443,7 +443,7 @@ def test_api_changes_are_one_transaction_each(world, db, monkeypatch):
         assert session.get(Workspace, workspace.id) is not None  # written, in the transaction
         raise RuntimeError("the saga could not start")
 
-    client = TestClient(create_api(), raise_server_exceptions=False)
+    client = TestClient(shared_api(), raise_server_exceptions=False)
     body = {"account_id": world.account_a, "name": "Halfway"}
     before = rows()
     with monkeypatch.context() as patch:

@@ -30,10 +30,10 @@ from reflex.utils.format import format_event_handler
 from reflex_base.constants import RouteVar
 
 import portal.portal  # registers every page, page state and page loader
-from portal.api.app import create_api
 from portal.routes import SESSION_COOKIE, SESSION_COOKIE_HASH
 from portal.services.tokens import token_hash
 from portal.state.session import SessionState
+from tests.api_app import shared_api
 
 ORIGIN = "http://localhost:3000"
 CLIENT_IP = "198.51.100.7"
@@ -213,7 +213,7 @@ def follow_handoff(client, events) -> str:
     page of Portal's origin, with this browser's cookie), keeps the cookie it sets, and goes
     where it is sent. Returns that location."""
     [(path, fields)] = backend_posts(events)
-    http = TestClient(create_api(), base_url=ORIGIN)
+    http = TestClient(shared_api(), base_url=ORIGIN)
     if client.token:
         http.cookies.set(SESSION_COOKIE, client.token)
     response = http.post(path, data=fields, headers={"Origin": ORIGIN}, follow_redirects=False)
