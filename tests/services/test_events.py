@@ -381,7 +381,9 @@ def _events_of(workspace_id: uuid.UUID) -> list[str]:
     with transaction() as session:
         return list(
             session.exec(
-                select(OutboxEvent.type).where(OutboxEvent.workspace_id == workspace_id)
+                select(OutboxEvent.type)
+                .where(OutboxEvent.workspace_id == workspace_id)
+                .order_by(OutboxEvent.id)  # in the order they were emitted, on every database
             ).all()
         )
 
