@@ -20,11 +20,13 @@ $(BIN)/python:
 		{ echo "Portal needs Python 3.11 or newer; set PYTHON=python3.12 (or similar)."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# The packages go in with uv when it can be had (about 5 s here against pip's 45-55 s for the
-# same ~140 packages, on a machine that keeps both cores busy in the tests after it); with pip
-# otherwise. Either resolves pyproject.toml's ranges from the same registry.
+# The packages go in with uv when it can be had (about 25 s here against pip's 45-55 s for the
+# same ~140 packages); with pip otherwise. Either resolves pyproject.toml's ranges from the
+# same registry. Both compile the bytecode at install: without it, the test workers, the server
+# and the CLI's processes each compile what they import at once, under load (a worker then
+# missed the 10 s a SIGTERM test gives it to stop).
 install = { $(BIN)/python -m pip install --quiet uv >/dev/null 2>&1 \
-	&& $(BIN)/uv pip install --quiet --python $(BIN)/python $(1); } \
+	&& $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(1); } \
 	|| $(BIN)/python -m pip install --quiet $(1)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
