@@ -55,3 +55,10 @@ def once_loaded(content: rx.Component) -> rx.Component:
         content,
         rx.el.div(rx.spinner(size="3"), class_name="pt-checking", aria_label="Loading"),
     )
+
+
+def name_link(name: Var, href: Var, *, pending: str = "this workspace") -> rx.Component:
+    """A link whose text is a name the page loads (a workspace's, in a page's toolbar): until
+    the name arrives, plain `pending` text, never an empty link a screen reader or keyboard
+    reaches with nothing to announce."""
+    return rx.cond(name != "", rx.link(name, href=href), rx.text.span(pending))

@@ -9,9 +9,12 @@ are checked too, not only 404s. Kept small (a few examples per operation) to sta
 
 from __future__ import annotations
 
+import inspect
 import uuid
+from collections.abc import Callable
 
 import schemathesis
+import schemathesis.pytest._test_builder as schemathesis_test_builder
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS as REGISTERED_CHECKS
 from schemathesis.checks import load_all_checks
@@ -176,6 +179,39 @@ def test_every_operation_documents_its_response_and_problems(client):
 
 # Schemathesis ---------------------------------------------------------------------------------
 
+
+def _built_when_run(build: Callable) -> Callable:
+    """Schemathesis' pytest plugin builds each operation's test as it collects it, and its
+    coverage phase draws all of its examples then: about 7 s of each xdist worker's start, in
+    every worker, though one runs each test. This builds it when the test runs instead, in the
+    worker that runs it, with the same settings, examples and checks."""
+
+    def lazy(**arguments) -> Callable:
+        built: list[Callable] = []
+
+        def test(*args, **kwargs):
+            if not built:
+                built.append(build(**arguments))
+                # What the plugin reads back after the run (the operation, the marks for an
+                # unsatisfiable or unserializable example) lives on the built test.
+                vars(test).update(vars(built[0]))
+            return built[0](*args, **kwargs)
+
+        # The fixtures pytest passes in: the test's own arguments but `case`, which
+        # hypothesis draws (as on the test the plugin would have built).
+        signature = inspect.signature(arguments["test_func"])
+        test.__signature__ = signature.replace(
+            parameters=[p for name, p in signature.parameters.items() if name != "case"]
+        )
+        test.__name__ = arguments["test_func"].__name__
+        return test
+
+    return lazy
+
+
+schemathesis_test_builder.build_operation_test = _built_when_run(
+    schemathesis_test_builder.build_operation_test
+)
 
 # Loading the document needs no database: the app reads DATABASE_URL per request, and each
 # test's `world` fixture points it at a fresh one.

@@ -83,11 +83,16 @@ def _opens_the_picked_workspace(path: str, landed: str) -> bool:
 
 def _walk(page: Page, paths: list[str]) -> tuple[list[str], Counter]:
     """The first page is loaded, the others reached as a link reaches them (no reload: each
-    page's load still runs on the server, the bundle is not compiled again for each)."""
+    page's load still runs on the server, the bundle is not compiled again for each).
+
+    Each page is checked in three looks: wide and light, wide and dark, narrow. Every other
+    page takes them in the reverse order, starting from the look the page before ended in,
+    so each page costs one change of width and one of scheme (each a new layout or new
+    styles for the whole page), not two of each."""
     problems, moderate = [], Counter()
+    page.set_viewport_size(DESKTOP)
+    use_scheme(page, "light")
     for number, path in enumerate(paths):
-        page.set_viewport_size(DESKTOP)
-        use_scheme(page, "light")
         if number == 0:
             open_page(page, path)
             settle(page)
@@ -96,18 +101,26 @@ def _walk(page: Page, paths: list[str]) -> tuple[list[str], Counter]:
         landed = page.evaluate("() => location.pathname + location.search")
         if landed != path and not _opens_the_picked_workspace(path, landed):
             problems.append(f"{path}: opened {landed} instead")
-        for scheme in ("light", "dark"):
-            found, count = _audit(page, path, scheme)
+        looks = ["light", "dark", "narrow"]
+        for look in looks if number % 2 == 0 else reversed(looks):
+            if look == "narrow":
+                page.set_viewport_size(PHONE)
+                next_frame(page)  # the layout for the narrow screen
+                problem = overflow(page, path)
+                if problem:
+                    problems.append(problem)
+                continue
+            if page.viewport_size != DESKTOP:
+                page.set_viewport_size(DESKTOP)
+            found, count = _audit(page, path, look)
             problems += found
             moderate += count
-        use_scheme(page, "light")
-        page.set_viewport_size(PHONE)
-        next_frame(page)  # the layout for the narrow screen
-        problem = overflow(page, path)
-        if problem:
-            problems.append(problem)
         if SCREENSHOTS:
             _shots(page, _name(path))
+            # _shots leaves the page narrow and dark, where an even page's looks end.
+            if number % 2:
+                page.set_viewport_size(DESKTOP)
+                use_scheme(page, "light")
     return problems, moderate
 
 

@@ -32,6 +32,7 @@ from portal.components.dates import iso_utc, local_time
 from portal.components.dialogs import confirm_dialog, form_dialog
 from portal.components.empty_state import empty_state, no_workspace_to_open, workspace_not_found
 from portal.components.forms import field_error, form_message
+from portal.components.links import name_link
 from portal.domain.errors import Invalid, NotFound, PortalError
 from portal.domain.files import NAME_FILTER_MAX, FilePublic, FileVersionPublic, check_prefix
 from portal.domain.workspaces import WorkspaceStatus
@@ -870,7 +871,7 @@ def _toolbar() -> rx.Component:
     return rx.flex(
         rx.text(
             "Documents of ",
-            rx.link(_S.workspace_name, href=_S.workspace_href),
+            name_link(_S.workspace_name, _S.workspace_href),
             size="2",
             color_scheme="gray",
         ),

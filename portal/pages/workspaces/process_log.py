@@ -20,7 +20,7 @@ from portal.components.data_table import Column, data_table, pager
 from portal.components.dates import iso_utc, local_time
 from portal.components.empty_state import empty_state, no_workspace_to_open, workspace_not_found
 from portal.components.forms import select
-from portal.components.links import button_link
+from portal.components.links import button_link, name_link
 from portal.domain.errors import NotFound, PortalError
 from portal.domain.processes import ProcessKind, ProcessPublic, ProcessStatus, ProcessStepPublic
 from portal.layout import page
@@ -342,7 +342,7 @@ def _toolbar() -> rx.Component:
     return rx.flex(
         rx.text(
             "Sagas, exports and purges of ",
-            rx.link(ProcessLogState.workspace_name, href=ProcessLogState.workspace_href),
+            name_link(ProcessLogState.workspace_name, ProcessLogState.workspace_href),
             size="2",
             color_scheme="gray",
         ),

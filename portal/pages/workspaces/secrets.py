@@ -29,6 +29,7 @@ from portal.components.dates import iso_utc, local_time
 from portal.components.dialogs import confirm_dialog, dialog_footer, form_dialog
 from portal.components.empty_state import empty_state, no_workspace_to_open, workspace_not_found
 from portal.components.forms import field_error, form_field, form_message, select
+from portal.components.links import name_link
 from portal.components.reveal import REVEAL_SECONDS
 from portal.domain.errors import NotFound, PortalError
 from portal.domain.secrets import (
@@ -879,7 +880,7 @@ def _toolbar() -> rx.Component:
     return rx.flex(
         rx.text(
             "Secrets of ",
-            rx.link(_S.workspace_name, href=_S.workspace_href),
+            name_link(_S.workspace_name, _S.workspace_href),
             ", per environment. Values are encrypted and never listed.",
             size="2",
             color_scheme="gray",

@@ -30,6 +30,7 @@ from portal.components.dates import iso_utc, local_time
 from portal.components.dialogs import confirm_dialog, dialog_footer, form_dialog
 from portal.components.empty_state import empty_state, no_workspace_to_open, workspace_not_found
 from portal.components.forms import field_error, form_field, form_message, select
+from portal.components.links import name_link
 from portal.components.reveal import REVEAL_SECONDS
 from portal.domain.errors import Invalid, NotFound, PortalError
 from portal.domain.paging import MAX_LIMIT
@@ -1129,7 +1130,7 @@ def _toolbar() -> rx.Component:
     return rx.flex(
         rx.text(
             "Sensitive records of ",
-            rx.link(_S.workspace_name, href=_S.workspace_href),
+            name_link(_S.workspace_name, _S.workspace_href),
             ", stored encrypted and shown masked. Your product keeps the tokens.",
             size="2",
             color_scheme="gray",
