@@ -41,7 +41,7 @@ from portal import cli
 from portal.config import get_settings
 from portal.db import engine_for, get_engine
 from portal.services import passwords
-from tests.file_stores import file_store, moto_url  # noqa: F401 - fixtures for every test
+from tests.file_stores import file_store, moto_url, s3_bucket  # noqa: F401 - fixtures for every test
 
 # A production argon2 hash costs ~50 ms of CPU, and factories hash a password for every user
 # they make: about a minute of the suite. In this process (and each xdist worker) hashes are
