@@ -15,7 +15,7 @@ from sqlmodel import select
 from portal.domain.access import Permission
 from portal.models import AppApiKey, User, Workspace
 from portal.services import demo_apps, workspaces
-from tests.e2e.helpers import open_page
+from tests.e2e.helpers import open_page, settle
 from tests.factories import account_of, actor_for, grant, make_app, make_workspace
 
 pytestmark = pytest.mark.e2e
@@ -217,6 +217,13 @@ def test_portfolio_search_duplicates_switching_and_delete(page: Page, server, sh
         "link", name="Email settings"
     ).click()
     expect(page).to_have_url(re.compile(r"/apps/acme-biling/email$"))
+    # The URL changes before the new page has drawn (its code may still be loading): a menu
+    # opened on the page before would close as that page goes. The tab is current once the
+    # email page's own load has run.
+    expect(
+        page.get_by_role("navigation", name="App pages").get_by_role("link", name="Email settings")
+    ).to_have_attribute("aria-current", "page")
+    settle(page)
     page.locator("#app-switcher").click()
     page.get_by_role("menuitem", name="Zeta Reports").click()
     expect(page).to_have_url(re.compile(rf"/workspaces/{workspace_id}/apps/zeta-reports/email$"))
