@@ -29,7 +29,7 @@ from portal.api.data_plane_schemas import (
     SignInCreate,
 )
 from portal.api.idempotency import IdempotencyKey
-from portal.api.schemas import FILTER_SCHEMA, INT32_MAX, Direction, Filter
+from portal.api.schemas import FILTER_SCHEMA, INT32_MAX, Direction, Filter, WireInteger
 from portal.api.workspaces import Cursor, Limit
 from portal.domain.dto import (
     EndUserPublic,
@@ -44,8 +44,10 @@ from portal.services import app_scope, end_users, organizations
 
 router = APIRouter(tags=["data plane"])
 
-OrganizationId = Annotated[int, Path(ge=1, le=INT32_MAX, description="The organization's id.")]
-EndUserId = Annotated[int, Path(ge=1, le=INT32_MAX, description="The end user's id.")]
+OrganizationId = Annotated[
+    int, Path(ge=1, le=INT32_MAX, description="The organization's id."), WireInteger
+]
+EndUserId = Annotated[int, Path(ge=1, le=INT32_MAX, description="The end user's id."), WireInteger]
 Search = Annotated[
     Filter | None,
     Query(

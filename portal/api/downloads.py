@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Header, Query
+from fastapi import APIRouter, Cookie, Header, Path, Query
 from fastapi.responses import FileResponse, Response
 
 from portal.api.files import stream_download
-from portal.api.schemas import INT32_MAX
+from portal.api.schemas import INT32_MAX, WireInteger
 from portal.db import transaction
 from portal.domain.wording import action_prefix
 from portal.services import apps, exports, files, sessions
@@ -18,7 +18,10 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/downloads/exports/{process_id}")
-def download_export(process_id: int, portal_session: str | None = Cookie(default=None)):
+def download_export(
+    process_id: Annotated[int, Path(ge=1, le=INT32_MAX), WireInteger],
+    portal_session: str | None = Cookie(default=None),
+):
     """An export archive, for administrators of its workspace; anyone else gets 404."""
     with transaction() as session:
         actor = sessions.resolve_actor(session=session, token=portal_session)
@@ -64,7 +67,7 @@ def download_app_audit(
 def download_file(
     workspace_id: str,
     path: str,
-    version: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
+    version: Annotated[int | None, Query(ge=1, le=INT32_MAX), WireInteger] = None,
     portal_session: str | None = Cookie(default=None),
     if_none_match: Annotated[str | None, Header()] = None,
 ):

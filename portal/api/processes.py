@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 
 from portal.api import problems
 from portal.api.auth import Token
-from portal.api.schemas import INT32_MAX
+from portal.api.schemas import INT32_MAX, WireInteger
 from portal.api.threads import as_actor
 from portal.domain.processes import ProcessPublic
 from portal.services import processes
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/v1/processes", tags=["processes"])
     summary="One process with its steps and progress (read on its workspace)",
 )
 async def get_process(
-    token: Token, process_id: Annotated[int, Path(ge=1, le=INT32_MAX)]
+    token: Token, process_id: Annotated[int, Path(ge=1, le=INT32_MAX), WireInteger]
 ) -> ProcessPublic:
     return await as_actor(
         token,

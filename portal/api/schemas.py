@@ -3,6 +3,7 @@ every string input goes through."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -75,6 +76,26 @@ def _json_integer(value: Any) -> Any:
 
 
 JsonInteger = Annotated[int, BeforeValidator(_json_integer)]
+
+
+def JsonIntegerIn(low: int, high: int) -> Any:  # noqa: N802 - reads as a type
+    """A JsonInteger from low to high, as a type that can be optional (`... | None`): the bounds
+    sit before the validator, where the document shows them as its minimum and maximum."""
+    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_json_integer)]
+
+
+def _decimal_integer(value: Any) -> Any:
+    """An integer in a path or query string as plain decimal digits ("12", "-3"), not "12\\n",
+    " 12", "+12", "012", "1_2" or "12.0", which pydantic's lax mode would all read as 12:
+    a client that sent one of those meant something else."""
+    if isinstance(value, str) and not re.fullmatch(r"-?(0|[1-9][0-9]*)", value):
+        raise ValueError("Input should be a valid integer, in decimal digits")
+    return value
+
+
+# Every integer a path or query parameter carries: Annotated[int, Path(...), WireInteger]
+# (after the Path or Query, or the document loses its minimum and maximum).
+WireInteger = BeforeValidator(_decimal_integer)
 Name = FreeText(workspaces.NAME_MAX, required=True)
 Reason = FreeText(workspaces.REASON_MAX, required=False)
 

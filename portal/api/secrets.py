@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from portal.api import problems
 from portal.api.auth import Token
 from portal.api.idempotency import IdempotencyKey, run_write
-from portal.api.schemas import INT32_MAX
+from portal.api.schemas import INT32_MAX, JsonIntegerIn
 from portal.api.threads import as_actor, run_as
 from portal.api.workspaces import Cursor, Limit, WorkspaceId, _write_responses
 from portal.domain.paging import DEFAULT_LIMIT
@@ -78,8 +78,8 @@ class SecretSet(BaseModel):
 class SecretReveal(BaseModel):
     model_config = {"extra": "forbid"}
 
-    version: int | None = Field(
-        default=None, ge=1, le=INT32_MAX, description="An earlier version; default: current."
+    version: JsonIntegerIn(1, INT32_MAX) | None = Field(
+        default=None, description="An earlier version; default: current."
     )
 
 

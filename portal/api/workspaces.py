@@ -21,6 +21,7 @@ from portal.api.schemas import (
     Direction,
     EnvironmentListPublic,
     Filter,
+    WireInteger,
     WorkspaceCreate,
     WorkspaceDetailPublic,
     WorkspaceFreeze,
@@ -39,7 +40,9 @@ from portal.services import exports, keyset, processes, workspaces
 router = APIRouter(prefix="/v1/workspaces", tags=["workspaces"])
 
 WorkspaceId = Annotated[uuid.UUID, Path(description="The workspace UUID.")]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")]
+Limit = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}."), WireInteger
+]
 # The keyset pager's cursors: unpadded base64url (never a length of 4n + 1) of at most
 # CURSOR_MAX_CHARS; "" is the first page. Another form is a 400 problem, a cursor of this form
 # that the list did not give a 404 (both invalid-cursor).

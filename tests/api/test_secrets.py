@@ -62,6 +62,12 @@ def test_set_list_and_reveal(client, world, db, caplog):
         _url(world, "DATABASE_URL") + "/reveal", json={"version": 1}, headers=world.alice
     )
     assert older.json()["value"] == VALUE and older.json()["version"] == 1
+    # A version is a JSON number: "1" is refused, not read as 1.
+    quoted = client.post(
+        _url(world, "DATABASE_URL") + "/reveal", json={"version": "1"}, headers=world.alice
+    )
+    assert quoted.status_code == 422
+    assert quoted.json()["errors"][0]["field"] == "body.version"
 
     said = "\n".join(
         [created.text, updated.text, listed.text, first.text]
