@@ -84,12 +84,15 @@ _SETTINGS_PREFIXES = ("PORTAL_", "SMTP_")
 BROWSER_TESTS = "tests/e2e/"
 
 
-# The browser tests that take longest (every page walked; provisioning followed; a revealed
-# secret left to hide itself after 30 s): first, so none of them is the run's last.
+# The browser tests that take longest (every page walked; an app's review and install
+# journeys; provisioning followed): first, so none of them is the run's last.
 SLOW_BROWSER_TESTS = (
     "test_every_page.py::",
+    "test_distribution.py::",
+    "test_install_flow.py::",
+    "test_developer_portal.py::test_create_edit",
+    "test_webhook_endpoint.py::",
     "test_workspaces.py::test_workspace_detail",
-    "test_workspace_secrets.py::",
 )
 
 # At most this many workers share the browser tests: they all talk to one Portal server (one
