@@ -34,6 +34,7 @@ and every request would resolve again even when a pooled connection is there.)
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 import ssl
@@ -166,6 +167,13 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._backend.sleep(seconds)
 
 
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    """The system's trust store (or SSL_CERT_FILE's), read once per process: each context
+    loads the whole CA bundle (~10 ms of CPU), and the delivery worker makes a client a round."""
+    return httpx.create_ssl_context(verify=True)
+
+
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport on a connection pool whose every connect goes through the guard."""
 
@@ -182,7 +190,13 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
             max_connections=DEFAULT_MAX_CONNECTIONS,
             max_keepalive_connections=DEFAULT_MAX_CONNECTIONS,
         )
-        super().__init__(verify=verify, trust_env=False, limits=limits)
+        if verify is True:
+            ssl_context = _default_ssl_context()
+        elif isinstance(verify, ssl.SSLContext):
+            ssl_context = verify
+        else:
+            ssl_context = httpx.create_ssl_context(verify=verify)
+        super().__init__(verify=ssl_context, trust_env=False, limits=limits)
         self.backend = GuardedBackend(
             allowed_hosts=allowed_hosts, resolver=resolver, backend=backend
         )
@@ -190,7 +204,6 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         # for its network backend, so the pool is made again with ours (the same settings
         # httpx gives it, httpx and httpcore pinned in pyproject.toml);
         # tests/workers/test_guarded_http.py fails if a request ever bypasses it.
-        ssl_context = httpx.create_ssl_context(verify=verify)  # honours SSL_CERT_FILE
         total = limits.max_connections or DEFAULT_MAX_CONNECTIONS
         shards = max(1, min(POOL_SHARDS, total))
         room = [_share(total, shards, shard) for shard in range(shards)]
