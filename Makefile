@@ -42,6 +42,7 @@ setup-dev: $(VENV)/.installed-dev
 
 ## make run: set up, migrate the SQLite database under ./data, load demo data, start Portal.
 run: setup
+	@$(BIN)/python scripts/web_cache.py restore
 	$(BIN)/python -m portal migrate
 	$(BIN)/python -m portal seed-demo
 	@echo ""

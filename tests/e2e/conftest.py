@@ -44,6 +44,7 @@ from portal.db import engine_for, transaction
 from portal.domain.access import ClientInfo
 from portal.models import User
 from portal.services import auth, sessions
+from scripts import web_cache
 from scripts.ensure_chromium import system_chromium
 from tests.conftest import sqlite_url
 from tests.e2e.helpers import PASSWORD, open_page, unique_email, use_scheme
@@ -312,6 +313,7 @@ def _start_server(tmp: Path, database_url: str, coderunner_url: str) -> Iterator
         env["PORTAL_EMBEDDED_WORKERS"] = "0"
         workers = 2
     log = (tmp / "reflex.log").open("w")
+    web_cache.restore(ROOT)  # a new checkout's .web from this machine's last one, if any
     background = [
         subprocess.Popen(
             [sys.executable, "-m", "portal", "worker"],
@@ -362,6 +364,7 @@ def _start_server(tmp: Path, database_url: str, coderunner_url: str) -> Iterator
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Portal did not start in time; see {log.name}")
             time.sleep(1)
+        web_cache.save(ROOT)  # the installed packages, for the next new checkout
         yield Server(
             url=url,
             database_url=database_url,
