@@ -74,20 +74,26 @@ def _copy(source: Path, target: Path) -> None:
             shutil.copy2(entry, target / entry.name, follow_symlinks=False)
 
 
+def _place(source: Path, target: Path) -> bool:
+    """`source` copied to `target` whole or not at all (a copy beside it, then renamed), so a
+    reader never sees half of one; False if it could not be made."""
+    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}-", dir=target.parent))
+    try:
+        shutil.rmtree(staging)
+        _copy(source, staging)
+        staging.rename(target)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        return False
+    return True
+
+
 def restore(root: Path = ROOT) -> bool:
     """Fill a checkout's missing .web from the saved copy for its key; False if none."""
     web, saved = root / ".web", cache_root() / key(root)
     if web.exists() or not (saved / "node_modules").is_dir():
         return False
-    staging = Path(tempfile.mkdtemp(prefix=".web-", dir=root))
-    try:
-        shutil.rmtree(staging)
-        _copy(saved, staging)
-        staging.rename(web)
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)
-        return False
-    return True
+    return _place(saved, web)
 
 
 def save(root: Path = ROOT) -> bool:
@@ -97,13 +103,7 @@ def save(root: Path = ROOT) -> bool:
     if saved.exists() or not (web / "node_modules").is_dir():
         return False
     saved.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{saved.name}-", dir=saved.parent))
-    try:
-        shutil.rmtree(staging)
-        _copy(web, staging)
-        staging.rename(saved)  # whole or not at all: a reader never sees half a copy
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)
+    if not _place(web, saved):
         return False
     for stale in saved.parent.glob("*-*"):  # a save that died half-way, an hour ago or more
         if stale.stat().st_mtime < time.time() - 3600:

@@ -168,10 +168,10 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 @functools.cache
-def _default_ssl_context() -> ssl.SSLContext:
+def _ssl_context(verify: bool) -> ssl.SSLContext:
     """The system's trust store (or SSL_CERT_FILE's), read once per process: each context
     loads the whole CA bundle (~10 ms of CPU), and the delivery worker makes a client a round."""
-    return httpx.create_ssl_context(verify=True)
+    return httpx.create_ssl_context(verify=verify)
 
 
 class GuardedTransport(httpx.AsyncHTTPTransport):
@@ -190,12 +190,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
             max_connections=DEFAULT_MAX_CONNECTIONS,
             max_keepalive_connections=DEFAULT_MAX_CONNECTIONS,
         )
-        if verify is True:
-            ssl_context = _default_ssl_context()
-        elif isinstance(verify, ssl.SSLContext):
-            ssl_context = verify
-        else:
-            ssl_context = httpx.create_ssl_context(verify=verify)
+        ssl_context = verify if isinstance(verify, ssl.SSLContext) else _ssl_context(verify)
         super().__init__(verify=ssl_context, trust_env=False, limits=limits)
         self.backend = GuardedBackend(
             allowed_hosts=allowed_hosts, resolver=resolver, backend=backend
