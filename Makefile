@@ -18,16 +18,22 @@ unexport PYTHONDONTWRITEBYTECODE
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
 		{ echo "Portal needs Python 3.11 or newer; set PYTHON=python3.12 (or similar)."; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --without-pip $(VENV)
 
 # The packages go in with uv when it can be had (about 25 s here against pip's 45-55 s for the
 # same ~140 packages); with pip otherwise. Either resolves pyproject.toml's ranges from the
 # same registry. Both compile the bytecode at install: without it, the test workers, the server
 # and the CLI's processes each compile what they import at once, under load (a worker then
 # missed the 10 s a SIGTERM test gives it to stop).
-install = { $(BIN)/python -m pip install --quiet uv >/dev/null 2>&1 \
+# The virtualenv starts without pip (a venv's own pip costs 5 s to set up, uv's install does
+# not use it): the Python's pip puts uv in it. Without a pip there, or without uv from the
+# registry, the virtualenv gets its pip (ensurepip) and installs with that.
+# (PATH starts with the virtualenv's bin here: its base Python is the one with a pip.)
+install = { { test -x $(BIN)/uv || "$$($(BIN)/python -c 'import sys; print(sys._base_executable)')" \
+		-m pip --python $(BIN)/python install --quiet uv >/dev/null 2>&1; } \
 	&& $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(1); } \
-	|| $(BIN)/python -m pip install --quiet $(1)
+	|| { $(BIN)/python -m ensurepip --upgrade >/dev/null \
+	&& $(BIN)/python -m pip install --quiet $(1); }
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(call install,-e .)
