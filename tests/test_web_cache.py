@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,54 @@ def test_only_the_newest_saved_copies_are_kept(checkout):
         keys.append(web_cache.key(checkout))
     kept = {p.name for p in web_cache.cache_root().iterdir()}
     assert kept == set(keys[1:])
+
+
+def _packages_record(root: Path, npm: Path | None = None) -> Path:
+    """Reflex's record of what it installed in root/.web, as Reflex writes it (a pickled
+    payload and value), naming `npm` (root's own by default)."""
+    record = root / ".web" / web_cache.PACKAGES_RECORD
+    npm = npm or root / ".venv" / "bin" / "npm"
+    payload = f"['react@19'],[],True,[{str(npm)!r}],[('vite', '8.3.4')]"
+    record.write_bytes(pickle.dumps((payload, None)))
+    return record
+
+
+def _read_record(root: Path) -> tuple:
+    with (root / ".web" / web_cache.PACKAGES_RECORD).open("rb") as file:
+        return web_cache._PlainData(file).load()
+
+
+def test_the_record_of_installed_packages_names_the_new_checkouts_npm(checkout):
+    """Otherwise Reflex sees another package manager and installs every package again."""
+    _packages_record(checkout)
+    web_cache.save(checkout)
+    other = _new_checkout_of(checkout, "two")
+    assert web_cache.restore(other)
+    payload, value = _read_record(other)
+    assert payload == f"['react@19'],[],True,[{str(other / '.venv/bin/npm')!r}],[('vite', '8.3.4')]"
+    assert value is None
+    assert not (other / ".web" / web_cache.SAVED_FROM).exists()  # beside the copy only
+    # The saving checkout's own record is untouched.
+    saved, _ = _read_record(checkout)
+    assert str(checkout / ".venv/bin/npm") in saved
+
+
+def test_a_record_that_is_not_plain_data_is_left_for_reflex(checkout):
+    """A record naming a class is never loaded (no code runs from it): Reflex, finding it
+    stale, installs again as it would without the cache."""
+    record = checkout / ".web" / web_cache.PACKAGES_RECORD
+    record.write_bytes(pickle.dumps((Path("/x"), None)))
+    web_cache.save(checkout)
+    other = _new_checkout_of(checkout, "two")
+    assert web_cache.restore(other)
+    assert (other / ".web" / web_cache.PACKAGES_RECORD).read_bytes() == record.read_bytes()
+
+
+def test_an_npm_elsewhere_is_left_as_recorded(checkout):
+    outside = checkout.parent / "tools" / "npm"
+    _packages_record(checkout, outside)
+    web_cache.save(checkout)
+    other = _new_checkout_of(checkout, "two")
+    assert web_cache.restore(other)
+    payload, _ = _read_record(other)
+    assert repr(str(outside)) in payload
