@@ -20,6 +20,7 @@ def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     web = root / ".web"
     (web / "node_modules" / "react").mkdir(parents=True)
     (web / "node_modules" / "react" / "index.js").write_text("module.exports = 1")
+    (web / "node_modules" / ".package-lock.json").write_text('{"packages": {}}')
     (web / "build").mkdir()
     (web / "build" / "index.html").write_text("<html>")
     (web / "app").mkdir()
@@ -45,6 +46,9 @@ def test_a_saved_web_fills_a_new_checkout_with_linked_packages(checkout):
     package = web / "node_modules" / "react" / "index.js"
     assert package.read_text() == "module.exports = 1"
     assert package.stat().st_ino == (checkout / ".web/node_modules/react/index.js").stat().st_ino
+    # npm rewrites its record in place: each checkout has its own.
+    record = web / "node_modules" / ".package-lock.json"
+    assert record.read_text() == '{"packages": {}}' and record.stat().st_nlink == 1
     assert (web / "app" / "page.js").read_text() == "page"
     assert (web / "app" / "page.js").stat().st_nlink == 1  # copied: Reflex rewrites it
     assert not (web / "build").exists()  # built again on every start
