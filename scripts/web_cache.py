@@ -42,15 +42,15 @@ SKIPPED = ("build", SAVED_FROM)
 # that names the package manager by path (reflex/utils/js_runtimes.py, _install_frontend_packages).
 PACKAGES_RECORD = "reflex.install_frontend_packages.cached"
 KEEP = 2  # saved copies per machine (older keys are removed)
+# A new format of the saved copies gets new keys: 2 keeps the saving checkout's path beside each.
+FORMAT = 2
+# Written in place by npm on every install: a copy, so one checkout's install leaves the others'.
+COPIED = {".package-lock.json"}
 
 
 def cache_root() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "portal" / "web"
-
-
-# A new format of the saved copies gets new keys: 2 keeps the saving checkout's path beside each.
-FORMAT = 2
 
 
 def key(root: Path = ROOT) -> str:
@@ -65,10 +65,6 @@ def key(root: Path = ROOT) -> str:
     for path in sorted((root / "reflex.lock").glob("*")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:24]
-
-
-# Written in place by npm on every install: a copy, so one checkout's install leaves the others'.
-COPIED = {".package-lock.json"}
 
 
 def _link(source: str, target: str) -> None:

@@ -74,13 +74,16 @@ def test_only_the_newest_saved_copies_are_kept(checkout):
     assert kept == set(keys[1:])
 
 
+def _payload(npm: Path) -> str:
+    """The payload of Reflex's record of installed packages, naming `npm` as Reflex does."""
+    return f"['react@19'],[],True,[{str(npm)!r}],[('vite', '8.3.4')]"
+
+
 def _packages_record(root: Path, npm: Path | None = None) -> Path:
     """Reflex's record of what it installed in root/.web, as Reflex writes it (a pickled
     payload and value), naming `npm` (root's own by default)."""
     record = root / ".web" / web_cache.PACKAGES_RECORD
-    npm = npm or root / ".venv" / "bin" / "npm"
-    payload = f"['react@19'],[],True,[{str(npm)!r}],[('vite', '8.3.4')]"
-    record.write_bytes(pickle.dumps((payload, None)))
+    record.write_bytes(pickle.dumps((_payload(npm or root / ".venv" / "bin" / "npm"), None)))
     return record
 
 
@@ -96,7 +99,7 @@ def test_the_record_of_installed_packages_names_the_new_checkouts_npm(checkout):
     other = _new_checkout_of(checkout, "two")
     assert web_cache.restore(other)
     payload, value = _read_record(other)
-    assert payload == f"['react@19'],[],True,[{str(other / '.venv/bin/npm')!r}],[('vite', '8.3.4')]"
+    assert payload == _payload(other / ".venv" / "bin" / "npm")
     assert value is None
     assert not (other / ".web" / web_cache.SAVED_FROM).exists()  # beside the copy only
     # The saving checkout's own record is untouched.
