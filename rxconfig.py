@@ -61,8 +61,18 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[
+        # Solid panels: Radix's default ("translucent") gives every card, dialog, menu and
+        # select a 64 px backdrop blur, which the compositor redraws whenever anything under it
+        # changes. Without a GPU that is 15-45 ms a frame (measured in Chromium's software
+        # compositor, which the browser tests use too); Portal's panels sit on a plain
+        # background, where solid looks the same.
         rx.plugins.RadixThemesPlugin(
-            theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium")
+            theme=rx.theme(
+                accent_color="indigo",
+                gray_color="slate",
+                radius="medium",
+                panel_background="solid",
+            )
         )
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],

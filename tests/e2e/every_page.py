@@ -316,3 +316,26 @@ def overflow(page, path: str) -> str | None:
         return f"{path}: {seen['scroll']} px wide in {seen['inner']} px: {seen['out']}"
     cut = page.evaluate(CUT_OFF)
     return f"{path}: cut off at the right edge: {cut}" if cut else None
+
+
+# A backdrop filter makes the compositor blur what lies under the element again on every frame
+# anything there changes: without a GPU, 15-45 ms a frame for a card (rxconfig.py: solid panels).
+BLURRED = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('*')) {
+    for (const part of [null, '::before', '::after']) {  // a card's panel is its ::before
+      const filter = getComputedStyle(el, part).backdropFilter;
+      if (filter && filter !== 'none') {
+        out.push(`${el.tagName.toLowerCase()}.${String(el.className).slice(0, 40)}` +
+                 `${part || ''}: ${filter}`);
+      }
+    }
+  }
+  return out.slice(0, 4);
+}"""
+
+
+def backdrop_blur(page, path: str) -> str | None:
+    """The elements of `path` that blur what lies behind them, or None."""
+    blurred = page.evaluate(BLURRED)
+    return f"{path}: a backdrop filter redrawn on every frame: {blurred}" if blurred else None

@@ -5,6 +5,7 @@
   (run with -s to see them). In dark only the colour rules run again: the others read the
   same document.
 - at 390 px the page scrolls only up and down, and no control is cut off at the right edge;
+- no element blurs what lies behind it (a backdrop filter, redrawn on every frame);
 - with `make screenshots`, each page saved at 1440 and 390 px, light and dark
   (tests/artifacts/page-*.png), to look at.
 """
@@ -20,7 +21,14 @@ from playwright.sync_api import Page
 
 from portal import routes
 from tests.e2e.conftest import SCREENSHOTS, save_screenshot
-from tests.e2e.every_page import PHONE, make_world, overflow, signed_in_paths, signed_out_paths
+from tests.e2e.every_page import (
+    PHONE,
+    backdrop_blur,
+    make_world,
+    overflow,
+    signed_in_paths,
+    signed_out_paths,
+)
 from tests.e2e.helpers import navigate, next_frame, open_page, settle, use_scheme
 
 pytestmark = pytest.mark.e2e
@@ -101,6 +109,9 @@ def _walk(page: Page, paths: list[str]) -> tuple[list[str], Counter]:
         landed = page.evaluate("() => location.pathname + location.search")
         if landed != path and not _opens_the_picked_workspace(path, landed):
             problems.append(f"{path}: opened {landed} instead")
+        blurred = backdrop_blur(page, path)
+        if blurred:
+            problems.append(blurred)
         looks = ["light", "dark", "narrow"]
         for look in looks if number % 2 == 0 else reversed(looks):
             if look == "narrow":
