@@ -10,6 +10,7 @@ without the sign-in form (test_auth_flows.py signs up and signs in for real).
 
 Under pytest-xdist (`--dist loadgroup`, see tests/conftest.py) the browser tests are spread
 over up to four workers that share one server, so the app is built and started once per run.
+Each worker hands one browser tab from test to test, made new in between (`context` below).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import create_engine, pool, text
 from sqlmodel import Session, select
 
@@ -454,6 +455,79 @@ def server(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Server]
 @pytest.fixture(scope="session")
 def base_url(server: Server) -> str:
     return server.url
+
+
+# One tab per worker -----------------------------------------------------------------------
+# A new browser context and page for every test cost Chromium a new renderer process and a
+# first load in it: ~0.54 CPU-s against ~0.22 to load the page again in a live tab, and over
+# the browser tests (-n 3) 190-230 CPU-s with a context each against 176-190 with one tab per
+# worker (whole process tree, measured in one cgroup). So a worker keeps one context and tab per
+# set of context options (a module may set its own, e.g. a time zone) and hands it to the next
+# test as new: no cookies, storage or permissions (the next load gets a new Reflex tab token,
+# so new server-side state), no routes, no other pages, the default viewport and colour
+# scheme. A handed-over tab counts as not live (helpers.open_page): the test's first visit is
+# a full load. A test that needs a second person opens a context of its own (`new_context`).
+DEFAULT_VIEWPORT = {"width": 1280, "height": 720}
+
+
+@pytest.fixture(scope="session")
+def _worker_tabs() -> Iterator[dict[str, tuple[BrowserContext, Page]]]:
+    tabs: dict[str, tuple[BrowserContext, Page]] = {}
+    yield tabs
+    for context, _ in tabs.values():
+        with contextlib.suppress(Exception):  # the browser may be gone already
+            context.close()
+
+
+def _options_key(browser_context_args: dict) -> str:
+    return json.dumps(browser_context_args, sort_keys=True, default=str)
+
+
+def _hand_over(context: BrowserContext, page: Page, viewport: dict) -> None:
+    """Make the last test's tab new for the next one (see above)."""
+    for other in context.pages:
+        if other is not page:
+            other.close()
+    context.clear_cookies()
+    context.clear_permissions()
+    page.unroute_all(behavior="ignoreErrors")
+    if page.url.startswith("http"):
+        page.evaluate(
+            "() => { sessionStorage.clear(); localStorage.clear();"
+            " window.__portalHandedOver = true; }"
+        )
+    if page.viewport_size != viewport:
+        page.set_viewport_size(viewport)
+    page.emulate_media(color_scheme="light", reduced_motion="reduce")
+
+
+@pytest.fixture
+def context(browser: Browser, browser_context_args: dict, _worker_tabs) -> BrowserContext:
+    """This worker's context for these options, handed over as new (pytest-playwright's own
+    makes one per test)."""
+    key = _options_key(browser_context_args)
+    found = _worker_tabs.get(key)
+    if found is not None and found[1].is_closed():  # a test closed its page
+        with contextlib.suppress(Exception):
+            found[0].close()
+        found = None
+    if found is not None:
+        try:
+            _hand_over(*found, browser_context_args.get("viewport") or DEFAULT_VIEWPORT)
+        except Exception:  # noqa: BLE001 - a tab the last test left broken: a new one
+            with contextlib.suppress(Exception):
+                found[0].close()
+            found = None
+    if found is None:
+        context = browser.new_context(**browser_context_args)
+        found = _worker_tabs[key] = (context, context.new_page())
+    return found[0]
+
+
+@pytest.fixture
+def page(context: BrowserContext, browser_context_args: dict, _worker_tabs) -> Page:
+    """This worker's tab (see `context`)."""
+    return _worker_tabs[_options_key(browser_context_args)][1]
 
 
 @pytest.fixture

@@ -105,8 +105,11 @@ def open_page(page: Page, path: str, *, reload: bool = False) -> None:
 
 
 def _live_portal_page(page: Page) -> bool:
+    """A hydrated Portal page this test has been using (a tab handed over from the last test,
+    tests/e2e/conftest.py, is not: its connection still carries that test's cookie)."""
     return page.url.startswith("http") and page.evaluate(
-        "() => document.querySelector(\"[data-hydrated='true']\") !== null"
+        "() => !window.__portalHandedOver"
+        " && document.querySelector(\"[data-hydrated='true']\") !== null"
     )
 
 
