@@ -459,14 +459,15 @@ def base_url(server: Server) -> str:
 
 # One tab per worker -----------------------------------------------------------------------
 # A new browser context and page for every test cost Chromium a new renderer process and a
-# first load in it: ~0.54 CPU-s against ~0.22 to load the page again in a live tab, and over
-# the browser tests (-n 3) 190-230 CPU-s with a context each against 176-190 with one tab per
-# worker (whole process tree, measured in one cgroup). So a worker keeps one context and tab per
-# set of context options (a module may set its own, e.g. a time zone) and hands it to the next
-# test as new: no cookies, storage or permissions (the next load gets a new Reflex tab token,
-# so new server-side state), no routes, no other pages, the default viewport and colour
-# scheme. A handed-over tab counts as not live (helpers.open_page): the test's first visit is
-# a full load. A test that needs a second person opens a context of its own (`new_context`).
+# first load in it: ~0.54 CPU-s against ~0.22 to load the page again in a live tab. Over the
+# browser tests (-n 3, the whole process tree in one cgroup, three pairs of runs): 202-255
+# CPU-s with a context each against 176-203 with one tab per worker. So a worker keeps one
+# context and tab per set of context options (a module may set its own, e.g. a time zone) and
+# hands it to the next test as new: no cookies, storage or permissions (the next load gets a
+# new Reflex tab token, so new server-side state), no routes, no other pages, the options'
+# viewport and media. A handed-over tab counts as not live (helpers.open_page): the test's
+# first visit is a full load. A test that needs a second person opens a context of its own
+# (`new_context`; pytest-playwright's --tracing/--video/--screenshot record only those).
 DEFAULT_VIEWPORT = {"width": 1280, "height": 720}
 
 
@@ -483,8 +484,8 @@ def _options_key(browser_context_args: dict) -> str:
     return json.dumps(browser_context_args, sort_keys=True, default=str)
 
 
-def _hand_over(context: BrowserContext, page: Page, viewport: dict) -> None:
-    """Make the last test's tab new for the next one (see above)."""
+def _hand_over(context: BrowserContext, page: Page, options: dict) -> None:
+    """Make the last test's tab new for the next one (see above); `options` are the context's."""
     for other in context.pages:
         if other is not page:
             other.close()
@@ -496,9 +497,13 @@ def _hand_over(context: BrowserContext, page: Page, viewport: dict) -> None:
             "() => { sessionStorage.clear(); localStorage.clear();"
             " window.__portalHandedOver = true; }"
         )
+    viewport = options.get("viewport") or DEFAULT_VIEWPORT
     if page.viewport_size != viewport:
         page.set_viewport_size(viewport)
-    page.emulate_media(color_scheme="light", reduced_motion="reduce")
+    page.emulate_media(
+        color_scheme=options.get("color_scheme", "light"),
+        reduced_motion=options.get("reduced_motion", "no-preference"),
+    )
 
 
 @pytest.fixture
@@ -513,7 +518,7 @@ def context(browser: Browser, browser_context_args: dict, _worker_tabs) -> Brows
         found = None
     if found is not None:
         try:
-            _hand_over(*found, browser_context_args.get("viewport") or DEFAULT_VIEWPORT)
+            _hand_over(*found, browser_context_args)
         except Exception:  # noqa: BLE001 - a tab the last test left broken: a new one
             with contextlib.suppress(Exception):
                 found[0].close()

@@ -15,7 +15,7 @@ from tests.e2e.helpers import _live_portal_page, open_page
 pytestmark = pytest.mark.e2e
 
 
-def test_a_handed_over_tab_is_signed_out_and_new(page: Page, server) -> None:
+def test_a_handed_over_tab_is_signed_out_and_new(page: Page, server, browser_context_args) -> None:
     email = server.person(name="Tess Tabs")
     server.sign_in(page, email)  # on the dashboard
     page.evaluate("() => { localStorage.setItem('left', '1'); sessionStorage.setItem('x', '1'); }")
@@ -24,12 +24,13 @@ def test_a_handed_over_tab_is_signed_out_and_new(page: Page, server) -> None:
     page.emulate_media(color_scheme="dark")
     page.context.new_page()  # e.g. a mail read in another tab
 
-    _hand_over(page.context, page, DEFAULT_VIEWPORT)
+    _hand_over(page.context, page, browser_context_args)
 
     assert page.context.cookies() == []
     assert page.context.pages == [page]
     assert page.viewport_size == DEFAULT_VIEWPORT
     assert page.evaluate("() => matchMedia('(prefers-color-scheme: dark)').matches") is False
+    assert page.evaluate("() => matchMedia('(prefers-reduced-motion: reduce)').matches") is True
     assert page.evaluate("() => [localStorage.length, sessionStorage.length]") == [0, 0]
     assert not _live_portal_page(page)
     # The next test's first visit loads the page (its websocket no longer carries the cookie
