@@ -472,67 +472,62 @@ DEFAULT_VIEWPORT = {"width": 1280, "height": 720}
 
 
 @pytest.fixture(scope="session")
-def _worker_tabs() -> Iterator[dict[str, tuple[BrowserContext, Page]]]:
-    tabs: dict[str, tuple[BrowserContext, Page]] = {}
-    yield tabs
-    for context, _ in tabs.values():
+def _worker_tabs() -> Iterator[dict[str, BrowserContext]]:
+    """This worker's contexts, one per set of context options, each with its one tab."""
+    contexts: dict[str, BrowserContext] = {}
+    yield contexts
+    for context in contexts.values():
         with contextlib.suppress(Exception):  # the browser may be gone already
             context.close()
 
 
-def _options_key(browser_context_args: dict) -> str:
-    return json.dumps(browser_context_args, sort_keys=True, default=str)
-
-
-def _hand_over(context: BrowserContext, page: Page, options: dict) -> None:
-    """Make the last test's tab new for the next one (see above); `options` are the context's."""
-    for other in context.pages:
-        if other is not page:
-            other.close()
+def _hand_over(context: BrowserContext, options: dict) -> Page:
+    """Make the last test's tab new for the next one (see above) and return it; `options` are
+    the context's own."""
+    tab, *others = context.pages or [context.new_page()]
+    for other in others:
+        other.close()
     context.clear_cookies()
     context.clear_permissions()
-    page.unroute_all(behavior="ignoreErrors")
-    if page.url.startswith("http"):
-        page.evaluate(
+    tab.unroute_all(behavior="ignoreErrors")
+    if tab.url.startswith("http"):
+        tab.evaluate(
             "() => { sessionStorage.clear(); localStorage.clear();"
             " window.__portalHandedOver = true; }"
         )
     viewport = options.get("viewport") or DEFAULT_VIEWPORT
-    if page.viewport_size != viewport:
-        page.set_viewport_size(viewport)
-    page.emulate_media(
+    if tab.viewport_size != viewport:
+        tab.set_viewport_size(viewport)
+    tab.emulate_media(
         color_scheme=options.get("color_scheme", "light"),
         reduced_motion=options.get("reduced_motion", "no-preference"),
     )
+    return tab
 
 
 @pytest.fixture
 def context(browser: Browser, browser_context_args: dict, _worker_tabs) -> BrowserContext:
-    """This worker's context for these options, handed over as new (pytest-playwright's own
-    makes one per test)."""
-    key = _options_key(browser_context_args)
-    found = _worker_tabs.get(key)
-    if found is not None and found[1].is_closed():  # a test closed its page
-        with contextlib.suppress(Exception):
-            found[0].close()
-        found = None
-    if found is not None:
+    """This worker's context for these options with its tab handed over as new
+    (pytest-playwright's own fixture makes a context per test)."""
+    key = json.dumps(browser_context_args, sort_keys=True, default=str)
+    context = _worker_tabs.get(key)
+    if context is not None:
         try:
-            _hand_over(*found, browser_context_args)
-        except Exception:  # noqa: BLE001 - a tab the last test left broken: a new one
+            _hand_over(context, browser_context_args)
+        except Exception:  # noqa: BLE001 - a context the last test closed or broke: a new one
             with contextlib.suppress(Exception):
-                found[0].close()
-            found = None
-    if found is None:
-        context = browser.new_context(**browser_context_args)
-        found = _worker_tabs[key] = (context, context.new_page())
-    return found[0]
+                context.close()
+            context = None
+    if context is None:
+        context = _worker_tabs[key] = browser.new_context(**browser_context_args)
+        context.new_page()
+    return context
 
 
 @pytest.fixture
-def page(context: BrowserContext, browser_context_args: dict, _worker_tabs) -> Page:
-    """This worker's tab (see `context`)."""
-    return _worker_tabs[_options_key(browser_context_args)][1]
+def page(context: BrowserContext) -> Page:
+    """This worker's tab (see `context`): its context's only page."""
+    return context.pages[0]
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def test_a_handed_over_tab_is_signed_out_and_new(page: Page, server, browser_con
     page.emulate_media(color_scheme="dark")
     page.context.new_page()  # e.g. a mail read in another tab
 
-    _hand_over(page.context, page, browser_context_args)
+    assert _hand_over(page.context, browser_context_args) is page
 
     assert page.context.cookies() == []
     assert page.context.pages == [page]
