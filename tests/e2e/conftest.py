@@ -69,6 +69,12 @@ CHROMIUM_ARGS = [
     # The compositor's GPU thread in the browser process instead of a process of its own
     # (software only here): about a tenth less Chromium CPU for the same tests, measured.
     "--in-process-gpu",
+    # V8's optimizing tiers (Maglev, TurboFan) compile on background threads for code that a
+    # test's page, loaded again a few seconds later, rarely runs long enough to repay: without
+    # them (the interpreter and Sparkplug only) Chromium spent 13% less CPU on the same sign-in
+    # and three pages, alternated with a default browser in one run. Tests only: a person's
+    # browser, and bench/, keep the JIT.
+    "--js-flags=--no-maglev --no-opt",
 ]
 
 pytestmark = pytest.mark.e2e
