@@ -66,7 +66,9 @@ class Receiver:
         self._answer = answer
 
     def __enter__(self) -> Receiver:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # Polled every 50 ms, not socketserver's 0.5 s: shutdown() waits out one poll, and
+        # each test stopping its server waited about half a second.
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def __exit__(self, *exc) -> None:

@@ -82,7 +82,9 @@ class SmtpServer:
             self.messages.append(message_from_bytes(data, policy=policy.default))
 
     def __enter__(self) -> SmtpServer:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # Polled every 50 ms, not socketserver's 0.5 s: shutdown() waits out one poll, and
+        # each test stopping its server waited about half a second.
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def __exit__(self, *exc) -> None:
