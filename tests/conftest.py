@@ -14,6 +14,9 @@ the server's CPU for a copy and its drop).
 
 Passwords are hashed with cheap argon2 parameters in tests (see below); ``production_hashing``
 switches a test back to the production ones.
+
+A fixture that many tests share and that costs far more to make than a file to copy can make
+its data once per worker with ``from_snapshot`` (tests/api's ``world``).
 """
 
 from __future__ import annotations
