@@ -209,6 +209,22 @@ def worker_database_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("database") / "portal.db"
 
 
+def lay_sqlite_copy(source: Path, path: Path) -> None:
+    """A copy of the SQLite file `source` at `path`, in place of what was there: the engine's
+    pooled connections closed first, the old file's WAL and shared memory removed."""
+    engine_for(sqlite_url(path)).dispose()
+    for leftover in (path, _wal(path), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    shutil.copyfile(source, path)
+
+
+def fresh_sqlite_copy(template: Path, path: Path) -> None:
+    """A test's fresh database: a copy of the migrated `template` at `path`, which
+    from_snapshot may replace until something writes to it."""
+    lay_sqlite_copy(template, path)
+    _fresh_copies[path] = _file_state(path)
+
+
 @pytest.fixture
 def database(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -231,16 +247,8 @@ def database(
         # compiled (kept per engine; compiling again for every test cost a fifth of the
         # non-browser suite's time).
         path = request.getfixturevalue("worker_database_path")
-        engine_for(sqlite_url(path)).dispose()  # the last test's pooled connections
-        for leftover in (
-            path,
-            path.with_name(path.name + "-wal"),
-            path.with_name(path.name + "-shm"),
-        ):
-            leftover.unlink(missing_ok=True)
-        shutil.copyfile(request.getfixturevalue("migrated_template"), path)
+        fresh_sqlite_copy(request.getfixturevalue("migrated_template"), path)
         url = sqlite_url(path)
-        _fresh_copies[path] = _file_state(path)
     use_database(monkeypatch, url)
     monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
@@ -289,10 +297,7 @@ def from_snapshot(db: Session, name: str, build: Callable[[], T]) -> T:
     data_dir = get_settings().data_dir
     if name in _snapshots:
         database_copy, data_copy, result = _snapshots[name]
-        engine_for(sqlite_url(path)).dispose()
-        for leftover in (_wal(path), path.with_name(path.name + "-shm")):
-            leftover.unlink(missing_ok=True)
-        shutil.copyfile(database_copy, path)
+        lay_sqlite_copy(database_copy, path)
         if data_copy.exists():
             shutil.copytree(data_copy, data_dir, dirs_exist_ok=True)
         return copy.deepcopy(result)
