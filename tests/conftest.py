@@ -260,10 +260,10 @@ def database(
 
 # Snapshots ----------------------------------------------------------------------------------
 
-# The state of each worker's database file just after `database` copied the template in: a
-# snapshot goes only where nothing has written since.
 T = TypeVar("T")
 
+# The state of each worker's database file just after `database` copied the template in: a
+# snapshot goes only where nothing has written since.
 _fresh_copies: dict[Path, tuple[int, int]] = {}
 # name -> (the database file after build, the data directory after it, build's result)
 _snapshots: dict[str, tuple[Path, Path, object]] = {}
