@@ -292,10 +292,10 @@ def from_snapshot(db: Session, name: str, build: Callable[[], T]) -> T:
     belong to the first test's session), and must not depend on the test: each test gets the
     first build's. It runs as usual on PostgreSQL, or where the test wrote to its database
     first."""
-    path = Path(make_url(str(db.get_bind().url)).database or "")
+    # Only `database`'s SQLite copies are in _fresh_copies: on PostgreSQL this always builds.
+    path = Path(db.get_bind().url.database or "")
     fresh = (
-        os.environ.get("PORTAL_TEST_DATABASE") != "postgresql"
-        and not db.in_transaction()
+        not db.in_transaction()
         and path in _fresh_copies
         and _file_state(path) == _fresh_copies[path]
         and not _wal(path).exists()
