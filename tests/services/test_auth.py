@@ -219,8 +219,8 @@ def test_an_enormous_password_is_just_a_wrong_password(db, email):
 
 def test_each_sign_in_issues_a_new_token_and_session(db):
     user = make_user(db)
-    first, first_actor = sign_in(db, user)
-    second, second_actor = sign_in(db, user)
+    first, first_actor = sign_in(db, user, PASSWORD)
+    second, second_actor = sign_in(db, user, PASSWORD)
     assert first != second
     assert first_actor.session_id != second_actor.session_id
     assert _count(db, UserSession) == 2
@@ -228,7 +228,7 @@ def test_each_sign_in_issues_a_new_token_and_session(db):
 
 def test_the_database_never_holds_the_raw_token(db):
     user = make_user(db)
-    token, actor = sign_in(db, user)
+    token, actor = sign_in(db, user, PASSWORD)
     db.commit()
 
     row = db.get(UserSession, actor.session_id)
@@ -254,7 +254,7 @@ def test_sign_in_upgrades_a_hash_with_outdated_parameters(db, production_hashing
     db.add(row)
     db.commit()
 
-    sign_in(db, user)
+    sign_in(db, user, PASSWORD)
     db.commit()
 
     db.refresh(row)
@@ -263,7 +263,7 @@ def test_sign_in_upgrades_a_hash_with_outdated_parameters(db, production_hashing
 
 def test_sign_out_revokes_the_session_on_the_server(db):
     user = make_user(db)
-    token, actor = sign_in(db, user)
+    token, actor = sign_in(db, user, PASSWORD)
     db.commit()
 
     auth.sign_out(session=db, token=token)
@@ -293,7 +293,7 @@ def test_sign_out_without_a_live_session_is_harmless(db, token):
 
 def test_change_password_refuses_a_wrong_current_password(db):
     user = make_user(db)
-    _, actor = sign_in(db, user)
+    _, actor = sign_in(db, user, PASSWORD)
     with pytest.raises(Invalid) as caught:
         auth.change_password(
             session=db, actor=actor, current_password="not my password", new_password=NEW_PASSWORD
@@ -307,7 +307,7 @@ def test_change_password_refuses_a_wrong_current_password(db):
 )
 def test_change_password_checks_the_new_password(db, new_password, message):
     user = make_user(db)
-    _, actor = sign_in(db, user)
+    _, actor = sign_in(db, user, PASSWORD)
     with pytest.raises(Invalid) as caught:
         auth.change_password(
             session=db, actor=actor, current_password=PASSWORD, new_password=new_password
@@ -318,7 +318,7 @@ def test_change_password_checks_the_new_password(db, new_password, message):
 
 def test_change_password_with_an_enormous_current_password_is_a_wrong_one(db):
     user = make_user(db)
-    _, actor = sign_in(db, user)
+    _, actor = sign_in(db, user, PASSWORD)
     with pytest.raises(Invalid) as caught:
         auth.change_password(
             session=db, actor=actor, current_password="x" * 10_000, new_password=NEW_PASSWORD
@@ -329,8 +329,8 @@ def test_change_password_with_an_enormous_current_password_is_a_wrong_one(db):
 def test_change_password_signs_out_other_sessions_but_keeps_this_one(db):
     user = make_user(db)
     other_user = make_user(db)
-    current_token, actor = sign_in(db, user)
-    other_token, _ = sign_in(db, user)
+    current_token, actor = sign_in(db, user, PASSWORD)
+    other_token, _ = sign_in(db, user, PASSWORD)
     bystander_token, _ = sign_in(db, other_user)
     db.commit()
 
@@ -450,7 +450,7 @@ def test_reset_checks_the_new_password_and_keeps_the_link_usable(db):
 
 def test_reset_signs_out_every_session(db):
     user = make_user(db, email="ada@example.com")
-    tokens = [sign_in(db, user)[0] for _ in range(2)]
+    tokens = [sign_in(db, user, PASSWORD)[0] for _ in range(2)]
     auth.request_password_reset(session=db, email="ada@example.com")
     reset_token = _reset_token(_outbox(db, "ada@example.com")[0])
     db.commit()
@@ -477,7 +477,7 @@ def test_reset_requests_are_capped_per_hour(db):
 
 def test_update_profile_changes_the_name(db):
     user = make_user(db, name="Ada")
-    _, actor = sign_in(db, user)
+    _, actor = sign_in(db, user, PASSWORD)
     updated = auth.update_profile(session=db, actor=actor, name="  Ada Lovelace ")
     assert updated.name == "Ada Lovelace"
     assert auth.get_profile(session=db, actor=actor).name == "Ada Lovelace"
