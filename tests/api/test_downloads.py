@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from portal.services import exports
 from tests.api_app import shared_api
+from tests.conftest import from_snapshot
 from tests.factories import account_of, actor_for, create_workspace, grant, make_user, sign_in
 from tests.services.processes_support import Clock, run_all, use_data_dir
 
@@ -18,6 +19,12 @@ from tests.services.processes_support import Clock, run_all, use_data_dir
 @pytest.fixture
 def exported(db, monkeypatch, tmp_path):
     use_data_dir(monkeypatch, tmp_path)
+    return from_snapshot(db, "downloads-exported", lambda: _exported(db))
+
+
+def _exported(db):
+    """A finished export of the owner's workspace (the archive in the data directory), and
+    the session tokens of the owner, a reader and a stranger."""
     owner = make_user(db, email="owner@example.com")
     actor = actor_for(db, owner)
     workspace = create_workspace(db, actor, account_of(db, owner.id), name="Archive Me")

@@ -17,6 +17,7 @@ from portal.domain.errors import NotFound
 from portal.domain.workspaces import WorkspaceStatus
 from portal.models import AuditEvent, Invitation, User, Workspace
 from portal.services import accounts, workspaces
+from tests.conftest import from_snapshot
 from tests.factories import account_of, actor_for, grant, make_user, make_workspace
 
 WORKSPACE_CALLS = {
@@ -48,10 +49,8 @@ ACCOUNT_CALLS = {
 }
 
 
-@pytest.fixture
-def tenants(db):
-    """Account A (with a workspace, a member and a pending invitation) and B's administrator,
-    who also administers a workspace of their own."""
+def _tenants(db) -> dict:
+    """What `tenants` holds, committed, with the workspaces' ids (from_snapshot keeps no rows)."""
     a_owner = make_user(db, email="a@example.com", account_name="Account A")
     a_account = account_of(db, a_owner.id)
     a_actor = actor_for(db, a_owner)
@@ -65,15 +64,29 @@ def tenants(db):
     b_owner = make_user(db, email="b@example.com", account_name="Account B")
     b_account = account_of(db, b_owner.id)
     b_workspace = make_workspace(db, b_account, "B Production")
-    return {
+    made = {
         "a_account": a_account,
-        "a_workspace": a_workspace,
+        "a_workspace": a_workspace.id,
         "a_member": a_member.id,
         "a_invitation": invitation.id,
         "a_actor": a_actor,
         "b_actor": actor_for(db, b_owner),
         "b_account": b_account,
-        "b_workspace": b_workspace,
+        "b_workspace": b_workspace.id,
+    }
+    db.commit()
+    return made
+
+
+@pytest.fixture
+def tenants(db):
+    """Account A (with a workspace, a member and a pending invitation) and B's administrator,
+    who also administers a workspace of their own: the workspaces as rows of this session."""
+    made = from_snapshot(db, "cross-tenant-services", lambda: _tenants(db))
+    return {
+        **made,
+        "a_workspace": db.get(Workspace, made["a_workspace"]),
+        "b_workspace": db.get(Workspace, made["b_workspace"]),
     }
 
 

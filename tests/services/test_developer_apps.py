@@ -25,6 +25,7 @@ from portal.models import (
     DeveloperAppVersion,
 )
 from portal.services import developer_apps, developer_terms
+from tests.conftest import from_snapshot
 from tests.factories import account_of, actor_for, make_user, make_workspace
 
 NEW_TERMS = "2027-03"
@@ -57,7 +58,12 @@ def accept_terms(db, actor):
 
 @pytest.fixture
 def owner(db):
-    return developer(db, "Olivia Owner")
+    def build():
+        actor = developer(db, "Olivia Owner")
+        db.commit()
+        return actor
+
+    return from_snapshot(db, "developer-apps-owner", build)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from portal.models import (
 from portal.models._base import utcnow
 from portal.services import exports, processes, purge, vault, workspace_secrets, workspaces
 from tests import factories
+from tests.conftest import from_snapshot
 from tests.services.processes_support import Clock, run_all, use_data_dir
 
 
@@ -59,6 +60,21 @@ def test_the_reference_check_sees_every_workspace_foreign_key():
 def doomed(db, tmp_path, monkeypatch):
     """An offboarded workspace holding one of everything, its window ended; and a neighbour."""
     use_data_dir(monkeypatch, tmp_path / "data")
+    actor, account_id, workspace_id, neighbour_id, member_id, export_id = from_snapshot(
+        db, "purge-doomed", lambda: _doomed(db)
+    )
+    return (
+        actor,
+        account_id,
+        db.get(Workspace, workspace_id),
+        db.get(Workspace, neighbour_id),
+        db.get(User, member_id),
+        export_id,
+    )
+
+
+def _doomed(db):
+    """What `doomed` holds, committed, with ids for rows (from_snapshot keeps no rows)."""
     actor, account_id = factories.admin_actor(db)
     workspace = factories.create_workspace(db, actor, account_id, "Doomed")
     neighbour = factories.create_workspace(db, actor, account_id, "Neighbour")
@@ -104,7 +120,7 @@ def doomed(db, tmp_path, monkeypatch):
     row.purge_after = utcnow() - timedelta(minutes=1)
     db.add(row)
     db.commit()
-    return actor, account_id, workspace, neighbour, member, export_id
+    return actor, account_id, workspace.id, neighbour.id, member.id, export_id
 
 
 def test_purge_leaves_nothing_that_references_the_workspace(doomed, db):

@@ -17,6 +17,7 @@ from portal.pages.apps.organizations_page import OrganizationsState
 from portal.pages.apps.overview import AppOverviewState
 from portal.pages.apps.webhooks_page import WebhooksState
 from portal.services import app_api_keys, webhook_endpoints
+from tests.conftest import from_snapshot
 from tests.factories import account_of, actor_for, grant, make_app, make_workspace
 from tests.state.support import database_snapshot, run, toasts
 
@@ -29,6 +30,10 @@ MOVING = ("sessions", "app_visits", "workspace_picks", "users")
 
 @pytest.fixture
 def tenants(db, person):
+    return from_snapshot(db, "app-handlers-tenants", lambda: _tenants(db, person))
+
+
+def _tenants(db, person) -> dict:
     alice, _, _ = person(name="Alice", account_name="Account A")
     actor = actor_for(db, alice)
     workspace = make_workspace(db, account_of(db, alice.id), name="Alice's")
