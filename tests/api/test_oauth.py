@@ -17,6 +17,7 @@ from portal.models import DeveloperAccessToken, DeveloperApp, DeveloperClientSec
 from portal.models._base import utcnow
 from portal.services import client_credentials, developer_apps, developer_terms, installations
 from tests.api_app import shared_api
+from tests.conftest import from_snapshot
 from tests.factories import account_of, actor_for, create_workspace, make_user
 
 MANIFEST = """\
@@ -34,6 +35,10 @@ def client(database: str) -> TestClient:
 
 @pytest.fixture
 def world(db):
+    return from_snapshot(db, "oauth-world", lambda: _world(db))
+
+
+def _world(db):
     """A developer's app installed in the workspace `mine`; `other` is another workspace the
     same person administers, where it is not installed."""
     user = make_user(db)

@@ -28,12 +28,18 @@ from portal.models import (
 from portal.models._base import utcnow
 from portal.services import app_api_keys, apps, sealing
 from portal.services.apps import DuplicateSuspected
+from tests.conftest import from_snapshot
 from tests.factories import account_of, actor_for, grant, make_user, make_workspace
 
 
 @pytest.fixture
 def owner(db):
-    return make_user(db, email="owner@example.com", name="Olivia Owner", account_name="Acme")
+    def build():
+        made = make_user(db, email="owner@example.com", name="Olivia Owner", account_name="Acme")
+        db.commit()
+        return made
+
+    return from_snapshot(db, "test_apps-owner", build)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from portal.models import (
 from portal.models._base import utcnow
 from portal.services import client_credentials, developer_apps, developer_team, permissions
 from portal.services.tokens import token_hash
+from tests.conftest import from_snapshot
 from tests.factories import actor_for, make_user
 from tests.services import test_mail_links as mail_links
 from tests.services.test_developer_apps import developer
@@ -29,7 +30,12 @@ from tests.services.test_developer_apps import developer
 
 @pytest.fixture
 def owner(db):
-    return developer(db, "Olivia Owner")
+    def build():
+        made = developer(db, "Olivia Owner")
+        db.commit()
+        return made
+
+    return from_snapshot(db, "test_developer_team-owner", build)
 
 
 @pytest.fixture

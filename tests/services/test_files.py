@@ -18,6 +18,7 @@ from portal.models import AuditEvent, FileVersion, Workspace, WorkspaceFile
 from portal.models._base import utcnow
 from portal.services import exports, file_storage, files, purge
 from portal.services.file_storage import PART_SIZE, StorageError
+from tests.conftest import from_snapshot
 from tests.factories import account_of, actor_for, create_workspace, grant, make_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
@@ -155,6 +156,10 @@ def test_the_type_is_read_from_the_bytes(head, kind):
 
 @pytest.fixture
 def people(db):
+    return from_snapshot(db, "files-people", lambda: _people(db))
+
+
+def _people(db):
     """Owner administers account A with workspace `ws`; Reader reads A; Outsider has B."""
     owner = make_user(db, name="Owner", account_name="A")
     reader = make_user(db, name="Reader", account_name="R")

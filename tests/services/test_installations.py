@@ -39,6 +39,7 @@ from portal.models import (
 from portal.models._base import utcnow
 from portal.services import developer_apps, developer_terms, installations, workspaces
 from portal.services.installations import CHOICES_LIMIT
+from tests.conftest import from_snapshot
 from tests.factories import (
     account_of,
     actor_for,
@@ -112,7 +113,12 @@ def set_visibility(db, app, visibility):
 
 @pytest.fixture
 def dev(db):
-    return developer(db, "Dana Developer")
+    def build():
+        made = developer(db, "Dana Developer")
+        db.commit()
+        return made
+
+    return from_snapshot(db, "test_installations-dev", build)
 
 
 @pytest.fixture

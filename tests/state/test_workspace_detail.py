@@ -19,6 +19,7 @@ from portal.pages.workspaces.detail import (
 )
 from portal.services import workspaces
 from portal.state.nav import NavState
+from tests.conftest import from_snapshot
 from tests.factories import account_of, create_workspace, grant, make_user, sign_in
 from tests.state.support import name_of, names, redirect_path, run, toasts
 
@@ -26,6 +27,11 @@ from tests.state.support import name_of, names, redirect_path, run, toasts
 @pytest.fixture
 def site(db, person, browse):
     """An administrator's provisioning workspace renamed 12 times (13 audit events)."""
+    made = from_snapshot(db, "detail-site", lambda: _site(db, person))
+    return {"client": browse(f"/workspaces/{made['id']}", token=made["token"]), **made}
+
+
+def _site(db, person) -> dict:
     user, token, actor = person(name="Ada", account_name="Ada Co")
     account_id = account_of(db, user.id)
     workspace = create_workspace(db, actor, account_id, name="Orbit")
@@ -34,8 +40,7 @@ def site(db, person, browse):
             session=db, actor=actor, workspace_id=str(workspace.id), name=f"Orbit {n}"
         )
     db.commit()
-    wid = str(workspace.id)
-    return {"client": browse(f"/workspaces/{wid}", token=token), "id": wid, "account": account_id}
+    return {"id": str(workspace.id), "account": account_id, "token": token}
 
 
 def test_the_guard_loads_the_page_typed_in_one_event(site):

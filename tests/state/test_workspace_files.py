@@ -15,6 +15,7 @@ from portal.config import get_settings
 from portal.domain.errors import NotFound
 from portal.pages.workspaces.files import EntryRow, FilesState, PickedFilesState, human_size
 from portal.services import files, workspaces
+from tests.conftest import from_snapshot
 from tests.factories import account_of, create_workspace, grant
 from tests.state.support import database_snapshot, redirect_path, run, toasts
 
@@ -39,6 +40,12 @@ def _content(db, actor, ws, path, version=None) -> bytes:
 def site(db, person, browse):
     """Owner's workspace "Docs" with a.txt, reports/q1.txt, reports/2026/plan.txt; Reader
     reads the account; Outsider has an account of their own."""
+    made = from_snapshot(db, "files-site", lambda: _site(db, person))
+    url, tokens = f"/workspaces/{made['id']}/files", made.pop("tokens")
+    return {**made, **{who: browse(url, token=tokens[who]).state(FilesState) for who in tokens}}
+
+
+def _site(db, person) -> dict:
     owner, owner_token, owner_actor = person(name="Owner", account_name="Owner Co")
     reader, reader_token, _ = person(name="Reader", account_name="Reader Co")
     _, outsider_token, _ = person(name="Outsider", account_name="Outsider Co")
@@ -47,13 +54,10 @@ def site(db, person, browse):
     for path in ("a.txt", "reports/q1.txt", "reports/2026/plan.txt"):
         _put(db, owner_actor, ws, path, f"content of {path}".encode())
     db.commit()
-    url = f"/workspaces/{ws}/files"
     return {
         "id": ws,
         "actor": owner_actor,
-        "owner": browse(url, token=owner_token).state(FilesState),
-        "reader": browse(url, token=reader_token).state(FilesState),
-        "outsider": browse(url, token=outsider_token).state(FilesState),
+        "tokens": {"owner": owner_token, "reader": reader_token, "outsider": outsider_token},
         "token": owner_token,
     }
 

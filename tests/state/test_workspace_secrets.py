@@ -20,6 +20,7 @@ from portal.pages.workspaces.secrets import (
     SecretsState,
 )
 from portal.services import workspace_secrets, workspaces
+from tests.conftest import from_snapshot
 from tests.factories import account_of, grant, make_workspace
 from tests.state.support import database_snapshot, every_state, redirect_path, run, toasts
 
@@ -41,6 +42,12 @@ def _set(actor, ws, name, value, environment="prod"):
 @pytest.fixture
 def site(db, person, browse):
     """Ada administers workspace Vault with two secrets; Rex reads it; Eve is elsewhere."""
+    made = from_snapshot(db, "secrets-site", lambda: _site(db, person))
+    tokens = made.pop("tokens")
+    return {**made, **{who: browse(made["path"], token=tokens[who]) for who in tokens}}
+
+
+def _site(db, person) -> dict:
     ada, ada_token, ada_actor = person(name="Ada", account_name="Ada Co")
     account = account_of(db, ada.id)
     ws = str(make_workspace(db, account, name="Vault").id)
@@ -56,9 +63,7 @@ def site(db, person, browse):
         "ws": ws,
         "eve_ws": eve_ws,
         "path": path,
-        "ada": browse(path, token=ada_token),
-        "rex": browse(path, token=rex_token),
-        "eve": browse(path, token=eve_token),
+        "tokens": {"ada": ada_token, "rex": rex_token, "eve": eve_token},
         "ada_token": ada_token,
         "actor": ada_actor,
     }

@@ -16,6 +16,7 @@ from portal.domain.workspaces import WorkspaceStatus
 from portal.models import Workspace
 from portal.pages.workspaces.vault import REVEAL_BOX, PickedVaultState, RecordRow, VaultState
 from portal.services import vault, workspaces
+from tests.conftest import from_snapshot
 from tests.factories import account_of, grant, make_workspace
 from tests.state.support import database_snapshot, every_state, redirect_path, run, toasts
 
@@ -47,6 +48,12 @@ def _collection(actor, ws, name="customers", fields=FIELDS):
 def site(db, person, browse):
     """Ada administers workspace Vault (customers: two records); Rex reads it; Eve is
     elsewhere with a record of her own."""
+    made = from_snapshot(db, "vault-site", lambda: _site(db, person))
+    tokens = made.pop("tokens")
+    return {**made, **{who: browse(made["path"], token=tokens[who]) for who in tokens}}
+
+
+def _site(db, person) -> dict:
     ada, ada_token, ada_actor = person(name="Ada", account_name="Ada Co")
     account = account_of(db, ada.id)
     ws = str(make_workspace(db, account, name="Vault").id)
@@ -69,9 +76,7 @@ def site(db, person, browse):
         "first": first,
         "second": second,
         "eve_record": eve_token_of_record,
-        "ada": browse(path, token=ada_token),
-        "rex": browse(path, token=rex_token),
-        "eve": browse(path, token=eve_token),
+        "tokens": {"ada": ada_token, "rex": rex_token, "eve": eve_token},
         "ada_token": ada_token,
         "actor": ada_actor,
     }
