@@ -60,7 +60,8 @@ passwords.use_parameters(TEST_HASHING)
 # Python's cyclic garbage collector ran ~3,000 young and ~280 middle collections in each
 # worker (one every 700 allocations by default), a tenth of the non-browser tests' CPU: 15-16 s
 # of GC in the three workers, 7-9 s with these thresholds (timed with gc.callbacks), the
-# workers' peak memory about the same (290-460 MB against 300-370). Test processes only.
+# workers' peak memory about the same (290-460 MB against 300-370). (rxconfig.py sets the same
+# for Portal's own processes, which load it; the tests set them before anything loads it.)
 gc.set_threshold(50_000, 20, 100)
 
 
