@@ -289,10 +289,10 @@ def from_snapshot(db: Session, name: str, build: Callable[[], T]) -> T:
     one's build left them, and get the same result. For a fixture many tests share whose data
     costs far more to make than a file to copy (tests/api's `world`: ~50 ms against ~1 ms).
 
-    `build` commits what it makes and returns plain data (ids, tokens, headers; no rows, which
-    belong to the first test's session), and must not depend on the test: each test gets the
-    first build's. It runs as usual on PostgreSQL, or where the test wrote to its database
-    first."""
+    `build` makes its rows in `db` (committed here after it) or in transactions of its own, and
+    returns plain data (ids, tokens, headers; no rows, which belong to the first test's
+    session); it must not depend on the test: each test gets the first build's. It runs as
+    usual on PostgreSQL, or where the test wrote to its database first."""
     # Only `database`'s SQLite copies are in _fresh_copies: on PostgreSQL this always builds.
     path = Path(db.get_bind().url.database or "")
     fresh = (
@@ -302,7 +302,7 @@ def from_snapshot(db: Session, name: str, build: Callable[[], T]) -> T:
         and not _wal(path).exists()
     )
     if not fresh:
-        return build()
+        return _built(db, build)
     data_dir = get_settings().data_dir
     if name in _snapshots:
         database_copy, data_copy, result = _snapshots[name]
@@ -310,7 +310,7 @@ def from_snapshot(db: Session, name: str, build: Callable[[], T]) -> T:
         if data_copy.exists():
             shutil.copytree(data_copy, data_dir, dirs_exist_ok=True)
         return copy.deepcopy(result)
-    result = build()
+    result = _built(db, build)
     folder = path.parent / f"snapshot-{name}"
     folder.mkdir()
     database_copy, data_copy = folder / path.name, folder / "data"
@@ -323,6 +323,12 @@ def from_snapshot(db: Session, name: str, build: Callable[[], T]) -> T:
     if data_dir.exists():
         shutil.copytree(data_dir, data_copy)
     _snapshots[name] = (database_copy, data_copy, copy.deepcopy(result))
+    return result
+
+
+def _built(db: Session, build: Callable[[], T]) -> T:
+    result = build()
+    db.commit()
     return result
 
 

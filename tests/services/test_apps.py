@@ -34,12 +34,11 @@ from tests.factories import account_of, actor_for, grant, make_user, make_worksp
 
 @pytest.fixture
 def owner(db):
-    def build():
-        made = make_user(db, email="owner@example.com", name="Olivia Owner", account_name="Acme")
-        db.commit()
-        return made
-
-    return from_snapshot(db, "test_apps-owner", build)
+    return from_snapshot(
+        db,
+        "apps-owner",
+        lambda: make_user(db, email="owner@example.com", name="Olivia Owner", account_name="Acme"),
+    )
 
 
 @pytest.fixture

@@ -58,12 +58,7 @@ def accept_terms(db, actor):
 
 @pytest.fixture
 def owner(db):
-    def build():
-        actor = developer(db, "Olivia Owner")
-        db.commit()
-        return actor
-
-    return from_snapshot(db, "developer-apps-owner", build)
+    return from_snapshot(db, "developer-apps-owner", lambda: developer(db, "Olivia Owner"))
 
 
 @pytest.fixture

@@ -30,12 +30,7 @@ from tests.services.test_developer_apps import developer
 
 @pytest.fixture
 def owner(db):
-    def build():
-        made = developer(db, "Olivia Owner")
-        db.commit()
-        return made
-
-    return from_snapshot(db, "test_developer_team-owner", build)
+    return from_snapshot(db, "developer-team-owner", lambda: developer(db, "Olivia Owner"))
 
 
 @pytest.fixture

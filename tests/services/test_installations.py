@@ -113,12 +113,7 @@ def set_visibility(db, app, visibility):
 
 @pytest.fixture
 def dev(db):
-    def build():
-        made = developer(db, "Dana Developer")
-        db.commit()
-        return made
-
-    return from_snapshot(db, "test_installations-dev", build)
+    return from_snapshot(db, "installations-dev", lambda: developer(db, "Dana Developer"))
 
 
 @pytest.fixture
