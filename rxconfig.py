@@ -19,15 +19,18 @@ os.environ.setdefault("REFLEX_USE_NPM", "1")
 os.environ.setdefault("REFLEX_HOT_RELOAD_OVERRIDE_PATHS", str(ROOT / "portal"))
 
 # Loading Portal and compiling its ~100 pages makes millions of short-lived objects: with
-# Python's default thresholds the cyclic collector ran ~1,800 times and took 3.0 of the
-# compiling process's 10.5 CPU-s (timed with gc.callbacks); with these, 86 times and 1.1 s,
-# and the server is ready 3-5 s sooner. Every Reflex process loads this file, the server's
-# workers too: there the collector took ~1% of a worker's CPU under browser traffic with
-# Python's defaults, and a young generation of 50,000 objects holds cyclic garbage a little
-# longer (up to that many objects between collections). Reflex loads this file again for
-# each config it reads, so the thresholds are set here, not saved and restored around the
-# compile.
-gc.set_threshold(50_000, 20, 100)
+# Python's default thresholds (700, 10, 10) the cyclic collector ran ~1,780 times, 3.8-4.1 of
+# the compiling process's 13.2-14.5 CPU-s; with a young generation of 50,000 objects, 86
+# times and 1.7 s, 10.9-12.2 CPU-s in all (gc.callbacks; two starts each, alternated; the
+# node build keeps the time to a ready server about the same). Every Reflex process loads
+# this file, the server's workers too: there the collector took ~1% of a worker's CPU under
+# browser traffic with the defaults, and cyclic garbage now waits for up to 50,000 new
+# objects before a collection; the older generations keep Python's thresholds, and a process
+# that set higher ones itself (the tests) keeps them. (Reflex loads this file again for each
+# config it reads, so saving Python's thresholds here to restore them after the compile
+# would not work.)
+_GC_AT_LEAST = (50_000, 10, 10)
+gc.set_threshold(*map(max, gc.get_threshold(), _GC_AT_LEAST))
 
 import reflex as rx  # noqa: E402
 

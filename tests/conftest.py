@@ -32,6 +32,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -41,11 +42,13 @@ import pytest
 os.environ.setdefault("REFLEX_PERF_MODE", "raise")
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from portal import cli
 from portal.config import get_settings
 from portal.db import engine_for, get_engine
+from portal.models import UserSession
+from portal.models._base import utcnow
 from portal.services import passwords
 from tests.file_stores import file_store, moto_url, s3_bucket  # noqa: F401 - fixtures for every test
 
@@ -60,8 +63,8 @@ passwords.use_parameters(TEST_HASHING)
 # Python's cyclic garbage collector ran ~3,000 young and ~280 middle collections in each
 # worker (one every 700 allocations by default), a tenth of the non-browser tests' CPU: 15-16 s
 # of GC in the three workers, 7-9 s with these thresholds (timed with gc.callbacks), the
-# workers' peak memory about the same (290-460 MB against 300-370). (rxconfig.py sets the same
-# for Portal's own processes, which load it; the tests set them before anything loads it.)
+# workers' peak memory about the same (290-460 MB against 300-370). (rxconfig.py raises only
+# the young generation's, for Reflex's processes, and leaves these as they are.)
 gc.set_threshold(50_000, 20, 100)
 
 
@@ -274,8 +277,9 @@ T = TypeVar("T")
 # The state of each worker's database file just after `database` copied the template in: a
 # snapshot goes only where nothing has written since.
 _fresh_copies: dict[Path, tuple[int, int]] = {}
-# name -> (the database file after build, the data directory after it, build's result)
-_snapshots: dict[str, tuple[Path, Path, object]] = {}
+# name -> (the database file after build, the data directory after it, build's result, when
+# the build began)
+_snapshots: dict[str, tuple[Path, Path, object, datetime]] = {}
 
 
 def _file_state(path: Path) -> tuple[int, int]:
@@ -305,11 +309,13 @@ def from_snapshot(db: Session, name: str, build: Callable[[], T]) -> T:
         return _built(db, build)
     data_dir = get_settings().data_dir
     if name in _snapshots:
-        database_copy, data_copy, result = _snapshots[name]
+        database_copy, data_copy, result, built_at = _snapshots[name]
         lay_sqlite_copy(database_copy, path)
         if data_copy.exists():
             shutil.copytree(data_copy, data_dir, dirs_exist_ok=True)
+        _sessions_as_if_made_now(db, built_at)
         return copy.deepcopy(result)
+    built_at = utcnow()
     result = _built(db, build)
     folder = path.parent / f"snapshot-{name}"
     folder.mkdir()
@@ -322,8 +328,22 @@ def from_snapshot(db: Session, name: str, build: Callable[[], T]) -> T:
         source.backup(target)
     if data_dir.exists():
         shutil.copytree(data_dir, data_copy)
-    _snapshots[name] = (database_copy, data_copy, copy.deepcopy(result))
+    _snapshots[name] = (database_copy, data_copy, copy.deepcopy(result), built_at)
     return result
+
+
+def _sessions_as_if_made_now(db: Session, built_at: datetime) -> None:
+    """The sign-in sessions of a snapshot moved forward by its age, so a later test finds them
+    as the first one did: one seen over a minute ago is touched on its next use (a write a
+    test comparing the database would see) and one idle for 30 minutes has ended."""
+    age = utcnow() - built_at
+    with Session(db.get_bind()) as session:
+        for row in session.exec(select(UserSession)).all():
+            row.created_at += age
+            row.last_seen_at += age
+            if row.handoff_expires_at is not None:
+                row.handoff_expires_at += age
+        session.commit()
 
 
 def _built(db: Session, build: Callable[[], T]) -> T:

@@ -1,5 +1,6 @@
 """from_snapshot (tests/conftest.py): a later test gets the first build's rows and result from a
-copy, and never a copy laid over rows it wrote itself.
+copy, its sign-in sessions as fresh as they were, and never a copy laid over rows it wrote
+itself.
 
 Each test plays two tests in a row on its worker's database path: the first builds, then the
 path gets a fresh copy of the template as the next test's `database` would lay it."""
@@ -8,12 +9,16 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
-from portal.models import User
+import tests.conftest
+from portal.models import User, UserSession
+from portal.models._base import utcnow
 from tests.conftest import fresh_sqlite_copy, from_snapshot
-from tests.factories import make_user
+from tests.factories import make_user, sign_in
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("PORTAL_TEST_DATABASE") == "postgresql",
@@ -64,3 +69,24 @@ def test_no_snapshot_is_laid_over_rows_the_test_wrote_first(
 
     assert built == [1, 1]  # built again, not copied in
     assert db.get(User, mine.id).name == "Written First"
+
+
+def test_a_later_test_finds_the_snapshots_sessions_as_fresh_as_the_first_did(
+    db, migrated_template, worker_database_path, monkeypatch
+):
+    name = f"test-{uuid.uuid4().hex}"
+
+    def build() -> dict[str, str]:
+        return {"token": sign_in(db, make_user(db, name="Snap Shot"))[0]}
+
+    from_snapshot(db, name, build)
+    first_seen = db.exec(select(UserSession)).one().last_seen_at
+    _next_test(db, migrated_template, worker_database_path)
+    # The next test starts 45 minutes later: past the idle timeout, had the session kept its
+    # time.
+    later = utcnow() + timedelta(minutes=45)
+    monkeypatch.setattr(tests.conftest, "utcnow", lambda: later)
+
+    from_snapshot(db, name, build)
+
+    assert db.exec(select(UserSession)).one().last_seen_at - first_seen >= timedelta(minutes=45)

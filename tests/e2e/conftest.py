@@ -260,14 +260,28 @@ def _checkout_digest() -> str:
     return hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
 
 
+def _build_lock_path() -> Path:
+    return Path(tempfile.gettempdir()) / f"portal-e2e-{_checkout_digest()}.lock"
+
+
+def _build_locked() -> bool:
+    """Whether a test server built from this checkout is running (its owner holds the lock)."""
+    with _build_lock_path().open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        return False
+
+
 @contextmanager
 def _web_build_lock() -> Iterator[None]:
     """One test server at a time per checkout: each builds the frontend into ROOT/.web (with
     its port in it), and a second build there would switch the first server's pages to the
     second server. Another test run's server fails this one fast; within one run the
     workers share a server (`server` below)."""
-    path = Path(tempfile.gettempdir()) / f"portal-e2e-{_checkout_digest()}.lock"
-    with path.open("w") as lock:
+    with _build_lock_path().open("w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -443,7 +457,10 @@ def server(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Server]
             fcntl.flock(start, fcntl.LOCK_EX)  # one worker at a time decides
             fcntl.flock(users, fcntl.LOCK_SH)  # waits while an owner is stopping its server
             found = _server_from(record.read_text()) if record.exists() else None
-            if found is not None and _alive(found.url):
+            # A recorded server that does not answer in time is still this run's while its
+            # owner holds the build lock: slow under load (a .ci/run beside other work), not
+            # gone. Starting a second one would fail on that lock.
+            if found is not None and (_alive(found.url) or _build_locked()):
                 server, owner = found, False
             else:
                 server = stack.enter_context(_own_server(request, tmp_path_factory))

@@ -234,6 +234,8 @@ def database_snapshot(*, ignore: tuple[str, ...] = ()) -> dict[str, list]:
 
     from portal.db import transaction
 
+    unknown = set(ignore) - {table.name for table in SQLModel.metadata.sorted_tables}
+    assert not unknown, f"database_snapshot(ignore=...): no such tables {sorted(unknown)}"
     with transaction() as session:
         cursor = session.connection().connection.dbapi_connection.cursor()
         try:

@@ -181,7 +181,7 @@ def test_a_reader_lists_and_downloads_but_every_write_is_refused(db, site):
     assert state.found and not state.can_write and not state.can_administer
     assert "need administer" in state.read_only_reason
     assert [r.name for r in state.entries] == ["reports", "a.txt"]
-    before = database_snapshot(ignore=("user_sessions", "users"))
+    before = database_snapshot(ignore=("sessions", "users"))
     run(state.upload, _uploads(("evil.txt", b"x")))
     assert state.uploads[0].status == "refused"
     state.rename_path = "a.txt"
@@ -190,7 +190,7 @@ def test_a_reader_lists_and_downloads_but_every_write_is_refused(db, site):
     state.delete_path = "a.txt"
     run(state.delete)
     assert state.error
-    assert database_snapshot(ignore=("user_sessions", "users")) == before
+    assert database_snapshot(ignore=("sessions", "users")) == before
 
 
 def test_a_frozen_workspace_lists_and_refuses_writes_with_a_sentence(db, site):
@@ -231,9 +231,9 @@ def test_another_accounts_person_learns_nothing_and_changes_nothing(site, handle
     state.rename_path = state.delete_path = SECRET_PATH
     if handler == "upload":
         args = (_uploads(("planted.txt", b"x")),)
-    before = database_snapshot(ignore=("user_sessions",))
+    before = database_snapshot(ignore=("sessions",))
     events = run(getattr(state, handler), *args)
-    assert database_snapshot(ignore=("user_sessions",)) == before
+    assert database_snapshot(ignore=("sessions",)) == before
     assert state.rows == [] and state.folders == [] and state.versions == []
     assert state.workspace_name == ""
     if handler == "load":

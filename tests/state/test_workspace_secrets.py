@@ -217,7 +217,7 @@ def test_a_reader_sees_the_matrix_and_is_refused_every_write_and_reveal(site):
     assert not state.can_administer and not state.can_write
     run(state.open_secret, "DATABASE_URL", "prod")  # versions are metadata: readable
     assert state.detail_open and state.versions[0].version == 1
-    stored = database_snapshot(ignore=("user_sessions",))
+    stored = database_snapshot(ignore=("sessions",))
     events = run(state.reveal)
     assert _scripts(events) == []
     assert "administer" in toasts(events)[0][1]
@@ -232,7 +232,7 @@ def test_a_reader_sees_the_matrix_and_is_refused_every_write_and_reveal(site):
     assert "administer" in state.add_errors["name"]
     run(state.paste, {"environment": "dev", "text": "REX=1"})
     assert "administer" in state.paste_errors["text"]
-    assert database_snapshot(ignore=("user_sessions",)) == stored
+    assert database_snapshot(ignore=("sessions",)) == stored
 
 
 def test_a_frozen_workspace_reads_and_reveals_but_refuses_writes(db, site):
@@ -256,7 +256,7 @@ def test_another_account_finds_nothing_and_forged_calls_change_nothing(site):
     client = site["eve"]
     state = _loaded(client)
     assert not state.found and state.rows == []
-    stored = database_snapshot(ignore=("user_sessions",))
+    stored = database_snapshot(ignore=("sessions",))
     events = run(state.open_secret, "DATABASE_URL", "prod")
     assert toasts(events) == [("error", "Workspace not found.")]
     assert not state.detail_open and state.detail_name == ""
@@ -277,7 +277,7 @@ def test_another_account_finds_nothing_and_forged_calls_change_nothing(site):
         assert _scripts(events) == []
     assert state.detail_errors == {"to_environment": "Workspace not found."}
     assert state.add_environment == "dev"  # an unknown environment is not taken
-    assert database_snapshot(ignore=("user_sessions",)) == stored
+    assert database_snapshot(ignore=("sessions",)) == stored
 
 
 def test_forged_names_and_environments_are_refused_by_the_service(site):

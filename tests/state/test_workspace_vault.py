@@ -265,7 +265,7 @@ def test_a_reader_sees_masked_records_and_searches_and_is_refused_the_rest(site)
     assert [r.token for r in state.rows] == [site["first"]]
     run(state.open_record, site["first"])
     assert state.detail_open
-    stored = database_snapshot(ignore=("user_sessions",))
+    stored = database_snapshot(ignore=("sessions",))
     events = run(state.reveal, "email")
     assert _scripts(events) == [] and "administer" in toasts(events)[0][1]
     run(state.save_record, {"value-email": "rex@example.com"})
@@ -277,7 +277,7 @@ def test_a_reader_sees_masked_records_and_searches_and_is_refused_the_rest(site)
     run(state.start_collection)
     run(state.create_collection, {"name": "rex", "field-0-name": "a", "field-0-type": "string"})
     assert "administer" in state.collection_errors["name"]
-    assert database_snapshot(ignore=("user_sessions",)) == stored
+    assert database_snapshot(ignore=("sessions",)) == stored
 
 
 def test_a_frozen_workspace_reads_and_reveals_but_refuses_writes(db, site):
@@ -301,7 +301,7 @@ def test_another_account_finds_nothing_and_forged_calls_change_nothing(site):
     client = site["eve"]
     state = _loaded(client)
     assert not state.found and state.rows == [] and state.collections == []
-    stored = database_snapshot(ignore=("user_sessions",))
+    stored = database_snapshot(ignore=("sessions",))
     events = run(state.pick_collection, "customers")
     assert toasts(events) == [("error", "Workspace not found.")]
     assert state.collection == ""
@@ -320,13 +320,13 @@ def test_another_account_finds_nothing_and_forged_calls_change_nothing(site):
         events = run(handler, *args)
         assert _scripts(events) == [] or all(EMAIL not in s for s in _scripts(events))
     assert state.rows == [] and not state.detail_open
-    assert database_snapshot(ignore=("user_sessions",)) == stored
+    assert database_snapshot(ignore=("sessions",)) == stored
 
 
 def test_forged_tokens_and_field_names_are_refused_by_the_service(site):
     client = site["ada"]
     state = _loaded(client)
-    stored = database_snapshot(ignore=("user_sessions",))
+    stored = database_snapshot(ignore=("sessions",))
     # Another workspace's record, a token of no form, a path: not found in this collection.
     for token in (site["eve_record"], "tok_" + "A" * 32, "../customers", 7):
         events = run(state.open_record, token)
@@ -345,7 +345,7 @@ def test_forged_tokens_and_field_names_are_refused_by_the_service(site):
     assert "no such field" in state.detail_errors["admin"]
     events = run(state.pick_collection, "../../etc")
     assert toasts(events)[0][0] == "error" and state.collection == "customers"
-    assert database_snapshot(ignore=("user_sessions",)) == stored
+    assert database_snapshot(ignore=("sessions",)) == stored
 
 
 def test_the_picked_vault_page_redirects_to_the_pick(db, site, browse):
