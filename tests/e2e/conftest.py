@@ -264,15 +264,19 @@ def _build_lock_path() -> Path:
     return Path(tempfile.gettempdir()) / f"portal-e2e-{_checkout_digest()}.lock"
 
 
+def _took(lock) -> bool:
+    """Whether this process took `lock` (an open file) for itself, without waiting."""
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
 def _build_locked() -> bool:
     """Whether a test server built from this checkout is running (its owner holds the lock)."""
     with _build_lock_path().open("w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        return False
+        return not _took(lock)  # (closing the file lets go of a lock taken here)
 
 
 @contextmanager
@@ -282,9 +286,7 @@ def _web_build_lock() -> Iterator[None]:
     second server. Another test run's server fails this one fast; within one run the
     workers share a server (`server` below)."""
     with _build_lock_path().open("w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _took(lock):
             pytest.fail(
                 f"another test run has a Portal server built from {ROOT}/.web; wait for it "
                 "or run the browser tests in that run"
